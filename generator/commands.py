@@ -1,0 +1,79 @@
+"""The report commands: ``check``, ``scores`` and ``build``. Each is a few lines over the library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from generator.cli import reports_errors
+from generator.scoring import score_round
+from generator.scoring.export import format_number, formula_text, scores_document
+from generator.scoring.types import ScoredRound
+from generator.validate import read_round
+
+DATA_OPTION = click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("data/round-1"),
+    show_default=True, help="Folder with the round's data files.",
+)
+
+
+@click.command("check")
+@DATA_OPTION
+@reports_errors
+def check_command(data_dir: Path) -> None:
+    """Validate a round's data and report every problem at once (exit 2 when invalid)."""
+    validated = read_round(data_dir)
+    scored = score_round(validated.round)
+    for warning in validated.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    known = sum(q.status in ("disclosed", "computed", "derived") for q in scored.cells.values())
+    click.echo(f"{data_dir}: OK — {len(scored.round.teams)} teams, {len(scored.round.rubric.nodes)} rubric nodes, "
+               f"{known} of {len(scored.cells)} team scores known, {len(validated.warnings)} warning(s)")
+
+
+@click.command("scores")
+@DATA_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@reports_errors
+def scores_command(data_dir: Path, fmt: str) -> None:
+    """Print the resolved score tree: value, status, and source, formula or bounds."""
+    scored = score_round(read_round(data_dir).round)
+    if fmt == "json":
+        click.echo(json.dumps(scores_document(scored), ensure_ascii=False, indent=2))
+    else:
+        Console(width=160).print(_table(scored))
+
+
+def _table(scored: ScoredRound) -> Table:
+    table = Table(title=f"{scored.round.info.id} — resolved scores")
+    for column in ("team", "node", "status", "value", "source / formula / bounds"):
+        table.add_column(column)
+    rows = [*scored.cells.values(), *scored.aggregates.values()]
+    for quantity in rows:
+        value = format_number(quantity.value, quantity.decimals) if quantity.value is not None else "—"
+        if quantity.formula is not None:
+            evidence = f"= {formula_text(quantity.formula, scored, with_values=True)}"
+        elif quantity.bound is not None:
+            evidence = f"range {quantity.bound.low:g}–{quantity.bound.high:g} (not a score)"
+        else:
+            evidence = ", ".join(quantity.sources)
+        node = "  " * scored.round.rubric.depth(quantity.node) + quantity.node
+        table.add_row(quantity.entity, node, quantity.status, value, evidence)
+    return table
+
+
+@click.command("build")
+@DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
+              show_default=True, help="Where the built site goes; replaced only when the build succeeds.")
+@reports_errors
+def build_command(data_dir: Path, out_dir: Path) -> None:
+    """Generate the report pages and build the static site (atomically)."""
+    from generator.pipeline import build_site  # noqa: PLC0415 - the site stack is heavy to import
+
+    result = build_site(data_dir=data_dir, out_dir=out_dir)
+    click.echo(result)

@@ -1,0 +1,292 @@
+"""Resolved values that cross stage boundaries: what ``validate`` produces and ``scoring`` consumes.
+
+Everything here is frozen and keyword-only. The input models the user writes (YAML/CSV) live in
+:mod:`generator.schema`; they are checked there and normalised into these types by :mod:`generator.validate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Basis = Literal["stated", "interpreted"]
+OutcomeKind = Literal["advanced", "eliminated_score", "disqualified_independence"]
+Normalise = Literal["linear", "relative_to_best"]
+Aggregate = Literal["mean", "median", "trimmed_mean"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text:
+    """A short text in both site languages; Korean is the original."""
+
+    ko: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` ("ko" or "en")."""
+        return self.ko if lang == "ko" else self.en
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    """Where a value came from in the data, so later stages can point at it in errors."""
+
+    file: str
+    where: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A publication that states something the site shows."""
+
+    id: str
+    kind: Literal["seed", "external", "official"]
+    """``seed``: one of the project's primary news articles; ``external``: another outlet."""
+    publisher: Text
+    published: str
+    """Publication date, ``YYYY-MM-DD`` (or ``YYYY-MM`` when only the month is known)."""
+    title: str | None
+    """Headline as published; ``None`` when it was not recorded."""
+    authors: tuple[str, ...]
+    url: str | None
+    seed_file: str | None
+    note: Text | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRef:
+    """A model a team entered, named only where a source names it."""
+
+    name: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Team:
+    """One elite team (정예팀)."""
+
+    id: str
+    name: Text
+    models: tuple[ModelRef, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkSpec:
+    """One benchmark inside a benchmark rubric node, and how its raw score becomes a fraction."""
+
+    id: str
+    name: str
+    normalise: Normalise
+    floor: float
+    """Raw score worth 0 (linear normalisation)."""
+    ceiling: float
+    """Raw score worth full marks (linear normalisation)."""
+    weight: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkMethod:
+    """Points = max × weighted mean over benchmarks of the normalised score, each clipped to [0, 1]."""
+
+    kind: Literal["benchmarks"] = "benchmarks"
+    benchmarks: tuple[BenchmarkSpec, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PanelMethod:
+    """Points from a panel (experts or users) rating each team on weighted criteria.
+
+    Each rater's weighted criterion mean is rescaled to [0, 1] between ``scale_min`` and ``scale_max``;
+    raters are then combined by ``aggregate`` and multiplied by the node's maximum.
+    """
+
+    kind: Literal["panel"] = "panel"
+    table: str
+    """Name of the raw table under ``raw/`` (``expert`` or ``user``)."""
+    scale_min: float
+    scale_max: float
+    criteria: Mapping[str, float]
+    """Criterion id → weight."""
+    aggregate: Aggregate
+    trim: float
+    """Share cut from each end for ``trimmed_mean`` (0 ≤ trim < 0.5)."""
+
+
+Method = BenchmarkMethod | PanelMethod
+
+
+@dataclass(frozen=True, kw_only=True)
+class RubricNode:
+    """A node of the scoring tree; a parent's points are the sum of its children's."""
+
+    id: str
+    name: Text
+    max: float
+    parent: str | None
+    children: tuple[str, ...]
+    description: Text | None
+    method: Method | None
+    """How raw data becomes points; ``None`` when the method was not disclosed."""
+    method_note: Text | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rubric:
+    """The scoring tree, nodes in reading order (depth first)."""
+
+    root: str
+    nodes: Mapping[str, RubricNode]
+
+    def node(self, node_id: str) -> RubricNode:
+        """The node with ``node_id``."""
+        return self.nodes[node_id]
+
+    def order(self) -> tuple[str, ...]:
+        """Node ids depth first, parents before children."""
+        return tuple(self.nodes)
+
+    def depth(self, node_id: str) -> int:
+        """0 for the root."""
+        parent = self.nodes[node_id].parent
+        return 0 if parent is None else 1 + self.depth(parent)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figure:
+    """One team × rubric-node cell as published: a value with its source, or explicitly withheld."""
+
+    team: str
+    node: str
+    disclosed: bool
+    value: float | None
+    uncertainty: float
+    """Half-width of the rounding interval (0.05 for a value written with one decimal; 0 when exact)."""
+    sources: tuple[str, ...]
+    withheld_by: str | None
+    """Actor id that withheld the value (``not_disclosed`` rows)."""
+    note: Text | None
+    origin: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeanRelation:
+    """The published average of one rubric node over all teams."""
+
+    kind: Literal["mean"] = "mean"
+    id: str
+    node: str
+    value: float
+    uncertainty: float
+    basis: Basis
+    sources: tuple[str, ...]
+    statement: Text
+    origin: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class RankRelation:
+    """A team had the highest (or lowest) value of a rubric node among all teams (ties allowed)."""
+
+    kind: Literal["highest", "lowest"]
+    id: str
+    node: str
+    team: str
+    basis: Basis
+    sources: tuple[str, ...]
+    statement: Text
+    origin: Location
+
+
+Relation = MeanRelation | RankRelation
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What happened to a team at the end of the round, and on what grounds."""
+
+    team: str
+    result: OutcomeKind
+    grounds: Text
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """A dated event in the round's timeline."""
+
+    date: str
+    """``YYYY-MM-DD`` or ``YYYY-MM``."""
+    title: Text
+    detail: Text | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundInfo:
+    """The round itself."""
+
+    id: str
+    title: Text
+    programme: Text
+    announced: date
+    as_of: date
+    """Date the data was last reviewed; the report shows it instead of the build clock."""
+    actors: Mapping[str, Text]
+    """Actor id → name, e.g. ``ministry`` → 과학기술정보통신부."""
+    fictional: bool
+    """True for demo/test rounds; the site marks every page of such a round as fictional."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkResult:
+    """One raw benchmark score of one team."""
+
+    team: str
+    node: str
+    benchmark: str
+    score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PanelScore:
+    """One rater's score of one team on one criterion."""
+
+    team: str
+    rater: str
+    criterion: str
+    score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawData:
+    """Raw evaluation data, when a round publishes it (round 1 did not)."""
+
+    benchmarks: tuple[BenchmarkResult, ...] = ()
+    panels: Mapping[str, tuple[PanelScore, ...]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """True when there is no raw data at all."""
+        return not self.benchmarks and not any(self.panels.values())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Round:
+    """A whole round's data, validated and cross-referenced."""
+
+    info: RoundInfo
+    sources: Mapping[str, Source]
+    teams: tuple[Team, ...]
+    rubric: Rubric
+    figures: tuple[Figure, ...]
+    relations: tuple[Relation, ...]
+    outcomes: Mapping[str, Outcome]
+    events: tuple[Event, ...]
+    raw: RawData
+
+    def team(self, team_id: str) -> Team:
+        """The team with ``team_id``."""
+        return next(t for t in self.teams if t.id == team_id)

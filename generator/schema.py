@@ -1,0 +1,199 @@
+"""Input models: the YAML and CSV a person writes, checked with pydantic at the boundary.
+
+These mirror the files in ``data/<round>/`` one to one. :mod:`generator.validate` cross-references them
+and normalises them into the frozen types of :mod:`generator.model`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PartialDate = Annotated[str, StringConstraints(pattern=DATE_PATTERN)]
+
+
+class Strict(BaseModel):
+    """Base for input models: unknown keys are errors (they are usually typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextIn(Strict):
+    ko: NonEmpty
+    en: NonEmpty
+
+
+class RoundIn(Strict):
+    id: Id
+    title: TextIn
+    programme: TextIn
+    announced: date
+    as_of: date
+    fictional: bool = False
+    actors: dict[Id, TextIn] = Field(default_factory=dict)
+
+
+class SourceIn(Strict):
+    id: Id
+    kind: Literal["seed", "external", "official"]
+    publisher: TextIn
+    published: PartialDate
+    title: NonEmpty | None
+    authors: list[NonEmpty] = Field(default_factory=list)
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    seed_file: NonEmpty | None = None
+    note: TextIn | None = None
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _date_to_text(cls, value: object) -> object:
+        # YAML reads an unquoted 2026-01-08 as a date; accept it as the same text.
+        return value.isoformat() if isinstance(value, date) else value
+
+
+class ModelRefIn(Strict):
+    name: NonEmpty
+    sources: list[Id] = Field(min_length=1)
+
+
+class TeamIn(Strict):
+    id: Id
+    name: TextIn
+    models: list[ModelRefIn] = Field(default_factory=list)
+
+
+class BenchmarkIn(Strict):
+    id: Id
+    name: NonEmpty
+    normalise: Literal["linear", "relative_to_best"] = "linear"
+    floor: float = 0.0
+    ceiling: float = 100.0
+    weight: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ceiling_above_floor(self) -> BenchmarkIn:
+        if self.ceiling <= self.floor:
+            raise ValueError(f"ceiling ({self.ceiling}) must be above floor ({self.floor})")
+        return self
+
+
+class BenchmarkMethodIn(Strict):
+    kind: Literal["benchmarks"]
+    benchmarks: list[BenchmarkIn] = Field(min_length=1)
+
+
+class ScaleIn(Strict):
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _max_above_min(self) -> ScaleIn:
+        if self.max <= self.min:
+            raise ValueError(f"scale max ({self.max}) must be above min ({self.min})")
+        return self
+
+
+class PanelMethodIn(Strict):
+    kind: Literal["panel"]
+    table: Id
+    scale: ScaleIn
+    criteria: dict[Id, Annotated[float, Field(gt=0)]] = Field(min_length=1)
+    aggregate: Literal["mean", "median", "trimmed_mean"] = "mean"
+    trim: float = Field(default=0.0, ge=0, lt=0.5)
+
+
+MethodIn = Annotated[BenchmarkMethodIn | PanelMethodIn, Field(discriminator="kind")]
+
+
+class NodeIn(Strict):
+    id: Id
+    name: TextIn
+    max: float = Field(gt=0)
+    description: TextIn | None = None
+    sources: list[Id] = Field(default_factory=list)
+    method: MethodIn | None = None
+    method_note: TextIn | None = None
+    children: list[NodeIn] = Field(default_factory=list)
+
+
+class FigureRow(Strict):
+    """One row of ``figures.csv``; every cell is text as read, parsed in :mod:`generator.validate`."""
+
+    team: NonEmpty
+    node: NonEmpty
+    status: Literal["disclosed", "not_disclosed"]
+    value: str
+    rounding: str
+    sources: str
+    withheld_by: str
+    note_ko: str
+    note_en: str
+
+
+class MeanIn(Strict):
+    kind: Literal["mean"]
+    id: Id
+    node: Id
+    value: float = Field(ge=0)
+    basis: Literal["stated", "interpreted"]
+    sources: list[Id] = Field(min_length=1)
+    statement: TextIn
+
+
+class RankIn(Strict):
+    kind: Literal["highest", "lowest"]
+    id: Id
+    node: Id
+    team: Id
+    basis: Literal["stated", "interpreted"]
+    sources: list[Id] = Field(min_length=1)
+    statement: TextIn
+
+
+RelationIn = Annotated[MeanIn | RankIn, Field(discriminator="kind")]
+
+
+class OutcomeIn(Strict):
+    team: Id
+    result: Literal["advanced", "eliminated_score", "disqualified_independence"]
+    grounds: TextIn
+    sources: list[Id] = Field(min_length=1)
+
+
+class EventIn(Strict):
+    date: PartialDate
+    title: TextIn
+    detail: TextIn | None = None
+    sources: list[Id] = Field(min_length=1)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_to_text(cls, value: object) -> object:
+        return value.isoformat() if isinstance(value, date) else value
+
+
+class BenchmarkRow(Strict):
+    team: NonEmpty
+    node: NonEmpty
+    benchmark: NonEmpty
+    score: float
+
+
+class PanelRow(Strict):
+    team: NonEmpty
+    rater: NonEmpty
+    criterion: NonEmpty
+    score: float
+
+
+def is_id(text: str) -> bool:
+    """True when ``text`` is a valid id (lowercase words joined by hyphens)."""
+    return re.fullmatch(ID_PATTERN, text) is not None

@@ -1,0 +1,102 @@
+"""Plain records of a scored round, for JSON/CSV output and downloads. Pure functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.scoring.types import Formula, Quantity, ScoredRound
+
+FLOAT_DIGITS = 6
+
+
+def number(value: float | None) -> float | None:
+    """A float rounded for output (no binary noise such as 20.740000000000002)."""
+    return None if value is None else round(value, FLOAT_DIGITS) + 0.0
+
+
+def format_number(value: float, decimals: int) -> str:
+    """``value`` with at most ``decimals`` decimals and no trailing zeros: 27.8000 → "27.8", 25.0 → "25"."""
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def formula_text(formula: Formula, scored: ScoredRound, *, with_values: bool) -> str:
+    """A formula in plain ASCII-ish text, e.g. ``@mean/total - @mean/benchmark = 79.7 - 30.4``."""
+    parts: list[str] = []
+    for index, term in enumerate(formula.terms):
+        quantity = scored.quantity(term.entity, term.node)
+        operand = f"{term.entity}/{term.node}"
+        if with_values and quantity is not None and quantity.value is not None:
+            operand = format_number(quantity.value, quantity.decimals)
+        coefficient = abs(term.coefficient)
+        factor = "" if abs(coefficient - 1) < 1e-12 else f"{format_number(coefficient, 4)} × "
+        sign = ("-" if term.coefficient < 0 else "") if index == 0 else (" - " if term.coefficient < 0 else " + ")
+        parts.append(f"{sign}{factor}{operand}")
+    return "".join(parts)
+
+
+def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
+    """One quantity as a JSON-able dict."""
+    record: dict[str, Any] = {
+        "entity": quantity.entity,
+        "node": quantity.node,
+        "status": quantity.status,
+        "value": number(quantity.value),
+        "display": format_number(quantity.value, quantity.decimals) if quantity.value is not None else None,
+        "rounding": number(quantity.uncertainty) if quantity.value is not None else None,
+        "sources": list(quantity.sources),
+        "formula": None,
+        "bounds": None,
+        "withheld_by": quantity.withheld_by,
+    }
+    if quantity.formula is not None:
+        record["formula"] = {
+            "symbolic": formula_text(quantity.formula, scored, with_values=False),
+            "numeric": formula_text(quantity.formula, scored, with_values=True),
+            "equation": quantity.formula.equation,
+        }
+    if quantity.computed is not None:
+        record["computed"] = {"ko": quantity.computed.ko, "en": quantity.computed.en}
+    if quantity.bound is not None:
+        record["bounds"] = {
+            "low": number(quantity.bound.low),
+            "high": number(quantity.bound.high),
+            "low_constrained_by": list(quantity.bound.low_by),
+            "high_constrained_by": list(quantity.bound.high_by),
+            "note": "a range of values consistent with every published figure, not a score",
+        }
+    return record
+
+
+def scores_document(scored: ScoredRound) -> dict[str, Any]:
+    """The whole resolved score tree as one JSON-able document, deterministic in order and rounding."""
+    round_ = scored.round
+    return {
+        "round": round_.info.id,
+        "fictional": round_.info.fictional,
+        "as_of": round_.info.as_of.isoformat(),
+        "rubric": [
+            {"id": n.id, "parent": n.parent, "max": n.max, "name": {"ko": n.name.ko, "en": n.name.en}}
+            for n in round_.rubric.nodes.values()
+        ],
+        "teams": [
+            {
+                "id": team.id,
+                "name": {"ko": team.name.ko, "en": team.name.en},
+                "outcome": round_.outcomes[team.id].result if team.id in round_.outcomes else None,
+                "scores": [quantity_record(scored.cell(team.id, node), scored) for node in round_.rubric.order()],
+            }
+            for team in round_.teams
+        ],
+        "aggregates": [quantity_record(q, scored) for q in scored.aggregates.values()],
+        "constraints": [
+            {"id": c.id, "kind": c.kind, "basis": c.basis, "sources": list(c.sources),
+             "label": {"ko": c.label.ko, "en": c.label.en}}
+            for c in scored.constraints.values()
+        ],
+        "sources": [
+            {"id": s.id, "publisher": s.publisher.en, "published": s.published, "title": s.title,
+             "authors": list(s.authors), "url": s.url}
+            for s in round_.sources.values()
+        ],
+    }
