@@ -16,8 +16,12 @@ from generator.scoring.types import ScoredRound
 from generator.validate import read_round
 
 DATA_OPTION = click.option(
-    "--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("data/round-1"),
-    show_default=True, help="Folder with the round's data files.",
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("data/round-1"),
+    show_default=True,
+    help="Folder with the round's data files.",
 )
 
 
@@ -31,8 +35,10 @@ def check_command(data_dir: Path) -> None:
     for warning in validated.warnings:
         click.echo(f"warning: {warning}", err=True)
     known = sum(q.status in ("disclosed", "computed", "derived") for q in scored.cells.values())
-    click.echo(f"{data_dir}: OK — {len(scored.round.teams)} teams, {len(scored.round.rubric.nodes)} rubric nodes, "
-               f"{known} of {len(scored.cells)} team scores known, {len(validated.warnings)} warning(s)")
+    click.echo(
+        f"{data_dir}: OK — {len(scored.round.teams)} teams, {len(scored.round.rubric.nodes)} rubric nodes, "
+        f"{known} of {len(scored.cells)} team scores known, {len(validated.warnings)} warning(s)"
+    )
 
 
 @click.command("scores")
@@ -68,8 +74,14 @@ def _table(scored: ScoredRound) -> Table:
 
 @click.command("build")
 @DATA_OPTION
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
-              show_default=True, help="Where the built site goes; replaced only when the build succeeds.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("site"),
+    show_default=True,
+    help="Where the built site goes; replaced only when the build succeeds.",
+)
 @reports_errors
 def build_command(data_dir: Path, out_dir: Path) -> None:
     """Generate the report pages and build the static site (atomically)."""

@@ -37,6 +37,16 @@ class Problems:
         self.warnings.append(Problem(file=file, where=where, message=message))
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """Safe loader that keeps dates as text, so pydantic (not PyYAML) judges them with a clear message."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class YamlDocument:
     """A parsed YAML file plus the line of every value, for error messages."""
@@ -75,7 +85,9 @@ def read_text(path: Path, label: str, problems: Problems) -> str | None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        problems.error(label, f"line {line}", f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save as UTF-8")
+        problems.error(
+            label, f"line {line}", f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save as UTF-8"
+        )
         return None
     if "\x00" in text:
         problems.error(label, "", "file contains NUL bytes; is it a binary file?")
@@ -89,8 +101,8 @@ def read_yaml(path: Path, label: str, problems: Problems) -> YamlDocument | None
     if text is None:
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_TextDatesLoader)
+        data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -108,7 +120,9 @@ def read_yaml(path: Path, label: str, problems: Problems) -> YamlDocument | None
     return YamlDocument(data=data, lines=lines)
 
 
-def _collect_lines(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+def _collect_lines(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
+) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -128,7 +142,9 @@ class CsvTable:
     rows: tuple[tuple[int, dict[str, str]], ...]
 
 
-def read_csv(path: Path, label: str, columns: Sequence[str], problems: Problems) -> CsvTable | None:
+def read_csv(
+    path: Path, label: str, columns: Sequence[str], problems: Problems, *, allow_no_rows: bool = False
+) -> CsvTable | None:
     """Read a CSV with exactly ``columns`` (any order); ragged rows and unknown columns are errors."""
     text = read_text(path, label, problems)
     if text is None:
@@ -161,7 +177,7 @@ def read_csv(path: Path, label: str, columns: Sequence[str], problems: Problems)
             problems.error(label, f"row {line}", f"has {len(record)} cells; the header has {len(header)}")
             continue
         rows.append((line, {name: cell.strip() for name, cell in zip(header, record, strict=True)}))
-    if not rows:
+    if not rows and not allow_no_rows:
         problems.error(label, "", "has a header but no data rows")
         return None
     return CsvTable(columns=header, rows=tuple(rows))

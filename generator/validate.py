@@ -76,14 +76,22 @@ def read_round(data_dir: Path) -> Validated:
     problems = Problems()
     if not data_dir.is_dir():
         raise DataError([Problem(file=str(data_dir), message="data folder not found")])
-    docs = {key: read_yaml(data_dir / name, name, problems) for key, name in FILES.items() if name.endswith(".yaml")}
-    figures_table = read_csv(data_dir / FILES["figures"], FILES["figures"], FIGURE_COLUMNS, problems)
+    docs = {
+        key: read_yaml(data_dir / name, name, problems)
+        for key, name in FILES.items()
+        if name.endswith(".yaml")
+    }
+    figures_table = read_csv(
+        data_dir / FILES["figures"], FILES["figures"], FIGURE_COLUMNS, problems, allow_no_rows=True
+    )
 
     info = _parse_one(schema.RoundIn, docs["round"], FILES["round"], problems)
     sources_in = _parse_list(schema.SourceIn, docs["sources"], FILES["sources"], problems)
     teams_in = _parse_list(schema.TeamIn, docs["teams"], FILES["teams"], problems)
     rubric_in = _parse_one(schema.NodeIn, docs["rubric"], FILES["rubric"], problems)
-    relations_in = _parse_list(TypeAdapter(schema.RelationIn), docs["relations"], FILES["relations"], problems)
+    relations_in = _parse_list(
+        TypeAdapter(schema.RelationIn), docs["relations"], FILES["relations"], problems
+    )
     outcomes_in = _parse_list(schema.OutcomeIn, docs["outcomes"], FILES["outcomes"], problems)
     events_in = _parse_list(schema.EventIn, docs["timeline"], FILES["timeline"], problems)
 
@@ -96,11 +104,11 @@ def read_round(data_dir: Path) -> Validated:
     refs.nodes = set(rubric.nodes) if rubric else set()
     refs.actors = set(info[1].actors) if info else set()
 
-    figures = _resolve_figures(figures_table, refs, rubric)
+    raw = _read_raw(data_dir, rubric, refs)
+    figures = _resolve_figures(figures_table, refs, rubric, _raw_covered(rubric, raw))
     relations = _resolve_relations(relations_in, docs["relations"], refs, rubric)
     outcomes = _resolve_outcomes(outcomes_in, docs["outcomes"], refs)
     events = _resolve_events(events_in, docs["timeline"], refs)
-    raw = _read_raw(data_dir, rubric, refs)
     _warn_unused_sources(sources, refs, problems)
 
     if problems.errors or info is None or rubric is None:
@@ -135,19 +143,32 @@ def read_round(data_dir: Path) -> Validated:
 # --- parsing with pydantic ---------------------------------------------------------------------------
 
 
-def _where(doc: YamlDocument | None, path: Sequence[str | int], prefix: str = "") -> str:
+def _where(
+    doc: YamlDocument | None, path: Sequence[str | int], prefix: str = "", base: Sequence[str | int] = ()
+) -> str:
+    """``entry 3 (id "x"), field "name.ko", line 12`` — ``path`` is inside ``base`` (the entry's own path)."""
     field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
-    line = doc.line(path) if doc else None
+    line = doc.line([*base, *path]) if doc else None
     parts = [p for p in (prefix, f'field "{field}"' if field else "", f"line {line}" if line else "") if p]
     return ", ".join(parts)
 
 
-def _report(error: ValidationError, label: str, doc: YamlDocument | None, base: Sequence[str | int],
-            prefix: str, problems: Problems) -> None:
+def _report(
+    error: ValidationError,
+    *,
+    label: str,
+    doc: YamlDocument | None,
+    base: Sequence[str | int],
+    prefix: str,
+    problems: Problems,
+) -> None:
     for item in error.errors():
-        loc = [p for p in item["loc"] if not (isinstance(p, str) and p in {"mean", "highest", "lowest",
-                                                                             "benchmarks", "panel"})]
-        problems.error(label, _where(doc, [*base, *loc], prefix), _message(item))
+        loc = [
+            p
+            for p in item["loc"]
+            if not (isinstance(p, str) and p in {"mean", "highest", "lowest", "benchmarks", "panel"})
+        ]
+        problems.error(label, _where(doc, loc, prefix, base), _message(item))
 
 
 def _message(item: Mapping[str, Any]) -> str:
@@ -167,8 +188,9 @@ def _message(item: Mapping[str, Any]) -> str:
     return text[0].lower() + text[1:] if text else kind
 
 
-def _parse_one(model: type[M], doc: YamlDocument | None, label: str,
-               problems: Problems) -> tuple[YamlDocument, M] | None:
+def _parse_one(
+    model: type[M], doc: YamlDocument | None, label: str, problems: Problems
+) -> tuple[YamlDocument, M] | None:
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
@@ -177,12 +199,13 @@ def _parse_one(model: type[M], doc: YamlDocument | None, label: str,
     try:
         return doc, model.model_validate(doc.data)
     except ValidationError as error:
-        _report(error, label, doc, (), "", problems)
+        _report(error, label=label, doc=doc, base=(), prefix="", problems=problems)
         return None
 
 
-def _parse_list(model: type[M] | TypeAdapter[Any], doc: YamlDocument | None, label: str,
-                problems: Problems) -> list[tuple[int, Any]]:
+def _parse_list(
+    model: type[M] | TypeAdapter[Any], doc: YamlDocument | None, label: str, problems: Problems
+) -> list[tuple[int, Any]]:
     if doc is None:
         return []
     if not isinstance(doc.data, list):
@@ -194,16 +217,24 @@ def _parse_list(model: type[M] | TypeAdapter[Any], doc: YamlDocument | None, lab
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             prefix += f' (id "{entry["id"]}")'
         try:
-            value = model.validate_python(entry) if isinstance(model, TypeAdapter) else model.model_validate(entry)
+            value = (
+                model.validate_python(entry)
+                if isinstance(model, TypeAdapter)
+                else model.model_validate(entry)
+            )
         except ValidationError as error:
-            _report(error, label, doc, (index,), prefix, problems)
+            _report(error, label=label, doc=doc, base=(index,), prefix=prefix, problems=problems)
             continue
         parsed.append((index, value))
     return parsed
 
 
 def _kind(value: object) -> str:
-    return {list: "a list", dict: "a mapping", str: "text"}.get(type(value), type(value).__name__)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "text" if isinstance(value, str) else type(value).__name__
 
 
 def _text(value: schema.TextIn) -> Text:
@@ -229,8 +260,12 @@ class _References:
     used_sources: set[str] | None = None
 
     def check(self, kind: str, ids: Iterable[str], label: str, where: str) -> None:
-        known = {"source": self.sources, "team": set(self.teams or []), "rubric node": self.nodes,
-                 "actor": self.actors}[kind]
+        known = {
+            "source": self.sources,
+            "team": set(self.teams or []),
+            "rubric node": self.nodes,
+            "actor": self.actors,
+        }[kind]
         for value in ids:
             if kind == "source":
                 self.used_sources = (self.used_sources or set()) | {value}
@@ -261,20 +296,29 @@ def _entry(doc: YamlDocument | None, index: int, ident: str | None = None) -> st
     return f"{label}, line {line}" if line else label
 
 
-def _resolve_sources(items: list[tuple[int, schema.SourceIn]], doc: YamlDocument | None,
-                     problems: Problems) -> dict[str, Source]:
+def _resolve_sources(
+    items: list[tuple[int, schema.SourceIn]], doc: YamlDocument | None, problems: Problems
+) -> dict[str, Source]:
     _duplicates([(s.id, _entry(doc, i, s.id)) for i, s in items], FILES["sources"], problems)
     return {
         s.id: Source(
-            id=s.id, kind=s.kind, publisher=_text(s.publisher), published=s.published, title=s.title,
-            authors=tuple(s.authors), url=s.url, seed_file=s.seed_file, note=_maybe_text(s.note),
+            id=s.id,
+            kind=s.kind,
+            publisher=_text(s.publisher),
+            published=s.published,
+            title=s.title,
+            authors=tuple(s.authors),
+            url=s.url,
+            seed_file=s.seed_file,
+            note=_maybe_text(s.note),
         )
         for _, s in items
     }
 
 
-def _resolve_teams(items: list[tuple[int, schema.TeamIn]], doc: YamlDocument | None,
-                   refs: _References) -> list[Team]:
+def _resolve_teams(
+    items: list[tuple[int, schema.TeamIn]], doc: YamlDocument | None, refs: _References
+) -> list[Team]:
     label = FILES["teams"]
     _duplicates([(t.id, _entry(doc, i, t.id)) for i, t in items], label, refs.problems)
     if doc is not None and not items and not refs.problems.errors:
@@ -283,14 +327,20 @@ def _resolve_teams(items: list[tuple[int, schema.TeamIn]], doc: YamlDocument | N
     for index, team in items:
         for model in team.models:
             refs.check("source", model.sources, label, _entry(doc, index, team.id))
-        teams.append(Team(id=team.id, name=_text(team.name),
-                          models=tuple(ModelRef(name=m.name, sources=tuple(m.sources)) for m in team.models)))
+        teams.append(
+            Team(
+                id=team.id,
+                name=_text(team.name),
+                models=tuple(ModelRef(name=m.name, sources=tuple(m.sources)) for m in team.models),
+            )
+        )
     seen: set[str] = set()
     return [t for t in teams if not (t.id in seen or seen.add(t.id))]  # type: ignore[func-returns-value]
 
 
-def _resolve_rubric(parsed: tuple[YamlDocument, schema.NodeIn], _doc: YamlDocument | None,
-                    refs: _References) -> Rubric | None:
+def _resolve_rubric(
+    parsed: tuple[YamlDocument, schema.NodeIn], _doc: YamlDocument | None, refs: _References
+) -> Rubric | None:
     doc, root = parsed
     label = FILES["rubric"]
     nodes: dict[str, RubricNode] = {}
@@ -305,13 +355,21 @@ def _resolve_rubric(parsed: tuple[YamlDocument, schema.NodeIn], _doc: YamlDocume
         if node.children:
             total = sum(child.max for child in node.children)
             if abs(total - node.max) > TOLERANCE:
-                refs.problems.error(label, where, f"children's maxima sum to {total:g}, but max is {node.max:g}")
+                refs.problems.error(
+                    label, where, f"children's maxima sum to {total:g}, but max is {node.max:g}"
+                )
             if node.method is not None:
                 refs.problems.error(label, where, "only leaf nodes may declare a method; a parent is the sum")
         nodes[node.id] = RubricNode(
-            id=node.id, name=_text(node.name), max=node.max, parent=parent,
-            children=tuple(child.id for child in node.children), description=_maybe_text(node.description),
-            method=_method(node.method), method_note=_maybe_text(node.method_note), sources=tuple(node.sources),
+            id=node.id,
+            name=_text(node.name),
+            max=node.max,
+            parent=parent,
+            children=tuple(child.id for child in node.children),
+            description=_maybe_text(node.description),
+            method=_method(node.method),
+            method_note=_maybe_text(node.method_note),
+            sources=tuple(node.sources),
         )
         for index, child in enumerate(node.children):
             visit(child, node.id, (*path, "children", index))
@@ -326,13 +384,27 @@ def _method(method: schema.BenchmarkMethodIn | schema.PanelMethodIn | None) -> M
     if method is None:
         return None
     if isinstance(method, schema.BenchmarkMethodIn):
-        return BenchmarkMethod(benchmarks=tuple(
-            BenchmarkSpec(id=b.id, name=b.name, normalise=b.normalise, floor=b.floor, ceiling=b.ceiling,
-                          weight=b.weight)
-            for b in method.benchmarks
-        ))
-    return PanelMethod(table=method.table, scale_min=method.scale.min, scale_max=method.scale.max,
-                       criteria=dict(method.criteria), aggregate=method.aggregate, trim=method.trim)
+        return BenchmarkMethod(
+            benchmarks=tuple(
+                BenchmarkSpec(
+                    id=b.id,
+                    name=b.name,
+                    normalise=b.normalise,
+                    floor=b.floor,
+                    ceiling=b.ceiling,
+                    weight=b.weight,
+                )
+                for b in method.benchmarks
+            )
+        )
+    return PanelMethod(
+        table=method.table,
+        scale_min=method.scale.min,
+        scale_max=method.scale.max,
+        criteria=dict(method.criteria),
+        aggregate=method.aggregate,
+        trim=method.trim,
+    )
 
 
 # --- figures.csv -----------------------------------------------------------------------------------------
@@ -346,7 +418,31 @@ def decimals_uncertainty(text: str) -> float:
     return 0.5 * 10.0 ** (-decimals)
 
 
-def _resolve_figures(table: CsvTable | None, refs: _References, rubric: Rubric | None) -> list[Figure]:
+def _raw_covered(rubric: Rubric | None, raw: RawData) -> set[str]:
+    """Nodes whose points follow from raw data: leaves with a method and data, and parents of only those."""
+    if rubric is None:
+        return set()
+    tables = {b.node for b in raw.benchmarks} | {name for name, rows in raw.panels.items() if rows}
+    covered: set[str] = set()
+    for node_id in reversed(rubric.order()):  # children before parents
+        node = rubric.node(node_id)
+        if node.children:
+            if all(child in covered for child in node.children):
+                covered.add(node_id)
+        elif _has_raw(node.method, node_id, tables):
+            covered.add(node_id)
+    return covered
+
+
+def _has_raw(method: Method | None, node_id: str, tables: set[str]) -> bool:
+    if isinstance(method, BenchmarkMethod):
+        return node_id in tables
+    return isinstance(method, PanelMethod) and method.table in tables
+
+
+def _resolve_figures(
+    table: CsvTable | None, refs: _References, rubric: Rubric | None, raw_covered: set[str]
+) -> list[Figure]:
     if table is None:
         return []
     label = FILES["figures"]
@@ -376,39 +472,61 @@ def _resolve_figures(table: CsvTable | None, refs: _References, rubric: Rubric |
         if figure is None:
             continue
         value, uncertainty = figure
-        figures.append(Figure(
-            team=row.team, node=row.node, disclosed=row.status == "disclosed", value=value,
-            uncertainty=uncertainty, sources=sources, withheld_by=row.withheld_by or None, note=note,
-            origin=Location(file=label, where=where),
-        ))
+        figures.append(
+            Figure(
+                team=row.team,
+                node=row.node,
+                disclosed=row.status == "disclosed",
+                value=value,
+                uncertainty=uncertainty,
+                sources=sources,
+                withheld_by=row.withheld_by or None,
+                note=note,
+                origin=Location(file=label, where=where),
+            )
+        )
     if rubric is not None and refs.teams:
         for team in refs.teams:
             for node in rubric.order():
-                if (team, node) not in seen:
-                    refs.problems.error(label, "", f"no row for {team} × {node}: every team × rubric node "
-                                        "needs a row, 'disclosed' with a value or 'not_disclosed'")
+                if (team, node) not in seen and node not in raw_covered:
+                    refs.problems.error(
+                        label,
+                        "",
+                        f"no row for {team} × {node}: every team × rubric node "
+                        "needs a row, 'disclosed' with a value or 'not_disclosed'",
+                    )
     return figures
 
 
 def _row_note(row: schema.FigureRow, label: str, where: str, problems: Problems) -> Text | None:
     if bool(row.note_ko) != bool(row.note_en):
-        problems.error(label, f'{where}, column "{"note_en" if row.note_ko else "note_ko"}"',
-                       "a note needs both note_ko and note_en")
+        problems.error(
+            label,
+            f'{where}, column "{"note_en" if row.note_ko else "note_ko"}"',
+            "a note needs both note_ko and note_en",
+        )
         return None
     return Text(ko=row.note_ko, en=row.note_en) if row.note_ko else None
 
 
-def _figure_value(row: schema.FigureRow, label: str, where: str, refs: _References,
-                  rubric: Rubric | None) -> tuple[float | None, float] | None:
+def _figure_value(
+    row: schema.FigureRow, label: str, where: str, refs: _References, rubric: Rubric | None
+) -> tuple[float | None, float] | None:
     problems = refs.problems
     if row.status == "not_disclosed":
         if row.value or row.rounding:
-            problems.error(label, f'{where}, column "value"', "a not_disclosed row must leave value and "
-                           "rounding empty (a withheld value is not 0)")
+            problems.error(
+                label,
+                f'{where}, column "value"',
+                "a not_disclosed row must leave value and rounding empty (a withheld value is not 0)",
+            )
             return None
         if not row.withheld_by:
-            problems.error(label, f'{where}, column "withheld_by"', "say who withheld the value (an actor id "
-                           "from round.yaml)")
+            problems.error(
+                label,
+                f'{where}, column "withheld_by"',
+                "say who withheld the value (an actor id from round.yaml)",
+            )
             return None
         refs.check("actor", [row.withheld_by], label, f'{where}, column "withheld_by"')
         return None, 0.0
@@ -424,17 +542,23 @@ def _figure_value(row: schema.FigureRow, label: str, where: str, refs: _Referenc
     elif _NUMBER.match(row.rounding) and float(row.rounding) >= 0:
         uncertainty = float(row.rounding)
     else:
-        problems.error(label, f'{where}, column "rounding"',
-                       f"{row.rounding!r} must be empty, 'exact', or a non-negative half-width")
+        problems.error(
+            label,
+            f'{where}, column "rounding"',
+            f"{row.rounding!r} must be empty, 'exact', or a non-negative half-width",
+        )
         return None
     if value < 0:
-        problems.error(label, f'{where}, column "value"', f"{row.value} is negative; points are never negative")
+        problems.error(
+            label, f'{where}, column "value"', f"{row.value} is negative; points are never negative"
+        )
         return None
     if rubric is not None and row.node in rubric.nodes:
         cap = rubric.node(row.node).max
         if value > cap + TOLERANCE:
-            problems.error(label, f'{where}, column "value"', f"{row.value} is above the maximum of "
-                           f"{row.node} ({cap:g})")
+            problems.error(
+                label, f'{where}, column "value"', f"{row.value} is above the maximum of {row.node} ({cap:g})"
+            )
             return None
     if math.isnan(value) or math.isinf(value):  # pragma: no cover - the number pattern excludes them
         return None
@@ -444,8 +568,12 @@ def _figure_value(row: schema.FigureRow, label: str, where: str, refs: _Referenc
 # --- relations, outcomes, timeline ------------------------------------------------------------------------
 
 
-def _resolve_relations(items: list[tuple[int, schema.MeanIn | schema.RankIn]], doc: YamlDocument | None,
-                       refs: _References, rubric: Rubric | None) -> list[Relation]:
+def _resolve_relations(
+    items: list[tuple[int, schema.MeanIn | schema.RankIn]],
+    doc: YamlDocument | None,
+    refs: _References,
+    rubric: Rubric | None,
+) -> list[Relation]:
     label = FILES["relations"]
     _duplicates([(r.id, _entry(doc, i, r.id)) for i, r in items], label, refs.problems)
     relations: list[Relation] = []
@@ -457,24 +585,40 @@ def _resolve_relations(items: list[tuple[int, schema.MeanIn | schema.RankIn]], d
         if isinstance(item, schema.MeanIn):
             if rubric is not None and item.node in rubric.nodes and item.value > rubric.node(item.node).max:
                 refs.problems.error(label, where, f"mean {item.value:g} is above the maximum of {item.node}")
-            relations.append(MeanRelation(
-                id=item.id, node=item.node, value=item.value,
-                uncertainty=decimals_uncertainty(repr(item.value)), basis=item.basis,
-                sources=tuple(item.sources), statement=_text(item.statement), origin=origin,
-            ))
+            relations.append(
+                MeanRelation(
+                    id=item.id,
+                    node=item.node,
+                    value=item.value,
+                    uncertainty=decimals_uncertainty(repr(item.value)),
+                    basis=item.basis,
+                    sources=tuple(item.sources),
+                    statement=_text(item.statement),
+                    origin=origin,
+                )
+            )
         else:
             refs.check("team", [item.team], label, where)
-            relations.append(RankRelation(
-                kind=item.kind, id=item.id, node=item.node, team=item.team, basis=item.basis,
-                sources=tuple(item.sources), statement=_text(item.statement), origin=origin,
-            ))
+            relations.append(
+                RankRelation(
+                    kind=item.kind,
+                    id=item.id,
+                    node=item.node,
+                    team=item.team,
+                    basis=item.basis,
+                    sources=tuple(item.sources),
+                    statement=_text(item.statement),
+                    origin=origin,
+                )
+            )
         if item.basis == "interpreted":
             refs.problems.warn(label, where, "basis is 'interpreted': the site will label it as our reading")
     return relations
 
 
-def _resolve_outcomes(items: list[tuple[int, schema.OutcomeIn]], doc: YamlDocument | None,
-                      refs: _References) -> dict[str, Outcome]:
+def _resolve_outcomes(
+    items: list[tuple[int, schema.OutcomeIn]], doc: YamlDocument | None, refs: _References
+) -> dict[str, Outcome]:
     label = FILES["outcomes"]
     outcomes: dict[str, Outcome] = {}
     for index, item in items:
@@ -484,8 +628,9 @@ def _resolve_outcomes(items: list[tuple[int, schema.OutcomeIn]], doc: YamlDocume
         if item.team in outcomes:
             refs.problems.error(label, where, f"team {item.team!r} already has an outcome")
             continue
-        outcomes[item.team] = Outcome(team=item.team, result=item.result, grounds=_text(item.grounds),
-                                      sources=tuple(item.sources))
+        outcomes[item.team] = Outcome(
+            team=item.team, result=item.result, grounds=_text(item.grounds), sources=tuple(item.sources)
+        )
     if doc is not None and refs.teams:
         for team in refs.teams:
             if team not in outcomes:
@@ -493,14 +638,21 @@ def _resolve_outcomes(items: list[tuple[int, schema.OutcomeIn]], doc: YamlDocume
     return {t: outcomes[t] for t in (refs.teams or []) if t in outcomes}
 
 
-def _resolve_events(items: list[tuple[int, schema.EventIn]], doc: YamlDocument | None,
-                    refs: _References) -> list[Event]:
+def _resolve_events(
+    items: list[tuple[int, schema.EventIn]], doc: YamlDocument | None, refs: _References
+) -> list[Event]:
     label = FILES["timeline"]
     events = []
     for index, item in items:
         refs.check("source", item.sources, label, _entry(doc, index))
-        events.append(Event(date=item.date, title=_text(item.title), detail=_maybe_text(item.detail),
-                            sources=tuple(item.sources)))
+        events.append(
+            Event(
+                date=item.date,
+                title=_text(item.title),
+                detail=_maybe_text(item.detail),
+                sources=tuple(item.sources),
+            )
+        )
     return events
 
 
@@ -522,7 +674,9 @@ def _read_raw(data_dir: Path, rubric: Rubric | None, refs: _References) -> RawDa
     benchmarks: list[BenchmarkResult] = []
     if benchmark_nodes:
         benchmarks = _read_benchmarks(raw_dir, benchmark_nodes, refs)
-    panel_scores = {table: _read_panel(raw_dir, table, method, refs) for table, method in sorted(panels.items())}
+    panel_scores = {
+        table: _read_panel(raw_dir, table, method, refs) for table, method in sorted(panels.items())
+    }
     known = {"benchmarks.csv"} | {f"{t}.csv" for t in panels}
     for path in sorted(raw_dir.iterdir()):
         if path.name not in known:
@@ -530,7 +684,9 @@ def _read_raw(data_dir: Path, rubric: Rubric | None, refs: _References) -> RawDa
     return RawData(benchmarks=tuple(benchmarks), panels=panel_scores)
 
 
-def _read_benchmarks(raw_dir: Path, nodes: Mapping[str, BenchmarkMethod], refs: _References) -> list[BenchmarkResult]:
+def _read_benchmarks(
+    raw_dir: Path, nodes: Mapping[str, BenchmarkMethod], refs: _References
+) -> list[BenchmarkResult]:
     label = f"{RAW_DIR}/benchmarks.csv"
     table = read_csv(raw_dir / "benchmarks.csv", label, BENCHMARK_COLUMNS, refs.problems)
     if table is None:
@@ -545,12 +701,18 @@ def _read_benchmarks(raw_dir: Path, nodes: Mapping[str, BenchmarkMethod], refs: 
         refs.check("team", [row.team], label, f'{where}, column "team"')
         method = nodes.get(row.node)
         if method is None:
-            refs.problems.error(label, f'{where}, column "node"',
-                                f"{row.node!r} is not a rubric node with a benchmarks method")
+            refs.problems.error(
+                label,
+                f'{where}, column "node"',
+                f"{row.node!r} is not a rubric node with a benchmarks method",
+            )
             continue
         if row.benchmark not in {b.id for b in method.benchmarks}:
-            refs.problems.error(label, f'{where}, column "benchmark"',
-                                f"{row.benchmark!r} is not a benchmark of node {row.node!r}")
+            refs.problems.error(
+                label,
+                f'{where}, column "benchmark"',
+                f"{row.benchmark!r} is not a benchmark of node {row.node!r}",
+            )
             continue
         key = (row.team, row.node, row.benchmark)
         if key in seen:
@@ -560,14 +722,21 @@ def _read_benchmarks(raw_dir: Path, nodes: Mapping[str, BenchmarkMethod], refs: 
         if not math.isfinite(row.score):
             refs.problems.error(label, f'{where}, column "score"', "score must be a finite number")
             continue
-        results.append(BenchmarkResult(team=row.team, node=row.node, benchmark=row.benchmark, score=row.score))
-    _require_complete(label, {(r.team, r.node, r.benchmark) for r in results}, [
-        (team, node, b.id) for team in refs.teams or [] for node, m in nodes.items() for b in m.benchmarks
-    ], refs.problems)
+        results.append(
+            BenchmarkResult(team=row.team, node=row.node, benchmark=row.benchmark, score=row.score)
+        )
+    _require_complete(
+        label,
+        {(r.team, r.node, r.benchmark) for r in results},
+        [(team, node, b.id) for team in refs.teams or [] for node, m in nodes.items() for b in m.benchmarks],
+        refs.problems,
+    )
     return results
 
 
-def _read_panel(raw_dir: Path, table_name: str, method: PanelMethod, refs: _References) -> tuple[PanelScore, ...]:
+def _read_panel(
+    raw_dir: Path, table_name: str, method: PanelMethod, refs: _References
+) -> tuple[PanelScore, ...]:
     label = f"{RAW_DIR}/{table_name}.csv"
     table = read_csv(raw_dir / f"{table_name}.csv", label, PANEL_COLUMNS, refs.problems)
     if table is None:
@@ -581,12 +750,18 @@ def _read_panel(raw_dir: Path, table_name: str, method: PanelMethod, refs: _Refe
             continue
         refs.check("team", [row.team], label, f'{where}, column "team"')
         if row.criterion not in method.criteria:
-            refs.problems.error(label, f'{where}, column "criterion"', f"unknown criterion {row.criterion!r}; "
-                                f"the rubric declares {', '.join(method.criteria)}")
+            refs.problems.error(
+                label,
+                f'{where}, column "criterion"',
+                f"unknown criterion {row.criterion!r}; the rubric declares {', '.join(method.criteria)}",
+            )
             continue
         if not (method.scale_min <= row.score <= method.scale_max):
-            refs.problems.error(label, f'{where}, column "score"', f"{row.score:g} is outside the scale "
-                                f"{method.scale_min:g}–{method.scale_max:g}")
+            refs.problems.error(
+                label,
+                f'{where}, column "score"',
+                f"{row.score:g} is outside the scale {method.scale_min:g}–{method.scale_max:g}",
+            )
             continue
         key = (row.team, row.rater, row.criterion)
         if key in seen:
@@ -596,9 +771,12 @@ def _read_panel(raw_dir: Path, table_name: str, method: PanelMethod, refs: _Refe
         scores.append(PanelScore(team=row.team, rater=row.rater, criterion=row.criterion, score=row.score))
     # A rater need not rate every team, but a rater who rates a team rates it on every criterion.
     pairs = sorted({(s.team, s.rater) for s in scores})
-    _require_complete(label, set(seen), [
-        (team, rater, criterion) for team, rater in pairs for criterion in method.criteria
-    ], refs.problems)
+    _require_complete(
+        label,
+        set(seen),
+        [(team, rater, criterion) for team, rater in pairs for criterion in method.criteria],
+        refs.problems,
+    )
     for team in refs.teams or []:
         if not any(t == team for t, _ in pairs):
             refs.problems.error(label, "", f"no ratings for team {team!r}")
@@ -614,8 +792,9 @@ def _row(model: type[M], cells: dict[str, str], label: str, where: str, problems
         return None
 
 
-def _require_complete(label: str, present: set[tuple[str, str, str]], expected: list[tuple[str, str, str]],
-                      problems: Problems) -> None:
+def _require_complete(
+    label: str, present: set[tuple[str, str, str]], expected: list[tuple[str, str, str]], problems: Problems
+) -> None:
     missing = [key for key in expected if key not in present]
     for key in missing[:10]:
         problems.error(label, "", f"no row for {' × '.join(key)}")

@@ -45,8 +45,9 @@ class Program:
     cap_ids: tuple[str, ...]
 
 
-def build_program(rubric: Rubric, teams: Sequence[str], fixed: Mapping[Key, Interval],
-                  relations: Sequence[Relation]) -> Program:
+def build_program(
+    rubric: Rubric, teams: Sequence[str], fixed: Mapping[Key, Interval], relations: Sequence[Relation]
+) -> Program:
     """Variables: every team × node. Constraints: caps, tree sums, known values, means and ranks."""
     keys = tuple((t, n) for t in teams for n in rubric.order())
     index = {key: i for i, key in enumerate(keys)}
@@ -71,7 +72,9 @@ def build_program(rubric: Rubric, teams: Sequence[str], fixed: Mapping[Key, Inte
         if isinstance(relation, MeanRelation):
             row = {index[(t, relation.node)]: 1.0 for t in teams}
             ub_rows.append((row, n * (relation.value + relation.uncertainty), relation.id))
-            ub_rows.append(({i: -1.0 for i in row}, -n * (relation.value - relation.uncertainty), relation.id))
+            ub_rows.append(
+                (dict.fromkeys(row, -1.0), -n * (relation.value - relation.uncertainty), relation.id)
+            )
         elif isinstance(relation, RankRelation):
             sign = 1.0 if relation.kind == "highest" else -1.0
             me = index[(relation.team, relation.node)]
@@ -80,9 +83,14 @@ def build_program(rubric: Rubric, teams: Sequence[str], fixed: Mapping[Key, Inte
                     ub_rows.append(({index[(other, relation.node)]: sign, me: -sign}, 0.0, relation.id))
     return Program(
         keys=keys,
-        a_ub=_dense(ub_rows, len(keys)), b_ub=np.array([r[1] for r in ub_rows]), ub_ids=tuple(r[2] for r in ub_rows),
-        a_eq=_dense(eq_rows, len(keys)), b_eq=np.array([r[1] for r in eq_rows]), eq_ids=tuple(r[2] for r in eq_rows),
-        caps=tuple(rubric.node(n).max for _, n in keys), cap_ids=tuple(f"cap:{n}" for _, n in keys),
+        a_ub=_dense(ub_rows, len(keys)),
+        b_ub=np.array([r[1] for r in ub_rows]),
+        ub_ids=tuple(r[2] for r in ub_rows),
+        a_eq=_dense(eq_rows, len(keys)),
+        b_eq=np.array([r[1] for r in eq_rows]),
+        eq_ids=tuple(r[2] for r in eq_rows),
+        caps=tuple(rubric.node(n).max for _, n in keys),
+        cap_ids=tuple(f"cap:{n}" for _, n in keys),
     )
 
 
@@ -117,18 +125,30 @@ def _clean(value: float) -> float:
 def _solve(program: Program, objective: np.ndarray) -> tuple[float, tuple[str, ...]] | None:
     result = linprog(
         objective,
-        A_ub=program.a_ub if len(program.b_ub) else None, b_ub=program.b_ub if len(program.b_ub) else None,
-        A_eq=program.a_eq if len(program.b_eq) else None, b_eq=program.b_eq if len(program.b_eq) else None,
-        bounds=list(zip([0.0] * len(program.caps), program.caps, strict=True)), method="highs",
+        A_ub=program.a_ub if len(program.b_ub) else None,
+        b_ub=program.b_ub if len(program.b_ub) else None,
+        A_eq=program.a_eq if len(program.b_eq) else None,
+        b_eq=program.b_eq if len(program.b_eq) else None,
+        bounds=list(zip([0.0] * len(program.caps), program.caps, strict=True)),
+        method="highs",
     )
     if result.status != 0:
         return None
     binding: list[str] = []
     if len(program.b_ub):
-        binding += [i for i, m in zip(program.ub_ids, result.ineqlin.marginals, strict=True) if abs(m) > DUAL_EPSILON]
+        binding += [
+            i for i, m in zip(program.ub_ids, result.ineqlin.marginals, strict=True) if abs(m) > DUAL_EPSILON
+        ]
     if len(program.b_eq):
-        binding += [i for i, m in zip(program.eq_ids, result.eqlin.marginals, strict=True) if abs(m) > DUAL_EPSILON]
-    binding += [i for i, m in zip(program.cap_ids, result.upper.marginals, strict=True) if abs(m) > DUAL_EPSILON]
-    binding += [f"floor:{k[1]}" for k, m in zip(program.keys, result.lower.marginals, strict=True)
-                if abs(m) > DUAL_EPSILON]
-    return float(result.fun), tuple(sorted(set(binding)))
+        binding += [
+            i for i, m in zip(program.eq_ids, result.eqlin.marginals, strict=True) if abs(m) > DUAL_EPSILON
+        ]
+    binding += [
+        i for i, m in zip(program.cap_ids, result.upper.marginals, strict=True) if abs(m) > DUAL_EPSILON
+    ]
+    binding += [
+        f"floor:{k[1]}"
+        for k, m in zip(program.keys, result.lower.marginals, strict=True)
+        if abs(m) > DUAL_EPSILON
+    ]
+    return float(result.fun or 0.0), tuple(sorted(set(binding)))

@@ -51,25 +51,36 @@ def equations(rubric: Rubric, teams: Sequence[str]) -> tuple[Equation, ...]:
     for entity in entities:
         for node in rubric.nodes.values():
             if node.children:
-                result.append(Equation(
-                    id=f"tree:{entity}:{node.id}",
-                    terms=((1.0, (entity, node.id)), *((-1.0, (entity, child)) for child in node.children)),
-                ))
+                result.append(
+                    Equation(
+                        id=f"tree:{entity}:{node.id}",
+                        terms=(
+                            (1.0, (entity, node.id)),
+                            *((-1.0, (entity, child)) for child in node.children),
+                        ),
+                    )
+                )
     for node_id in rubric.order():
-        result.append(Equation(
-            id=f"mean:{node_id}",
-            terms=((n, (MEAN, node_id)), *((-1.0, (t, node_id)) for t in teams)),
-        ))
+        result.append(
+            Equation(
+                id=f"mean:{node_id}",
+                terms=((n, (MEAN, node_id)), *((-1.0, (t, node_id)) for t in teams)),
+            )
+        )
         for team in teams:
-            result.append(Equation(
-                id=f"others:{team}:{node_id}",
-                terms=((1.0, (OTHERS + team, node_id)), (1.0, (team, node_id)), (-n, (MEAN, node_id))),
-            ))
+            result.append(
+                Equation(
+                    id=f"others:{team}:{node_id}",
+                    terms=((1.0, (OTHERS + team, node_id)), (1.0, (team, node_id)), (-n, (MEAN, node_id))),
+                )
+            )
             if len(teams) > 1:
-                result.append(Equation(
-                    id=f"others-mean:{team}:{node_id}",
-                    terms=((n - 1.0, (OTHERS_MEAN + team, node_id)), (-1.0, (OTHERS + team, node_id))),
-                ))
+                result.append(
+                    Equation(
+                        id=f"others-mean:{team}:{node_id}",
+                        terms=((n - 1.0, (OTHERS_MEAN + team, node_id)), (-1.0, (OTHERS + team, node_id))),
+                    )
+                )
     return tuple(result)
 
 
@@ -99,10 +110,16 @@ def derive(system: Sequence[Equation], given: Mapping[Key, Known]) -> tuple[dict
 
 def _solve(equation: Equation, target: Key, known: Mapping[Key, Known]) -> Known:
     own = next(c for c, key in equation.terms if key == target)
-    terms = tuple(sorted(  # positive terms first: 5 × 79.7 − 90.2 reads better than −90.2 + 5 × 79.7
-        (Term(coefficient=-c / own, entity=key[0], node=key[1]) for c, key in equation.terms if key != target),
-        key=lambda term: term.coefficient < 0,
-    ))
+    terms = tuple(
+        sorted(  # positive terms first: 5 × 79.7 − 90.2 reads better than −90.2 + 5 × 79.7
+            (
+                Term(coefficient=-c / own, entity=key[0], node=key[1])
+                for c, key in equation.terms
+                if key != target
+            ),
+            key=lambda term: term.coefficient < 0,
+        )
+    )
     inputs = [known[(t.entity, t.node)] for t in terms]
     value = sum(t.coefficient * i.value for t, i in zip(terms, inputs, strict=True))
     divides = any(abs(t.coefficient - round(t.coefficient)) > 1e-12 for t in terms)
@@ -129,7 +146,8 @@ def _check(equation: Equation, known: Mapping[Key, Known]) -> Problem | None:
     described = "; ".join(f"{o.file} {o.where}".strip() for o in origins)
     first = origins[0] if origins else Location(file="figures.csv")
     return Problem(
-        file=first.file, where=first.where,
+        file=first.file,
+        where=first.where,
         message=f"values do not add up ({_describe(equation)} is off by {abs(residual):.4g}, more than "
         f"rounding allows); involved: {described}",
     )

@@ -21,18 +21,38 @@ def format_number(value: float, decimals: int) -> str:
 
 
 def formula_text(formula: Formula, scored: ScoredRound, *, with_values: bool) -> str:
-    """A formula in plain ASCII-ish text, e.g. ``@mean/total - @mean/benchmark = 79.7 - 30.4``."""
+    """A formula in plain text, e.g. ``@mean/total - @mean/benchmark`` or ``79.7 - 30.4``.
+
+    An average is written as one: ``(a + b + c + d) / 4`` rather than ``0.25 × a + 0.25 × b …``.
+    """
+    operands = [_operand(term.entity, term.node, scored, with_values=with_values) for term in formula.terms]
+    first = formula.terms[0].coefficient
+    divisor = 1 / first if first > 0 else 0.0
+    if (
+        divisor > 1
+        and abs(divisor - round(divisor)) < 1e-9
+        and all(abs(t.coefficient - first) < 1e-12 for t in formula.terms)
+    ):
+        joined = " + ".join(operands)
+        return f"({joined}) / {round(divisor)}" if len(operands) > 1 else f"{joined} / {round(divisor)}"
     parts: list[str] = []
-    for index, term in enumerate(formula.terms):
-        quantity = scored.quantity(term.entity, term.node)
-        operand = f"{term.entity}/{term.node}"
-        if with_values and quantity is not None and quantity.value is not None:
-            operand = format_number(quantity.value, quantity.decimals)
+    for index, (term, operand) in enumerate(zip(formula.terms, operands, strict=True)):
         coefficient = abs(term.coefficient)
         factor = "" if abs(coefficient - 1) < 1e-12 else f"{format_number(coefficient, 4)} × "
-        sign = ("-" if term.coefficient < 0 else "") if index == 0 else (" - " if term.coefficient < 0 else " + ")
+        sign = (
+            ("-" if term.coefficient < 0 else "")
+            if index == 0
+            else (" - " if term.coefficient < 0 else " + ")
+        )
         parts.append(f"{sign}{factor}{operand}")
     return "".join(parts)
+
+
+def _operand(entity: str, node: str, scored: ScoredRound, *, with_values: bool) -> str:
+    quantity = scored.quantity(entity, node)
+    if with_values and quantity is not None and quantity.value is not None:
+        return format_number(quantity.value, quantity.decimals)
+    return f"{entity}/{node}"
 
 
 def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
@@ -84,19 +104,32 @@ def scores_document(scored: ScoredRound) -> dict[str, Any]:
                 "id": team.id,
                 "name": {"ko": team.name.ko, "en": team.name.en},
                 "outcome": round_.outcomes[team.id].result if team.id in round_.outcomes else None,
-                "scores": [quantity_record(scored.cell(team.id, node), scored) for node in round_.rubric.order()],
+                "scores": [
+                    quantity_record(scored.cell(team.id, node), scored) for node in round_.rubric.order()
+                ],
             }
             for team in round_.teams
         ],
         "aggregates": [quantity_record(q, scored) for q in scored.aggregates.values()],
         "constraints": [
-            {"id": c.id, "kind": c.kind, "basis": c.basis, "sources": list(c.sources),
-             "label": {"ko": c.label.ko, "en": c.label.en}}
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "basis": c.basis,
+                "sources": list(c.sources),
+                "label": {"ko": c.label.ko, "en": c.label.en},
+            }
             for c in scored.constraints.values()
         ],
         "sources": [
-            {"id": s.id, "publisher": s.publisher.en, "published": s.published, "title": s.title,
-             "authors": list(s.authors), "url": s.url}
+            {
+                "id": s.id,
+                "publisher": s.publisher.en,
+                "published": s.published,
+                "title": s.title,
+                "authors": list(s.authors),
+                "url": s.url,
+            }
             for s in round_.sources.values()
         ],
     }

@@ -31,23 +31,30 @@ def compute_points(rubric: Rubric, raw: RawData, teams: Sequence[str]) -> tuple[
             if rows:
                 points = benchmark_points(node.method, rows, node.max)
                 how = Text(
-                    ko=f"raw/benchmarks.csv의 벤치마크 {len(node.method.benchmarks)}개를 정규화해 가중 평균한 뒤 "
+                    ko=f"raw/benchmarks.csv의 벤치마크 {len(node.method.benchmarks)}개를 "
+                    "정규화해 가중 평균한 뒤 "
                     f"{node.max:g}점 만점으로 환산",
                     en=f"weighted mean of {len(node.method.benchmarks)} normalised benchmark results from "
                     f"raw/benchmarks.csv, scaled to {node.max:g} points",
                 )
-                results += [Computed(team=t, node=node.id, points=points[t], how=how) for t in teams if t in points]
+                results += [
+                    Computed(team=t, node=node.id, points=points[t], how=how) for t in teams if t in points
+                ]
         elif isinstance(node.method, PanelMethod):
             scores = raw.panels.get(node.method.table, ())
             if scores:
                 points = panel_points(node.method, scores, node.max)
                 raters = len({s.rater for s in scores})
                 how = _panel_text(node.method, raters, node.max)
-                results += [Computed(team=t, node=node.id, points=points[t], how=how) for t in teams if t in points]
+                results += [
+                    Computed(team=t, node=node.id, points=points[t], how=how) for t in teams if t in points
+                ]
     return tuple(results)
 
 
-def benchmark_points(method: BenchmarkMethod, rows: Sequence[BenchmarkResult], maximum: float) -> dict[str, float]:
+def benchmark_points(
+    method: BenchmarkMethod, rows: Sequence[BenchmarkResult], maximum: float
+) -> dict[str, float]:
     """Points per team: ``maximum × Σ wᵢ·normᵢ / Σ wᵢ``, each normalised score clipped to [0, 1]."""
     by_benchmark: dict[str, dict[str, float]] = defaultdict(dict)
     for row in rows:
@@ -73,7 +80,7 @@ def benchmark_points(method: BenchmarkMethod, rows: Sequence[BenchmarkResult], m
 
 
 def panel_points(method: PanelMethod, scores: Sequence[PanelScore], maximum: float) -> dict[str, float]:
-    """Points per team from a panel: per rater a weighted criterion mean rescaled to [0, 1], then aggregated."""
+    """Points per team: each rater's weighted criterion mean rescaled to [0, 1], then aggregated."""
     per_rater: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for score in scores:
         per_rater[score.team][score.rater][score.criterion] = score.score
@@ -81,10 +88,13 @@ def panel_points(method: PanelMethod, scores: Sequence[PanelScore], maximum: flo
     span = method.scale_max - method.scale_min
     points: dict[str, float] = {}
     for team, raters in sorted(per_rater.items()):
-        fractions = np.array([
-            (sum(method.criteria[c] * s for c, s in ratings.items()) / total_weight - method.scale_min) / span
-            for _, ratings in sorted(raters.items())
-        ])
+        fractions = np.array(
+            [
+                (sum(method.criteria[c] * s for c, s in ratings.items()) / total_weight - method.scale_min)
+                / span
+                for _, ratings in sorted(raters.items())
+            ]
+        )
         points[team] = maximum * aggregate(fractions, method.aggregate, method.trim)
     return points
 
@@ -100,12 +110,17 @@ def aggregate(values: np.ndarray, how: str, trim: float) -> float:
 
 def _panel_text(method: PanelMethod, raters: int, maximum: float) -> Text:
     ko_how = {"mean": "평균", "median": "중앙값", "trimmed_mean": f"절사평균(양쪽 {method.trim:.0%})"}
-    en_how = {"mean": "mean", "median": "median", "trimmed_mean": f"trimmed mean ({method.trim:.0%} each end)"}
+    en_how = {
+        "mean": "mean",
+        "median": "median",
+        "trimmed_mean": f"trimmed mean ({method.trim:.0%} each end)",
+    }
     scale = f"{method.scale_min:g}–{method.scale_max:g}"
     return Text(
         ko=f"raw/{method.table}.csv: 평가자 {raters}명의 기준별 가중 평균({scale})을 0–1로 바꾼 뒤 "
         f"{ko_how[method.aggregate]}을 {maximum:g}점 만점으로 환산",
-        en=f"raw/{method.table}.csv: each of {raters} raters' weighted criterion mean ({scale}) rescaled to 0–1, "
+        en=f"raw/{method.table}.csv: each of {raters} raters' weighted criterion mean ({scale}) "
+        "rescaled to 0–1, "
         f"then the {en_how[method.aggregate]}, scaled to {maximum:g} points",
     )
 
