@@ -286,7 +286,138 @@ class Round:
     outcomes: Mapping[str, Outcome]
     events: tuple[Event, ...]
     raw: RawData
+    independence: Independence = field(default_factory=Independence)
 
     def team(self, team_id: str) -> Team:
         """The team with ``team_id``."""
         return next(t for t in self.teams if t.id == team_id)
+
+
+# --- independence audit records (round data) ------------------------------------------------------------
+
+WeightsOrigin = Literal["trained_from_scratch", "fine_tuned", "frozen", "unknown", "not_applicable"]
+Finding = Literal["pass", "fail", "noted", "not_assessed"]
+AllegationOutcome = Literal["upheld", "withdrawn", "not_decisive", "open"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Component:
+    """A declared part of a team's model and where it came from."""
+
+    id: str
+    name: Text
+    kind: Literal["weights", "code"]
+    origin: Literal["own", "external"]
+    reference: Text | None
+    """The model it came from or resembles."""
+    weights: WeightsOrigin
+    licence_compliant: bool | None
+    note: Text | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """A published figure offered as evidence in an allegation."""
+
+    statistic: Literal["raw_cosine", "pearson", "centred_cosine", "relative_l2", "other"]
+    value: float | None
+    approximate: bool
+    scope: Text
+    note: Text | None
+    sources: tuple[str, ...]
+    unsourced: Text | None
+    """Set when we hold no citable source for the figure; the site says so."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Allegation:
+    """An independence question raised about a team, and how it ended."""
+
+    id: str
+    criterion: str
+    against: Text
+    claim: Text
+    evidence: tuple[Evidence, ...]
+    outcome: AllegationOutcome
+    outcome_detail: Text | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ruling:
+    """The official finding on one criterion for one team."""
+
+    criterion: str
+    finding: Finding
+    reason: Text
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineAudit:
+    """A weight audit the build runs when the checkpoint (or fingerprint) paths exist."""
+
+    id: str
+    component: str | None
+    candidate: str
+    """Path; ``${VAR}`` is expanded from the environment at build time."""
+    reference: str
+    label: Text
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditRecord:
+    """Everything recorded about one team's independence."""
+
+    team: str
+    components: tuple[Component, ...]
+    allegations: tuple[Allegation, ...]
+    rulings: tuple[Ruling, ...]
+    engine_audits: tuple[EngineAudit, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CriterionRule:
+    """A component fails the criterion when every given field matches."""
+
+    origin: str | None
+    weights: tuple[str, ...]
+    licence_compliant: bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Criterion:
+    """One of the ministry's independence criteria, with the rule that applies it to components."""
+
+    id: str
+    name: Text
+    definition: Text
+    sources: tuple[str, ...]
+    fails_when: CriterionRule
+
+
+@dataclass(frozen=True, kw_only=True)
+class SovereigntyLevel:
+    """A level of the proposed 0–6 sovereignty scale that a source describes."""
+
+    level: int
+    description: Text
+
+
+@dataclass(frozen=True, kw_only=True)
+class SovereigntyScale:
+    """The proposed scale: only the described levels."""
+
+    proposed_by: Text
+    sources: tuple[str, ...]
+    levels: tuple[SovereigntyLevel, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Independence:
+    """The round's independence data: criteria, the sovereignty scale, and per-team audit records."""
+
+    criteria: tuple[Criterion, ...] = ()
+    scale: SovereigntyScale | None = None
+    records: Mapping[str, AuditRecord] = field(default_factory=dict)

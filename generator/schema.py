@@ -197,3 +197,101 @@ class PanelRow(Strict):
 def is_id(text: str) -> bool:
     """True when ``text`` is a valid id (lowercase words joined by hyphens)."""
     return re.fullmatch(ID_PATTERN, text) is not None
+
+
+# --- independence records -----------------------------------------------------------------------------------
+
+
+class ComponentIn(Strict):
+    id: Id
+    name: TextIn
+    kind: Literal["weights", "code"] = "weights"
+    origin: Literal["own", "external"]
+    reference: TextIn | None = None
+    weights: Literal["trained_from_scratch", "fine_tuned", "frozen", "unknown", "not_applicable"]
+    licence_compliant: bool | None = None
+    note: TextIn | None = None
+    sources: list[Id] = Field(min_length=1)
+
+
+class EvidenceIn(Strict):
+    statistic: Literal["raw_cosine", "pearson", "centred_cosine", "relative_l2", "other"]
+    value: float | None
+    approximate: bool = False
+    scope: TextIn
+    note: TextIn | None = None
+    sources: list[Id] = Field(default_factory=list)
+    unsourced: TextIn | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> EvidenceIn:
+        if not self.sources and self.unsourced is None:
+            raise ValueError("evidence needs sources, or an 'unsourced' note saying why there is none")
+        return self
+
+
+class AllegationIn(Strict):
+    id: Id
+    criterion: Id
+    against: TextIn
+    claim: TextIn
+    evidence: list[EvidenceIn] = Field(default_factory=list)
+    outcome: Literal["upheld", "withdrawn", "not_decisive", "open"]
+    outcome_detail: TextIn | None = None
+    sources: list[Id] = Field(min_length=1)
+
+
+class RulingIn(Strict):
+    criterion: Id
+    finding: Literal["pass", "fail", "noted"]
+    reason: TextIn
+    sources: list[Id] = Field(min_length=1)
+
+
+class EngineAuditIn(Strict):
+    id: Id
+    component: Id | None = None
+    candidate: NonEmpty
+    reference: NonEmpty
+    label: TextIn
+
+
+class AuditRecordIn(Strict):
+    team: Id
+    components: list[ComponentIn] = Field(default_factory=list)
+    allegations: list[AllegationIn] = Field(default_factory=list)
+    rulings: list[RulingIn] = Field(default_factory=list)
+    engine_audits: list[EngineAuditIn] = Field(default_factory=list)
+
+
+class RuleIn(Strict):
+    origin: Literal["own", "external"] | None = None
+    weights: list[Literal["trained_from_scratch", "fine_tuned", "frozen", "unknown", "not_applicable"]] = (
+        Field(default_factory=list)
+    )
+    licence_compliant: bool | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RuleIn:
+        if self.origin is None and not self.weights and self.licence_compliant is None:
+            raise ValueError("a rule needs at least one of origin, weights, licence_compliant")
+        return self
+
+
+class CriterionIn(Strict):
+    id: Id
+    name: TextIn
+    definition: TextIn
+    sources: list[Id] = Field(min_length=1)
+    fails_when: RuleIn
+
+
+class LevelIn(Strict):
+    level: int = Field(ge=0, le=6)
+    description: TextIn
+
+
+class ScaleIn6(Strict):
+    proposed_by: TextIn
+    sources: list[Id] = Field(min_length=1)
+    levels: list[LevelIn] = Field(min_length=1)

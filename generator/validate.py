@@ -20,11 +20,19 @@ from generator import schema
 from generator.errors import DataError, Problem
 from generator.load import CsvTable, Problems, YamlDocument, read_csv, read_yaml
 from generator.model import (
+    Allegation,
+    AuditRecord,
     BenchmarkMethod,
     BenchmarkResult,
     BenchmarkSpec,
+    Component,
+    Criterion,
+    CriterionRule,
+    EngineAudit,
     Event,
+    Evidence,
     Figure,
+    Independence,
     Location,
     MeanRelation,
     Method,
@@ -39,7 +47,10 @@ from generator.model import (
     RoundInfo,
     Rubric,
     RubricNode,
+    Ruling,
     Source,
+    SovereigntyLevel,
+    SovereigntyScale,
     Team,
     Text,
 )
@@ -109,6 +120,7 @@ def read_round(data_dir: Path) -> Validated:
     relations = _resolve_relations(relations_in, docs["relations"], refs, rubric)
     outcomes = _resolve_outcomes(outcomes_in, docs["outcomes"], refs)
     events = _resolve_events(events_in, docs["timeline"], refs)
+    independence = _read_independence(data_dir, refs)
     _warn_unused_sources(sources, refs, problems)
 
     if problems.errors or info is None or rubric is None:
@@ -135,6 +147,7 @@ def read_round(data_dir: Path) -> Validated:
             outcomes=outcomes,
             events=tuple(sorted(events, key=lambda e: e.date)),
             raw=raw,
+            independence=independence,
         ),
         warnings=tuple(problems.warnings),
     )
@@ -800,3 +813,168 @@ def _require_complete(
         problems.error(label, "", f"no row for {' × '.join(key)}")
     if len(missing) > 10:
         problems.error(label, "", f"… and {len(missing) - 10} more missing rows")
+
+
+# --- independence: criteria.yaml, sovereignty.yaml, audits.yaml (all optional) ------------------------------
+
+INDEPENDENCE_FILES = {"criteria": "criteria.yaml", "scale": "sovereignty.yaml", "audits": "audits.yaml"}
+
+
+def _read_independence(data_dir: Path, refs: _References) -> Independence:
+    problems = refs.problems
+    docs = {
+        key: read_yaml(data_dir / name, name, problems) if (data_dir / name).exists() else None
+        for key, name in INDEPENDENCE_FILES.items()
+    }
+    criteria = _resolve_criteria(
+        _parse_list(schema.CriterionIn, docs["criteria"], INDEPENDENCE_FILES["criteria"], problems),
+        docs["criteria"],
+        refs,
+    )
+    scale = None
+    parsed_scale = _parse_one(schema.ScaleIn6, docs["scale"], INDEPENDENCE_FILES["scale"], problems)
+    if parsed_scale is not None:
+        scale_in = parsed_scale[1]
+        refs.check("source", scale_in.sources, INDEPENDENCE_FILES["scale"], "")
+        levels = [level.level for level in scale_in.levels]
+        if len(set(levels)) != len(levels):
+            problems.error(INDEPENDENCE_FILES["scale"], "levels", "a level is listed twice")
+        scale = SovereigntyScale(
+            proposed_by=_text(scale_in.proposed_by),
+            sources=tuple(scale_in.sources),
+            levels=tuple(
+                SovereigntyLevel(level=lv.level, description=_text(lv.description))
+                for lv in sorted(scale_in.levels, key=lambda lv: lv.level)
+            ),
+        )
+    known_criteria = {c.id for c in criteria}
+    records = _resolve_audits(
+        _parse_list(schema.AuditRecordIn, docs["audits"], INDEPENDENCE_FILES["audits"], problems),
+        docs["audits"],
+        refs,
+        known_criteria,
+    )
+    return Independence(criteria=tuple(criteria), scale=scale, records=records)
+
+
+def _resolve_criteria(
+    items: list[tuple[int, schema.CriterionIn]], doc: YamlDocument | None, refs: _References
+) -> list[Criterion]:
+    label = INDEPENDENCE_FILES["criteria"]
+    _duplicates([(c.id, _entry(doc, i, c.id)) for i, c in items], label, refs.problems)
+    result = []
+    for index, item in items:
+        refs.check("source", item.sources, label, _entry(doc, index, item.id))
+        rule = item.fails_when
+        result.append(
+            Criterion(
+                id=item.id,
+                name=_text(item.name),
+                definition=_text(item.definition),
+                sources=tuple(item.sources),
+                fails_when=CriterionRule(
+                    origin=rule.origin, weights=tuple(rule.weights), licence_compliant=rule.licence_compliant
+                ),
+            )
+        )
+    return result
+
+
+def _resolve_audits(
+    items: list[tuple[int, schema.AuditRecordIn]],
+    doc: YamlDocument | None,
+    refs: _References,
+    criteria: set[str],
+) -> dict[str, AuditRecord]:
+    label = INDEPENDENCE_FILES["audits"]
+    records: dict[str, AuditRecord] = {}
+    for index, item in items:
+        where = _entry(doc, index, item.team)
+        refs.check("team", [item.team], label, where)
+        if item.team in records:
+            refs.problems.error(label, where, f"team {item.team!r} already has an audit record")
+            continue
+        cited = [s for c in item.components for s in c.sources] + [
+            s for a in item.allegations for s in a.sources
+        ]
+        cited += [s for a in item.allegations for e in a.evidence for s in e.sources]
+        cited += [s for r in item.rulings for s in r.sources]
+        refs.check("source", cited, label, where)
+        for criterion in [a.criterion for a in item.allegations] + [r.criterion for r in item.rulings]:
+            if criterion not in criteria:
+                refs.problems.error(
+                    label, where, f"unknown criterion id {criterion!r}{_closest(criterion, criteria)}"
+                )
+        ruled = [r.criterion for r in item.rulings]
+        for criterion in sorted({c for c in ruled if ruled.count(c) > 1}):
+            refs.problems.error(label, where, f"two rulings on criterion {criterion!r}")
+        components = {c.id for c in item.components}
+        for audit in item.engine_audits:
+            if audit.component is not None and audit.component not in components:
+                refs.problems.error(
+                    label, where, f"engine audit {audit.id!r} names unknown component {audit.component!r}"
+                )
+        for allegation in item.allegations:
+            for evidence in allegation.evidence:
+                if not evidence.sources:
+                    refs.problems.warn(
+                        label, where, f"evidence in {allegation.id!r} has no source; the site will say so"
+                    )
+        records[item.team] = AuditRecord(
+            team=item.team,
+            components=tuple(
+                Component(
+                    id=c.id,
+                    name=_text(c.name),
+                    kind=c.kind,
+                    origin=c.origin,
+                    reference=_maybe_text(c.reference),
+                    weights=c.weights,
+                    licence_compliant=c.licence_compliant,
+                    note=_maybe_text(c.note),
+                    sources=tuple(c.sources),
+                )
+                for c in item.components
+            ),
+            allegations=tuple(
+                Allegation(
+                    id=a.id,
+                    criterion=a.criterion,
+                    against=_text(a.against),
+                    claim=_text(a.claim),
+                    evidence=tuple(
+                        Evidence(
+                            statistic=e.statistic,
+                            value=e.value,
+                            approximate=e.approximate,
+                            scope=_text(e.scope),
+                            note=_maybe_text(e.note),
+                            sources=tuple(e.sources),
+                            unsourced=_maybe_text(e.unsourced),
+                        )
+                        for e in a.evidence
+                    ),
+                    outcome=a.outcome,
+                    outcome_detail=_maybe_text(a.outcome_detail),
+                    sources=tuple(a.sources),
+                )
+                for a in item.allegations
+            ),
+            rulings=tuple(
+                Ruling(
+                    criterion=r.criterion, finding=r.finding, reason=_text(r.reason), sources=tuple(r.sources)
+                )
+                for r in item.rulings
+            ),
+            engine_audits=tuple(
+                EngineAudit(
+                    id=e.id,
+                    component=e.component,
+                    candidate=e.candidate,
+                    reference=e.reference,
+                    label=_text(e.label),
+                )
+                for e in item.engine_audits
+            ),
+        )
+    return {t: records[t] for t in (refs.teams or []) if t in records}
