@@ -273,26 +273,6 @@ class RawData:
         return not self.benchmarks and not any(self.panels.values())
 
 
-@dataclass(frozen=True, kw_only=True)
-class Round:
-    """A whole round's data, validated and cross-referenced."""
-
-    info: RoundInfo
-    sources: Mapping[str, Source]
-    teams: tuple[Team, ...]
-    rubric: Rubric
-    figures: tuple[Figure, ...]
-    relations: tuple[Relation, ...]
-    outcomes: Mapping[str, Outcome]
-    events: tuple[Event, ...]
-    raw: RawData
-    independence: Independence = field(default_factory=Independence)
-
-    def team(self, team_id: str) -> Team:
-        """The team with ``team_id``."""
-        return next(t for t in self.teams if t.id == team_id)
-
-
 # --- independence audit records (round data) ------------------------------------------------------------
 
 WeightsOrigin = Literal["trained_from_scratch", "fine_tuned", "frozen", "unknown", "not_applicable"]
@@ -421,3 +401,23 @@ class Independence:
     criteria: tuple[Criterion, ...] = ()
     scale: SovereigntyScale | None = None
     records: Mapping[str, AuditRecord] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Round:
+    """A whole round's data, validated and cross-referenced."""
+
+    info: RoundInfo
+    sources: Mapping[str, Source]
+    teams: tuple[Team, ...]
+    rubric: Rubric
+    figures: tuple[Figure, ...]
+    relations: tuple[Relation, ...]
+    outcomes: Mapping[str, Outcome]
+    events: tuple[Event, ...]
+    raw: RawData
+    independence: Independence = field(default_factory=Independence)
+
+    def team(self, team_id: str) -> Team:
+        """The team with ``team_id``."""
+        return next(t for t in self.teams if t.id == team_id)

@@ -76,7 +76,7 @@ UI: Final[Mapping[str, Text]] = {
 
 ENTITY: Final[Mapping[str, Text]] = {
     "@mean": Text(ko="전체 팀 평균", en="All-team average"),
-    "@others:": Text(ko="{team}을 뺀 나머지 팀 합계", en="Sum of every team but {team}"),
-    "@others-mean:": Text(ko="{team}을 뺀 나머지 팀 평균", en="Average of every team but {team}"),
+    "@others:": Text(ko="{team} 제외 나머지 팀 합계", en="Sum of every team but {team}"),
+    "@others-mean:": Text(ko="{team} 제외 나머지 팀 평균", en="Average of every team but {team}"),
 }
 """Names of the aggregate entities the scoring stage derives; ``{team}`` is filled in."""
