@@ -205,8 +205,8 @@ def _sovereignty(
                 "4단계 조건(가중치 100% 자체 학습)에 맞습니다. "
                 "5–6단계(국가 안보 보장 등)는 출처에 판단 근거가 없어 평가하지 않습니다.",
                 en="Passed the technical criterion (weights initialised, then trained), which meets "
-                "level 4's condition (100% self-trained weights). Levels 5–6 (e.g. national security assured) "
-                "cannot be judged from the sources.",
+                "level 4's condition (100% self-trained weights). Levels 5–6 "
+                "(e.g. national security assured) cannot be judged from the sources.",
             ),
         )
     return SovereigntyResult(
