@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 from generator.model import MeanRelation, RankRelation, Relation, Rubric
@@ -35,10 +36,10 @@ class Program:
     """The linear programme shared by every bound of a round."""
 
     keys: tuple[Key, ...]
-    a_ub: np.ndarray
+    a_ub: sparse.csr_array
     b_ub: np.ndarray
     ub_ids: tuple[str, ...]
-    a_eq: np.ndarray
+    a_eq: sparse.csr_array
     b_eq: np.ndarray
     eq_ids: tuple[str, ...]
     caps: tuple[float, ...]
@@ -94,12 +95,12 @@ def build_program(
     )
 
 
-def _dense(rows: Sequence[tuple[dict[int, float], float, str]], width: int) -> np.ndarray:
-    matrix = np.zeros((len(rows), width))
-    for r, (coefficients, _, _) in enumerate(rows):
-        for c, value in coefficients.items():
-            matrix[r, c] = value
-    return matrix
+def _dense(rows: Sequence[tuple[dict[int, float], float, str]], width: int) -> sparse.csr_array:
+    """The constraint matrix, sparse: each row touches a handful of the team × node variables."""
+    data = [value for coefficients, _, _ in rows for value in coefficients.values()]
+    row_index = [r for r, (coefficients, _, _) in enumerate(rows) for _ in coefficients]
+    col_index = [c for coefficients, _, _ in rows for c in coefficients]
+    return sparse.csr_array((data, (row_index, col_index)), shape=(len(rows), width))
 
 
 def feasible(program: Program) -> bool:

@@ -1,0 +1,72 @@
+"""The render stage: a scored round in, the generated part of the site out (relative path → bytes).
+
+Pure — no file is read or written here; :mod:`generator.publish` does the I/O. Output is deterministic:
+the same inputs give byte-identical files (no clock, sorted keys, fixed chart renderer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.render.charts import javascript_bundle
+from generator.render.downloads import build_downloads
+from generator.render.narrative import Narrative, parse_narrative
+from generator.render.pages import HAND_WRITTEN, Inputs, chart_files, nav, page_list, render_pages
+from generator.render.views import TeamSection
+from generator.scoring.types import ScoredRound
+
+__all__ = ["MANIFEST", "Narrative", "RenderedSite", "SiteSettings", "TeamSection", "parse_narrative",
+           "render_site"]
+
+MANIFEST = ".site.json"
+"""Name of the manifest the MkDocs hook reads (nav, fictional flag, date); a dot file, so never published."""
+VEGA_BUNDLE = "assets/javascripts/vega-bundle.js"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSettings:
+    """Site-wide settings the pages need from the MkDocs configuration."""
+
+    site_url: str
+    """Public address of the site, for the suggested citation."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderedSite:
+    """The generated files and what the site build needs to know about them."""
+
+    files: Mapping[str, bytes]
+    """Path relative to the docs root → content."""
+    pages: tuple[str, ...]
+    """Generated Markdown pages (both languages)."""
+    nav: Sequence[Any] = field(default_factory=list)
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+
+
+def render_site(scored: ScoredRound, *, narrative: Narrative, settings: SiteSettings,
+                team_sections: Mapping[str, Sequence[TeamSection]] | None = None) -> RenderedSite:
+    """Render every generated page, chart, download and the manifest."""
+    downloads = build_downloads(scored, site_url=settings.site_url)
+    inputs = Inputs(scored=scored, narrative=narrative, downloads=downloads, team_sections=team_sections or {})
+    pages = page_list(inputs)
+    markdown = render_pages(inputs, pages)
+    site_nav = nav(pages)
+    info = scored.round.info
+    manifest = {
+        "round": info.id,
+        "as_of": info.as_of.isoformat(),
+        "fictional": info.fictional,
+        "nav": site_nav,
+        "generated": sorted(markdown),
+        "hand_written": list(HAND_WRITTEN),
+    }
+    files: dict[str, bytes] = {path: text.encode("utf-8") for path, text in markdown.items()}
+    files.update(chart_files(pages))
+    files.update(downloads.files)
+    files[VEGA_BUNDLE] = javascript_bundle().encode("utf-8")
+    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return RenderedSite(files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=site_nav,
+                        manifest=manifest)

@@ -1,0 +1,182 @@
+"""Charts, built in Python with Altair: a Vega-Lite spec for the browser and a static SVG fallback.
+
+Undisclosed values are drawn as ranges (bars between the two ends) and labelled as ranges, never as
+points; known values are points. Every chart carries alt text written from its data, and the page shows
+the same data as a table next to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+from generator.model import Text
+from generator.render.filters import number
+from generator.render.labels import STATUS, UI, Lang
+from generator.render.views import known
+from generator.scoring.types import MEAN, Quantity, ScoredRound, Status
+
+FONT = "NanumGothic, 'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif"
+"""Chart font; the static SVGs are laid out with NanumGothic (Debian ``fonts-nanum``)."""
+FALLBACK_WIDTH = 560
+ROW_STEP = 30
+
+MARK_LABEL: Mapping[Status, Text] = {
+    "disclosed": Text(ko="공개 점수", en="published score"),
+    "computed": Text(ko="계산한 점수", en="computed score"),
+    "derived": Text(ko="도출한 값", en="derived value"),
+    "bounded": Text(ko="범위 (점수 아님)", en="range (not a score)"),
+    "not_disclosed": Text(ko="비공개 (만점 범위, 점수 아님)", en="not disclosed (full range, not a score)"),
+}
+COLOURS: Mapping[Status, str] = {
+    "disclosed": "#1565c0",
+    "computed": "#00838f",
+    "derived": "#6a1b9a",
+    "bounded": "#e65100",
+    "not_disclosed": "#9e9e9e",
+}
+"""Mid-tone colours that read on both the light and the dark palette."""
+SHAPES: Mapping[Status, str] = {"disclosed": "circle", "computed": "square", "derived": "diamond"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartRow:
+    """One row of a chart's data table."""
+
+    label: str
+    quantity: Quantity
+    maximum: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chart:
+    """A finished chart: the live spec, its static SVG, alt text and the rows of its data table."""
+
+    id: str
+    caption: str
+    alt: str
+    spec: Mapping[str, Any]
+    svg: str
+    rows: tuple[ChartRow, ...]
+
+
+def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str) -> Chart:
+    """Every team's points on ``node_id``: points where known, ranges where not; the average as a rule."""
+    round_ = scored.round
+    node = round_.rubric.node(node_id)
+    rows = tuple(ChartRow(label=team.name.get(lang), quantity=scored.cell(team.id, node_id), maximum=node.max)
+                 for team in round_.teams)
+    mean = scored.aggregates.get((MEAN, node_id))
+    if mean is not None and mean.value is not None:
+        rows_all = (*rows, ChartRow(label=_mean_label(lang), quantity=mean, maximum=node.max))
+    else:
+        rows_all = rows
+    data = [_datum(row, index, lang) for index, row in enumerate(rows)]
+    axis_title = f"{node.name.get(lang)} ({UI['max'].get(lang)} {number(node.max)})"
+    alt_text = _alt_text(node.name.get(lang), rows_all, lang)
+    spec_live = _spec(data, mean, node.max, axis_title, alt_text, lang, width=None)
+    spec_static = _spec(data, mean, node.max, axis_title, alt_text, lang, width=FALLBACK_WIDTH)
+    caption = node.name.get(lang) + (": 팀별 점수와 범위" if lang == "ko" else ": points and ranges by team")
+    return Chart(id=chart_id, caption=caption, alt=alt_text, spec=spec_live, svg=svg(spec_static), rows=rows_all)
+
+
+def _mean_label(lang: Lang) -> str:
+    return "전체 팀 평균" if lang == "ko" else "All-team average"
+
+
+def _datum(row: ChartRow, index: int, lang: Lang) -> dict[str, Any]:
+    q = row.quantity
+    status_label = MARK_LABEL[q.status].get(lang)
+    datum: dict[str, Any] = {"team": row.label, "order": index, "status": q.status, "kind": status_label,
+                             "zero": 0, "max": row.maximum, "value": None, "low": None, "high": None}
+    if known(q):
+        assert q.value is not None
+        datum["value"] = round(q.value, 6)
+        datum["text"] = f"{number(q.value, q.decimals)} ({STATUS[q.status].get(lang)})"
+    else:
+        low, high = (q.bound.low, q.bound.high) if q.bound is not None else (0.0, row.maximum)
+        datum["low"], datum["high"] = round(low, 6), round(high, 6)
+        datum["text"] = f"{UI['range'].get(lang)} {number(low)}–{number(high)} ({UI['not_a_score'].get(lang)})"
+    return datum
+
+
+def _alt_text(node_name: str, rows: tuple[ChartRow, ...], lang: Lang) -> str:
+    """A sentence per row, written from the data."""
+    parts = []
+    for row in rows:
+        q = row.quantity
+        if known(q):
+            assert q.value is not None
+            word = STATUS[q.status].get(lang)
+            parts.append(f"{row.label} {number(q.value, q.decimals)}점({word})" if lang == "ko"
+                         else f"{row.label}: {number(q.value, q.decimals)} ({word})")
+        else:
+            low, high = (q.bound.low, q.bound.high) if q.bound is not None else (0.0, row.maximum)
+            parts.append(f"{row.label} 비공개, 범위 {number(low)}–{number(high)}점(점수 아님)" if lang == "ko"
+                         else f"{row.label}: not disclosed, range {number(low)}–{number(high)} (not a score)")
+    maximum = number(rows[0].maximum) if rows else "?"
+    head = (f"{node_name} 차트({maximum}점 만점). 점은 값, 막대는 범위입니다. " if lang == "ko"
+            else f"{node_name} chart (out of {maximum}). Dots are values, bars are ranges. ")
+    return head + ("; ".join(parts) + ".")
+
+
+def _spec(data: list[dict[str, Any]], mean: Quantity | None, maximum: float, axis_title: str, alt_text: str,
+          lang: Lang, *, width: int | None) -> dict[str, Any]:
+    statuses = [s for s in MARK_LABEL if any(d["status"] == s for d in data)]
+    colour = alt.Color(
+        "kind:N", title=None,
+        scale=alt.Scale(domain=[MARK_LABEL[s].get(lang) for s in statuses], range=[COLOURS[s] for s in statuses]),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+    )
+    x_scale = alt.Scale(domain=[0, maximum], nice=False)
+    y = alt.Y("team:N", sort=alt.EncodingSortField(field="order", order="ascending"), title=None,
+              axis=alt.Axis(labelLimit=150, domain=False, ticks=False))
+    tooltip = [alt.Tooltip("team:N", title=UI["team"].get(lang)), alt.Tooltip("text:N", title=UI["value"].get(lang))]
+    base = alt.Chart(alt.Data(values=data)).encode(y=y)
+    track = base.mark_bar(color="#9e9e9e", opacity=0.18, height=4).encode(
+        x=alt.X("zero:Q", scale=x_scale, title=axis_title), x2="max:Q")
+    ranges = base.transform_filter("datum.low !== null").mark_bar(height=12, opacity=0.6).encode(
+        x=alt.X("low:Q", scale=x_scale), x2="high:Q", color=colour, tooltip=tooltip)
+    points = base.transform_filter("datum.value !== null").mark_point(filled=True, size=110, opacity=1).encode(
+        x=alt.X("value:Q", scale=x_scale), color=colour, tooltip=tooltip,
+        shape=alt.Shape("status:N", legend=None,
+                        scale=alt.Scale(domain=list(SHAPES), range=list(SHAPES.values()))))
+    layers: list[Any] = [track, ranges, points]
+    if mean is not None and mean.value is not None:
+        mean_label = f"{_mean_label(lang)} {number(mean.value, mean.decimals)}"
+        rule_data = alt.Data(values=[{"mean": round(mean.value, 6), "label": mean_label}])
+        layers.append(alt.Chart(rule_data).mark_rule(strokeDash=[5, 4], color="#616161").encode(
+            x=alt.X("mean:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=_mean_label(lang))]))
+    chart = alt.layer(*layers).properties(
+        description=alt_text, height=alt.Step(ROW_STEP),
+        width="container" if width is None else width,
+    ).configure(font=FONT, background="transparent" if width is None else "white").configure_view(stroke=None)
+    spec: dict[str, Any] = chart.to_dict()
+    spec.pop("$schema", None)
+    return spec
+
+
+def svg(spec: Mapping[str, Any]) -> str:
+    """The static SVG of a Vega-Lite spec, rendered by vl-convert (deterministic for a given spec)."""
+    return _svg_cached(_freeze(spec))
+
+
+@cache
+def _svg_cached(spec_json: str) -> str:
+    return str(vl_convert.vegalite_to_svg(json.loads(spec_json)))
+
+
+def _freeze(spec: Mapping[str, Any]) -> str:
+    return json.dumps(spec, sort_keys=True, ensure_ascii=False)
+
+
+@cache
+def javascript_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed in one file, served from the site itself (no CDN)."""
+    return str(vl_convert.javascript_bundle())

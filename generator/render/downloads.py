@@ -1,0 +1,234 @@
+"""The round's downloadable files: CSV (UTF-8 with BOM, so Korean Excel opens it), JSON, a Frictionless
+``datapackage.json``, a licence note, a citation file and SHA-256 checksums. Pure: returns bytes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.model import Round, Text
+from generator.render.labels import ENTITY
+from generator.scoring.export import format_number, formula_text, number, scores_document
+from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Quantity, ScoredRound
+
+LICENCE_ID = "CC-BY-4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+AUTHOR = "Sovereign AI report contributors"
+
+FIGURE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("round", "string", "Round id"),
+    ("entity", "string", "Team id, or an aggregate: @mean (all-team average), @others:<team> (sum of every "
+                         "other team), @others-mean:<team> (their average)"),
+    ("entity_name_ko", "string", "Team or aggregate name in Korean"),
+    ("entity_name_en", "string", "Team or aggregate name in English"),
+    ("node", "string", "Rubric node id (total, benchmark, …)"),
+    ("node_name_ko", "string", "Rubric node name in Korean"),
+    ("node_name_en", "string", "Rubric node name in English"),
+    ("max", "number", "Maximum points of the node"),
+    ("status", "string", "disclosed | computed | derived | bounded | not_disclosed"),
+    ("value", "number", "The value; empty unless status is disclosed, computed or derived"),
+    ("rounding", "number", "Half-width of the rounding error of the value"),
+    ("range_low", "number", "Lower end of the range an undisclosed value lies in (a range, not a score)"),
+    ("range_high", "number", "Upper end of that range"),
+    ("formula", "string", "For derived values: the formula with the published numbers"),
+    ("sources", "string", "Source ids separated by ';' (see sources.csv)"),
+    ("withheld_by", "string", "Who withheld an undisclosed value"),
+)
+SOURCE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("id", "string", "Source id, as used in figures.csv"),
+    ("kind", "string", "seed | external | official"),
+    ("publisher_ko", "string", "Publisher in Korean"),
+    ("publisher_en", "string", "Publisher in English"),
+    ("published", "string", "Publication date (YYYY-MM-DD or YYYY-MM)"),
+    ("title", "string", "Headline; empty when not recorded"),
+    ("authors", "string", "Authors separated by ';'"),
+    ("url", "string", "Web address; empty when not recorded"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Download:
+    """One downloadable file, for the data page's list."""
+
+    name: str
+    description: Text
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Downloads:
+    """The files (path relative to the docs root → bytes) and their listing."""
+
+    folder: str
+    files: Mapping[str, bytes]
+    listing: tuple[Download, ...]
+    citation: Text
+
+
+DESCRIPTIONS: Mapping[str, Text] = {
+    "figures.csv": Text(ko="팀 × 항목별 모든 값과 상태, 범위, 식, 출처 (CSV, UTF-8 BOM)",
+                        en="Every team × item value with status, range, formula and sources (CSV, UTF-8 with BOM)"),
+    "sources.csv": Text(ko="출처 목록 (CSV, UTF-8 BOM)", en="The sources (CSV, UTF-8 with BOM)"),
+    "scores.json": Text(ko="점수 트리 전체와 제약 조건, 출처 (JSON)",
+                        en="The whole score tree with constraints and sources (JSON)"),
+    "datapackage.json": Text(ko="위 파일들의 스키마 (Frictionless Data Package)",
+                             en="Schema of the files above (Frictionless Data Package)"),
+    "LICENSE.txt": Text(ko="이용 허락 안내", en="Licence note"),
+    "CITATION.cff": Text(ko="인용 정보 (Citation File Format)", en="How to cite (Citation File Format)"),
+    "SHA256SUMS": Text(ko="모든 파일의 SHA-256 체크섬", en="SHA-256 checksums of every file"),
+}
+
+
+def entity_name(scored: ScoredRound, entity: str) -> Text:
+    """A team's or aggregate's name in both languages."""
+    if entity == MEAN:
+        return ENTITY[MEAN]
+    for prefix in (OTHERS_MEAN, OTHERS):
+        if entity.startswith(prefix):
+            team = scored.round.team(entity.removeprefix(prefix)).name
+            template = ENTITY[prefix]
+            return Text(ko=template.ko.format(team=team.ko), en=template.en.format(team=team.en))
+    return scored.round.team(entity).name
+
+
+def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
+    """Every download of the round, deterministic byte for byte."""
+    round_ = scored.round
+    folder = f"downloads/{round_.info.id}"
+    files: dict[str, bytes] = {
+        "figures.csv": _csv([f[0] for f in FIGURE_FIELDS], [_figure_row(scored, q) for q in _quantities(scored)]),
+        "sources.csv": _csv([f[0] for f in SOURCE_FIELDS], [
+            [s.id, s.kind, s.publisher.ko, s.publisher.en, s.published, s.title or "", ";".join(s.authors),
+             s.url or ""] for s in round_.sources.values()]),
+        "scores.json": _json(scores_document(scored)),
+    }
+    files["datapackage.json"] = _json(_datapackage(round_))
+    files["LICENSE.txt"] = _licence(round_).encode()
+    files["CITATION.cff"] = _citation_cff(round_, site_url).encode()
+    files["SHA256SUMS"] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())).encode()
+    listing = tuple(
+        Download(name=name, description=DESCRIPTIONS[name], size=len(data),
+                 sha256=hashlib.sha256(data).hexdigest())
+        for name, data in files.items()
+    )
+    return Downloads(folder=folder, files={f"{folder}/{name}": data for name, data in files.items()},
+                     listing=listing, citation=citation_text(round_, site_url))
+
+
+def _quantities(scored: ScoredRound) -> list[Quantity]:
+    cells = [scored.cell(t.id, n) for t in scored.round.teams for n in scored.round.rubric.order()]
+    return [*cells, *scored.aggregates.values()]
+
+
+def _figure_row(scored: ScoredRound, q: Quantity) -> list[str]:
+    round_ = scored.round
+    node = round_.rubric.node(q.node)
+    name = entity_name(scored, q.entity)
+    low = high = ""
+    if q.value is None and q.bound is not None:
+        low, high = _num(q.bound.low), _num(q.bound.high)
+    elif q.value is None:
+        low, high = "0", _num(node.max)
+    return [
+        round_.info.id, q.entity, name.ko, name.en, q.node, node.name.ko, node.name.en, _num(node.max), q.status,
+        format_number(q.value, q.decimals) if q.value is not None else "",
+        _num(q.uncertainty) if q.value is not None else "",
+        low, high,
+        formula_text(q.formula, scored, with_values=True) if q.formula is not None else "",
+        ";".join(q.sources), q.withheld_by or "",
+    ]
+
+
+def _num(value: float) -> str:
+    rounded = number(value)
+    return format_number(rounded, 6) if rounded is not None else ""
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _schema(fields: Sequence[tuple[str, str, str]]) -> dict[str, Any]:
+    return {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields],
+            "missingValues": [""]}
+
+
+def _datapackage(round_: Round) -> dict[str, Any]:
+    info = round_.info
+    csv_dialect = {"delimiter": ",", "lineTerminator": "\r\n", "header": True}
+    return {
+        "name": f"sovereign-ai-{info.id}",
+        "title": f"{info.programme.en} — {info.title.en}",
+        "description": ("Every published, derived and undisclosed score of the round with its status and "
+                        "sources. Ranges are intervals consistent with the published figures, not scores."),
+        "version": info.as_of.isoformat(),
+        "created": info.as_of.isoformat(),
+        "licenses": [{"name": LICENCE_ID, "path": LICENCE_URL, "title": "Creative Commons Attribution 4.0"}],
+        "resources": [
+            {"name": "figures", "path": "figures.csv", "format": "csv", "mediatype": "text/csv",
+             "encoding": "utf-8-sig", "dialect": csv_dialect, "schema": _schema(FIGURE_FIELDS)},
+            {"name": "sources", "path": "sources.csv", "format": "csv", "mediatype": "text/csv",
+             "encoding": "utf-8-sig", "dialect": csv_dialect,
+             "schema": {**_schema(SOURCE_FIELDS), "primaryKey": ["id"]}},
+            {"name": "scores", "path": "scores.json", "format": "json", "mediatype": "application/json",
+             "encoding": "utf-8"},
+        ],
+    }
+
+
+def _licence(round_: Round) -> str:
+    return (
+        f"{round_.info.programme.en} — {round_.info.title.en}\n"
+        f"Data as of {round_.info.as_of.isoformat()}.\n\n"
+        f"The compiled data in this folder (figures, statuses, ranges, formulas and source references) is\n"
+        f"released under the Creative Commons Attribution 4.0 International licence ({LICENCE_ID}):\n"
+        f"{LICENCE_URL}\n\n"
+        "The news articles it cites are not included; they remain the copyright of their publishers.\n"
+        "Ranges are intervals consistent with the published figures, not scores.\n\n"
+        "이 폴더의 데이터(값, 상태, 범위, 식, 출처 정보)는 CC BY 4.0으로 이용할 수 있습니다.\n"
+        "인용한 기사는 포함하지 않으며, 그 저작권은 각 언론사에 있습니다.\n"
+    )
+
+
+def citation_text(round_: Round, site_url: str) -> Text:
+    """The suggested citation, in both languages."""
+    info = round_.info
+    url = f"{site_url.rstrip('/')}/data/"
+    return Text(
+        ko=f"{AUTHOR}. 「{info.programme.ko} {info.title.ko} — 투명성 보고서 데이터」, "
+           f"{info.as_of.isoformat()} 기준. {url}",
+        en=f"{AUTHOR}. \"{info.programme.en}: {info.title.en} — transparency report data\", "
+           f"as of {info.as_of.isoformat()}. {url}",
+    )
+
+
+def _citation_cff(round_: Round, site_url: str) -> str:
+    info = round_.info
+    title = f"{info.programme.en}: {info.title.en} — transparency report data".replace('"', "'")
+    return (
+        "cff-version: 1.2.0\n"
+        'message: "If you use this data, please cite it as below."\n'
+        "type: dataset\n"
+        f'title: "{title}"\n'
+        "authors:\n"
+        f'  - name: "{AUTHOR}"\n'
+        f"version: \"{info.as_of.isoformat()}\"\n"
+        f"date-released: \"{info.as_of.isoformat()}\"\n"
+        f"license: {LICENCE_ID}\n"
+        f"url: \"{site_url.rstrip('/')}/data/\"\n"
+    )

@@ -1,0 +1,330 @@
+"""Every formatting rule of the pages, as named Jinja filters registered in one place (:func:`register`).
+
+Templates stay dumb: they loop and call these. Filters that link somewhere read ``root`` (the way back to
+the docs root from the page being rendered, ``""`` or ``"../"``) from the template context, and produce
+Markdown links to ``.md`` files so that MkDocs checks every one of them in strict mode.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import escape
+
+from generator.model import BenchmarkMethod, Method, PanelMethod, Source, Text
+from generator.render import korean
+from generator.render.labels import ENTITY, OUTCOME, STATUS, STATUS_EXPLAINED, UI, Lang
+from generator.scoring.export import format_number
+from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Constraint, Formula, Quantity, ScoredRound, Term
+
+BOUND_DECIMALS = 3
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_SLUG = re.compile(r"[^a-z0-9]+")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+
+
+def slug(text: str) -> str:
+    """A lower-case ASCII id fragment: ``figure:lg-ai-research/total`` → ``figure-lg-ai-research-total``."""
+    return _SLUG.sub("-", text.lower()).strip("-")
+
+
+def source_anchor(source_id: str) -> str:
+    """The anchor of a source on the sources page."""
+    return f"src-{slug(source_id)}"
+
+
+def constraint_anchor(constraint_id: str) -> str:
+    """The anchor of a constraint in a page's constraint table."""
+    return f"c-{slug(constraint_id)}"
+
+
+def cell_anchor(team: str, node: str) -> str:
+    """The anchor of one team × node row in an evidence table."""
+    return f"v-{slug(team)}-{slug(node)}"
+
+
+def md(text: str) -> str:
+    """Data text made safe inside Markdown: characters Markdown would act on are escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def attr(text: object) -> str:
+    """A value made safe inside a double-quoted HTML attribute."""
+    return str(escape(str(text)))
+
+
+def number(value: float, decimals: int = BOUND_DECIMALS) -> str:
+    """A number with at most ``decimals`` decimals and no trailing zeros."""
+    return format_number(value, decimals)
+
+
+def localised_date(value: date | str, lang: Lang) -> str:
+    """``2026년 1월 15일`` / ``15 January 2026``; ``YYYY-MM`` gives the month only."""
+    text = value.isoformat() if isinstance(value, date) else value
+    parts = [int(p) for p in text.split("-")]
+    if lang == "ko":
+        units = ("년", "월", "일")
+        return " ".join(f"{p}{u}" for p, u in zip(parts, units, strict=False))
+    if len(parts) == 1:
+        return str(parts[0])
+    month = MONTHS_EN[parts[1] - 1]
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{parts[2]} {month} {parts[0]}"
+
+
+class Filters:
+    """The filters of one language over one scored round."""
+
+    def __init__(self, *, lang: Lang, scored: ScoredRound) -> None:
+        self.lang: Lang = lang
+        self.scored = scored
+        self.round = scored.round
+
+    # --- plain text ---------------------------------------------------------------------------------
+    def t(self, key: str) -> str:
+        """An interface label (see :data:`generator.render.labels.UI`)."""
+        return UI[key].get(self.lang)
+
+    def tx(self, text: Text | None) -> str:
+        """A bilingual data text in this language, Markdown-escaped; empty for ``None``."""
+        return "" if text is None else md(text.get(self.lang))
+
+    def date(self, value: date | str) -> str:
+        """A localised date."""
+        return localised_date(value, self.lang)
+
+    def josa(self, word: str, pair: str) -> str:
+        """``word`` followed by the right Korean particle; English gets the word alone."""
+        return word + korean.particle(word, pair) if self.lang == "ko" else word
+
+    def names(self, teams: Iterable[Any]) -> str:
+        """Team names joined for a sentence."""
+        return korean.join([self.team(t.id) for t in teams], self.lang)
+
+    def team(self, team_id: str) -> str:
+        """A team's name."""
+        return md(self.round.team(team_id).name.get(self.lang))
+
+    def node(self, node_id: str) -> str:
+        """A rubric node's name."""
+        return md(self.round.rubric.node(node_id).name.get(self.lang))
+
+    def entity(self, entity: str) -> str:
+        """A team's name, or the name of an aggregate such as the all-team average."""
+        if entity == MEAN:
+            return ENTITY[MEAN].get(self.lang)
+        for prefix in (OTHERS_MEAN, OTHERS):
+            if entity.startswith(prefix):
+                return ENTITY[prefix].get(self.lang).format(team=self.team(entity.removeprefix(prefix)))
+        return self.team(entity)
+
+    def actor(self, actor_id: str | None) -> str:
+        """Who withheld a value."""
+        if actor_id is None:
+            return ""
+        name = self.round.info.actors.get(actor_id)
+        return md(name.get(self.lang)) if name else md(actor_id)
+
+    def outcome(self, result: str) -> str:
+        """A team's status label."""
+        return OUTCOME[result].get(self.lang)  # type: ignore[index]
+
+    def status(self, status: str) -> str:
+        """A status as a word."""
+        return STATUS[status].get(self.lang)  # type: ignore[index]
+
+    def status_explained(self, status: str) -> str:
+        """What a status means, in a sentence."""
+        return STATUS_EXPLAINED[status].get(self.lang)  # type: ignore[index]
+
+    def badge(self, status: str) -> str:
+        """A status badge: text in a styled span, so the difference never rests on colour alone."""
+        return f'<span class="st st-{status.replace("_", "-")}">{self.status(status)}</span>'
+
+    # --- numbers ------------------------------------------------------------------------------------
+    def num(self, value: float, decimals: int = BOUND_DECIMALS) -> str:
+        """A number for display."""
+        return number(value, decimals)
+
+    def qnum(self, quantity: Quantity) -> str:
+        """A known quantity's value as published (its own precision)."""
+        assert quantity.value is not None
+        return number(quantity.value, quantity.decimals)
+
+    def pm(self, quantity: Quantity) -> str:
+        """``±0.105`` for a value carrying rounding error, else empty."""
+        if quantity.value is None or quantity.uncertainty <= 0 or quantity.status != "derived":
+            return ""
+        return f"±{number(quantity.uncertainty, quantity.decimals + 2)}"
+
+    def span(self, quantity: Quantity) -> str:
+        """``63.75–90.25`` for a range."""
+        assert quantity.bound is not None
+        return f"{number(quantity.bound.low)}–{number(quantity.bound.high)}"
+
+    def short(self, quantity: Quantity) -> str:
+        """A cell's value in a few words: the number, or the range marked as not a score, or withheld."""
+        if quantity.value is not None:
+            extra = f" {self.pm(quantity)}" if self.pm(quantity) else ""
+            return f"{self.badge(quantity.status)} **{self.qnum(quantity)}**{extra}"
+        if quantity.status == "bounded" and quantity.bound is not None:
+            return f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')})"
+        return self.badge("not_disclosed")
+
+    def sortkey(self, quantity: Quantity) -> str:
+        """The ``data-sort`` value of a cell: the number when known, empty otherwise (sorts last)."""
+        return "" if quantity.value is None else number(quantity.value, 6)
+
+    def formula(self, formula: Formula | None) -> str:
+        """``79.7 − 30.4 − 28.56`` from a derived value's terms (typographic minus and times)."""
+        if formula is None:
+            return ""
+
+        def value(term: Term) -> str:
+            operand = self.scored.quantity(term.entity, term.node)
+            return self.qnum(operand) if operand is not None and operand.value is not None else "?"
+
+        return _linear(formula, value)
+
+    def formula_names(self, formula: Formula | None) -> str:
+        """The same formula with names instead of numbers."""
+        if formula is None:
+            return ""
+        return _linear(formula, lambda term: f"{self.entity(term.entity)} {self.node(term.node)}")
+
+    # --- links --------------------------------------------------------------------------------------
+    @pass_context
+    def cite(self, context: Context, ids: Sequence[str]) -> str:
+        """Short citations linking to the sources page: ``[연합뉴스 2026-01-15](sources.md#src-…)``."""
+        root = context["root"]
+        links = []
+        for source_id in dict.fromkeys(ids):
+            source = self.round.sources[source_id]
+            label = f"{md(source.publisher.get(self.lang))} {source.published}"
+            links.append(f"[{label}]({root}sources.md#{source_anchor(source_id)})")
+        return ", ".join(links)
+
+    @pass_context
+    def cited(self, context: Context, ids: Sequence[str]) -> str:
+        """Citations in parentheses after a sentence, or nothing when there are no sources."""
+        return f" ({self.cite(context, ids)})" if ids else ""
+
+    @pass_context
+    def page(self, context: Context, path: str, anchor: str = "") -> str:
+        """A path to another page, relative to the current one."""
+        return f"{context['root']}{path}" + (f"#{anchor}" if anchor else "")
+
+    @pass_context
+    def constraint_links(self, context: Context, ids: Sequence[str]) -> str:
+        """Links to the constraint table rows (on the same page) that set one end of a range."""
+        labels = []
+        for cid in ids:
+            constraint = self.scored.constraints.get(cid)
+            label = md(constraint.label.get(self.lang)) if constraint else md(cid)
+            labels.append(f"[{label}](#{constraint_anchor(cid)})")
+        return "; ".join(labels)
+
+    @pass_context
+    def evidence(self, context: Context, quantity: Quantity) -> str:
+        """Where a value comes from: sources; formula; raw-data method; or what sets a range's ends."""
+        parts: list[str] = []
+        if quantity.status == "derived" and quantity.formula is not None:
+            parts.append(f"= {self.formula(quantity.formula)} ({self.formula_names(quantity.formula)}), "
+                         f"{self.t('rounding')} {self.pm(quantity) or '±0'}")
+        if quantity.status == "computed" and quantity.computed is not None:
+            parts.append(md(quantity.computed.get(self.lang)))
+        if quantity.bound is not None and quantity.value is None:
+            if quantity.status == "bounded":
+                parts.append(f"{self.t('low_by')}: {self.constraint_links(context, quantity.bound.low_by)}")
+                parts.append(f"{self.t('high_by')}: {self.constraint_links(context, quantity.bound.high_by)}")
+            else:
+                cap = self.round.rubric.node(quantity.node).max
+                parts.append(f"{self.t('range')} 0–{number(cap)} ({self.t('not_a_score')})")
+        if quantity.withheld_by:
+            parts.append(f"{self.t('withheld_by')}: {self.actor(quantity.withheld_by)}")
+        if quantity.note is not None:
+            parts.append(md(quantity.note.get(self.lang)))
+        if quantity.sources:
+            parts.append(f"{self.t('sources')}: {self.cite(context, quantity.sources)}")
+        return "<br>".join(parts)
+
+    # --- sources ------------------------------------------------------------------------------------
+    def source_title(self, source: Source) -> str:
+        """A source's headline, or a plain statement that it was not recorded."""
+        return md(source.title) if source.title else f"*{self.t('title_not_recorded')}*"
+
+    def basis(self, constraint: Constraint) -> str:
+        """Whether a constraint is stated by its source or is our reading of it."""
+        return self.t("stated") if constraint.basis == "stated" else f"**{self.t('our_reading')}**"
+
+    def method(self, method: Method | None) -> str:
+        """How a rubric node turns raw data into points, when that was published."""
+        if isinstance(method, BenchmarkMethod):
+            items = ", ".join(
+                f"{md(b.name)} ×{number(b.weight)}" for b in method.benchmarks)
+            return ("벤치마크 가중 평균: " if self.lang == "ko" else "Weighted mean of benchmarks: ") + items
+        if isinstance(method, PanelMethod):
+            criteria = ", ".join(f"{md(k)} ×{number(v)}" for k, v in sorted(method.criteria.items()))
+            scale = f"{number(method.scale_min)}–{number(method.scale_max)}"
+            if self.lang == "ko":
+                return f"평가 척도 {scale}, 기준별 가중치 {criteria}, 집계 {method.aggregate}"
+            return f"Rating scale {scale}; criterion weights {criteria}; combined by {method.aggregate}"
+        return ""
+
+    def json_script(self, value: Any) -> str:
+        """JSON for an inline ``<script type="application/json">``: sorted, compact, ``</`` escaped."""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return text.replace("</", "<\\/")
+
+    def attr(self, value: object) -> str:
+        """An HTML attribute value."""
+        return attr(value)
+
+    def anchor_source(self, source_id: str) -> str:
+        """The sources-page anchor of a source."""
+        return source_anchor(source_id)
+
+    def anchor_constraint(self, constraint_id: str) -> str:
+        """The anchor of a constraint row."""
+        return constraint_anchor(constraint_id)
+
+    def anchor_cell(self, quantity: Quantity) -> str:
+        """The anchor of a cell's evidence row."""
+        return cell_anchor(quantity.entity, quantity.node)
+
+
+def _linear(formula: Formula, operand: Callable[[Term], str]) -> str:
+    parts: list[str] = []
+    for index, term in enumerate(formula.terms):
+        magnitude = abs(term.coefficient)
+        factor = "" if abs(magnitude - 1) < 1e-12 else f"{number(magnitude, 4)} × "
+        text = f"{factor}{operand(term)}"
+        if index == 0:
+            parts.append(("−" if term.coefficient < 0 else "") + text)
+        else:
+            parts.append(("− " if term.coefficient < 0 else "+ ") + text)
+    return " ".join(parts)
+
+
+def register(env: Environment, filters: Filters) -> None:
+    """Register every filter of ``filters`` on ``env`` — the one place the templates' vocabulary is defined."""
+    table: dict[str, Callable[..., Any]] = {
+        "t": filters.t, "tx": filters.tx, "date": filters.date, "josa": filters.josa, "names": filters.names,
+        "team": filters.team, "node": filters.node, "entity": filters.entity, "actor": filters.actor,
+        "outcome": filters.outcome, "status": filters.status, "status_explained": filters.status_explained,
+        "badge": filters.badge, "num": filters.num, "qnum": filters.qnum, "pm": filters.pm,
+        "span": filters.span, "short": filters.short, "sortkey": filters.sortkey, "formula": filters.formula,
+        "formula_names": filters.formula_names, "cite": filters.cite, "cited": filters.cited,
+        "page": filters.page, "constraint_links": filters.constraint_links, "evidence": filters.evidence,
+        "source_title": filters.source_title, "basis": filters.basis, "method": filters.method,
+        "json_script": filters.json_script, "attr": filters.attr, "md": md,
+        "anchor_source": filters.anchor_source, "anchor_constraint": filters.anchor_constraint,
+        "anchor_cell": filters.anchor_cell,
+    }
+    env.filters.update(table)
