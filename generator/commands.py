@@ -88,4 +88,6 @@ def build_command(data_dir: Path, out_dir: Path) -> None:
     from generator.pipeline import build_site  # noqa: PLC0415 - the site stack is heavy to import
 
     result = build_site(data_dir=data_dir, out_dir=out_dir)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(result)

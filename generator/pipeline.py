@@ -1,0 +1,69 @@
+"""The whole pipeline in one place: load → validate → score → render → publish.
+
+Each stage takes values and returns values; only the first (reading the data folder) and the last
+(writing the site) touch files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import DataError, Problem
+from generator.model import Round
+from generator.publish import BuildSettings, Published, publish, site_url_of
+from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
+from generator.scoring import score_round
+from generator.validate import read_round
+
+NARRATIVE_FILE = "narrative.yaml"
+"""Optional hand-written, sourced prose of a round, beside its data files."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildResult:
+    """What ``build`` did, for the command's one-line report."""
+
+    published: Published
+    warnings: tuple[str, ...]
+    generated: int
+    """Generated files (pages, charts, downloads) before MkDocs."""
+
+    def __str__(self) -> str:
+        return (f"built {self.published.out_dir}: {self.published.pages} HTML pages, "
+                f"{self.published.files} files ({self.generated} generated), "
+                f"{len(self.warnings)} data warning(s)")
+
+
+def read_narrative(data_dir: Path, round_: Round) -> Narrative:
+    """The round's narrative file, checked against the round; empty when the round has none."""
+    path = data_dir / NARRATIVE_FILE
+    if not path.exists():
+        return Narrative()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError([Problem(file=NARRATIVE_FILE, message=f"cannot read: {error}")]) from error
+    return parse_narrative(text, label=NARRATIVE_FILE, round_=round_)
+
+
+def generate(data_dir: Path, *, site_url: str) -> tuple[RenderedSite, Round, tuple[str, ...]]:
+    """Read, validate, score and render a round: the generated files, without building the site."""
+    validated = read_round(data_dir)
+    scored = score_round(validated.round)
+    narrative = read_narrative(data_dir, validated.round)
+    rendered = render_site(scored, narrative=narrative, settings=SiteSettings(site_url=site_url))
+    return rendered, validated.round, tuple(str(w) for w in validated.warnings)
+
+
+def build_site(*, data_dir: Path, out_dir: Path, config: Path = Path("mkdocs.yml")) -> BuildResult:
+    """Generate the round's pages and build the static site into ``out_dir`` (replaced only on success)."""
+    site_url = site_url_of(config)  # mkdocs.yml reads SITE_URL from the environment
+    rendered, round_, warnings = generate(data_dir, site_url=site_url)
+    info = round_.info
+    settings = BuildSettings(
+        config=config, site_url=site_url, nav=rendered.nav, source_date=info.as_of,
+        extra={"fictional": info.fictional, "as_of": info.as_of.isoformat(), "round": info.id},
+    )
+    published = publish(rendered.files, settings=settings, out_dir=out_dir)
+    return BuildResult(published=published, warnings=warnings, generated=len(rendered.files))

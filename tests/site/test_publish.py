@@ -1,0 +1,86 @@
+"""The publish stage on small real MkDocs builds: atomic swap, strict failures, refused paths."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.errors import BuildError
+from generator.publish import BuildSettings, publish, site_url_of
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "mkdocs.yml"
+NAV = ["index.md", "about.md", "changelog.md", "tags.md", "sources.md", "independence.md"]
+
+
+def files(**extra: bytes) -> dict[str, bytes]:
+    pages = {
+        "index.md": "---\ntitle: 홈\n---\n# 홈\n\n[소개](about.md)\n".encode(),
+        "index.en.md": b"---\ntitle: Home\n---\n# Home\n\n[About](about.md)\n",
+        "sources.md": "# 출처\n".encode(),
+        "independence.md": "# 독자성\n".encode(),
+    }
+    return {**pages, **extra}
+
+
+def settings(*, fictional: bool = False) -> BuildSettings:
+    return BuildSettings(config=CONFIG, site_url=site_url_of(CONFIG), nav=NAV, source_date=date(2026, 1, 20),
+                         extra={"fictional": fictional})
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_builds_both_languages_and_marks_fictional_rounds(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = publish(files(), settings=settings(fictional=True), out_dir=out)
+    assert result.pages >= 10
+    home, home_en = (out / "index.html").read_text(), (out / "en/index.html").read_text()
+    assert '<html lang="ko"' in home
+    assert '<html lang="en"' in home_en
+    assert "가상의 시연용 데이터" in home
+    assert "Fictional demo data" in home_en
+    assert (out / "about/index.html").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "the staging folder must be removed"
+
+
+def test_real_rounds_carry_no_fictional_banner(tmp_path: Path) -> None:
+    publish(files(), settings=settings(), out_dir=tmp_path / "site")
+    assert "가상의 시연용 데이터" not in (tmp_path / "site/index.html").read_text()
+
+
+def test_dates_come_from_the_data_not_the_clock(tmp_path: Path) -> None:
+    publish(files(), settings=settings(), out_dir=tmp_path / "a")
+    publish(files(), settings=settings(), out_dir=tmp_path / "b")
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+    assert "<lastmod>2026-01-20</lastmod>" in (tmp_path / "a/sitemap.xml").read_text()
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish(files(), settings=settings(), out_dir=out)
+    before = tree_digest(out)
+    broken = files(**{"index.md": "# 홈\n\n[없는 페이지](missing.md)\n".encode()})
+    with pytest.raises(BuildError, match=r"missing\.md") as raised:
+        publish(broken, settings=settings(), out_dir=out)
+    assert "previous site is unchanged" in str(raised.value)
+    assert tree_digest(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_generated_files_may_not_overwrite_hand_written_pages(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=r"about\.md"):
+        publish(files(**{"about.md": b"# x\n"}), settings=settings(), out_dir=tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("path", ["../escape.md", "/etc/escape.md"])
+def test_paths_outside_the_docs_folder_are_refused(tmp_path: Path, path: str) -> None:
+    with pytest.raises(BuildError, match="outside the docs folder"):
+        publish(files(**{path: b"# x\n"}), settings=settings(), out_dir=tmp_path / "site")
+    assert not (tmp_path / "escape.md").exists()
