@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA ?= data/round-1
 
-.PHONY: site test lint typecheck pytest system-deps bench clean
+.PHONY: site test lint typecheck pytest system-deps bench linkcheck clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ pytest: $(STAMP) system-deps
 	$(PY) -m pytest
 
 test: lint typecheck pytest
+
+# Serve the built site on 127.0.0.1 and check every link in it (CI runs this after `make site`).
+LINKCHECK_PORT ?= 8123
+linkcheck: $(STAMP)
+	@test -f site/index.html || { echo "no site/ yet: run make site first" >&2; exit 1; }
+	@$(PY) -m http.server $(LINKCHECK_PORT) --bind 127.0.0.1 --directory site >/dev/null 2>&1 & pid=$$!; \
+	  sleep 1; $(VENV)/bin/linkchecker --no-status --no-warnings http://127.0.0.1:$(LINKCHECK_PORT)/; rc=$$?; \
+	  kill $$pid; exit $$rc
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

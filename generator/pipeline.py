@@ -30,9 +30,11 @@ class BuildResult:
     """Generated files (pages, charts, downloads) before MkDocs."""
 
     def __str__(self) -> str:
-        return (f"built {self.published.out_dir}: {self.published.pages} HTML pages, "
-                f"{self.published.files} files ({self.generated} generated), "
-                f"{len(self.warnings)} data warning(s)")
+        return (
+            f"built {self.published.out_dir}: {self.published.pages} HTML pages, "
+            f"{self.published.files} files ({self.generated} generated), "
+            f"{len(self.warnings)} data warning(s)"
+        )
 
 
 def read_narrative(data_dir: Path, round_: Round) -> Narrative:
@@ -62,7 +64,10 @@ def build_site(*, data_dir: Path, out_dir: Path, config: Path = Path("mkdocs.yml
     rendered, round_, warnings = generate(data_dir, site_url=site_url)
     info = round_.info
     settings = BuildSettings(
-        config=config, site_url=site_url, nav=rendered.nav, source_date=info.as_of,
+        config=config,
+        site_url=site_url,
+        nav=rendered.nav,
+        source_date=info.as_of,
         extra={"fictional": info.fictional, "as_of": info.as_of.isoformat(), "round": info.id},
     )
     published = publish(rendered.files, settings=settings, out_dir=out_dir)

@@ -134,11 +134,19 @@ def _write_config(stage: Path, *, settings: BuildSettings, project: Path) -> Pat
 
 def _run_mkdocs(config: Path, source_date: date) -> None:
     epoch = int(datetime.combine(source_date, time(), tzinfo=UTC).timestamp())
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1",
-           "DISABLE_MKDOCS_2_WARNING": "true"}
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": str(epoch),
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+    }
     process = subprocess.run(  # noqa: S603 - our own interpreter running MkDocs on our own staged files
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)],
-        capture_output=True, text=True, env=env, check=False, cwd=config.parent,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=config.parent,
     )
     if process.returncode != 0:
         output = (process.stdout + process.stderr).strip().splitlines()

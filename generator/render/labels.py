@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from generator.model import OutcomeKind, Text
+from generator.model import AllegationOutcome, Finding, OutcomeKind, Text
 from generator.scoring.types import Status
 
 Lang = Literal["ko", "en"]
@@ -50,6 +50,36 @@ OUTCOME: Final[Mapping[OutcomeKind, Text]] = {
 }
 """Team status; also the team pages' tags."""
 
+FINDING: Final[Mapping[Finding, Text]] = {
+    "pass": Text(ko="충족", en="pass"),
+    "fail": Text(ko="미충족", en="fail"),
+    "noted": Text(ko="지적", en="noted"),
+    "not_assessed": Text(ko="평가 안 됨", en="not assessed"),
+}
+"""The finding of an independence criterion for a team (the criteria table's badge)."""
+
+ALLEGATION_OUTCOME: Final[Mapping[AllegationOutcome, Text]] = {
+    "upheld": Text(ko="사실로 인정", en="upheld"),
+    "withdrawn": Text(ko="철회", en="withdrawn"),
+    "not_decisive": Text(ko="당락에 영향 없음", en="not decisive"),
+    "open": Text(ko="결론 나지 않음", en="open"),
+}
+
+WEIGHT: Final[Mapping[str, Text]] = {
+    "not_evidence": Text(ko="그 자체로는 증거 아님", en="not evidence on its own"),
+    "evidence": Text(ko="증거", en="evidence"),
+    "unclear": Text(ko="판단 보류", en="undecided"),
+}
+"""What a published similarity figure can show on its own (see :data:`generator.render.views.STATISTIC_WEIGHT`)."""
+
+STATISTIC: Final[Mapping[str, Text]] = {
+    "raw_cosine": Text(ko="원시 코사인 유사도", en="raw cosine similarity"),
+    "pearson": Text(ko="피어슨 상관계수 (중심화)", en="Pearson correlation (centred)"),
+    "centred_cosine": Text(ko="중심화 코사인 유사도", en="centred cosine similarity"),
+    "relative_l2": Text(ko="상대 L2 거리", en="relative L2 distance"),
+    "other": Text(ko="기타 수치", en="other figure"),
+}
+
 UI: Final[Mapping[str, Text]] = {
     "not_a_score": Text(ko="점수 아님", en="not a score"),
     "range": Text(ko="범위", en="range"),
@@ -72,6 +102,44 @@ UI: Final[Mapping[str, Text]] = {
     "no_url": Text(ko="온라인 주소 미기록", en="no web address recorded"),
     "chart_data": Text(ko="차트 데이터", en="Chart data"),
     "as_of": Text(ko="기준일", en="Data as of"),
+    "criterion": Text(ko="기준", en="Criterion"),
+    "finding": Text(ko="판정", en="Finding"),
+    "rule": Text(ko="규칙 적용 결과", en="Rule applied to the record"),
+    "disagrees": Text(ko="공식 판정과 다름", en="differs from the official ruling"),
+    "official": Text(ko="공식 판정", en="Official ruling"),
+    "no_ruling": Text(ko="공개된 공식 판정 없음", en="no official ruling published"),
+    "allegation": Text(ko="제기된 의혹", en="Question raised"),
+    "component": Text(ko="구성 요소", en="Component"),
+    "reference": Text(ko="출처 모델", en="Taken from"),
+    "weights": Text(ko="가중치", en="Weights"),
+    "origin": Text(ko="출처 구분", en="Origin"),
+    "own": Text(ko="자체", en="own"),
+    "external": Text(ko="외부", en="external"),
+    "statistic": Text(ko="수치", en="Statistic"),
+    "scope": Text(ko="비교 대상", en="Compared"),
+    "weight": Text(ko="증거 능력", en="What it shows"),
+    "outcome": Text(ko="결말", en="How it ended"),
+    "level": Text(ko="단계", en="Level"),
+    "description": Text(ko="설명", en="Description"),
+    "placement": Text(ko="제안 등급 (범위, 점수 아님)", en="Proposed level (a range, not a score)"),
+    "not_placed": Text(ko="판단하지 않음", en="not placed"),
+    "file": Text(ko="파일", en="File"),
+    "size": Text(ko="크기", en="Size"),
+    "checksum": Text(ko="SHA-256", en="SHA-256"),
+    "date": Text(ko="날짜", en="Date"),
+    "event": Text(ko="사건", en="Event"),
+    "result": Text(ko="결과", en="Result"),
+    "total": Text(ko="총점", en="Total"),
+    "unsourced": Text(ko="출처 미확보", en="no source recorded"),
+    "approx": Text(ko="약", en="about"),
+    "fictional_title": Text(ko="가상 데이터", en="Fictional data"),
+    "fictional_body": Text(
+        ko="이 페이지의 팀, 점수, 사건은 모두 시험용으로 지어낸 것이며 실제가 아닙니다.",
+        en="Every team, score and event on this page is invented for testing. Nothing here is real.",
+    ),
+    "share": Text(ko="득점률", en="Share of maximum"),
+    "formula": Text(ko="식", en="Formula"),
+    "nothing_recorded": Text(ko="기록된 내용이 없습니다.", en="Nothing is recorded."),
 }
 
 ENTITY: Final[Mapping[str, Text]] = {

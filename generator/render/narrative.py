@@ -1,24 +1,24 @@
-"""Hand-written, sourced prose about a round that its data files do not hold (yet).
+"""Hand-written, sourced prose about a round that its data files do not hold.
 
-The independence criteria, the definitions the ministry gave, the questions raised about each team and the
-glossary are written by hand in ``docs/content/<round id>.yaml``. This module checks that file (every
-source and team it names must exist in the round) and turns it into frozen values for the templates.
-A round without such a file gets an empty :class:`Narrative`; its pages say that nothing was recorded.
+The definition of an independent model, what "from scratch" means, what was allowed and what was not, the
+findings, a note on the proposed sovereignty scale and the glossary are written by hand in the round's
+``narrative.yaml``. The criteria, the questions raised about each team, the rulings and the scale's levels
+are data (``criteria.yaml``, ``audits.yaml``, ``sovereignty.yaml``) and are read from
+:attr:`generator.model.Round.independence`, never repeated here. This module checks the file (every source
+it names must exist in the round) and turns it into frozen values for the templates. A round without such a
+file gets an empty :class:`Narrative`; its pages say that nothing was recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from generator.errors import DataError, Problem
 from generator.model import Round, Text
-
-Effect = Literal["disqualifying", "noted", "withdrawn"]
 
 
 class _Strict(BaseModel):
@@ -35,30 +35,6 @@ class _PassageIn(_Strict):
     sources: list[str] = Field(min_length=1)
 
 
-class _CriterionIn(_PassageIn):
-    id: str
-    name: _TextIn
-
-
-class _LevelIn(_PassageIn):
-    level: int = Field(ge=0)
-
-
-class _ScaleIn(_Strict):
-    name: _TextIn
-    proposer: _PassageIn
-    levels: list[_LevelIn]
-    undescribed: _TextIn
-
-
-class _QuestionIn(_Strict):
-    team: str
-    question: _TextIn
-    ruling: _TextIn
-    effect: Effect
-    sources: list[str] = Field(min_length=1)
-
-
 class _TermIn(_Strict):
     term: _TextIn
     definition: _TextIn
@@ -68,13 +44,11 @@ class _TermIn(_Strict):
 class _NarrativeIn(_Strict):
     round: str
     definition: _PassageIn
-    criteria: list[_CriterionIn]
     from_scratch: _PassageIn
     allowed: list[_PassageIn]
     not_allowed: list[_PassageIn]
     findings: list[_PassageIn]
-    scale: _ScaleIn | None = None
-    questions: list[_QuestionIn] = []
+    scale_about: _PassageIn | None = None
     glossary: list[_TermIn] = []
 
 
@@ -83,47 +57,6 @@ class Passage:
     """A sentence or two with the sources that state it."""
 
     text: Text
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Criterion:
-    """One angle of the independence judgement (technical, policy, ethical)."""
-
-    id: str
-    name: Text
-    text: Text
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Level:
-    """One level of a proposed sovereignty scale, only where a source describes it."""
-
-    level: int
-    text: Text
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scale:
-    """A proposed scale of AI sovereignty, with who proposed it."""
-
-    name: Text
-    proposer: Passage
-    levels: tuple[Level, ...]
-    undescribed: Text
-    """What to say about the levels no source describes."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Question:
-    """An independence question raised about a team, and how it was judged."""
-
-    team: str
-    question: Text
-    ruling: Text
-    effect: Effect
     sources: tuple[str, ...]
 
 
@@ -141,18 +74,20 @@ class Narrative:
     """Everything hand-written about a round; empty when the round has no narrative file."""
 
     definition: Passage | None = None
-    criteria: tuple[Criterion, ...] = ()
     from_scratch: Passage | None = None
     allowed: tuple[Passage, ...] = ()
     not_allowed: tuple[Passage, ...] = ()
     findings: tuple[Passage, ...] = ()
-    scale: Scale | None = None
-    questions: tuple[Question, ...] = ()
+    """What the official finding rested on, beyond the rulings recorded in ``audits.yaml``."""
+    scale_about: Passage | None = None
+    """What the proposed sovereignty scale grades, and that it is a proposal (its levels are data)."""
     glossary: tuple[Term, ...] = ()
 
-    def questions_for(self, team: str) -> tuple[Question, ...]:
-        """The questions raised about ``team``, in file order."""
-        return tuple(q for q in self.questions if q.team == team)
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage, for source checks."""
+        single = (self.definition, self.from_scratch, self.scale_about)
+        return (*(p for p in single if p is not None), *self.allowed, *self.not_allowed, *self.findings)
 
 
 def parse_narrative(text: str, *, label: str, round_: Round) -> Narrative:
@@ -163,20 +98,27 @@ def parse_narrative(text: str, *, label: str, round_: Round) -> Narrative:
     except yaml.YAMLError as error:
         raise DataError([Problem(file=label, message=f"not valid YAML: {error}")]) from error
     except ValidationError as error:
-        raise DataError([
-            Problem(file=label, where=".".join(str(p) for p in item["loc"]), message=item["msg"])
-            for item in error.errors()
-        ]) from error
+        raise DataError(
+            [
+                Problem(file=label, where=".".join(str(p) for p in item["loc"]), message=item["msg"])
+                for item in error.errors()
+            ]
+        ) from error
     problems: list[Problem] = []
     if parsed.round != round_.info.id:
-        problems.append(Problem(file=label, where="round", message=(
-            f"written for round {parsed.round!r}, but the data is round {round_.info.id!r}")))
-    teams = {t.id for t in round_.teams}
+        problems.append(
+            Problem(
+                file=label,
+                where="round",
+                message=f"written for round {parsed.round!r}, but the data is round {round_.info.id!r}",
+            )
+        )
     for where, ids in _source_lists(parsed):
-        problems += [Problem(file=label, where=where, message=f"unknown source {sid!r}")
-                     for sid in ids if sid not in round_.sources]
-    problems += [Problem(file=label, where=f"questions[{i}].team", message=f"unknown team {q.team!r}")
-                 for i, q in enumerate(parsed.questions) if q.team not in teams]
+        problems += [
+            Problem(file=label, where=where, message=f"unknown source {sid!r}")
+            for sid in ids
+            if sid not in round_.sources
+        ]
     if problems:
         raise DataError(problems)
     return _resolve(parsed)
@@ -184,16 +126,19 @@ def parse_narrative(text: str, *, label: str, round_: Round) -> Narrative:
 
 def _source_lists(parsed: _NarrativeIn) -> list[tuple[str, Sequence[str]]]:
     found: list[tuple[str, Sequence[str]]] = [
-        ("definition", parsed.definition.sources),
-        ("from_scratch", parsed.from_scratch.sources),
+        ("definition.sources", parsed.definition.sources),
+        ("from_scratch.sources", parsed.from_scratch.sources),
     ]
-    for name, items in (("criteria", parsed.criteria), ("allowed", parsed.allowed),
-                        ("not_allowed", parsed.not_allowed), ("findings", parsed.findings),
-                        ("questions", parsed.questions), ("glossary", parsed.glossary)):
+    if parsed.scale_about is not None:
+        found.append(("scale_about.sources", parsed.scale_about.sources))
+    lists: tuple[tuple[str, Sequence[_PassageIn | _TermIn]], ...] = (
+        ("allowed", parsed.allowed),
+        ("not_allowed", parsed.not_allowed),
+        ("findings", parsed.findings),
+        ("glossary", parsed.glossary),
+    )
+    for name, items in lists:
         found += [(f"{name}[{i}].sources", item.sources) for i, item in enumerate(items)]
-    if parsed.scale is not None:
-        found.append(("scale.proposer.sources", parsed.scale.proposer.sources))
-        found += [(f"scale.levels[{i}].sources", lv.sources) for i, lv in enumerate(parsed.scale.levels)]
     return found
 
 
@@ -206,25 +151,15 @@ def _passage(value: _PassageIn) -> Passage:
 
 
 def _resolve(parsed: _NarrativeIn) -> Narrative:
-    scale = None
-    if parsed.scale is not None:
-        scale = Scale(
-            name=_text(parsed.scale.name), proposer=_passage(parsed.scale.proposer),
-            levels=tuple(Level(level=lv.level, text=_text(lv.text), sources=tuple(lv.sources))
-                         for lv in sorted(parsed.scale.levels, key=lambda lv: lv.level)),
-            undescribed=_text(parsed.scale.undescribed),
-        )
     return Narrative(
         definition=_passage(parsed.definition),
-        criteria=tuple(Criterion(id=c.id, name=_text(c.name), text=_text(c.text), sources=tuple(c.sources))
-                       for c in parsed.criteria),
         from_scratch=_passage(parsed.from_scratch),
         allowed=tuple(_passage(p) for p in parsed.allowed),
         not_allowed=tuple(_passage(p) for p in parsed.not_allowed),
         findings=tuple(_passage(p) for p in parsed.findings),
-        scale=scale,
-        questions=tuple(Question(team=q.team, question=_text(q.question), ruling=_text(q.ruling),
-                                 effect=q.effect, sources=tuple(q.sources)) for q in parsed.questions),
-        glossary=tuple(Term(term=_text(t.term), definition=_text(t.definition), sources=tuple(t.sources))
-                       for t in parsed.glossary),
+        scale_about=_passage(parsed.scale_about) if parsed.scale_about is not None else None,
+        glossary=tuple(
+            Term(term=_text(t.term), definition=_text(t.definition), sources=tuple(t.sources))
+            for t in parsed.glossary
+        ),
     )

@@ -5,12 +5,44 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final, Literal
 
-from generator.model import Outcome, RankRelation, Round, RubricNode, Team, Text
-from generator.render.narrative import Narrative, Question
+from generator.criteria import CriterionResult, SovereigntyResult, evaluate
+from generator.model import (
+    Allegation,
+    AuditRecord,
+    Component,
+    Criterion,
+    Evidence,
+    Outcome,
+    OutcomeKind,
+    RankRelation,
+    Round,
+    RubricNode,
+    SovereigntyScale,
+    Team,
+    Text,
+)
+from generator.render.narrative import Narrative
 from generator.scoring.types import MEAN, Constraint, Quantity, ScoredRound
 
 KNOWN = ("disclosed", "computed", "derived")
+SCALE_LEVELS: Final = tuple(range(7))
+"""The proposed sovereignty scale runs from level 0 to level 6."""
+DEMO_SECTION = "method-demo"
+"""Id of the team-page section that will show the build-time method demo's numbers (a later stage)."""
+
+Weight = Literal["not_evidence", "evidence", "unclear"]
+"""What a published similarity figure can show on its own."""
+STATISTIC_WEIGHT: Final[Mapping[str, Weight]] = {
+    "raw_cosine": "not_evidence",
+    "pearson": "evidence",
+    "centred_cosine": "evidence",
+    "relative_l2": "evidence",
+    "other": "unclear",
+}
+"""Raw (uncentred) cosine is high for any two models whose weights share an offset — LayerNorm gains start
+at 1 everywhere — so it is never evidence on its own; centred statistics and distances are."""
 
 
 def known(quantity: Quantity | None) -> bool:
@@ -23,12 +55,69 @@ class TeamSection:
     """An extra section of a team page, already written in Markdown in both languages.
 
     This is the extension point for later stages (e.g. audit records and criteria tables): they hand the
-    renderer finished sections and the team template places them under the independence questions.
+    renderer finished sections and the team template places them under the independence questions. A
+    section with id :data:`DEMO_SECTION` takes the place kept for the method demo's numbers.
     """
 
     id: str
     title: Text
     body: Text
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceView:
+    """A published figure offered as evidence, with what it can show on its own."""
+
+    evidence: Evidence
+    weight: Weight
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllegationView:
+    """A question raised about a team, its evidence weighed, and the criterion it was raised under."""
+
+    allegation: Allegation
+    criterion: Criterion | None
+    evidence: tuple[EvidenceView, ...]
+
+    @property
+    def not_evidence(self) -> bool:
+        """True when every published figure of the allegation is one that proves nothing on its own."""
+        return bool(self.evidence) and all(e.weight == "not_evidence" for e in self.evidence)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CriterionRow:
+    """One line of a team's criteria table."""
+
+    criterion: Criterion
+    result: CriterionResult
+    allegations: tuple[Allegation, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamIndependence:
+    """A team's independence record as its page shows it (all from the round's data files)."""
+
+    recorded: bool
+    """False when the round has no audit record for the team."""
+    rows: tuple[CriterionRow, ...]
+    sovereignty: SovereigntyResult
+    components: tuple[Component, ...]
+    allegations: tuple[AllegationView, ...]
+
+    def row(self, criterion: str) -> CriterionRow | None:
+        """The row of one criterion."""
+        return next((r for r in self.rows if r.criterion.id == criterion), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleView:
+    """The proposed sovereignty scale: the described levels, those no source describes, team placements."""
+
+    scale: SovereigntyScale
+    missing: tuple[int, ...]
+    placements: tuple[tuple[Team, SovereigntyResult], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,8 +128,23 @@ class TeamView:
     outcome: Outcome | None
     cells: tuple[Quantity, ...]
     """Team × node quantities in rubric order."""
-    questions: tuple[Question, ...]
+    independence: TeamIndependence
     sections: tuple[TeamSection, ...]
+
+    @property
+    def demo(self) -> TeamSection | None:
+        """The method demo's section for this team, once a later stage provides it."""
+        return next((s for s in self.sections if s.id == DEMO_SECTION), None)
+
+    @property
+    def extra_sections(self) -> tuple[TeamSection, ...]:
+        """Every other section, in the order given."""
+        return tuple(s for s in self.sections if s.id != DEMO_SECTION)
+
+    @property
+    def result(self) -> OutcomeKind | None:
+        """The team's outcome, if recorded."""
+        return self.outcome.result if self.outcome else None
 
     @property
     def hidden(self) -> tuple[Quantity, ...]:
@@ -99,25 +203,99 @@ def unique(ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def team_views(scored: ScoredRound, narrative: Narrative,
-               sections: Mapping[str, Sequence[TeamSection]]) -> tuple[TeamView, ...]:
+def team_views(scored: ScoredRound, sections: Mapping[str, Sequence[TeamSection]]) -> tuple[TeamView, ...]:
     """A view per team, in the data's order."""
     round_ = scored.round
     return tuple(
         TeamView(
-            team=team, outcome=round_.outcomes.get(team.id),
+            team=team,
+            outcome=round_.outcomes.get(team.id),
             cells=tuple(scored.cell(team.id, node) for node in round_.rubric.order()),
-            questions=narrative.questions_for(team.id), sections=tuple(sections.get(team.id, ())),
+            independence=team_independence(round_, team.id),
+            sections=tuple(sections.get(team.id, ())),
         )
         for team in round_.teams
     )
+
+
+def team_independence(round_: Round, team: str) -> TeamIndependence:
+    """The criteria table, sovereignty placement, components and allegations of one team."""
+    independence = round_.independence
+    record = independence.records.get(team)
+    evaluated = evaluate(round_)[team]
+    criteria = {c.id: c for c in independence.criteria}
+    allegations = record.allegations if record else ()
+    rows = tuple(
+        CriterionRow(
+            criterion=criteria[result.criterion],
+            result=result,
+            allegations=tuple(a for a in allegations if a.criterion == result.criterion),
+        )
+        for result in evaluated.results
+    )
+    return TeamIndependence(
+        recorded=record is not None,
+        rows=rows,
+        sovereignty=evaluated.sovereignty,
+        components=record.components if record else (),
+        allegations=tuple(_allegation(a, criteria.get(a.criterion)) for a in allegations),
+    )
+
+
+def _allegation(allegation: Allegation, criterion: Criterion | None) -> AllegationView:
+    return AllegationView(
+        allegation=allegation,
+        criterion=criterion,
+        evidence=tuple(
+            EvidenceView(evidence=e, weight=STATISTIC_WEIGHT[e.statistic]) for e in allegation.evidence
+        ),
+    )
+
+
+def scale_view(round_: Round) -> ScaleView | None:
+    """The sovereignty scale with its undescribed levels and each team's placement; ``None`` without one."""
+    scale = round_.independence.scale
+    if scale is None:
+        return None
+    described = {level.level for level in scale.levels}
+    evaluated = evaluate(round_)
+    return ScaleView(
+        scale=scale,
+        missing=tuple(level for level in SCALE_LEVELS if level not in described),
+        placements=tuple((team, evaluated[team.id].sovereignty) for team in round_.teams),
+    )
+
+
+def record_sources(record: AuditRecord | None) -> tuple[str, ...]:
+    """Every source an audit record cites."""
+    if record is None:
+        return ()
+    ids = [s for c in record.components for s in c.sources]
+    ids += [s for a in record.allegations for s in (*a.sources, *(x for e in a.evidence for x in e.sources))]
+    ids += [s for r in record.rulings for s in r.sources]
+    return unique(ids)
+
+
+def team_sources(scored: ScoredRound, view: TeamView) -> tuple[str, ...]:
+    """Every source a team page cites, in first-cited order."""
+    ids = list(view.outcome.sources if view.outcome else ())
+    ids += [s for q in view.cells for s in q.sources]
+    ids += [s for c in cited_constraints(scored, view.cells) for s in c.sources]
+    ids += record_sources(scored.round.independence.records.get(view.team.id))
+    ids += [s for row in view.independence.rows for s in (*row.criterion.sources, *row.result.sources)]
+    ids += [s for m in view.team.models for s in m.sources]
+    return unique(ids)
 
 
 def summary(scored: ScoredRound) -> Summary:
     """The home page's facts, derived from outcomes, figures, relations and events."""
     round_ = scored.round
     root = round_.rubric.root
-    by_result: dict[str, list[Team]] = {"advanced": [], "eliminated_score": [], "disqualified_independence": []}
+    by_result: dict[str, list[Team]] = {
+        "advanced": [],
+        "eliminated_score": [],
+        "disqualified_independence": [],
+    }
     outcome_sources: list[str] = []
     for team in round_.teams:
         outcome = round_.outcomes.get(team.id)
@@ -127,7 +305,9 @@ def summary(scored: ScoredRound) -> Summary:
     leader, leader_sources = _leader(scored)
     hidden = tuple(t for t in round_.teams if not known(scored.cell(t.id, root)))
     hidden_sources = [s for t in hidden for s in scored.cell(t.id, root).sources]
-    announced_sources = [s for e in round_.events if e.date == round_.info.announced.isoformat() for s in e.sources]
+    announced_sources = [
+        s for e in round_.events if e.date == round_.info.announced.isoformat() for s in e.sources
+    ]
     return Summary(
         announced=round_.info.announced,
         announced_sources=unique(announced_sources or round_.rubric.node(root).sources),
@@ -169,8 +349,10 @@ def example(scored: ScoredRound) -> Example | None:
     candidates = [t for t in round_.teams if known(scored.cell(t.id, rubric.root))]
     if not candidates:
         return None
-    team = max(candidates, key=lambda t: (sum(known(scored.cell(t.id, n)) for n in rubric.order()),
-                                          -round_.teams.index(t)))
+    team = max(
+        candidates,
+        key=lambda t: (sum(known(scored.cell(t.id, n)) for n in rubric.order()), -round_.teams.index(t)),
+    )
     checks: list[SumCheck] = []
     for node in rubric.nodes.values():
         total = scored.cell(team.id, node.id)
@@ -179,11 +361,19 @@ def example(scored: ScoredRound) -> Example | None:
             continue
         difference = (total.value or 0.0) - sum(q.value or 0.0 for _, q in parts)
         tolerance = total.uncertainty + sum(q.uncertainty for _, q in parts)
-        checks.append(SumCheck(node=node, total=total, parts=tuple(parts), difference=round(difference, 9),
-                               tolerance=round(tolerance, 9)))
+        checks.append(
+            SumCheck(
+                node=node,
+                total=total,
+                parts=tuple(parts),
+                difference=round(difference, 9),
+                tolerance=round(tolerance, 9),
+            )
+        )
     root = rubric.node(rubric.root)
-    shares = tuple((rubric.node(c), scored.cell(team.id, c)) for c in root.children
-                   if known(scored.cell(team.id, c)))
+    shares = tuple(
+        (rubric.node(c), scored.cell(team.id, c)) for c in root.children if known(scored.cell(team.id, c))
+    )
     return Example(team=team, checks=tuple(checks), shares=shares)
 
 
@@ -198,25 +388,30 @@ def aggregates_by_entity(scored: ScoredRound) -> tuple[tuple[str, tuple[Quantity
     order = {node: index for index, node in enumerate(scored.round.rubric.order())}
     entities = sorted({entity for entity, _ in scored.aggregates}, key=lambda e: (e != MEAN, e))
     return tuple(
-        (entity, tuple(sorted((q for (e, _), q in scored.aggregates.items() if e == entity),
-                              key=lambda q: order.get(q.node, len(order)))))
+        (
+            entity,
+            tuple(
+                sorted(
+                    (q for (e, _), q in scored.aggregates.items() if e == entity),
+                    key=lambda q: order.get(q.node, len(order)),
+                )
+            ),
+        )
         for entity in entities
     )
 
 
-def round_sources_cited(round_: Round, narrative: Narrative) -> set[str]:
-    """Every source id any page cites (used to flag sources nothing cites)."""
-    cited: set[str] = set()
-    for figure in round_.figures:
-        cited.update(figure.sources)
-    for relation in round_.relations:
-        cited.update(relation.sources)
-    for outcome in round_.outcomes.values():
-        cited.update(outcome.sources)
-    for event in round_.events:
-        cited.update(event.sources)
-    for node in round_.rubric.nodes.values():
-        cited.update(node.sources)
-    for question in narrative.questions:
-        cited.update(question.sources)
-    return cited
+def cited_by(round_: Round, narrative: Narrative) -> Mapping[str, int]:
+    """How many figures, statements, rulings and passages cite each source (0 for sources nothing cites)."""
+    ids: list[str] = [s for f in round_.figures for s in f.sources]
+    ids += [s for r in round_.relations for s in r.sources]
+    ids += [s for o in round_.outcomes.values() for s in o.sources]
+    ids += [s for e in round_.events for s in e.sources]
+    ids += [s for n in round_.rubric.nodes.values() for s in n.sources]
+    ids += [s for c in round_.independence.criteria for s in c.sources]
+    ids += list(round_.independence.scale.sources) if round_.independence.scale else []
+    for record in round_.independence.records.values():
+        ids += record_sources(record)
+    ids += [s for p in narrative.passages for s in p.sources]
+    ids += [s for t in narrative.glossary for s in t.sources]
+    return {source: ids.count(source) for source in round_.sources}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -124,11 +125,14 @@ def _clean(value: float) -> float:
 
 
 def _solve(program: Program, objective: np.ndarray) -> tuple[float, tuple[str, ...]] | None:
+    # HiGHS takes sparse constraint matrices; scipy-stubs only declare dense ones.
+    a_ub: Any = program.a_ub if len(program.b_ub) else None
+    a_eq: Any = program.a_eq if len(program.b_eq) else None
     result = linprog(
         objective,
-        A_ub=program.a_ub if len(program.b_ub) else None,
+        A_ub=a_ub,
         b_ub=program.b_ub if len(program.b_ub) else None,
-        A_eq=program.a_eq if len(program.b_eq) else None,
+        A_eq=a_eq,
         b_eq=program.b_eq if len(program.b_eq) else None,
         bounds=list(zip([0.0] * len(program.caps), program.caps, strict=True)),
         method="highs",

@@ -27,13 +27,21 @@ def files(**extra: bytes) -> dict[str, bytes]:
 
 
 def settings(*, fictional: bool = False) -> BuildSettings:
-    return BuildSettings(config=CONFIG, site_url=site_url_of(CONFIG), nav=NAV, source_date=date(2026, 1, 20),
-                         extra={"fictional": fictional})
+    return BuildSettings(
+        config=CONFIG,
+        site_url=site_url_of(CONFIG),
+        nav=NAV,
+        source_date=date(2026, 1, 20),
+        extra={"fictional": fictional},
+    )
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_builds_both_languages_and_marks_fictional_rounds(tmp_path: Path) -> None:

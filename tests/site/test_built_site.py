@@ -1,0 +1,78 @@
+"""The real round-1 site as built by `make site`: files, determinism, links, no third-party requests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.site.conftest import BuiltSite, build, html_pages
+
+TEAMS = ("lg-ai-research", "upstage", "sk-telecom", "naver-cloud", "nc-ai")
+EXTERNAL_ASSET = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""")
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_every_page_exists_in_both_languages(site: BuiltSite) -> None:
+    for path in (
+        "index.html",
+        "en/index.html",
+        *(f"teams/{t}/index.html" for t in TEAMS),
+        *(f"en/teams/{t}/index.html" for t in TEAMS),
+    ):
+        assert (site.folder / path).is_file(), path
+    korean = {p for p in html_pages(site.folder) if not p.startswith("en/")}
+    english = {p.removeprefix("en/") for p in html_pages(site.folder) if p.startswith("en/")}
+    assert korean == english
+
+
+def test_html_lang_follows_the_language(site: BuiltSite) -> None:
+    for page in html_pages(site.folder):
+        html = (site.folder / page / "index.html").read_text(encoding="utf-8")
+        expected = "en" if page.startswith("en/") else "ko"
+        assert f'<html lang="{expected}"' in html, page
+
+
+def test_no_page_loads_anything_from_another_host(site: BuiltSite) -> None:
+    for path in site.folder.rglob("*.html"):
+        match = EXTERNAL_ASSET.search(path.read_text(encoding="utf-8"))
+        assert match is None, f"{path}: {match.group(0) if match else ''}"
+
+
+def test_downloads_are_published_with_checksums(site: BuiltSite) -> None:
+    folder = site.folder / "downloads/round-1"
+    csv = (folder / "figures.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM so that Korean Excel opens it"
+    sums = dict(reversed(line.split("  ")) for line in (folder / "SHA256SUMS").read_text().splitlines())
+    assert {"figures.csv", "scores.json", "datapackage.json"} <= set(sums)
+    for name, expected in sums.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == expected, name
+
+
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(site: BuiltSite, tmp_path: Path) -> None:
+    again = build(tmp_path / "again", site.url)
+    assert digest(again) == digest(site.folder)
+
+
+@pytest.mark.slow
+def test_no_broken_links(site: BuiltSite, linkchecker: str) -> None:
+    process = subprocess.run(
+        [linkchecker, "--no-status", "--no-warnings", "--threads", "4", site.url],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-2000:]
+    assert "0 errors found" in process.stdout or "0 errors found" in process.stderr
