@@ -18,8 +18,15 @@ from generator.render.pages import HAND_WRITTEN, Inputs, chart_files, nav, page_
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
 
-__all__ = ["MANIFEST", "Narrative", "RenderedSite", "SiteSettings", "TeamSection", "parse_narrative",
-           "render_site"]
+__all__ = [
+    "MANIFEST",
+    "Narrative",
+    "RenderedSite",
+    "SiteSettings",
+    "TeamSection",
+    "parse_narrative",
+    "render_site",
+]
 
 MANIFEST = ".site.json"
 """Name of the manifest the MkDocs hook reads (nav, fictional flag, date); a dot file, so never published."""
@@ -46,11 +53,18 @@ class RenderedSite:
     manifest: Mapping[str, Any] = field(default_factory=dict)
 
 
-def render_site(scored: ScoredRound, *, narrative: Narrative, settings: SiteSettings,
-                team_sections: Mapping[str, Sequence[TeamSection]] | None = None) -> RenderedSite:
+def render_site(
+    scored: ScoredRound,
+    *,
+    narrative: Narrative,
+    settings: SiteSettings,
+    team_sections: Mapping[str, Sequence[TeamSection]] | None = None,
+) -> RenderedSite:
     """Render every generated page, chart, download and the manifest."""
     downloads = build_downloads(scored, site_url=settings.site_url)
-    inputs = Inputs(scored=scored, narrative=narrative, downloads=downloads, team_sections=team_sections or {})
+    inputs = Inputs(
+        scored=scored, narrative=narrative, downloads=downloads, team_sections=team_sections or {}
+    )
     pages = page_list(inputs)
     markdown = render_pages(inputs, pages)
     site_nav = nav(pages)
@@ -67,6 +81,9 @@ def render_site(scored: ScoredRound, *, narrative: Narrative, settings: SiteSett
     files.update(chart_files(pages))
     files.update(downloads.files)
     files[VEGA_BUNDLE] = javascript_bundle().encode("utf-8")
-    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    return RenderedSite(files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=site_nav,
-                        manifest=manifest)
+    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
+        "utf-8"
+    )
+    return RenderedSite(
+        files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=site_nav, manifest=manifest
+    )

@@ -70,8 +70,10 @@ def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str)
     """Every team's points on ``node_id``: points where known, ranges where not; the average as a rule."""
     round_ = scored.round
     node = round_.rubric.node(node_id)
-    rows = tuple(ChartRow(label=team.name.get(lang), quantity=scored.cell(team.id, node_id), maximum=node.max)
-                 for team in round_.teams)
+    rows = tuple(
+        ChartRow(label=team.name.get(lang), quantity=scored.cell(team.id, node_id), maximum=node.max)
+        for team in round_.teams
+    )
     mean = scored.aggregates.get((MEAN, node_id))
     if mean is not None and mean.value is not None:
         rows_all = (*rows, ChartRow(label=_mean_label(lang), quantity=mean, maximum=node.max))
@@ -80,10 +82,12 @@ def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str)
     data = [_datum(row, index, lang) for index, row in enumerate(rows)]
     axis_title = f"{node.name.get(lang)} ({UI['max'].get(lang)} {number(node.max)})"
     alt_text = _alt_text(node.name.get(lang), rows_all, lang)
-    spec_live = _spec(data, mean, node.max, axis_title, alt_text, lang, width=None)
-    spec_static = _spec(data, mean, node.max, axis_title, alt_text, lang, width=FALLBACK_WIDTH)
+    spec_live = _spec(data, mean, node.max, axis_title, alt_text, lang=lang, width=None)
+    spec_static = _spec(data, mean, node.max, axis_title, alt_text, lang=lang, width=FALLBACK_WIDTH)
     caption = node.name.get(lang) + (": 팀별 점수와 범위" if lang == "ko" else ": points and ranges by team")
-    return Chart(id=chart_id, caption=caption, alt=alt_text, spec=spec_live, svg=svg(spec_static), rows=rows_all)
+    return Chart(
+        id=chart_id, caption=caption, alt=alt_text, spec=spec_live, svg=svg(spec_static), rows=rows_all
+    )
 
 
 def _mean_label(lang: Lang) -> str:
@@ -93,8 +97,17 @@ def _mean_label(lang: Lang) -> str:
 def _datum(row: ChartRow, index: int, lang: Lang) -> dict[str, Any]:
     q = row.quantity
     status_label = MARK_LABEL[q.status].get(lang)
-    datum: dict[str, Any] = {"team": row.label, "order": index, "status": q.status, "kind": status_label,
-                             "zero": 0, "max": row.maximum, "value": None, "low": None, "high": None}
+    datum: dict[str, Any] = {
+        "team": row.label,
+        "order": index,
+        "status": q.status,
+        "kind": status_label,
+        "zero": 0,
+        "max": row.maximum,
+        "value": None,
+        "low": None,
+        "high": None,
+    }
     if known(q):
         assert q.value is not None
         datum["value"] = round(q.value, 6)
@@ -102,7 +115,9 @@ def _datum(row: ChartRow, index: int, lang: Lang) -> dict[str, Any]:
     else:
         low, high = (q.bound.low, q.bound.high) if q.bound is not None else (0.0, row.maximum)
         datum["low"], datum["high"] = round(low, 6), round(high, 6)
-        datum["text"] = f"{UI['range'].get(lang)} {number(low)}–{number(high)} ({UI['not_a_score'].get(lang)})"
+        datum["text"] = (
+            f"{UI['range'].get(lang)} {number(low)}–{number(high)} ({UI['not_a_score'].get(lang)})"
+        )
     return datum
 
 
@@ -114,52 +129,108 @@ def _alt_text(node_name: str, rows: tuple[ChartRow, ...], lang: Lang) -> str:
         if known(q):
             assert q.value is not None
             word = STATUS[q.status].get(lang)
-            parts.append(f"{row.label} {number(q.value, q.decimals)}점({word})" if lang == "ko"
-                         else f"{row.label}: {number(q.value, q.decimals)} ({word})")
+            parts.append(
+                f"{row.label} {number(q.value, q.decimals)}점({word})"
+                if lang == "ko"
+                else f"{row.label}: {number(q.value, q.decimals)} ({word})"
+            )
         else:
             low, high = (q.bound.low, q.bound.high) if q.bound is not None else (0.0, row.maximum)
-            parts.append(f"{row.label} 비공개, 범위 {number(low)}–{number(high)}점(점수 아님)" if lang == "ko"
-                         else f"{row.label}: not disclosed, range {number(low)}–{number(high)} (not a score)")
+            parts.append(
+                f"{row.label} 비공개, 범위 {number(low)}–{number(high)}점(점수 아님)"
+                if lang == "ko"
+                else f"{row.label}: not disclosed, range {number(low)}–{number(high)} (not a score)"
+            )
     maximum = number(rows[0].maximum) if rows else "?"
-    head = (f"{node_name} 차트({maximum}점 만점). 점은 값, 막대는 범위입니다. " if lang == "ko"
-            else f"{node_name} chart (out of {maximum}). Dots are values, bars are ranges. ")
+    head = (
+        f"{node_name} 차트({maximum}점 만점). 점은 값, 막대는 범위입니다. "
+        if lang == "ko"
+        else f"{node_name} chart (out of {maximum}). Dots are values, bars are ranges. "
+    )
     return head + ("; ".join(parts) + ".")
 
 
-def _spec(data: list[dict[str, Any]], mean: Quantity | None, maximum: float, axis_title: str, alt_text: str,
-          lang: Lang, *, width: int | None) -> dict[str, Any]:
+def _spec(
+    data: list[dict[str, Any]],
+    mean: Quantity | None,
+    maximum: float,
+    axis_title: str,
+    alt_text: str,
+    *,
+    lang: Lang,
+    width: int | None,
+) -> dict[str, Any]:
     statuses = [s for s in MARK_LABEL if any(d["status"] == s for d in data)]
     colour = alt.Color(
-        "kind:N", title=None,
-        scale=alt.Scale(domain=[MARK_LABEL[s].get(lang) for s in statuses], range=[COLOURS[s] for s in statuses]),
+        "kind:N",
+        title=None,
+        scale=alt.Scale(
+            domain=[MARK_LABEL[s].get(lang) for s in statuses], range=[COLOURS[s] for s in statuses]
+        ),
         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
     )
     x_scale = alt.Scale(domain=[0, maximum], nice=False)
-    y = alt.Y("team:N", sort=alt.EncodingSortField(field="order", order="ascending"), title=None,
-              axis=alt.Axis(labelLimit=150, domain=False, ticks=False))
-    tooltip = [alt.Tooltip("team:N", title=UI["team"].get(lang)), alt.Tooltip("text:N", title=UI["value"].get(lang))]
-    base = alt.Chart(alt.Data(values=data)).encode(y=y)
+    y = alt.Y(
+        "team:N",
+        sort=alt.EncodingSortField(field="order", order="ascending"),
+        title=None,
+        axis=alt.Axis(labelLimit=150, domain=False, ticks=False),
+    )
+    tooltip = [
+        alt.Tooltip("team:N", title=UI["team"].get(lang)),
+        alt.Tooltip("text:N", title=UI["value"].get(lang)),
+    ]
+    base = alt.Chart(_inline(data)).encode(y=y)
     track = base.mark_bar(color="#9e9e9e", opacity=0.18, height=4).encode(
-        x=alt.X("zero:Q", scale=x_scale, title=axis_title), x2="max:Q")
-    ranges = base.transform_filter("datum.low !== null").mark_bar(height=12, opacity=0.6).encode(
-        x=alt.X("low:Q", scale=x_scale), x2="high:Q", color=colour, tooltip=tooltip)
-    points = base.transform_filter("datum.value !== null").mark_point(filled=True, size=110, opacity=1).encode(
-        x=alt.X("value:Q", scale=x_scale), color=colour, tooltip=tooltip,
-        shape=alt.Shape("status:N", legend=None,
-                        scale=alt.Scale(domain=list(SHAPES), range=list(SHAPES.values()))))
+        x=alt.X("zero:Q", scale=x_scale, title=axis_title), x2="max:Q"
+    )
+    ranges = (
+        base.transform_filter("datum.low !== null")
+        .mark_bar(height=12, opacity=0.6)
+        .encode(x=alt.X("low:Q", scale=x_scale), x2="high:Q", color=colour, tooltip=tooltip)
+    )
+    points = (
+        base.transform_filter("datum.value !== null")
+        .mark_point(filled=True, size=110, opacity=1)
+        .encode(
+            x=alt.X("value:Q", scale=x_scale),
+            color=colour,
+            tooltip=tooltip,
+            shape=alt.Shape(
+                "status:N", legend=None, scale=alt.Scale(domain=list(SHAPES), range=list(SHAPES.values()))
+            ),
+        )
+    )
     layers: list[Any] = [track, ranges, points]
     if mean is not None and mean.value is not None:
         mean_label = f"{_mean_label(lang)} {number(mean.value, mean.decimals)}"
-        rule_data = alt.Data(values=[{"mean": round(mean.value, 6), "label": mean_label}])
-        layers.append(alt.Chart(rule_data).mark_rule(strokeDash=[5, 4], color="#616161").encode(
-            x=alt.X("mean:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=_mean_label(lang))]))
-    chart = alt.layer(*layers).properties(
-        description=alt_text, height=alt.Step(ROW_STEP),
-        width="container" if width is None else width,
-    ).configure(font=FONT, background="transparent" if width is None else "white").configure_view(stroke=None)
+        rule_data = _inline([{"mean": round(mean.value, 6), "label": mean_label}])
+        layers.append(
+            alt.Chart(rule_data)
+            .mark_rule(strokeDash=[5, 4], color="#616161")
+            .encode(
+                x=alt.X("mean:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=_mean_label(lang))]
+            )
+        )
+    chart = (
+        alt.layer(*layers)
+        .properties(
+            description=alt_text,
+            height=alt.Step(ROW_STEP),
+            width="container" if width is None else width,
+        )
+        .configure(font=FONT, background="transparent" if width is None else "white")
+        .configure_view(stroke=None)
+    )
     spec: dict[str, Any] = chart.to_dict()
     spec.pop("$schema", None)
     return spec
+
+
+def _inline(values: list[dict[str, Any]]) -> Any:
+    """Inline chart data (Altair's ``Data`` class has no type annotations, hence ``Any``)."""
+    data: Any = alt.Data
+    return data(values=values)
 
 
 def svg(spec: Mapping[str, Any]) -> str:
@@ -179,4 +250,6 @@ def _freeze(spec: Mapping[str, Any]) -> str:
 @cache
 def javascript_bundle() -> str:
     """Vega, Vega-Lite and vega-embed in one file, served from the site itself (no CDN)."""
-    return str(vl_convert.javascript_bundle())
+    # The default snippet (None at run time) puts vegaEmbed on `window`; the stubs wrongly require a string.
+    bundle: Any = vl_convert.javascript_bundle
+    return str(bundle(None))

@@ -22,8 +22,12 @@ AUTHOR = "Sovereign AI report contributors"
 
 FIGURE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("round", "string", "Round id"),
-    ("entity", "string", "Team id, or an aggregate: @mean (all-team average), @others:<team> (sum of every "
-                         "other team), @others-mean:<team> (their average)"),
+    (
+        "entity",
+        "string",
+        "Team id, or an aggregate: @mean (all-team average), @others:<team> (sum of every "
+        "other team), @others-mean:<team> (their average)",
+    ),
     ("entity_name_ko", "string", "Team or aggregate name in Korean"),
     ("entity_name_en", "string", "Team or aggregate name in English"),
     ("node", "string", "Rubric node id (total, benchmark, …)"),
@@ -72,13 +76,19 @@ class Downloads:
 
 
 DESCRIPTIONS: Mapping[str, Text] = {
-    "figures.csv": Text(ko="팀 × 항목별 모든 값과 상태, 범위, 식, 출처 (CSV, UTF-8 BOM)",
-                        en="Every team × item value with status, range, formula and sources (CSV, UTF-8 with BOM)"),
+    "figures.csv": Text(
+        ko="팀 × 항목별 모든 값과 상태, 범위, 식, 출처 (CSV, UTF-8 BOM)",
+        en="Every team × item value with status, range, formula and sources (CSV, UTF-8 with BOM)",
+    ),
     "sources.csv": Text(ko="출처 목록 (CSV, UTF-8 BOM)", en="The sources (CSV, UTF-8 with BOM)"),
-    "scores.json": Text(ko="점수 트리 전체와 제약 조건, 출처 (JSON)",
-                        en="The whole score tree with constraints and sources (JSON)"),
-    "datapackage.json": Text(ko="위 파일들의 스키마 (Frictionless Data Package)",
-                             en="Schema of the files above (Frictionless Data Package)"),
+    "scores.json": Text(
+        ko="점수 트리 전체와 제약 조건, 출처 (JSON)",
+        en="The whole score tree with constraints and sources (JSON)",
+    ),
+    "datapackage.json": Text(
+        ko="위 파일들의 스키마 (Frictionless Data Package)",
+        en="Schema of the files above (Frictionless Data Package)",
+    ),
     "LICENSE.txt": Text(ko="이용 허락 안내", en="Licence note"),
     "CITATION.cff": Text(ko="인용 정보 (Citation File Format)", en="How to cite (Citation File Format)"),
     "SHA256SUMS": Text(ko="모든 파일의 SHA-256 체크섬", en="SHA-256 checksums of every file"),
@@ -102,24 +112,45 @@ def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
     round_ = scored.round
     folder = f"downloads/{round_.info.id}"
     files: dict[str, bytes] = {
-        "figures.csv": _csv([f[0] for f in FIGURE_FIELDS], [_figure_row(scored, q) for q in _quantities(scored)]),
-        "sources.csv": _csv([f[0] for f in SOURCE_FIELDS], [
-            [s.id, s.kind, s.publisher.ko, s.publisher.en, s.published, s.title or "", ";".join(s.authors),
-             s.url or ""] for s in round_.sources.values()]),
+        "figures.csv": _csv(
+            [f[0] for f in FIGURE_FIELDS], [_figure_row(scored, q) for q in _quantities(scored)]
+        ),
+        "sources.csv": _csv(
+            [f[0] for f in SOURCE_FIELDS],
+            [
+                [
+                    s.id,
+                    s.kind,
+                    s.publisher.ko,
+                    s.publisher.en,
+                    s.published,
+                    s.title or "",
+                    ";".join(s.authors),
+                    s.url or "",
+                ]
+                for s in round_.sources.values()
+            ],
+        ),
         "scores.json": _json(scores_document(scored)),
     }
     files["datapackage.json"] = _json(_datapackage(round_))
     files["LICENSE.txt"] = _licence(round_).encode()
     files["CITATION.cff"] = _citation_cff(round_, site_url).encode()
     files["SHA256SUMS"] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())).encode()
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    ).encode()
     listing = tuple(
-        Download(name=name, description=DESCRIPTIONS[name], size=len(data),
-                 sha256=hashlib.sha256(data).hexdigest())
+        Download(
+            name=name, description=DESCRIPTIONS[name], size=len(data), sha256=hashlib.sha256(data).hexdigest()
+        )
         for name, data in files.items()
     )
-    return Downloads(folder=folder, files={f"{folder}/{name}": data for name, data in files.items()},
-                     listing=listing, citation=citation_text(round_, site_url))
+    return Downloads(
+        folder=folder,
+        files={f"{folder}/{name}": data for name, data in files.items()},
+        listing=listing,
+        citation=citation_text(round_, site_url),
+    )
 
 
 def _quantities(scored: ScoredRound) -> list[Quantity]:
@@ -137,12 +168,22 @@ def _figure_row(scored: ScoredRound, q: Quantity) -> list[str]:
     elif q.value is None:
         low, high = "0", _num(node.max)
     return [
-        round_.info.id, q.entity, name.ko, name.en, q.node, node.name.ko, node.name.en, _num(node.max), q.status,
+        round_.info.id,
+        q.entity,
+        name.ko,
+        name.en,
+        q.node,
+        node.name.ko,
+        node.name.en,
+        _num(node.max),
+        q.status,
         format_number(q.value, q.decimals) if q.value is not None else "",
         _num(q.uncertainty) if q.value is not None else "",
-        low, high,
+        low,
+        high,
         formula_text(q.formula, scored, with_values=True) if q.formula is not None else "",
-        ";".join(q.sources), q.withheld_by or "",
+        ";".join(q.sources),
+        q.withheld_by or "",
     ]
 
 
@@ -164,8 +205,7 @@ def _json(value: Any) -> bytes:
 
 
 def _schema(fields: Sequence[tuple[str, str, str]]) -> dict[str, Any]:
-    return {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields],
-            "missingValues": [""]}
+    return {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields], "missingValues": [""]}
 
 
 def _datapackage(round_: Round) -> dict[str, Any]:
@@ -174,19 +214,39 @@ def _datapackage(round_: Round) -> dict[str, Any]:
     return {
         "name": f"sovereign-ai-{info.id}",
         "title": f"{info.programme.en} — {info.title.en}",
-        "description": ("Every published, derived and undisclosed score of the round with its status and "
-                        "sources. Ranges are intervals consistent with the published figures, not scores."),
+        "description": (
+            "Every published, derived and undisclosed score of the round with its status and "
+            "sources. Ranges are intervals consistent with the published figures, not scores."
+        ),
         "version": info.as_of.isoformat(),
         "created": info.as_of.isoformat(),
         "licenses": [{"name": LICENCE_ID, "path": LICENCE_URL, "title": "Creative Commons Attribution 4.0"}],
         "resources": [
-            {"name": "figures", "path": "figures.csv", "format": "csv", "mediatype": "text/csv",
-             "encoding": "utf-8-sig", "dialect": csv_dialect, "schema": _schema(FIGURE_FIELDS)},
-            {"name": "sources", "path": "sources.csv", "format": "csv", "mediatype": "text/csv",
-             "encoding": "utf-8-sig", "dialect": csv_dialect,
-             "schema": {**_schema(SOURCE_FIELDS), "primaryKey": ["id"]}},
-            {"name": "scores", "path": "scores.json", "format": "json", "mediatype": "application/json",
-             "encoding": "utf-8"},
+            {
+                "name": "figures",
+                "path": "figures.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "dialect": csv_dialect,
+                "schema": _schema(FIGURE_FIELDS),
+            },
+            {
+                "name": "sources",
+                "path": "sources.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "dialect": csv_dialect,
+                "schema": {**_schema(SOURCE_FIELDS), "primaryKey": ["id"]},
+            },
+            {
+                "name": "scores",
+                "path": "scores.json",
+                "format": "json",
+                "mediatype": "application/json",
+                "encoding": "utf-8",
+            },
         ],
     }
 
@@ -211,9 +271,9 @@ def citation_text(round_: Round, site_url: str) -> Text:
     url = f"{site_url.rstrip('/')}/data/"
     return Text(
         ko=f"{AUTHOR}. 「{info.programme.ko} {info.title.ko} — 투명성 보고서 데이터」, "
-           f"{info.as_of.isoformat()} 기준. {url}",
-        en=f"{AUTHOR}. \"{info.programme.en}: {info.title.en} — transparency report data\", "
-           f"as of {info.as_of.isoformat()}. {url}",
+        f"{info.as_of.isoformat()} 기준. {url}",
+        en=f'{AUTHOR}. "{info.programme.en}: {info.title.en} — transparency report data", '
+        f"as of {info.as_of.isoformat()}. {url}",
     )
 
 
@@ -227,8 +287,8 @@ def _citation_cff(round_: Round, site_url: str) -> str:
         f'title: "{title}"\n'
         "authors:\n"
         f'  - name: "{AUTHOR}"\n'
-        f"version: \"{info.as_of.isoformat()}\"\n"
-        f"date-released: \"{info.as_of.isoformat()}\"\n"
+        f'version: "{info.as_of.isoformat()}"\n'
+        f'date-released: "{info.as_of.isoformat()}"\n'
         f"license: {LICENCE_ID}\n"
-        f"url: \"{site_url.rstrip('/')}/data/\"\n"
+        f'url: "{site_url.rstrip("/")}/data/"\n'
     )

@@ -17,17 +17,50 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import escape
 
-from generator.model import BenchmarkMethod, Method, PanelMethod, Source, Text
+from generator.criteria import WEIGHTS_TEXT, SovereigntyResult
+from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, Source, Text
 from generator.render import korean
-from generator.render.labels import ENTITY, OUTCOME, STATUS, STATUS_EXPLAINED, UI, Lang
+from generator.render.labels import (
+    ALLEGATION_OUTCOME,
+    ENTITY,
+    FINDING,
+    OUTCOME,
+    STATISTIC,
+    STATUS,
+    STATUS_EXPLAINED,
+    UI,
+    WEIGHT,
+    Lang,
+)
 from generator.scoring.export import format_number
-from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Constraint, Formula, Quantity, ScoredRound, Term
+from generator.scoring.types import (
+    MEAN,
+    OTHERS,
+    OTHERS_MEAN,
+    Constraint,
+    Formula,
+    Quantity,
+    ScoredRound,
+    Term,
+)
 
 BOUND_DECIMALS = 3
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 _SLUG = re.compile(r"[^a-z0-9]+")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def slug(text: str) -> str:
@@ -43,6 +76,22 @@ def source_anchor(source_id: str) -> str:
 def constraint_anchor(constraint_id: str) -> str:
     """The anchor of a constraint in a page's constraint table."""
     return f"c-{slug(constraint_id)}"
+
+
+def badge_class(kind: str, value: str) -> str:
+    """``<span class="kind kind-value">``: the CSS hook of a badge (underscores become hyphens)."""
+    return f"{kind} {kind}-{value.replace('_', '-')}"
+
+
+def level_list(levels: Sequence[int]) -> str:
+    """``1–3, 5`` from ``[1, 2, 3, 5]``: runs of consecutive levels joined with an en dash."""
+    runs: list[list[int]] = []
+    for level in sorted(levels):
+        if runs and level == runs[-1][-1] + 1:
+            runs[-1].append(level)
+        else:
+            runs.append([level])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def cell_anchor(team: str, node: str) -> str:
@@ -94,6 +143,10 @@ class Filters:
     def tx(self, text: Text | None) -> str:
         """A bilingual data text in this language, Markdown-escaped; empty for ``None``."""
         return "" if text is None else md(text.get(self.lang))
+
+    def markdown(self, text: Text) -> str:
+        """A bilingual text that is already Markdown (a later stage's finished section), unescaped."""
+        return text.get(self.lang)
 
     def date(self, value: date | str) -> str:
         """A localised date."""
@@ -147,6 +200,52 @@ class Filters:
         """A status badge: text in a styled span, so the difference never rests on colour alone."""
         return f'<span class="st st-{status.replace("_", "-")}">{self.status(status)}</span>'
 
+    def finding(self, finding: str) -> str:
+        """A criterion finding as a badge: pass / fail / noted / not assessed, always in words."""
+        label = FINDING[finding].get(self.lang)  # type: ignore[index]
+        return f'<span class="{badge_class("finding", finding)}">{label}</span>'
+
+    def allegation_outcome(self, outcome: str) -> str:
+        """How an allegation ended, as a badge."""
+        label = ALLEGATION_OUTCOME[outcome].get(self.lang)  # type: ignore[index]
+        return f'<span class="{badge_class("claim", outcome)}">{label}</span>'
+
+    def weight(self, weight: str) -> str:
+        """What a similarity figure shows on its own, as a badge."""
+        return f'<span class="{badge_class("weight", weight)}">{WEIGHT[weight].get(self.lang)}</span>'
+
+    def statistic(self, statistic: str) -> str:
+        """The name of a similarity statistic."""
+        return STATISTIC[statistic].get(self.lang)
+
+    def weights_origin(self, weights: str) -> str:
+        """Where a component's weights came from, in words."""
+        return WEIGHTS_TEXT[weights].get(self.lang)
+
+    def placement(self, result: SovereigntyResult) -> str:
+        """A team's place on the proposed scale: a range of levels (not a score), or not placed."""
+        if result.low is None:
+            return self.t("not_placed")
+        if result.high is None:
+            text = f"{result.low}단계 이상" if self.lang == "ko" else f"level {result.low} or above"
+        elif result.high == result.low:
+            text = f"{result.low}단계" if self.lang == "ko" else f"level {result.low}"
+        else:
+            text = (
+                f"{result.low}–{result.high}단계"
+                if self.lang == "ko"
+                else f"levels {result.low}–{result.high}"
+            )
+        return f"{text} ({self.t('range')}, {self.t('not_a_score')})"
+
+    def levels(self, levels: Sequence[int]) -> str:
+        """A list of scale levels, runs collapsed."""
+        return level_list(levels)
+
+    def size(self, size: int) -> str:
+        """A file size in bytes, with thousands separators."""
+        return f"{size:,}바이트" if self.lang == "ko" else f"{size:,} bytes"
+
     # --- numbers ------------------------------------------------------------------------------------
     def num(self, value: float, decimals: int = BOUND_DECIMALS) -> str:
         """A number for display."""
@@ -176,6 +275,19 @@ class Filters:
         if quantity.status == "bounded" and quantity.bound is not None:
             return f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')})"
         return self.badge("not_disclosed")
+
+    def evalue(self, evidence: Evidence) -> str:
+        """A published evidence figure: ``약 0.99`` when approximate; the not-disclosed badge without one."""
+        if evidence.value is None:
+            return self.badge("not_disclosed")
+        approx = f"{self.t('approx')} " if evidence.approximate else ""
+        return f"{approx}**{number(evidence.value, 4)}**"
+
+    def share(self, quantity: Quantity, maximum: float) -> str:
+        """``33.6 ÷ 40 = 84%``: a known value as a share of the maximum, with its formula."""
+        assert quantity.value is not None
+        percent = number(100 * quantity.value / maximum, 1)
+        return f"{self.qnum(quantity)} ÷ {number(maximum)} = {percent}%"
 
     def sortkey(self, quantity: Quantity) -> str:
         """The ``data-sort`` value of a cell: the number when known, empty otherwise (sorts last)."""
@@ -235,8 +347,10 @@ class Filters:
         """Where a value comes from: sources; formula; raw-data method; or what sets a range's ends."""
         parts: list[str] = []
         if quantity.status == "derived" and quantity.formula is not None:
-            parts.append(f"= {self.formula(quantity.formula)} ({self.formula_names(quantity.formula)}), "
-                         f"{self.t('rounding')} {self.pm(quantity) or '±0'}")
+            parts.append(
+                f"= {self.formula(quantity.formula)} ({self.formula_names(quantity.formula)}), "
+                f"{self.t('rounding')} {self.pm(quantity) or '±0'}"
+            )
         if quantity.status == "computed" and quantity.computed is not None:
             parts.append(md(quantity.computed.get(self.lang)))
         if quantity.bound is not None and quantity.value is None:
@@ -266,8 +380,7 @@ class Filters:
     def method(self, method: Method | None) -> str:
         """How a rubric node turns raw data into points, when that was published."""
         if isinstance(method, BenchmarkMethod):
-            items = ", ".join(
-                f"{md(b.name)} ×{number(b.weight)}" for b in method.benchmarks)
+            items = ", ".join(f"{md(b.name)} ×{number(b.weight)}" for b in method.benchmarks)
             return ("벤치마크 가중 평균: " if self.lang == "ko" else "Weighted mean of benchmarks: ") + items
         if isinstance(method, PanelMethod):
             criteria = ", ".join(f"{md(k)} ×{number(v)}" for k, v in sorted(method.criteria.items()))
@@ -298,6 +411,10 @@ class Filters:
         """The anchor of a cell's evidence row."""
         return cell_anchor(quantity.entity, quantity.node)
 
+    def slug(self, text: str) -> str:
+        """An id fragment for an anchor (criteria, allegations, events)."""
+        return slug(text)
+
 
 def _linear(formula: Formula, operand: Callable[[Term], str]) -> str:
     parts: list[str] = []
@@ -313,18 +430,54 @@ def _linear(formula: Formula, operand: Callable[[Term], str]) -> str:
 
 
 def register(env: Environment, filters: Filters) -> None:
-    """Register every filter of ``filters`` on ``env`` — the one place the templates' vocabulary is defined."""
+    """Register every filter of ``filters`` on ``env``: the one place the templates' vocabulary is defined."""
     table: dict[str, Callable[..., Any]] = {
-        "t": filters.t, "tx": filters.tx, "date": filters.date, "josa": filters.josa, "names": filters.names,
-        "team": filters.team, "node": filters.node, "entity": filters.entity, "actor": filters.actor,
-        "outcome": filters.outcome, "status": filters.status, "status_explained": filters.status_explained,
-        "badge": filters.badge, "num": filters.num, "qnum": filters.qnum, "pm": filters.pm,
-        "span": filters.span, "short": filters.short, "sortkey": filters.sortkey, "formula": filters.formula,
-        "formula_names": filters.formula_names, "cite": filters.cite, "cited": filters.cited,
-        "page": filters.page, "constraint_links": filters.constraint_links, "evidence": filters.evidence,
-        "source_title": filters.source_title, "basis": filters.basis, "method": filters.method,
-        "json_script": filters.json_script, "attr": filters.attr, "md": md,
-        "anchor_source": filters.anchor_source, "anchor_constraint": filters.anchor_constraint,
+        "t": filters.t,
+        "tx": filters.tx,
+        "date": filters.date,
+        "josa": filters.josa,
+        "names": filters.names,
+        "team": filters.team,
+        "node": filters.node,
+        "entity": filters.entity,
+        "actor": filters.actor,
+        "outcome": filters.outcome,
+        "status": filters.status,
+        "status_explained": filters.status_explained,
+        "badge": filters.badge,
+        "num": filters.num,
+        "qnum": filters.qnum,
+        "pm": filters.pm,
+        "span": filters.span,
+        "short": filters.short,
+        "sortkey": filters.sortkey,
+        "formula": filters.formula,
+        "formula_names": filters.formula_names,
+        "cite": filters.cite,
+        "cited": filters.cited,
+        "page": filters.page,
+        "constraint_links": filters.constraint_links,
+        "evidence": filters.evidence,
+        "source_title": filters.source_title,
+        "basis": filters.basis,
+        "method": filters.method,
+        "json_script": filters.json_script,
+        "attr": filters.attr,
+        "md": md,
+        "anchor_source": filters.anchor_source,
+        "anchor_constraint": filters.anchor_constraint,
         "anchor_cell": filters.anchor_cell,
+        "slug": filters.slug,
+        "markdown": filters.markdown,
+        "finding": filters.finding,
+        "allegation_outcome": filters.allegation_outcome,
+        "weight": filters.weight,
+        "statistic": filters.statistic,
+        "weights_origin": filters.weights_origin,
+        "placement": filters.placement,
+        "levels": filters.levels,
+        "size": filters.size,
+        "evalue": filters.evalue,
+        "share": filters.share,
     }
     env.filters.update(table)

@@ -10,8 +10,19 @@ _RIEUL = 8  # index of ㄹ among final consonants
 # How a Latin letter or digit is read aloud in Korean ends: None = vowel, else the final consonant index.
 _SPOKEN_ENDING: dict[str, int | None] = {
     **dict.fromkeys("abcdefghijkopqstuvwxyz", None),
-    "l": _RIEUL, "m": 16, "n": 4, "r": _RIEUL,
-    "0": 21, "1": _RIEUL, "2": None, "3": 16, "4": None, "5": None, "6": 1, "7": _RIEUL, "8": _RIEUL,
+    "l": _RIEUL,
+    "m": 16,
+    "n": 4,
+    "r": _RIEUL,
+    "0": 21,
+    "1": _RIEUL,
+    "2": None,
+    "3": 16,
+    "4": None,
+    "5": None,
+    "6": 1,
+    "7": _RIEUL,
+    "8": _RIEUL,
     "9": None,
 }
 PAIRS = {"이/가", "은/는", "을/를", "과/와", "으로/로", "이다/다", "이라는/라는"}

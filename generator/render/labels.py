@@ -70,7 +70,7 @@ WEIGHT: Final[Mapping[str, Text]] = {
     "evidence": Text(ko="증거", en="evidence"),
     "unclear": Text(ko="판단 보류", en="undecided"),
 }
-"""What a published similarity figure can show on its own (see :data:`generator.render.views.STATISTIC_WEIGHT`)."""
+"""What a published similarity figure shows on its own (:data:`generator.render.views.STATISTIC_WEIGHT`)."""
 
 STATISTIC: Final[Mapping[str, Text]] = {
     "raw_cosine": Text(ko="원시 코사인 유사도", en="raw cosine similarity"),
@@ -121,7 +121,7 @@ UI: Final[Mapping[str, Text]] = {
     "outcome": Text(ko="결말", en="How it ended"),
     "level": Text(ko="단계", en="Level"),
     "description": Text(ko="설명", en="Description"),
-    "placement": Text(ko="제안 등급 (범위, 점수 아님)", en="Proposed level (a range, not a score)"),
+    "placement": Text(ko="제안 주권 등급", en="Proposed sovereignty level"),
     "not_placed": Text(ko="판단하지 않음", en="not placed"),
     "file": Text(ko="파일", en="File"),
     "size": Text(ko="크기", en="Size"),
@@ -140,6 +140,13 @@ UI: Final[Mapping[str, Text]] = {
     "share": Text(ko="득점률", en="Share of maximum"),
     "formula": Text(ko="식", en="Formula"),
     "nothing_recorded": Text(ko="기록된 내용이 없습니다.", en="Nothing is recorded."),
+    "difference": Text(ko="차이 (반올림 허용)", en="Difference (rounding allowed)"),
+    "leader": Text(ko="1위 팀", en="First-placed team"),
+    "mean_col": Text(ko="전체 팀 평균", en="All-team average"),
+    "kind_seed": Text(ko="주요 기사", en="primary article"),
+    "kind_external": Text(ko="다른 보도", en="other coverage"),
+    "kind_official": Text(ko="공식 발표", en="official release"),
+    "cited_n": Text(ko="이 사이트의 자료 %d건이 인용", en="cited by %d items on this site"),
 }
 
 ENTITY: Final[Mapping[str, Text]] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,11 +17,11 @@ from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register
 from generator.render.labels import LANGS, OUTCOME, Lang
 from generator.render.narrative import Narrative
-from generator.render.views import TeamSection, TeamView
+from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
 
 HAND_WRITTEN = ("changelog.md", "about.md", "tags.md")
-"""Pages written by hand in ``docs/pages`` (both languages); they are placed in the nav after the generated ones."""
+"""Pages written by hand in ``docs/pages`` (both languages); the nav lists them after the generated ones."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,63 +59,125 @@ class Inputs:
     team_sections: Mapping[str, Sequence[TeamSection]]
 
 
+PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
+    "results": (
+        Text(ko="팀별 결과", en="Results by team"),
+        Text(
+            ko="모든 팀 × 모든 평가 항목: 공개, 도출, 범위, 비공개",
+            en="Every team × every item: disclosed, derived, range, not disclosed",
+        ),
+    ),
+    "teams": (
+        Text(ko="정예팀", en="The teams"),
+        Text(ko="팀별 결과와 독자성 판단", en="Each team's result and independence ruling"),
+    ),
+    "scoring": (
+        Text(ko="점수 산정 방식", en="How the score works"),
+        Text(ko="벤치마크 40 + 전문가 35 + 사용자 25", en="Benchmarks 40 + experts 35 + users 25"),
+    ),
+    "independence": (
+        Text(ko="독자성 기준과 탈락", en="Independence criteria and disqualification"),
+        Text(
+            ko="기술적·정책적·윤리적 독자성 기준, 프롬 스크래치, 프로즌 인코더",
+            en="Technical, policy and ethical criteria; from scratch; the frozen encoders",
+        ),
+    ),
+    "timeline": (Text(ko="타임라인", en="Timeline"), Text(ko="날짜별 주요 사건", en="What happened when")),
+    "glossary": (
+        Text(ko="용어 풀이", en="Glossary"),
+        Text(ko="이 사이트의 용어", en="Terms used on this site"),
+    ),
+    "sources": (
+        Text(ko="출처", en="Sources"),
+        Text(ko="모든 숫자의 출처", en="Where every number comes from"),
+    ),
+    "data": (
+        Text(ko="데이터 내려받기", en="Data and downloads"),
+        Text(ko="CSV, JSON, 스키마, 체크섬, 인용 방법", en="CSV, JSON, schema, checksums, citation"),
+    ),
+}
+"""Title and description of each fixed page (the home page takes the round's; team pages their team's)."""
+
+
+def _page(template: str, path: str | None = None, **fields: Any) -> Page:
+    """A fixed page: its title and description from :data:`PAGE_TEXT`, at ``<template>.md`` by default."""
+    title, description = PAGE_TEXT[template]
+    return Page(
+        path=path or f"{template}.md", template=template, title=title, description=description, **fields
+    )
+
+
 def page_list(inputs: Inputs) -> tuple[Page, ...]:
     """Every generated page, in navigation order."""
     scored = inputs.scored
     round_ = scored.round
     info = round_.info
-    teams = views.team_views(scored, inputs.narrative, inputs.team_sections)
+    teams = views.team_views(scored, inputs.team_sections)
+    criteria = round_.independence.criteria
     root = round_.rubric.root
     top = round_.rubric.node(root).children
-    results_charts = {lang: tuple(range_chart(scored, node, lang, chart_id=f"results-{node}")
-                                  for node in (root, *top)) for lang in LANGS}
+    results_charts = {
+        lang: tuple(range_chart(scored, node, lang, chart_id=f"results-{node}") for node in (root, *top))
+        for lang in LANGS
+    }
     home_charts = {lang: (range_chart(scored, root, lang, chart_id=f"home-{root}"),) for lang in LANGS}
-    team_cells = [q for t in teams for q in t.cells]
-    pages = [
-        Page(path="index.md", template="home", title=info.title, description=info.programme,
-             context={"summary": views.summary(scored), "teams": teams, "top": (root, *top)}, charts=home_charts),
-        Page(path="results.md", template="results",
-             title=Text(ko="팀별 결과", en="Results by team"),
-             description=Text(ko="모든 팀 × 모든 평가 항목: 공개, 도출, 범위, 비공개",
-                              en="Every team × every item: disclosed, derived, range, not disclosed"),
-             context={"teams": teams, "nodes": round_.rubric.order(),
-                      "aggregates": views.aggregates_by_entity(scored),
-                      "constraints": views.cited_constraints(scored, team_cells)},
-             charts=results_charts),
-        Page(path="teams/index.md", template="teams",
-             title=Text(ko="정예팀", en="The teams"),
-             description=Text(ko="팀별 결과와 독자성 판단", en="Each team's result and independence ruling"),
-             context={"teams": teams}),
-    ]
-    for team in teams:
-        pages.append(Page(
-            path=f"teams/{team.team.id}.md", template="team", title=team.team.name,
-            description=Text(ko=f"{team.team.name.ko}: 점수, 비공개 항목, 독자성 판단, 출처",
-                             en=f"{team.team.name.en}: scores, what was not disclosed, independence, sources"),
-            context={"t": team, "constraints": views.cited_constraints(scored, team.cells)},
+    team_cells = tuple(q for t in teams for q in t.cells)
+    aggregates = tuple(q for _, group in views.aggregates_by_entity(scored) for q in group)
+    home = Page(
+        path="index.md",
+        template="home",
+        title=info.title,
+        description=info.programme,
+        context={"summary": views.summary(scored), "teams": teams, "top": (root, *top)},
+        charts=home_charts,
+    )
+    results = {
+        "teams": teams,
+        "nodes": round_.rubric.order(),
+        "cells": team_cells,
+        "aggregates": aggregates,
+        "constraints": views.cited_constraints(scored, team_cells),
+    }
+    team_pages = [
+        Page(
+            path=f"teams/{team.team.id}.md",
+            template="team",
+            title=team.team.name,
+            description=Text(
+                ko=f"{team.team.name.ko}: 점수, 비공개 항목, 독자성 판단, 출처",
+                en=f"{team.team.name.en}: scores, what was not disclosed, independence, sources",
+            ),
+            context={
+                "t": team,
+                "constraints": views.cited_constraints(scored, team.cells),
+                "sources": views.team_sources(scored, team),
+            },
             tags={lang: (OUTCOME[team.outcome.result].get(lang),) if team.outcome else () for lang in LANGS},
-        ))
-    pages += [
-        Page(path="scoring.md", template="scoring",
-             title=Text(ko="점수 산정 방식", en="How the score works"),
-             description=Text(ko="벤치마크 40 + 전문가 35 + 사용자 25", en="Benchmarks 40 + experts 35 + users 25"),
-             context={"example": views.example(scored), "aggregates": views.aggregates_by_entity(scored)}),
-        Page(path="independence.md", template="independence",
-             title=Text(ko="독자성 기준과 탈락", en="Independence criteria and disqualification"),
-             description=Text(ko="기술적·정책적·윤리적 독자성 기준, 프롬 스크래치, 프로즌 인코더",
-                              en="Technical, policy and ethical criteria; from scratch; the frozen encoders"),
-             context={"teams": teams, "n": inputs.narrative}, boost=2),
-        Page(path="timeline.md", template="timeline", title=Text(ko="타임라인", en="Timeline"),
-             description=Text(ko="날짜별 주요 사건", en="What happened when")),
-        Page(path="glossary.md", template="glossary", title=Text(ko="용어 풀이", en="Glossary"),
-             description=Text(ko="이 사이트의 용어", en="Terms used on this site"), context={"n": inputs.narrative}),
-        Page(path="sources.md", template="sources", title=Text(ko="출처", en="Sources"),
-             description=Text(ko="모든 숫자의 출처", en="Where every number comes from")),
-        Page(path="data.md", template="data", title=Text(ko="데이터 내려받기", en="Data and downloads"),
-             description=Text(ko="CSV, JSON, 스키마, 체크섬, 인용 방법", en="CSV, JSON, schema, checksums, citation"),
-             context={"downloads": inputs.downloads}),
+        )
+        for team in teams
     ]
-    return tuple(pages)
+    nodes = [round_.rubric.node(n) for n in round_.rubric.order()]
+    independence = {
+        "teams": teams,
+        "n": inputs.narrative,
+        "criteria": criteria,
+        "scale": views.scale_view(round_),
+    }
+    sources = {"sources": tuple(round_.sources.values()), "cited": views.cited_by(round_, inputs.narrative)}
+    return (
+        home,
+        _page("results", context=results, charts=results_charts),
+        _page("teams", path="teams/index.md", context={"teams": teams, "criteria": criteria}),
+        *team_pages,
+        _page(
+            "scoring", context={"example": views.example(scored), "aggregates": aggregates, "nodes": nodes}
+        ),
+        _page("independence", context=independence, boost=2),
+        _page("timeline", context={"events": round_.events}),
+        _page("glossary", context={"n": inputs.narrative}),
+        _page("sources", context=sources),
+        _page("data", context={"downloads": inputs.downloads}),
+    )
 
 
 def nav(pages: Sequence[Page]) -> list[Any]:
@@ -132,9 +194,14 @@ def nav(pages: Sequence[Page]) -> list[Any]:
 
 def environment(lang: Lang, scored: ScoredRound) -> Environment:
     """The Jinja environment of one language: StrictUndefined, no autoescape (output is Markdown)."""
-    env = Environment(  # noqa: S701 - Markdown output; HTML attributes go through the `attr` filter
-        loader=PackageLoader("generator.render", "templates"), undefined=StrictUndefined,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False,
+    # Markdown output, so no HTML autoescaping; data text goes through the `md` / `tx` / `attr` filters.
+    env = Environment(
+        loader=PackageLoader("generator.render", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # noqa: S701
     )
     register(env, Filters(lang=lang, scored=scored))
     return env
@@ -149,8 +216,16 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
         for page in pages:
             template = env.get_template(f"{lang}/{page.template}.md.j2")
             charts = page.charts.get(lang, ())
-            context = {"lang": lang, "root": page.root, "round": round_, "info": round_.info,
-                       "scored": inputs.scored, "title": page.title.get(lang), "charts": charts, **page.context}
+            context = {
+                "lang": lang,
+                "root": page.root,
+                "round": round_,
+                "info": round_.info,
+                "scored": inputs.scored,
+                "title": page.title.get(lang),
+                "charts": charts,
+                **page.context,
+            }
             body = template.render(context)
             out[page.output(lang)] = _front_matter(page, lang, bool(charts)) + _tidy(body)
     return out
@@ -167,18 +242,32 @@ def _front_matter(page: Page, lang: Lang, has_charts: bool) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True, width=1000) + "---\n\n"
 
 
+BLOCK_START = ("<table", "<div", "<figure", "<script", "!!! ", "#")
+"""Lines that open a Markdown block (raw HTML, admonition, heading): they need a blank line before them."""
+BLOCK_END = ("</table>", "</div>", "</figure>", "</script>")
+"""Lines that close a raw HTML block: they need a blank line after them."""
+
+
 def _tidy(text: str) -> str:
-    """At most one blank line in a row and exactly one newline at the end."""
-    lines = [line.rstrip() for line in text.splitlines()]
+    """Blank lines around blocks, at most one blank line in a row, and exactly one newline at the end.
+
+    Templates trim the newline after block tags, so a table or heading may follow its paragraph directly;
+    Markdown would then not see it as a block. Fenced code is left exactly as written.
+    """
     kept: list[str] = []
-    for line in lines:
+    fenced = False
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith(BLOCK_START) and kept and kept[-1] != "":
+            kept.append("")
         if line == "" and kept and kept[-1] == "":
             continue
+        if kept and kept[-1].startswith(BLOCK_END) and line != "" and not fenced:
+            kept.append("")
         kept.append(line)
     return "\n".join(kept).strip("\n") + "\n"
-
-
-ChartFiles = Callable[[Sequence[Page]], dict[str, bytes]]
 
 
 def chart_files(pages: Sequence[Page]) -> dict[str, bytes]:

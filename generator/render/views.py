@@ -187,6 +187,11 @@ class SumCheck:
     """``total − Σ parts``; within the rounding of the inputs when the published figures agree."""
     tolerance: float
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources of the total and of every part."""
+        return unique([*self.total.sources, *(s for _, q in self.parts for s in q.sources)])
+
 
 @dataclass(frozen=True, kw_only=True)
 class Example:
