@@ -1,0 +1,15 @@
+"""Weight-independence audit: were a model's weights trained from scratch, or taken from a reference?
+
+Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle) →
+:mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
+:mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.align` (pairs, layer
+maps, unit alignment) → :mod:`~generator.audit.compare` (statistics per pair) →
+:mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs them in order.
+"""
+
+from __future__ import annotations
+
+from generator.audit.engine import make_fingerprint, resolve_device, run_audit
+from generator.audit.report import AuditReport, ComponentReport, Verdict
+
+__all__ = ["AuditReport", "ComponentReport", "Verdict", "make_fingerprint", "resolve_device", "run_audit"]

@@ -1,0 +1,301 @@
+"""Stage 6 — compare: the statistics of each matched pair, and the joint matrices of each component.
+
+For a pair: align units on half A (by index when the index alignment is already significant, else each
+reference unit's best-matching candidate unit — permuted neurons and heads are found this way); then on the
+whole window the identity statistics (bit-identical and identical-after-cast fractions, relative L2, centred
+and — for display only — raw cosine), and on half B the permutation test. When the sample is identical, the
+whole candidate tensor is hashed and compared with the reference's SHA-256 to confirm it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from generator.audit.align import CandidateSource, Match
+from generator.audit.fingerprint import TensorProfile, tensor_hash
+from generator.audit.plan import seed_for, window_for
+from generator.audit.read import to_float
+from generator.audit.stats import (
+    PermutationTest,
+    best_matches,
+    cast_bits,
+    cosines,
+    identical_fraction,
+    identity_hits_log10_p,
+    linear_permutation_test,
+    relative_l2,
+    standardise,
+    vector_permutation_test,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitAlignment:
+    """How hidden units were aligned (on half A)."""
+
+    method: Literal["index", "matched", "mixed"]
+    """``index``: unit i with unit i; ``matched``: each reference unit with its best-matching candidate unit;
+    ``mixed``: some of each (e.g. whole attention heads moved, others left in place)."""
+    sampled: int
+    """Reference units sampled."""
+    index_z: float | None
+    """z-score of the index alignment on half A (``None`` when the unit counts differ)."""
+    hits: int | None
+    """Reference units whose best match is their own index."""
+    log10_p_hits: float | None
+    """log10 of a bound on the chance of that many hits under independence."""
+    mean_best_correlation: float
+    """Mean correlation of each reference unit with its best match on half A."""
+    moved: int
+    """Reference units aligned with a candidate unit other than their own index."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairEvidence:
+    """Everything measured on one matched pair."""
+
+    candidate: str
+    """Candidate tensor name."""
+    reference: str
+    """Reference tensor name."""
+    component: str
+    """Candidate component."""
+    role: str
+    """The reference tensor's role."""
+    parameters: int
+    """Elements of the candidate tensor."""
+    how: str
+    """How the pair was found (``layer map``, ``role``, ``content``)."""
+    transposed: bool
+    """Whether the candidate stores it transposed."""
+    match_score: float | None
+    """Centred profile correlation on half A the choice was based on."""
+    same_shape: bool
+    """Whether shapes agree (after transposition)."""
+    units: UnitAlignment | None
+    """Unit alignment of hidden units (``None`` otherwise)."""
+    sampled: int
+    """Elements compared."""
+    bit_identical: float | None
+    """Fraction of compared elements with identical bits (same dtype only)."""
+    cast_identical: float | None
+    """Fraction identical after casting both to the lower precision."""
+    cast_dtype: str | None
+    """That lower precision."""
+    whole_tensor_identical: bool | None
+    """SHA-256 of the whole candidate (in the reference's layout and precision) equals the reference's."""
+    relative_l2: float
+    """‖candidate − reference‖ / ‖reference‖ over the compared elements."""
+    centred_cosine: float
+    """Pearson correlation over the compared elements (the centred statistic)."""
+    raw_cosine_not_evidence: float
+    """Raw (uncentred) cosine — NOT evidence: two unrelated gain vectors near 1.0 score about 0.98."""
+    test: PermutationTest | None
+    """Permutation test over residual positions of half B (or a vector's entries); ``None`` if not tested."""
+    residual_width: int | None
+    """Model width whose residual permutation the test used (pairs of one component and width combine)."""
+    note: str
+    """Why a pair was not tested, or anything unusual."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Compared:
+    """One pair's evidence and its contribution to the joint test."""
+
+    evidence: PairEvidence
+    """The statistics."""
+    joint: npt.NDArray[np.float64] | None
+    """``M`` of the test on half B, divided by the number of units (summed per component and width)."""
+
+
+def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Compared:
+    """Measure one pair."""
+    reference = match.reference
+    if reference.layout.kind == "plain":
+        return _compare_plain(match, source)
+    info, layout = match.candidate.info, reference.layout
+    half = window_for(layout.width).half
+    ref_values = to_float(reference.block, reference.dtype)
+    raw = source.block(info, reference, transposed=match.transposed, all_units=False)
+    cand_values = to_float(raw, info.dtype)
+    units: UnitAlignment | None = None
+    if layout.units == "hidden":
+        chosen, units = _align_units(cand_values, ref_values, reference, half, device)
+    else:
+        chosen = np.arange(raw.shape[0])
+        if layout.units == "token":
+            keep = np.isin(
+                np.asarray(reference.units), source.present_units(info, reference, match.transposed)
+            )
+            ref_values, reference_raw = ref_values[keep], reference.block[keep]
+    reference_raw = reference.block if layout.units != "token" else reference_raw
+    aligned_raw, aligned = raw[chosen], cand_values[chosen]
+    note, test, joint = "", None, None
+    if _constant(aligned) or reference.constant:
+        note = "constant tensor: never evidence"
+    else:
+        cand_b, ref_b = standardise(aligned[:, half:]), standardise(ref_values[:, half:])
+        joint = (cand_b.T @ ref_b) / max(1, aligned.shape[0])
+        test = linear_permutation_test(
+            joint, seed=seed_for(f"test|{reference.parsed.seed_role}|{reference.shape}")
+        )
+    same_shape = _same_shape(info.shape, reference.shape, match.transposed)
+    evidence = _evidence(
+        match,
+        aligned_raw=aligned_raw,
+        aligned=aligned,
+        reference_raw=reference_raw,
+        reference_values=ref_values,
+        units=units,
+        test=test,
+        note=note,
+        same_shape=same_shape,
+        source=source,
+        by_index=units is None or units.method == "index",
+    )
+    return Compared(evidence=evidence, joint=joint if test is not None else None)
+
+
+def _align_units(
+    cand: npt.NDArray[np.float64],
+    ref: npt.NDArray[np.float64],
+    reference: TensorProfile,
+    half: int,
+    device: Any,
+) -> tuple[npt.NDArray[np.int64], UnitAlignment]:
+    """Per reference unit: its own index, unless another candidate unit matches clearly better on half A."""
+    own = np.asarray(reference.units, dtype=np.int64)
+    cand_a, ref_a = standardise(cand[:, :half]), standardise(ref[:, :half])
+    best, best_corr = best_matches(ref_a, cand_a, device=device)
+    # Above this, a best match is beyond what the maximum over the candidate's units reaches by chance.
+    threshold = min(0.9, (math.sqrt(2 * math.log(max(2, cand.shape[0]))) + 2) / math.sqrt(max(1, half)))
+    index_z, hits, log10_hits = None, None, None
+    chosen = best.copy()
+    if own.size and _unit_count(reference) == cand.shape[0]:
+        own_corr = (ref_a * cand_a[own]).sum(axis=1)
+        index_z = float(own_corr.mean() * math.sqrt(own.size * half))
+        hits = int(np.count_nonzero(best == own))
+        log10_hits = identity_hits_log10_p(hits, own.size, cand.shape[0])
+        moved = (np.abs(best_corr) >= threshold) & (np.abs(best_corr) > np.abs(own_corr) + 0.1)
+        chosen = np.where(moved, best, own)
+    method: Literal["index", "matched", "mixed"] = (
+        "index" if np.array_equal(chosen, own) else "matched" if np.array_equal(chosen, best) else "mixed"
+    )
+    alignment = UnitAlignment(
+        method=method,
+        sampled=int(own.size),
+        index_z=index_z,
+        hits=hits,
+        log10_p_hits=log10_hits,
+        mean_best_correlation=float(best_corr.mean()) if best_corr.size else 0.0,
+        moved=int(np.count_nonzero(chosen != own)) if chosen.shape == own.shape else int(own.size),
+    )
+    return chosen, alignment
+
+
+def _unit_count(reference: TensorProfile) -> int:
+    rows = reference.shape[0] if len(reference.shape) >= 2 else 1
+    cols = math.prod(reference.shape[1:]) if len(reference.shape) >= 2 else reference.shape[0]
+    return cols if reference.layout.residual_axis == 0 else rows
+
+
+def _constant(values: npt.NDArray[np.float64]) -> bool:
+    return values.size == 0 or bool(np.all(values == values.flat[0]))
+
+
+def _same_shape(shape: tuple[int, ...], ref_shape: tuple[int, ...], transposed: bool) -> bool:
+    return (shape[::-1] if transposed else shape) == ref_shape
+
+
+def _compare_plain(match: Match, source: CandidateSource) -> Compared:
+    reference, info = match.reference, match.candidate.info
+    raw = source.reader.read_all(info).reshape(info.shape if len(info.shape) == 2 else (1, -1))
+    raw = (np.ascontiguousarray(raw.T) if match.transposed else raw).reshape(1, -1)
+    values = to_float(raw, info.dtype)
+    ref_values = to_float(reference.block, reference.dtype)
+    note, test = "", None
+    if _constant(values) or reference.constant:
+        note = "constant tensor: never evidence"
+    else:
+        test = vector_permutation_test(
+            values[0], ref_values[0], seed=seed_for(f"plain|{reference.parsed.seed_role}|{reference.shape}")
+        )
+    evidence = _evidence(
+        match,
+        aligned_raw=raw,
+        aligned=values,
+        reference_raw=reference.block,
+        reference_values=ref_values,
+        units=None,
+        test=test,
+        note=note,
+        same_shape=_same_shape(info.shape, reference.shape, match.transposed),
+        source=source,
+        by_index=True,
+    )
+    return Compared(evidence=evidence, joint=None)
+
+
+def _evidence(
+    match: Match,
+    *,
+    aligned_raw: npt.NDArray[Any],
+    aligned: npt.NDArray[np.float64],
+    reference_raw: npt.NDArray[Any],
+    reference_values: npt.NDArray[np.float64],
+    units: UnitAlignment | None,
+    test: PermutationTest | None,
+    note: str,
+    same_shape: bool,
+    source: CandidateSource,
+    by_index: bool,
+) -> PairEvidence:
+    info, reference = match.candidate.info, match.reference
+    bit, cast, cast_dtype = identical_fraction(aligned_raw, info.dtype, reference_raw, reference.dtype)
+    raw_cos, centred = cosines(aligned, reference_values)
+    whole = None
+    if cast == 1.0 and same_shape and by_index and cast_dtype is not None and cast_dtype in reference.hashes:
+        whole = _whole_hash(match, source, cast_dtype) == reference.hashes[cast_dtype]
+    return PairEvidence(
+        candidate=info.name,
+        reference=reference.name,
+        component=match.candidate.parsed.component,
+        role=reference.parsed.role,
+        parameters=info.numel,
+        how=match.how,
+        transposed=match.transposed,
+        match_score=match.score,
+        same_shape=same_shape,
+        units=units,
+        sampled=int(aligned.size),
+        bit_identical=bit,
+        cast_identical=cast,
+        cast_dtype=cast_dtype,
+        whole_tensor_identical=whole,
+        relative_l2=relative_l2(aligned, reference_values),
+        centred_cosine=centred,
+        raw_cosine_not_evidence=raw_cos,
+        test=test,
+        residual_width=reference.layout.width if reference.layout.kind == "residual" else None,
+        note=note,
+    )
+
+
+def _whole_hash(match: Match, source: CandidateSource, target: str) -> str:
+    """SHA-256 of the whole candidate tensor in the reference's layout, cast to ``target``."""
+    import hashlib  # noqa: PLC0415 — only reached for identical samples
+
+    info = match.candidate.info
+    if match.transposed:
+        raw = np.ascontiguousarray(source.reader.read_all(info).T)
+        return tensor_hash(raw if info.dtype == target else cast_bits(raw, info.dtype, target))
+    digest = hashlib.sha256()
+    for _, chunk in source.reader.iter_rows(info, 0, info.rows):
+        part = chunk if info.dtype == target else cast_bits(chunk, info.dtype, target)
+        digest.update(np.ascontiguousarray(part).data)
+    return digest.hexdigest()

@@ -1,0 +1,153 @@
+"""Stage 2a — plan: where a reference tensor is looked at, as a pure function of its role and shape.
+
+Every test in the audit correlates a candidate with a reference over **residual dimensions** (the model
+width ``d``) and calibrates by permuting them: residual dimensions of an independently trained model carry an
+arbitrary labelling, jointly across all its tensors (initialisation is i.i.d., and Adam, RMSNorm and
+attention are equivariant under their permutation). So each model width ``d`` gets one seeded *window* of
+residual positions shared by every tensor of that width, split in two halves:
+
+* **A** — used to *choose*: layer maps, tensor matching for renamed tensors, unit alignment;
+* **B** — used to *test*: permutations act on B only, so choices made on A cannot bias the test.
+
+Rows of a block are *units*: FFN neurons or attention dimensions (``hidden``: exchangeable, may be matched to
+the candidate's own order), token or pixel rows (``token``: aligned by index, never permuted), or the single
+row of a vector. Seeds come from the role and the shape — never from the name — so a renamed copy is read
+at the same places, and a fingerprint stores exactly what a full audit would use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from generator.audit.names import ParsedName
+
+RESIDUAL_WIDTH = 256
+"""Residual positions per window (128 to choose with, 128 to test on)."""
+HIDDEN_UNITS = 128
+"""Hidden units sampled per reference matrix."""
+TOKEN_UNITS = 512
+"""Token (or pixel) rows sampled per reference matrix."""
+PLAIN_LIMIT = 65_536
+"""Tensors without a residual axis are tested whole up to this many elements, skipped above."""
+
+UnitKind = Literal["hidden", "token", "single"]
+_TOKEN_ROLES = ("embed", "lm_head", "pos_embed")
+_UNIT_ROLES = ("attn.q.", "attn.k.", "attn.v.", "attn.qkv.", "mlp.up.", "mlp.gate.")
+_RESIDUAL_ROWS = ("attn.o.", "mlp.down.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    """The residual positions sampled for model width ``size``."""
+
+    size: int
+    """Model width ``d``."""
+    start: int
+    """First position."""
+    width: int
+    """Number of positions (even)."""
+
+    @property
+    def half(self) -> int:
+        """Positions in each of the halves A and B."""
+        return self.width // 2
+
+    def positions(self) -> np.ndarray:
+        """All window positions, A then B, ascending."""
+        return np.arange(self.start, self.start + self.width, dtype=np.int64)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layout:
+    """How one reference tensor is sampled and tested."""
+
+    kind: Literal["residual", "plain", "skip"]
+    """``residual``: tested over residual positions; ``plain``: own permutation test; ``skip``: not tested."""
+    reason: str = ""
+    """Why a tensor is skipped."""
+    residual_axis: int | None = None
+    """Axis of the 2-D view that holds residual dimensions (``residual`` only)."""
+    units: UnitKind = "single"
+    """What the block's rows are."""
+    width: int = 0
+    """Model width ``d`` (``residual`` only)."""
+
+
+def seed_for(key: str) -> int:
+    """A 64-bit seed from a text key (stable across runs and machines)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+
+
+def window_for(d: int) -> Window:
+    """The window of model width ``d`` (keyed by ``d`` alone, so all tensors of one model share it)."""
+    width = min(d, RESIDUAL_WIDTH)
+    width -= width % 2
+    rng = np.random.default_rng(seed_for(f"residual|{d}"))
+    return Window(size=d, start=int(rng.integers(0, d - width + 1)), width=width)
+
+
+def view_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Rows and columns of a tensor's 2-D view (a vector is one row)."""
+    if len(shape) >= 2:
+        return shape[0], math.prod(shape[1:])
+    return 1, shape[0] if shape else 1
+
+
+def model_width(parsed: Iterable[tuple[ParsedName, tuple[int, ...]]]) -> int | None:
+    """The residual width of a component: the most common length of its norm vectors (else of any vector)."""
+    norms: Counter[int] = Counter()
+    vectors: Counter[int] = Counter()
+    for name, shape in parsed:
+        if len(shape) == 1 and shape[0] > 1:
+            vectors[shape[0]] += 1
+            if name.role.startswith("norm."):
+                norms[shape[0]] += 1
+    counts = norms or vectors
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def layout_for(parsed: ParsedName, shape: tuple[int, ...], d: int | None) -> Layout:
+    """How a reference tensor with this role and shape is tested, given its component's width ``d``."""
+    role, numel = parsed.role, math.prod(shape)
+    if numel < 2:
+        return Layout(kind="skip", reason="scalar")
+    rows, cols = view_shape(shape)
+    if d is not None and d >= 8:
+        if len(shape) == 1:
+            if cols == d and not role.startswith(_UNIT_ROLES):
+                return Layout(kind="residual", residual_axis=1, units="single", width=d)
+        elif role.startswith(_TOKEN_ROLES) or role.startswith("patch_embed") or len(shape) >= 3:
+            axis = 1 if cols == d and len(shape) == 2 else 0 if rows == d else None
+            if axis is not None:
+                return Layout(kind="residual", residual_axis=axis, units="token", width=d)
+        else:
+            axes = [a for a, n in ((0, rows), (1, cols)) if n == d]
+            if len(axes) == 2:
+                axes = [0 if role.startswith(_RESIDUAL_ROWS) else 1]
+            if axes:
+                return Layout(kind="residual", residual_axis=axes[0], units="hidden", width=d)
+    if role.startswith(("attn.q.", "attn.k.", "attn.qkv.")) and len(shape) == 1:
+        return Layout(kind="skip", reason="rotary query/key bias: positions are not exchangeable")
+    if numel <= PLAIN_LIMIT:
+        return Layout(kind="plain", units="single")
+    return Layout(kind="skip", reason="no residual axis and too large to test whole")
+
+
+def choose_units(layout: Layout, role_key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Sampled row indices of the block (seeded by role and shape, never by name)."""
+    if layout.kind != "residual" or layout.units == "single":
+        return (0,)
+    rows, cols = view_shape(shape)
+    n = cols if layout.residual_axis == 0 else rows
+    count = HIDDEN_UNITS if layout.units == "hidden" else TOKEN_UNITS
+    if n <= count:
+        return tuple(range(n))
+    rng = np.random.default_rng(seed_for(f"units|{role_key}|{tuple(shape)}"))
+    return tuple(int(u) for u in np.sort(rng.choice(n, size=count, replace=False)))

@@ -1,0 +1,218 @@
+"""Stage 7 — verdict: per component, combine the pairs' evidence into ``identical``, ``derived``,
+``independent`` or ``inconclusive``; overall, the strongest finding.
+
+A component shows shared origin when a test, corrected (Bonferroni) for the number of tests in the
+component, has a normal-approximation p-value below :data:`ALPHA` *and* its exact Monte-Carlo permutation
+p-value agrees (no permutation reached the observed statistic). The primary test is the joint one — every
+tested tensor of the component summed under one residual permutation, so correlated layers are not counted
+as independent evidence. ``identical`` additionally needs every compared tensor's whole content to hash equal
+to the reference's (after a dtype cast), nothing left unpaired, distinct reference tensors, and complete
+one-to-one layer maps; otherwise shared origin is ``derived``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from generator.audit.align import LayerMap, Unmatched
+from generator.audit.compare import Compared, PairEvidence
+from generator.audit.plan import seed_for
+from generator.audit.report import STRENGTH, ComponentReport, JointTest, Unpaired, Verdict
+from generator.audit.stats import JOINT_PERMUTATIONS, PermutationTest, bonferroni
+
+ALPHA = 1e-6
+"""Family-wise false-positive rate per component (normal approximation, after Bonferroni)."""
+JOINT_PERMUTATION_ALPHA = 1e-3
+"""The joint test's Monte-Carlo p-value must also be at most this (after Bonferroni)."""
+
+
+def decide(
+    *,
+    components: Sequence[str],
+    compared: Sequence[Compared],
+    unmatched: Sequence[Unmatched],
+    layer_maps: Sequence[LayerMap],
+    parameters: dict[str, int],
+    reference_layers: dict[str, int],
+) -> tuple[ComponentReport, ...]:
+    """One report per candidate component (in the order given)."""
+    by_component: dict[str, list[Compared]] = defaultdict(list)
+    for item in compared:
+        by_component[item.evidence.component].append(item)
+    left: dict[str, list[Unmatched]] = defaultdict(list)
+    for unpaired in unmatched:
+        left[unpaired.candidate.parsed.component].append(unpaired)
+    return tuple(
+        _component(
+            name=name,
+            compared=by_component[name],
+            unmatched=left[name],
+            layer_maps=[m for m in layer_maps if m.component == name],
+            parameters=parameters[name],
+            reference_layers=reference_layers,
+        )
+        for name in components
+    )
+
+
+def overall(reports: Sequence[ComponentReport]) -> Verdict:
+    """The strongest finding of any component."""
+    best: Verdict = "inconclusive"
+    for report in reports:
+        if STRENGTH[report.verdict] > STRENGTH[best]:
+            best = report.verdict
+    return best
+
+
+def _component(
+    *,
+    name: str,
+    compared: list[Compared],
+    unmatched: list[Unmatched],
+    layer_maps: list[LayerMap],
+    parameters: int,
+    reference_layers: dict[str, int],
+) -> ComponentReport:
+    evidence = [c.evidence for c in compared]
+    joints = _joint_tests(name, compared)
+    tensor_tests = [e.test for e in evidence if e.test is not None]
+    count = max(1, len(joints) + len(tensor_tests))
+    joint_reports = tuple(
+        JointTest(width=w, tensors=n, test=t, significant=_significant(t, count, joint=True))
+        for w, n, t in joints
+    )
+    tests = [(t, True) for _, _, t in joints] + [(t, False) for t in tensor_tests]
+    shared = any(_significant(t, count, joint=j) for t, j in tests)
+    strongest = min(tests, key=lambda tj: tj[0].log10_p, default=None)
+    identical = shared and _identical(evidence, unmatched, layer_maps, reference_layers)
+    verdict: Verdict
+    if not tests:
+        verdict = "inconclusive"
+    elif identical:
+        verdict = "identical"
+    else:
+        verdict = "derived" if shared else "independent"
+    total = max(1, parameters)
+    significant = [e for e in evidence if e.test is not None and _significant(e.test, count, joint=False)]
+    disguises = _disguises(evidence, layer_maps, reference_layers) if shared else ()
+    return ComponentReport(
+        name=name,
+        verdict=verdict,
+        parameters=parameters,
+        share_compared=sum(e.parameters for e in evidence if e.test is not None) / total,
+        share_identical=sum(e.parameters for e in evidence if e.whole_tensor_identical) / total,
+        share_significant=sum(e.parameters for e in significant) / total,
+        log10_p=bonferroni(strongest[0].log10_p, count) if strongest else None,
+        p_permutation=strongest[0].p_permutation if strongest else None,
+        joint_tests=joint_reports,
+        disguises=disguises,
+        summary=_summary(verdict, evidence, joint_reports, disguises),
+        tensors=tuple(evidence),
+        unpaired=tuple(
+            Unpaired(name=u.candidate.info.name, parameters=u.candidate.info.numel, reason=u.reason)
+            for u in unmatched
+        ),
+        layer_maps=tuple(layer_maps),
+    )
+
+
+def _joint_tests(name: str, compared: list[Compared]) -> list[tuple[int, int, PermutationTest]]:
+    sums: dict[int, npt.NDArray[np.float64]] = {}
+    counts: dict[int, int] = defaultdict(int)
+    for item in compared:
+        width = item.evidence.residual_width
+        if item.joint is None or width is None:
+            continue
+        sums[width] = sums[width] + item.joint if width in sums else item.joint.copy()
+        counts[width] += 1
+    out = []
+    for width in sorted(sums):
+        test = _linear(sums[width], seed_for(f"joint|{name}|{width}"))
+        if test is not None:
+            out.append((width, counts[width], test))
+    return out
+
+
+def _linear(matrix: npt.NDArray[np.float64], seed: int) -> PermutationTest | None:
+    from generator.audit.stats import linear_permutation_test  # noqa: PLC0415 — keeps the import list short
+
+    return linear_permutation_test(matrix, seed=seed, permutations=JOINT_PERMUTATIONS)
+
+
+def _significant(test: PermutationTest, count: int, *, joint: bool) -> bool:
+    if bonferroni(test.log10_p, count) > math.log10(ALPHA):
+        return False
+    if joint:
+        return test.p_permutation * count <= JOINT_PERMUTATION_ALPHA
+    return test.p_permutation <= 1.0 / (test.permutations + 1)
+
+
+def _identical(
+    evidence: list[PairEvidence],
+    unmatched: list[Unmatched],
+    layer_maps: list[LayerMap],
+    reference_layers: dict[str, int],
+) -> bool:
+    if not evidence or any(not u.skipped for u in unmatched):
+        return False
+    if not all(e.whole_tensor_identical for e in evidence):
+        return False
+    if len({e.reference for e in evidence}) != len(evidence):
+        return False
+    return all(_complete(m, reference_layers) for m in layer_maps)
+
+
+def _complete(layer_map: LayerMap, reference_layers: dict[str, int]) -> bool:
+    targets = [j for _, j in layer_map.mapping]
+    return len(set(targets)) == len(targets) == reference_layers.get(layer_map.reference_stack, -1)
+
+
+def _disguises(
+    evidence: list[PairEvidence], layer_maps: list[LayerMap], reference_layers: dict[str, int]
+) -> tuple[str, ...]:
+    found: list[str] = []
+    casts = sorted({e.cast_dtype for e in evidence if e.bit_identical is None and e.cast_dtype})
+    if casts:
+        found.append(f"cast to {', '.join(casts)}")
+    if any(_stem(e.candidate) != _stem(e.reference) for e in evidence):
+        found.append("renamed")
+    if any(e.transposed for e in evidence):
+        found.append("transposed")
+    if any(e.units is not None and e.units.moved > 0 for e in evidence):
+        found.append("units re-ordered")
+    if any(not _complete(m, reference_layers) for m in layer_maps):
+        found.append("layers dropped, duplicated or re-ordered")
+    if any(not e.same_shape for e in evidence):
+        found.append("rows or units added or removed")
+    if any(e.cast_identical is not None and e.cast_identical < 1.0 for e in evidence):
+        found.append("values changed")
+    return tuple(found)
+
+
+def _stem(name: str) -> str:
+    """A name without layer numbers or fused-part suffix (a layer map renumbers; that is not a rename)."""
+    return re.sub(r"\.[0-9]+\.", ".#.", name.split("[", maxsplit=1)[0])
+
+
+def _summary(
+    verdict: Verdict, evidence: list[PairEvidence], joints: tuple[JointTest, ...], disguises: tuple[str, ...]
+) -> str:
+    tested = sum(1 for e in evidence if e.test is not None)
+    if verdict == "inconclusive":
+        return "No tensor could be compared with the reference."
+    joint = max(joints, key=lambda j: abs(j.test.z), default=None)
+    strength = (
+        f"joint z = {joint.test.z:.1f} over {joint.tensors} tensors" if joint else f"{tested} tensors tested"
+    )
+    if verdict == "independent":
+        return f"No evidence of shared origin ({strength}; centred statistics consistent with independence)."
+    changes = f"; changes seen: {', '.join(disguises)}" if disguises else ""
+    if verdict == "identical":
+        return f"Reused as-is: every tensor equals the reference's ({strength}){changes}."
+    return f"Started from the reference, then changed ({strength}){changes}."
