@@ -8,7 +8,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket
 
 from generator.model import Text
 from generator.render import views
@@ -192,6 +193,30 @@ def nav(pages: Sequence[Page]) -> list[Any]:
     return entries + list(HAND_WRITTEN)
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory, so rendering again (tests, rebuilds) does not recompile them.
+
+    Jinja keys a bucket by template name and source checksum, so an edited template is recompiled. Jinja
+    folds a filter applied to a literal (``"as_of"|t``) into the compiled code, so each language has its
+    own cache; templates therefore apply data-dependent filters (``team``, ``node``, ``tx`` …) only to
+    variables, never to literals, or the first round rendered would leak into the next one.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE: Mapping[Lang, _MemoryBytecodeCache] = {lang: _MemoryBytecodeCache() for lang in LANGS}
+
+
 def environment(lang: Lang, scored: ScoredRound) -> Environment:
     """The Jinja environment of one language: StrictUndefined, no autoescape (output is Markdown)."""
     # Markdown output, so no HTML autoescaping; data text goes through the `md` / `tx` / `attr` filters.
@@ -202,6 +227,7 @@ def environment(lang: Lang, scored: ScoredRound) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # noqa: S701
+        bytecode_cache=_BYTECODE[lang],
     )
     register(env, Filters(lang=lang, scored=scored))
     return env

@@ -1,0 +1,69 @@
+"""Rendered sites shared by the render tests (rendered once per session), and the golden-file switch.
+
+Refresh the golden files with ``UPDATE_GOLDEN=1 pytest tests/render`` (or ``pytest tests/render
+--update-golden``), then review the diff with ``git diff tests/render/golden``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
+from generator.scoring import score_round
+from generator.scoring.types import ScoredRound
+from generator.validate import read_round
+from tests.conftest import FICTIONAL, ROUND_1
+
+SITE_URL = "https://example.org/report/"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/render/golden from the output",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the golden files should be rewritten instead of compared."""
+    return bool(request.config.getoption("--update-golden", default=False)) or os.environ.get(
+        "UPDATE_GOLDEN", ""
+    ) not in ("", "0")
+
+
+def narrative_of(data_dir: Path, scored: ScoredRound) -> Narrative:
+    path = data_dir / "narrative.yaml"
+    if not path.exists():
+        return Narrative()
+    return parse_narrative(path.read_text(encoding="utf-8"), label="narrative.yaml", round_=scored.round)
+
+
+def render(data_dir: Path) -> tuple[ScoredRound, RenderedSite]:
+    scored = score_round(read_round(data_dir).round)
+    site = render_site(
+        scored, narrative=narrative_of(data_dir, scored), settings=SiteSettings(site_url=SITE_URL)
+    )
+    return scored, site
+
+
+@pytest.fixture(scope="session")
+def round1() -> tuple[ScoredRound, RenderedSite]:
+    """Round 1, scored and rendered."""
+    return render(ROUND_1)
+
+
+@pytest.fixture(scope="session")
+def round1_site(round1: tuple[ScoredRound, RenderedSite]) -> RenderedSite:
+    return round1[1]
+
+
+@pytest.fixture(scope="session")
+def fictional_site() -> RenderedSite:
+    """The fictional demo round (no narrative, no independence records), rendered."""
+    return render(FICTIONAL)[1]

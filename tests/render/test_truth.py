@@ -1,0 +1,154 @@
+"""Truth first: nothing withheld is shown as 0, every number has a source or formula, the criteria tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.model import Text
+from generator.render import RenderedSite, SiteSettings, TeamSection, render_site
+from generator.render.filters import cell_anchor
+from generator.render.views import DEMO_SECTION, known
+from generator.scoring.types import ScoredRound
+from tests.conftest import ROUND_1
+from tests.render.conftest import SITE_URL, narrative_of
+
+CELL = re.compile(r'<td data-label="[^"]*" data-sort="([^"]*)"[^>]*markdown="span">(.*?)</td>')
+
+
+def text(site: RenderedSite, path: str) -> str:
+    return site.files[path].decode("utf-8")
+
+
+def row(page: str, anchor: str) -> str:
+    match = re.search(rf'<tr id="{anchor}" markdown>(.*?)</tr>', page)
+    assert match is not None, anchor
+    return match.group(1)
+
+
+def test_no_page_shows_zero_for_a_value_that_was_not_disclosed(round1_site: RenderedSite) -> None:
+    cells = 0
+    for path in round1_site.pages:
+        for sort, content in CELL.findall(text(round1_site, path)):
+            if sort == "" and "st-" in content:
+                cells += 1
+                assert "st-not-disclosed" in content or "st-bounded" in content, content
+                assert not re.search(r"\*\*0\*\*|^0$|>0<", content), content
+            if sort == "0":
+                assert "st-" not in content or "st-disclosed" in content, content
+    assert cells > 50
+
+
+def test_not_disclosed_values_are_blank_in_the_csv_never_0(round1_site: RenderedSite) -> None:
+    lines = round1_site.files["downloads/round-1/figures.csv"].decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    status, value = header.index("status"), header.index("value")
+    rows = [line.split(",") for line in lines[1:]]
+    hidden = [r for r in rows if r[status] in ("bounded", "not_disclosed")]
+    assert hidden
+    assert all(r[value] == "" for r in hidden)
+
+
+@pytest.mark.parametrize("path", ["results.md", "results.en.md"])
+def test_every_number_in_the_results_matrix_has_a_source_or_formula(
+    path: str, round1: tuple[ScoredRound, RenderedSite]
+) -> None:
+    scored, site = round1
+    page = text(site, path)
+    matrix = page[
+        page.index('class="sortable matrix"') : page.index("</table>", page.index("sortable matrix"))
+    ]
+    numbers = [sort for sort, _ in CELL.findall(matrix) if sort]
+    shown = [q for q in scored.cells.values() if known(q)]
+    assert len(numbers) == len(shown) > 0
+    for q in scored.cells.values():
+        evidence = row(page, cell_anchor(q.entity, q.node))
+        if known(q):
+            assert "sources.md#src-" in evidence or "= " in evidence, evidence
+        elif q.status == "bounded":
+            assert "](#c-" in evidence
+        else:
+            assert "sources.md#src-" in evidence
+
+
+def test_ranges_are_labelled_as_not_a_score(round1_site: RenderedSite) -> None:
+    for path in round1_site.pages:
+        label = "(not a score)" if path.endswith(".en.md") else "(점수 아님)"
+        for _, content in CELL.findall(text(round1_site, path)):
+            if "st-bounded" in content:
+                assert label in content
+
+
+TEAMS = ("lg-ai-research", "upstage", "sk-telecom", "naver-cloud", "nc-ai")
+
+
+@pytest.mark.parametrize("team", TEAMS)
+@pytest.mark.parametrize("suffix", [".md", ".en.md"])
+def test_every_team_page_has_the_criteria_table(team: str, suffix: str, round1_site: RenderedSite) -> None:
+    page = text(round1_site, f"teams/{team}{suffix}")
+    table = page[page.index('<table class="criteria"') :]
+    table = table[: table.index("</table>")]
+    assert table.count('<tr id="criterion-') == 3
+    assert len(re.findall(r'<span class="finding finding-(pass|fail|noted|not-assessed)">', table)) >= 3
+
+
+def test_naver_fails_the_technical_criterion_with_its_sources(round1_site: RenderedSite) -> None:
+    technical = row(text(round1_site, "teams/naver-cloud.md"), "criterion-technical")
+    assert '<span class="finding finding-fail">' in technical
+    assert "sources.md#src-newspim-0115" in technical
+    assert "sources.md#src-yonhap-0115" in technical
+
+
+def test_nc_ai_criteria_are_not_assessed_rather_than_passed(round1_site: RenderedSite) -> None:
+    page = text(round1_site, "teams/nc-ai.en.md")
+    for criterion in ("technical", "policy", "ethical"):
+        assert "finding-not-assessed" in row(page, f"criterion-{criterion}").split("</td>", 2)[1]
+
+
+def test_upstage_layernorm_allegation_is_shown_as_not_evidence(round1_site: RenderedSite) -> None:
+    for suffix, words in ((".md", "그 자체로는 증거 아님"), (".en.md", "not evidence on its own")):
+        page = text(round1_site, f"teams/upstage{suffix}")
+        assert "allegation-upstage-glm-layernorm" in page
+        assert f'<span class="weight weight-not-evidence">{words}</span>' in page
+        assert 'id="method-demo"' in page  # the place kept for the demo's numbers
+        assert "method.md" not in page  # no link to a page that does not exist yet
+
+
+def test_naver_centred_similarity_counts_as_evidence(round1_site: RenderedSite) -> None:
+    page = text(round1_site, "teams/naver-cloud.en.md")
+    assert '<span class="weight weight-evidence">evidence</span>' in page
+    assert 'id="method-demo"' not in page
+
+
+def test_a_demo_section_takes_the_place_kept_for_it(round1: tuple[ScoredRound, RenderedSite]) -> None:
+    scored, _ = round1
+    demo = TeamSection(
+        id=DEMO_SECTION,
+        title=Text(ko="방법 시연", en="The method, demonstrated"),
+        body=Text(ko="시연 결과 **0.98**", en="Demo result **0.98**"),
+    )
+    site = render_site(
+        scored,
+        narrative=narrative_of(ROUND_1, scored),
+        settings=SiteSettings(site_url=SITE_URL),
+        team_sections={"upstage": [demo]},
+    )
+    page = text(site, "teams/upstage.en.md")
+    assert "### The method, demonstrated { #method-demo }" in page
+    assert "Demo result **0.98**" in page
+    assert "method-demo-pending" not in page
+
+
+def test_scale_lists_only_the_levels_a_source_describes(round1_site: RenderedSite) -> None:
+    page = text(round1_site, "independence.md")
+    scale = page[page.index('<table class="scale"') :]
+    scale = scale[: scale.index("</table>")]
+    assert re.findall(r'data-label="단계" data-sort="(\d)"', scale) == ["0", "4", "6"]
+    assert "1–3, 5단계는 출처에 설명되어 있지 않아" in page
+
+
+def test_key_terms_are_written_with_spaces_for_search(round1_site: RenderedSite) -> None:
+    glossary = text(round1_site, "glossary.md")
+    for term in ("사용자 평가", "독자성 기준", "전문가 평가", "가중치 초기화"):
+        assert term in glossary
