@@ -53,11 +53,11 @@ def run_audit(
     progress: Progress | None = None,
 ) -> AuditReport:
     """Audit ``candidate`` (a checkpoint) against ``reference`` (a checkpoint or a fingerprint file)."""
-    resolved = resolve_device(device)
     if is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
     open_checkpoint(candidate)  # fail fast on a bad candidate, before reading the reference
     ref_bytes = _reference_bytes(reference)
+    resolved = resolve_device(device)
     done = 0
 
     def on_tensor(_: str, nbytes: int) -> None:

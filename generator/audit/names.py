@@ -2,7 +2,8 @@
 
 Names from common Hugging Face layouts map to one vocabulary of roles, e.g.
 ``model.layers.3.mlp.up_proj.weight``, ``encoder.layer.3.intermediate.dense.weight`` and
-``blocks.3.mlp.fc1.weight`` all become layer 3, role ``mlp.up.weight``. Unrecognised names keep their text (prefixed ``?``) and are matched by shape and content.
+``blocks.3.mlp.fc1.weight`` all become layer 3, role ``mlp.up.weight``. Unrecognised names keep their
+text (prefixed ``?``) and are matched by shape and content.
 """
 
 from __future__ import annotations

@@ -170,7 +170,14 @@ def train_toy(
     start = init_toy(config, seed=seed) if init is None else {k: v.float().clone() for k, v in init.items()}
     params = {k: v.clone().requires_grad_(True) for k, v in start.items()}
     batches = task_batches(config, task_seed=task_seed, data_seed=seed, steps=steps or config.steps)
-    _adam(params, config, batches)
+    # One thread: the same bits whatever the machine's core count, and no spin-waiting when cores are busy
+    # (two threads on a shared two-core machine were 20x slower for matrices this small).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _adam(params, config, batches)
+    finally:
+        torch.set_num_threads(threads)
     return {k: v.detach().clone() for k, v in params.items()}
 
 

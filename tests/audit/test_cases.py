@@ -1,0 +1,121 @@
+"""Every case of issue 4 point 7 gets its verdict, against the full reference and against its fingerprint."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from generator.audit import AuditReport, run_audit
+from tests.audit.conftest import Zoo
+
+EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
+    "graft": (
+        "identical",
+        {
+            "language_model": "identical",
+            "vision_tower": "independent",
+            "multi_modal_projector": "independent",
+        },
+    ),
+    "finetuned": ("derived", {"model": "derived", "lm_head": "derived"}),
+    "every_other_layer": ("identical", {"model": "derived", "lm_head": "identical"}),
+    "vocab_grown": ("derived", {"model": "derived", "lm_head": "derived"}),
+    "noise": ("derived", {"model": "derived", "lm_head": "derived"}),
+    "permuted": ("identical", {"model": "derived", "lm_head": "identical"}),
+    "renamed_transposed": ("identical", {"export": "identical"}),
+    "independent_trained": ("independent", {"model": "independent", "lm_head": "independent"}),
+    "independent_untrained": ("independent", {"model": "independent", "lm_head": "independent"}),
+}
+KINDS = ("checkpoint", "fingerprint")
+
+
+@cache
+def _audit(candidate: Path, reference: Path) -> AuditReport:
+    return run_audit(candidate, reference)
+
+
+def _report(zoo: Zoo, case: str, kind: str) -> AuditReport:
+    return _audit(zoo.path(case), zoo.reference if kind == "checkpoint" else zoo.fingerprint)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_verdicts(zoo: Zoo, case: str, kind: str) -> None:
+    report = _report(zoo, case, kind)
+    overall, components = EXPECTED[case]
+    assert {c.name: c.verdict for c in report.components} == components
+    assert report.verdict == overall
+    assert report.reference_kind == kind
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_fingerprint_gives_the_same_numbers(zoo: Zoo, case: str) -> None:
+    full = _report(zoo, case, "checkpoint").to_dict()
+    light = _report(zoo, case, "fingerprint").to_dict()
+    for document in (full, light):
+        del document["reference"], document["reference_kind"]
+    assert full == light
+
+
+@pytest.mark.parametrize("case", ["independent_trained", "independent_untrained"])
+def test_gains_have_high_raw_cosine_but_are_no_evidence(zoo: Zoo, case: str) -> None:
+    report = _report(zoo, case, "checkpoint")
+    gains = [e for c in report.components for e in c.tensors if e.role.startswith("norm.")]
+    assert len(gains) == 2 * 4 + 1
+    raw = [e.raw_cosine_not_evidence for e in gains]
+    assert min(raw) > 0.95, raw  # what an accuser would quote
+    assert all(abs(e.centred_cosine) < 0.5 for e in gains)
+    assert all(c.verdict == "independent" for c in report.components)
+
+
+def test_derived_evidence_is_overwhelming_and_shared(zoo: Zoo) -> None:
+    for case in ("finetuned", "noise", "every_other_layer", "permuted"):
+        model = next(c for c in _report(zoo, case, "checkpoint").components if c.name == "model")
+        assert model.log10_p is not None and model.log10_p < -30, case
+        assert model.share_significant > 0.5, case
+        assert model.share_compared > 0.9, case
+
+
+def test_layer_map_of_every_other_layer(zoo: Zoo) -> None:
+    model = next(c for c in _report(zoo, "every_other_layer", "checkpoint").components if c.name == "model")
+    (layer_map,) = model.layer_maps
+    assert layer_map.mapping == ((0, 0), (1, 2))
+    assert len(layer_map.similarity) == 2 and len(layer_map.similarity[0]) == 4
+    assert "layers dropped, duplicated or re-ordered" in model.disguises
+
+
+def test_permuted_units_are_found(zoo: Zoo) -> None:
+    model = next(c for c in _report(zoo, "permuted", "checkpoint").components if c.name == "model")
+    ffn = [e for e in model.tensors if e.role.startswith("mlp.")]
+    assert ffn and all(e.units is not None and e.units.moved > 0 for e in ffn)
+    assert all(e.cast_identical == 1.0 for e in model.tensors)
+    assert "units re-ordered" in model.disguises
+
+
+def test_graft_is_confirmed_by_whole_tensor_hashes(zoo: Zoo) -> None:
+    report = _report(zoo, "graft", "fingerprint")
+    language = next(c for c in report.components if c.name == "language_model")
+    assert language.share_identical == pytest.approx(1.0)
+    assert all(e.whole_tensor_identical and e.bit_identical is None for e in language.tensors)
+    assert language.disguises == ("cast to BF16", "renamed")
+
+
+def test_report_document_has_the_contract_fields(zoo: Zoo) -> None:
+    document = _report(zoo, "graft", "checkpoint").to_dict()
+    assert document["verdict"] == "identical"
+    for component in document["components"]:
+        assert {"name", "verdict", "parameters", "tensors", "layer_maps", "log10_p"} <= set(component)
+        assert isinstance(component["parameters"], int) and component["parameters"] > 0
+    pair = document["components"][0]["tensors"][0]
+    assert {"centred_cosine", "raw_cosine_not_evidence", "relative_l2", "test", "cast_identical"} <= set(pair)
+
+
+def test_mapping_names_components(zoo: Zoo) -> None:
+    report = run_audit(
+        zoo.path("graft"), zoo.fingerprint, mapping={"language_model": "llm", "vision_tower.blocks": "vision"}
+    )
+    names = {c.name: c.verdict for c in report.components}
+    assert names["llm"] == "identical"
+    assert names["vision"] == "independent"
