@@ -84,7 +84,7 @@ UI: Final[Mapping[str, Text]] = {
     "not_a_score": Text(ko="점수 아님", en="not a score"),
     "range": Text(ko="범위", en="range"),
     "rounding": Text(ko="반올림 오차", en="rounding"),
-    "withheld_by": Text(ko="비공개 결정", en="withheld by"),
+    "withheld_by": Text(ko="비공개 결정", en="Withheld by"),
     "source": Text(ko="출처", en="Source"),
     "sources": Text(ko="출처", en="Sources"),
     "team": Text(ko="팀", en="Team"),
