@@ -73,7 +73,8 @@ def test_gains_have_high_raw_cosine_but_are_no_evidence(zoo: Zoo, case: str) -> 
 def test_derived_evidence_is_overwhelming_and_shared(zoo: Zoo) -> None:
     for case in ("finetuned", "noise", "every_other_layer", "permuted"):
         model = next(c for c in _report(zoo, case, "checkpoint").components if c.name == "model")
-        assert model.log10_p is not None and model.log10_p < -30, case
+        assert model.log10_p is not None
+        assert model.log10_p < -30, case
         assert model.share_significant > 0.5, case
         assert model.share_compared > 0.9, case
 
@@ -82,14 +83,16 @@ def test_layer_map_of_every_other_layer(zoo: Zoo) -> None:
     model = next(c for c in _report(zoo, "every_other_layer", "checkpoint").components if c.name == "model")
     (layer_map,) = model.layer_maps
     assert layer_map.mapping == ((0, 0), (1, 2))
-    assert len(layer_map.similarity) == 2 and len(layer_map.similarity[0]) == 4
+    assert len(layer_map.similarity) == 2
+    assert len(layer_map.similarity[0]) == 4
     assert "layers dropped, duplicated or re-ordered" in model.disguises
 
 
 def test_permuted_units_are_found(zoo: Zoo) -> None:
     model = next(c for c in _report(zoo, "permuted", "checkpoint").components if c.name == "model")
     ffn = [e for e in model.tensors if e.role.startswith("mlp.")]
-    assert ffn and all(e.units is not None and e.units.moved > 0 for e in ffn)
+    assert ffn
+    assert all(e.units is not None and e.units.moved > 0 for e in ffn)
     assert all(e.cast_identical == 1.0 for e in model.tensors)
     assert "units re-ordered" in model.disguises
 
@@ -107,7 +110,8 @@ def test_report_document_has_the_contract_fields(zoo: Zoo) -> None:
     assert document["verdict"] == "identical"
     for component in document["components"]:
         assert {"name", "verdict", "parameters", "tensors", "layer_maps", "log10_p"} <= set(component)
-        assert isinstance(component["parameters"], int) and component["parameters"] > 0
+        assert isinstance(component["parameters"], int)
+        assert component["parameters"] > 0
     pair = document["components"][0]["tensors"][0]
     assert {"centred_cosine", "raw_cosine_not_evidence", "relative_l2", "test", "cast_identical"} <= set(pair)
 

@@ -1,0 +1,56 @@
+"""Calibration: under independence the joint p-values are uniform; derived pairs sit far below any threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from scipy import stats
+
+from generator.audit import run_audit, toy
+from generator.audit.report import ComponentReport
+
+TINY = toy.ToyConfig(vocab=64, d_model=64, n_layers=2, d_ff=128)
+SEEDS = 48
+
+
+def _model_component(candidate: Path, reference: Path) -> ComponentReport:
+    return next(c for c in run_audit(candidate, reference).components if c.name == "model")
+
+
+@pytest.fixture(scope="module")
+def null_components(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentReport]:
+    root = tmp_path_factory.mktemp("calibration")
+    out = []
+    for seed in range(SEEDS):
+        a = toy.save_checkpoint(toy.init_toy(TINY, seed=1000 + 2 * seed), root / f"{seed}a.safetensors")
+        b = toy.save_checkpoint(toy.init_toy(TINY, seed=1001 + 2 * seed), root / f"{seed}b.safetensors")
+        out.append(_model_component(a, b))
+    return out
+
+
+@pytest.mark.slow
+def test_independent_p_values_are_uniform(null_components: list[ComponentReport]) -> None:
+    assert all(c.verdict == "independent" for c in null_components)
+    permutation = [c.joint_tests[0].test.p_permutation for c in null_components]
+    normal = [10 ** c.joint_tests[0].test.log10_p for c in null_components]
+    for p_values in (permutation, normal):
+        assert stats.kstest(p_values, "uniform").pvalue > 0.001
+        # About 5% below 0.05: 48 draws give 2.4 on average; 8 or more has probability < 0.2%.
+        assert sum(p < 0.05 for p in p_values) <= 7
+        assert min(p_values) >= 1e-4
+
+
+@pytest.mark.slow
+def test_derived_p_values_are_far_below_threshold(tmp_path: Path) -> None:
+    for seed in range(4):
+        weights = toy.init_toy(TINY, seed=2000 + seed)
+        reference = toy.save_checkpoint(weights, tmp_path / f"{seed}-ref.safetensors")
+        noisy = toy.add_noise(toy.cast(weights, torch.bfloat16), 0.5, seed=seed)
+        candidate = toy.save_checkpoint(noisy, tmp_path / f"{seed}-noisy.safetensors")
+        component = _model_component(candidate, reference)
+        assert component.verdict == "derived"
+        assert component.log10_p is not None
+        assert component.log10_p < -30
+        assert component.joint_tests[0].test.p_permutation == pytest.approx(1e-4)

@@ -1,0 +1,172 @@
+"""Malformed and hostile files are refused cleanly through the CLI: one line, the file named, never unpickled."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generator.audit.fingerprint import write_safetensors
+from tests.audit.conftest import Zoo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _header(path: Path, header: object, data: bytes = b"", *, declared: int | None = None) -> Path:
+    text = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(text) if declared is None else declared) + text + data)
+    return path
+
+
+def _ok_entry(offsets: list[int], dtype: str = "F32", shape: list[int] | None = None) -> dict[str, object]:
+    return {"dtype": dtype, "shape": shape or [2], "data_offsets": offsets}
+
+
+class _Marker:
+    """Unpickling this creates a marker file — proof that something unpickled the input."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Callable[..., object], tuple[str, str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _truncated(tmp: Path, zoo: Zoo) -> Path:
+    data = zoo.reference.read_bytes()
+    return _write(tmp / "truncated.safetensors", data[: len(data) // 2])
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _nan(tmp: Path, value: float) -> Path:
+    # Shaped like the reference's FFN matrix, so the audit reads it (values are checked where read).
+    values = np.linspace(-1, 1, 128 * 64, dtype="<f4")
+    values[77] = value
+    name = "nan" if np.isnan(value) else "inf"
+    arrays = [("model.layers.0.mlp.up_proj.weight", "F32", (128, 64), values.tobytes())]
+    write_safetensors(tmp / f"{name}.safetensors", arrays, {})
+    return tmp / f"{name}.safetensors"
+
+
+def _cases(tmp: Path, zoo: Zoo) -> dict[str, Path]:
+    marker = tmp / "UNPICKLED"
+    shard_dir = tmp / "traversal"
+    shard_dir.mkdir()
+    _write(
+        shard_dir / "model.safetensors.index.json",
+        json.dumps({"weight_map": {"w": "../reference.safetensors"}}).encode(),
+    )
+    tampered = tmp / "tampered.fingerprint"
+    raw = bytearray(zoo.fingerprint.read_bytes())
+    length = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + length])
+    descriptors = json.loads(header["__metadata__"]["tensors"])
+    descriptors[0]["residual_axis"] = 7
+    header["__metadata__"]["tensors"] = json.dumps(descriptors)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    tampered.write_bytes(len(text).to_bytes(8, "little") + text + bytes(raw[8 + length :]))
+    return {
+        "truncated": _truncated(tmp, zoo),
+        "offsets_past_end": _header(tmp / "past.safetensors", {"w": _ok_entry([0, 8])}, b"\0" * 4),
+        "overlapping": _header(
+            tmp / "overlap.safetensors", {"a": _ok_entry([0, 8]), "b": _ok_entry([4, 12])}, b"\0" * 12
+        ),
+        "huge_header": _header(tmp / "huge.safetensors", {}, b"", declared=2**62),
+        "unknown_dtype": _header(tmp / "dtype.safetensors", {"w": _ok_entry([0, 8], dtype="F31")}, b"\0" * 8),
+        "size_mismatch": _header(tmp / "size.safetensors", {"w": _ok_entry([0, 8], shape=[3])}, b"\0" * 8),
+        "duplicate_key": _write(
+            tmp / "dup.safetensors",
+            struct.pack("<Q", 2 * 52 + 3) + b'{"w":' + json.dumps(_ok_entry([0, 8])).encode()[:-1] + b"}}",
+        ),
+        "not_json": _write(tmp / "garbage.safetensors", struct.pack("<Q", 16) + b"\xff\xfe not json at all"),
+        "nan_values": _nan(tmp, float("nan")),
+        "inf_values": _nan(tmp, float("inf")),
+        "pickle_renamed": _write(tmp / "evil.safetensors", pickle.dumps(_Marker(marker))),
+        "pickle_bin": _write(tmp / "pytorch_model.bin", pickle.dumps(_Marker(marker))),
+        "zip_renamed": _write(tmp / "zipped.safetensors", b"PK\x03\x04" + b"\0" * 64),
+        "empty": _write(tmp / "empty.safetensors", b""),
+        "index_traversal": shard_dir,
+        "tampered_fingerprint": tampered,
+        "missing": tmp / "does-not-exist.safetensors",
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory, zoo: Zoo) -> dict[str, Path]:
+    return _cases(tmp_path_factory.mktemp("hostile"), zoo)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+CASES = [
+    "truncated",
+    "offsets_past_end",
+    "overlapping",
+    "huge_header",
+    "unknown_dtype",
+    "size_mismatch",
+    "duplicate_key",
+    "not_json",
+    "nan_values",
+    "inf_values",
+    "pickle_renamed",
+    "pickle_bin",
+    "zip_renamed",
+    "empty",
+    "index_traversal",
+    "missing",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_candidate_is_refused(hostile: dict[str, Path], zoo: Zoo, case: str) -> None:
+    bad = hostile[case]
+    result = _run("audit", str(bad), str(zoo.fingerprint))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert str(bad) in lines[0]
+    assert not (bad.parent / "UNPICKLED").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["tampered_fingerprint", "pickle_renamed", "truncated"])
+def test_hostile_reference_is_refused(hostile: dict[str, Path], zoo: Zoo, case: str) -> None:
+    result = _run("audit", str(zoo.reference), str(hostile[case]))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"Error: {hostile[case]}")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (hostile[case].parent / "UNPICKLED").exists()
+
+
+def test_pickle_marker_would_work(tmp_path: Path) -> None:
+    """The marker payload is real: unpickling it (here, deliberately) does create the file."""
+    marker = tmp_path / "UNPICKLED"
+    pickle.loads(pickle.dumps(_Marker(marker)))  # noqa: S301 — the point of this test
+    assert marker.exists()
