@@ -15,10 +15,11 @@ from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
 from generator.render.narrative import Narrative, parse_narrative
 from generator.render.pages import HAND_WRITTEN, Inputs, chart_files, nav, page_list, render_pages
-from generator.render.views import TeamSection
+from generator.render.views import DEMO_SECTION, TeamSection
 from generator.scoring.types import ScoredRound
 
 __all__ = [
+    "DEMO_SECTION",
     "MANIFEST",
     "Narrative",
     "RenderedSite",

@@ -160,6 +160,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     nodes = [round_.rubric.node(n) for n in round_.rubric.order()]
     independence = {
         "teams": teams,
+        "allegations": tuple((team, av) for team in teams for av in team.independence.allegations),
         "n": inputs.narrative,
         "criteria": criteria,
         "scale": views.scale_view(round_),
