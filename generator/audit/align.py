@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from generator.audit.fingerprint import Fingerprint, TensorProfile
 from generator.audit.names import ParsedName, is_buffer
-from generator.audit.plan import view_shape, window_for
+from generator.audit.plan import profile_over_all_units, view_shape, window_for
 from generator.audit.read import (
     AUDITED_DTYPES,
     TensorInfo,
@@ -115,7 +115,7 @@ class CandidateSource:
         self._reader = reader
         self._cache: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
         self._size = cache
-        self._profiles: dict[tuple[str, int, int], npt.NDArray[np.float64]] = {}
+        self._profiles: dict[tuple[Any, ...], npt.NDArray[np.float64]] = {}
 
     @property
     def reader(self) -> TensorReader:
@@ -128,9 +128,7 @@ class CandidateSource:
         """Raw candidate elements, units × window; all units, or the reference's sampled ones that exist."""
         layout = reference.layout
         assert layout.residual_axis is not None
-        units = (
-            None if all_units or layout.units == "hidden" else self.present_units(info, reference, transposed)
-        )
+        units = None if all_units else self.present_units(info, reference, transposed)
         key = (
             info.name,
             transposed,
@@ -172,9 +170,16 @@ class CandidateSource:
         """The candidate's profile at the reference's window (sums of squares over units, or values)."""
         layout = reference.layout
         assert layout.residual_axis is not None
-        key = (info.name, layout.residual_axis ^ int(transposed), layout.width)
+        key = (
+            info.name,
+            layout.residual_axis ^ int(transposed),
+            layout.width,
+            reference.shape,
+            reference.units,
+        )
         if key not in self._profiles:
-            values = to_float(self.block(info, reference, transposed=transposed, all_units=True), info.dtype)
+            every = profile_over_all_units(layout)
+            values = to_float(self.block(info, reference, transposed=transposed, all_units=every), info.dtype)
             self._profiles[key] = values[0] if layout.units == "single" else (values * values).sum(axis=0)
         return self._profiles[key]
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from generator.audit.align import CandidateSource, Match
 from generator.audit.fingerprint import TensorProfile, tensor_hash
-from generator.audit.plan import seed_for, window_for
+from generator.audit.plan import seed_for, view_shape, window_for
 from generator.audit.read import to_float
 from generator.audit.stats import (
     PermutationTest,
@@ -121,12 +121,13 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
     info, layout = match.candidate.info, reference.layout
     half = window_for(layout.width).half
     ref_values = to_float(reference.block, reference.dtype)
-    raw = source.block(info, reference, transposed=match.transposed, all_units=False)
-    cand_values = to_float(raw, info.dtype)
     units: UnitAlignment | None = None
     if layout.units == "hidden":
-        chosen, units = _align_units(cand_values, ref_values, reference, half, device)
+        raw, chosen, units = _hidden(match, source, ref_values, half, device)
+        cand_values = to_float(raw, info.dtype)
     else:
+        raw = source.block(info, reference, transposed=match.transposed, all_units=False)
+        cand_values = to_float(raw, info.dtype)
         chosen = np.arange(raw.shape[0])
         if layout.units == "token":
             keep = np.isin(
@@ -161,6 +162,43 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
     return Compared(evidence=evidence, joint=joint if test is not None else None)
 
 
+def _threshold(units: int, half: int) -> float:
+    """A best match above this is beyond what the maximum over ``units`` candidate units reaches by chance."""
+    return min(0.9, (math.sqrt(2 * math.log(max(2, units))) + 2) / math.sqrt(max(1, half)))
+
+
+def _hidden(
+    match: Match, source: CandidateSource, ref_values: npt.NDArray[np.float64], half: int, device: Any
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], UnitAlignment]:
+    """Candidate rows aligned with the reference's sampled units, reading all units only when needed.
+
+    First only the sampled units are read; when every one of them agrees clearly with its own index on
+    half A, that is the alignment (a copy or a fine-tune). Otherwise all units are read and matched.
+    """
+    info, reference = match.candidate.info, match.reference
+    own = np.asarray(reference.units, dtype=np.int64)
+    rows, cols = view_shape(info.shape)
+    count = rows if (reference.layout.residual_axis or 0) ^ int(match.transposed) == 1 else cols
+    if count == _unit_count(reference):
+        sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
+        cand_a = standardise(to_float(sampled, info.dtype)[:, :half])
+        own_corr = (standardise(ref_values[:, :half]) * cand_a).sum(axis=1)
+        if own.size and bool(np.all(np.abs(own_corr) >= _threshold(count, half))):
+            alignment = UnitAlignment(
+                method="index",
+                sampled=int(own.size),
+                index_z=float(own_corr.mean() * math.sqrt(own.size * half)),
+                hits=None,
+                log10_p_hits=None,
+                mean_best_correlation=float(own_corr.mean()),
+                moved=0,
+            )
+            return sampled, np.arange(own.size), alignment
+    everything = source.block(info, reference, transposed=match.transposed, all_units=True)
+    chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
+    return everything, chosen, alignment
+
+
 def _align_units(
     cand: npt.NDArray[np.float64],
     ref: npt.NDArray[np.float64],
@@ -172,8 +210,7 @@ def _align_units(
     own = np.asarray(reference.units, dtype=np.int64)
     cand_a, ref_a = standardise(cand[:, :half]), standardise(ref[:, :half])
     best, best_corr = best_matches(ref_a, cand_a, device=device)
-    # Above this, a best match is beyond what the maximum over the candidate's units reaches by chance.
-    threshold = min(0.9, (math.sqrt(2 * math.log(max(2, cand.shape[0]))) + 2) / math.sqrt(max(1, half)))
+    threshold = _threshold(cand.shape[0], half)
     index_z, hits, log10_hits = None, None, None
     chosen = best.copy()
     if own.size and _unit_count(reference) == cand.shape[0]:

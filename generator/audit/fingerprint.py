@@ -27,7 +27,15 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from generator.audit.names import ParsedName, entries_of, is_buffer
-from generator.audit.plan import Layout, choose_units, layout_for, model_width, view_shape, window_for
+from generator.audit.plan import (
+    Layout,
+    choose_units,
+    layout_for,
+    model_width,
+    profile_over_all_units,
+    view_shape,
+    window_for,
+)
 from generator.audit.read import (
     AUDITED_DTYPES,
     DTYPES,
@@ -147,11 +155,18 @@ def _profile(
     assert layout.residual_axis is not None
     window = window_for(layout.width).positions()
     units = choose_units(layout, parsed.seed_role, info.shape)
+    every = profile_over_all_units(layout)
+    picked = np.asarray(units, dtype=np.int64)
     everything = read_block(
-        reader, info, residual_axis=layout.residual_axis, transposed=False, window=window, units=None
+        reader,
+        info,
+        residual_axis=layout.residual_axis,
+        transposed=False,
+        window=window,
+        units=None if every else picked,
     )
     values = finite_or_fail(to_float(everything, info.dtype), info)
-    block = everything[np.asarray(units, dtype=np.int64)]
+    block = everything[picked] if every else everything
     profile = values[0] if layout.units == "single" else (values * values).sum(axis=0)
     return replace(
         base,

@@ -140,6 +140,11 @@ def layout_for(parsed: ParsedName, shape: tuple[int, ...], d: int | None) -> Lay
     return Layout(kind="skip", reason="no residual axis and too large to test whole")
 
 
+def profile_over_all_units(layout: Layout) -> bool:
+    """Whether a profile sums over all units (cheap when residual dimensions are rows) or sampled ones."""
+    return layout.units == "single" or layout.residual_axis == 0
+
+
 def choose_units(layout: Layout, role_key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
     """Sampled row indices of the block (seeded by role and shape, never by name)."""
     if layout.kind != "residual" or layout.units == "single":

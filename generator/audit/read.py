@@ -186,8 +186,14 @@ def read_header(path: Path) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            head = handle.read(8)
-            _refuse_pickle_content(path, head)
+            head = handle.read(9)
+            declared = int.from_bytes(head[:8], "little")
+            # A safetensors length prefix can start with pickle-like bytes (0x0580 = 1408 reads as
+            # "protocol 5"), so content sniffing applies only when the file is not plausibly safetensors.
+            if len(head) < 9 or head[8:9] != b"{" or declared > min(size - 8, MAX_HEADER_BYTES):
+                _refuse_pickle_content(path, head)
+            head = head[:8]
+            handle.seek(8)
             if len(head) < 8:
                 raise InputError(f"{path}: file is {size} bytes, shorter than the 8-byte safetensors header")
             header_len = int.from_bytes(head, "little")
@@ -428,7 +434,8 @@ class TensorReader:
         out = np.empty((len(rows), len(cols) if cols is not None else width), dtype=dtype)
         span = (c1 - c0) * item
         row_bytes = width * item
-        if span * 4 <= row_bytes:
+        # Rows shorter than 64 KiB: every page is touched anyway, so whole runs of rows cost fewer syscalls.
+        if span * 4 <= row_bytes and row_bytes >= 65_536:
             for k, row in enumerate(rows.tolist()):
                 values = np.frombuffer(self._pread(info, row * row_bytes + c0 * item, span), dtype=dtype)
                 out[k] = values if picked is None else values[picked]

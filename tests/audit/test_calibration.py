@@ -1,4 +1,4 @@
-"""Calibration: under independence the joint p-values are uniform; derived pairs sit far below any threshold."""
+"""Calibration: independent pairs give uniform joint p-values; derived pairs sit far below any threshold."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Malformed and hostile files are refused cleanly through the CLI: one line, the file named, never unpickled."""
+"""Malformed and hostile files are refused cleanly via the CLI: one line naming the file, never unpickled."""
 
 from __future__ import annotations
 
@@ -168,5 +168,22 @@ def test_hostile_reference_is_refused(hostile: dict[str, Path], zoo: Zoo, case: 
 def test_pickle_marker_would_work(tmp_path: Path) -> None:
     """The marker payload is real: unpickling it (here, deliberately) does create the file."""
     marker = tmp_path / "UNPICKLED"
-    pickle.loads(pickle.dumps(_Marker(marker)))  # noqa: S301 — the point of this test
+    pickle.loads(pickle.dumps(_Marker(marker)))
     assert marker.exists()
+
+
+def test_header_length_that_looks_like_a_pickle_opcode_is_accepted(tmp_path: Path) -> None:
+    """Bytes 0x80 0x05 also spell the header length 1408: a valid header must not be sniffed as pickle."""
+    name = "w" * 1000
+    arrays = [(name, "F32", (2,), np.zeros(2, dtype="<f4").tobytes())]
+    path = tmp_path / "lookalike.safetensors"
+    metadata = {"pad": ""}
+    for pad in range(500):
+        metadata["pad"] = "x" * pad
+        write_safetensors(path, arrays, metadata)
+        if path.read_bytes()[:2] == b"\x80\x05":
+            break
+    assert path.read_bytes()[:2] == b"\x80\x05"
+    from generator.audit.read import open_checkpoint  # noqa: PLC0415
+
+    assert open_checkpoint(path).tensors[0].name == name
