@@ -13,6 +13,7 @@ from generator.errors import DataError, Problem
 from generator.model import Round
 from generator.publish import BuildSettings, Published, publish, site_url_of
 from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
+from generator.render.labels import LANGS
 from generator.scoring import score_round
 from generator.validate import read_round
 
@@ -69,6 +70,7 @@ def build_site(*, data_dir: Path, out_dir: Path, config: Path = Path("mkdocs.yml
         nav=rendered.nav,
         source_date=info.as_of,
         extra={"fictional": info.fictional, "as_of": info.as_of.isoformat(), "round": info.id},
+        languages=[lang for lang in LANGS if lang != LANGS[0]],
     )
     published = publish(rendered.files, settings=settings, out_dir=out_dir)
     return BuildResult(published=published, warnings=warnings, generated=len(rendered.files))

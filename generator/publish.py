@@ -46,6 +46,8 @@ class BuildSettings:
     """The data's ``as_of`` date: every date MkDocs writes (sitemap, archives) is this one, not the clock."""
     extra: Mapping[str, Any]
     """Values for the theme templates (``config.extra``), e.g. the fictional-round flag."""
+    languages: Sequence[str] = ()
+    """Languages other than the default, each served from its own folder (``en`` → ``/en/``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +88,7 @@ def publish(files: Mapping[str, bytes], *, settings: BuildSettings, out_dir: Pat
         config = _write_config(stage, settings=settings, project=project)
         _run_mkdocs(config, settings.source_date)
         built = stage / "site"
+        _sitemaps_for_languages(built, settings.languages)
         result = Published(
             out_dir=out_dir,
             pages=sum(1 for _ in built.rglob("*.html")),
@@ -153,6 +156,14 @@ def _run_mkdocs(config: Path, source_date: date) -> None:
         problems = [line for line in output if line.startswith(("WARNING", "ERROR"))] or output
         tail = "\n".join(problems[-OUTPUT_TAIL_LINES:]) or f"exit code {process.returncode}"
         raise BuildError(f"mkdocs build --strict failed; the previous site is unchanged:\n{tail}")
+
+
+def _sitemaps_for_languages(built: Path, languages: Sequence[str]) -> None:
+    """Material's language selector reads ``sitemap.xml`` from each language's root; one sitemap lists all."""
+    for lang in languages:
+        for name in ("sitemap.xml", "sitemap.xml.gz"):
+            if (built / name).is_file() and (built / lang).is_dir():
+                shutil.copyfile(built / name, built / lang / name)
 
 
 def _swap(built: Path, out_dir: Path, *, trash: Path) -> None:

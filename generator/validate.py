@@ -106,14 +106,16 @@ def read_round(data_dir: Path) -> Validated:
     outcomes_in = _parse_list(schema.OutcomeIn, docs["outcomes"], FILES["outcomes"], problems)
     events_in = _parse_list(schema.EventIn, docs["timeline"], FILES["timeline"], problems)
 
+    # An id list stays None (unknown) when its own file could not be read, so that one broken file is
+    # reported once rather than as an "unknown id" on every row that refers to it.
     refs = _References(problems=problems)
     sources = _resolve_sources(sources_in, docs["sources"], problems)
-    refs.sources = set(sources)
+    refs.sources = set(sources) if _readable_list(docs["sources"]) else None
     teams = _resolve_teams(teams_in, docs["teams"], refs)
-    refs.teams = [t.id for t in teams]
+    refs.teams = [t.id for t in teams] if _readable_list(docs["teams"]) else None
     rubric = _resolve_rubric(rubric_in, docs["rubric"], refs) if rubric_in else None
-    refs.nodes = set(rubric.nodes) if rubric else set()
-    refs.actors = set(info[1].actors) if info else set()
+    refs.nodes = set(rubric.nodes) if rubric else None
+    refs.actors = set(info[1].actors) if info else None
 
     raw = _read_raw(data_dir, rubric, refs)
     figures = _resolve_figures(figures_table, refs, rubric, _raw_covered(rubric, raw))
@@ -216,6 +218,11 @@ def _parse_one(
         return None
 
 
+def _readable_list(doc: YamlDocument | None) -> bool:
+    """True when a file was read and holds a list, so its ids can judge references from other files."""
+    return doc is not None and isinstance(doc.data, list)
+
+
 def _parse_list(
     model: type[M] | TypeAdapter[Any], doc: YamlDocument | None, label: str, problems: Problems
 ) -> list[tuple[int, Any]]:
@@ -275,7 +282,7 @@ class _References:
     def check(self, kind: str, ids: Iterable[str], label: str, where: str) -> None:
         known = {
             "source": self.sources,
-            "team": set(self.teams or []),
+            "team": set(self.teams) if self.teams is not None else None,
             "rubric node": self.nodes,
             "actor": self.actors,
         }[kind]

@@ -12,6 +12,16 @@ ROUND_1 = ROOT / "data" / "round-1"
 FICTIONAL = ROOT / "tests" / "fixtures" / "fictional-round"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden``: rewrite the golden files of generated pages instead of comparing them."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/render/golden from the output",
+    )
+
+
 @pytest.fixture
 def round1_copy(tmp_path: Path) -> Path:
     """A copy of data/round-1 that a test may break."""

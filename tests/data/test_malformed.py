@@ -358,3 +358,12 @@ def test_a_bom_is_accepted(round1_copy: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     result = CliRunner().invoke(check_command, ["--data", str(round1_copy)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("broken", ["rubric.yaml", "teams.yaml", "sources.yaml"])
+def test_one_broken_file_is_one_problem_not_a_cascade(round1_copy: Path, broken: str) -> None:
+    (round1_copy / broken).write_text("id: [", encoding="utf-8")
+    result = CliRunner().invoke(check_command, ["--data", str(round1_copy)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: 1 problem in the data:"), result.output
+    assert broken in result.output

@@ -1,6 +1,6 @@
 """Rendered sites shared by the render tests (rendered once per session), and the golden-file switch.
 
-Refresh the golden files with ``UPDATE_GOLDEN=1 pytest tests/render`` (or ``pytest tests/render
+Refresh the golden files with ``UPDATE_GOLDEN=1 pytest tests/render`` (or ``pytest
 --update-golden``), then review the diff with ``git diff tests/render/golden``.
 """
 
@@ -18,15 +18,6 @@ from generator.validate import read_round
 from tests.conftest import FICTIONAL, ROUND_1
 
 SITE_URL = "https://example.org/report/"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-golden",
-        action="store_true",
-        default=False,
-        help="rewrite tests/render/golden from the output",
-    )
 
 
 @pytest.fixture(scope="session")

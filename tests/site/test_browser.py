@@ -88,8 +88,10 @@ def test_without_javascript_the_static_chart_shows(site: BuiltSite, browser: Any
 def test_korean_search_finds_the_page(site: BuiltSite, context: Any, query: str, expected: str) -> None:
     page = context.new_page()
     visit(page, site.url)
-    page.locator("label.md-search__icon, label[for='__search']").first.click()
-    page.locator("input.md-search__input").fill(query)
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.fill(query)
+    search.dispatch_event("keyup")  # Material searches on key events; fill() sends none
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(timeout=15000)
     hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
