@@ -21,65 +21,93 @@ sys.path.insert(0, str(ROOT))
 
 from generator.pipeline import generate  # noqa: E402
 from generator.publish import BuildSettings, publish, site_url_of  # noqa: E402
+from generator.validate import read_round  # noqa: E402
 
 FICTIONAL = ROOT / "tests/fixtures/fictional-round"
 TEAMS = 100
-WITH_RAW = 60
-"""Teams with raw data (computed scores); the rest have none, so their cells are bounded or withheld."""
+DISCLOSED = 40
+"""Teams whose every figure is published; the rest are withheld, so their cells are bounded by the LP."""
 
 
 def synthetic_round(folder: Path, teams: int = TEAMS, seed: int = 7) -> Path:
-    """A fictional round of ``teams`` teams, grown from the fictional test round by copying its raw rows."""
+    """A fictional round of ``teams`` teams on the fictional test round's rubric, sources and actors.
+
+    The first :data:`DISCLOSED` teams publish every figure; the others publish none. The all-team average
+    total and the top team are published as relations, so every withheld cell gets a linear-programme bound.
+    """
     rng = random.Random(seed)
-    shutil.copytree(FICTIONAL, folder)
+    shutil.copytree(FICTIONAL, folder, ignore=shutil.ignore_patterns("raw"))
+    rubric = read_round(FICTIONAL).round.rubric
+    source = read_round(FICTIONAL).round.events[0].sources[0]
     ids = [f"team-{i:03d}" for i in range(teams)]
-    (folder / "teams.yaml").write_text(
-        yaml.safe_dump(
-            [
-                {"id": t, "name": {"ko": f"가상 팀 {i}", "en": f"Fictional team {i}"}}
-                for i, t in enumerate(ids)
-            ],
-            allow_unicode=True,
-            sort_keys=False,
-        ),
-        encoding="utf-8",
+    values: dict[tuple[str, str], float] = {}
+    for team in ids:
+        for node_id in reversed(rubric.order()):
+            node = rubric.node(node_id)
+            values[(team, node_id)] = (
+                round(sum(values[(team, c)] for c in node.children), 1)
+                if node.children
+                else round(rng.uniform(0.5, 1.0) * node.max, 1)
+            )
+    _write_yaml(
+        folder / "teams.yaml",
+        [{"id": t, "name": {"ko": f"가상 팀 {i}", "en": f"Fictional team {i}"}} for i, t in enumerate(ids)],
     )
-    source = yaml.safe_load((folder / "outcomes.yaml").read_text(encoding="utf-8"))[0]["sources"]
-    (folder / "outcomes.yaml").write_text(
-        yaml.safe_dump(
-            [
-                {
-                    "team": t,
-                    "result": "advanced" if i % 3 else "eliminated_score",
-                    "grounds": {"ko": "가상", "en": "fictional"},
-                    "sources": source,
-                }
-                for i, t in enumerate(ids)
-            ],
-            allow_unicode=True,
-            sort_keys=False,
-        ),
-        encoding="utf-8",
+    _write_yaml(
+        folder / "outcomes.yaml",
+        [
+            {
+                "team": t,
+                "result": "advanced" if i % 3 else "eliminated_score",
+                "grounds": {"ko": "가상", "en": "fictional"},
+                "sources": [source],
+            }
+            for i, t in enumerate(ids)
+        ],
+    )
+    root = rubric.root
+    best = max(ids, key=lambda t: values[(t, root)])
+    mean = sum(values[(t, root)] for t in ids) / teams
+    _write_yaml(
+        folder / "relations.yaml",
+        [
+            {
+                "id": "mean-total",
+                "kind": "mean",
+                "node": root,
+                "value": round(mean, 2),
+                "basis": "stated",
+                "sources": [source],
+                "statement": {"ko": "가상 평균", "en": "fictional average"},
+            },
+            {
+                "id": "best-total",
+                "kind": "highest",
+                "node": root,
+                "team": best,
+                "basis": "stated",
+                "sources": [source],
+                "statement": {"ko": "가상 1위", "en": "fictional first place"},
+            },
+        ],
     )
     with (folder / "figures.csv").open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerow(
+        writer = csv.writer(handle)
+        writer.writerow(
             ["team", "node", "status", "value", "rounding", "sources", "withheld_by", "note_ko", "note_en"]
         )
-    for table in sorted((folder / "raw").glob("*.csv")):
-        with table.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        template = [r for r in rows if r["team"] == rows[0]["team"]]
-        scores = [float(r["score"]) for r in rows]
-        low, high = min(scores), max(scores)
-        with table.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            for team in ids[:WITH_RAW]:
-                for row in template:
-                    value = min(high, max(low, float(row["score"]) + rng.uniform(-3, 3)))
-                    score = round(value) if float(row["score"]).is_integer() else round(value, 1)
-                    writer.writerow({**row, "team": team, "score": score})
+        for index, team in enumerate(ids):
+            for node_id in rubric.order():
+                if index < DISCLOSED:
+                    row = ["disclosed", f"{values[(team, node_id)]:.1f}", "", source, ""]
+                else:
+                    row = ["not_disclosed", "", "", source, "panel"]
+                writer.writerow([team, node_id, *row, "", ""])
     return folder
+
+
+def _write_yaml(path: Path, value: object) -> None:
+    path.write_text(yaml.safe_dump(value, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def timed_build(data: Path, out: Path) -> tuple[float, float, int]:
