@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator.cli import reports_errors
+from generator.demo import DEFAULT_SEED
 from generator.scoring import score_round
 from generator.scoring.export import format_number, formula_text, scores_document
 from generator.scoring.types import ScoredRound
@@ -82,12 +83,19 @@ def _table(scored: ScoredRound) -> Table:
     show_default=True,
     help="Where the built site goes; replaced only when the build succeeds.",
 )
+@click.option(
+    "--demo-seed",
+    type=click.IntRange(min=0),
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="Seed of the method demo's models: another seed changes its numbers, not its verdicts.",
+)
 @reports_errors
-def build_command(data_dir: Path, out_dir: Path) -> None:
+def build_command(data_dir: Path, out_dir: Path, demo_seed: int) -> None:
     """Generate the report pages and build the static site (atomically)."""
     from generator.pipeline import build_site  # noqa: PLC0415 - the site stack is heavy to import
 
-    result = build_site(data_dir=data_dir, out_dir=out_dir)
+    result = build_site(data_dir=data_dir, out_dir=out_dir, demo_seed=demo_seed)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result)

@@ -1,14 +1,19 @@
-"""The whole pipeline in one place: load → validate → score → render → publish.
+"""The whole pipeline in one place: load → validate → score → demo and audits → render → publish.
 
-Each stage takes values and returns values; only the first (reading the data folder) and the last
-(writing the site) touch files.
+Each stage takes values and returns values; only the first (reading the data folder), the method demo
+(a temporary folder and its cache), configured audits (the checkpoints they name) and the last (writing the
+site) touch files.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
+from generator.engine_audits import run_configured
 from generator.errors import DataError, Problem
 from generator.model import Round
 from generator.publish import BuildSettings, Published, publish, site_url_of
@@ -50,19 +55,45 @@ def read_narrative(data_dir: Path, round_: Round) -> Narrative:
     return parse_narrative(text, label=NARRATIVE_FILE, round_=round_)
 
 
-def generate(data_dir: Path, *, site_url: str) -> tuple[RenderedSite, Round, tuple[str, ...]]:
-    """Read, validate, score and render a round: the generated files, without building the site."""
+def generate(
+    data_dir: Path,
+    *,
+    site_url: str,
+    demo_seed: int = DEFAULT_SEED,
+    cache_dir: Path | None = DEFAULT_CACHE,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[RenderedSite, Round, tuple[str, ...]]:
+    """Read, validate, score, run the method demo and configured audits, and render a round.
+
+    ``demo_seed`` seeds the method demo (cached under ``cache_dir``; ``None``: no cache). ``environ``
+    expands ``${VAR}`` in configured audit paths (the process environment by default).
+    """
     validated = read_round(data_dir)
     scored = score_round(validated.round)
     narrative = read_narrative(data_dir, validated.round)
-    rendered = render_site(scored, narrative=narrative, settings=SiteSettings(site_url=site_url))
+    demo = run_demo(demo_seed, cache_dir=cache_dir)
+    audits = run_configured(
+        validated.round, environ=os.environ if environ is None else environ, base=data_dir
+    )
+    rendered = render_site(
+        scored, narrative=narrative, settings=SiteSettings(site_url=site_url), demo=demo, audits=audits
+    )
     return rendered, validated.round, tuple(str(w) for w in validated.warnings)
 
 
-def build_site(*, data_dir: Path, out_dir: Path, config: Path = Path("mkdocs.yml")) -> BuildResult:
+def build_site(
+    *,
+    data_dir: Path,
+    out_dir: Path,
+    config: Path = Path("mkdocs.yml"),
+    demo_seed: int = DEFAULT_SEED,
+    cache_dir: Path | None = DEFAULT_CACHE,
+) -> BuildResult:
     """Generate the round's pages and build the static site into ``out_dir`` (replaced only on success)."""
     site_url = site_url_of(config)  # mkdocs.yml reads SITE_URL from the environment
-    rendered, round_, warnings = generate(data_dir, site_url=site_url)
+    rendered, round_, warnings = generate(
+        data_dir, site_url=site_url, demo_seed=demo_seed, cache_dir=cache_dir
+    )
     info = round_.info
     settings = BuildSettings(
         config=config,

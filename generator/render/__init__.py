@@ -11,11 +11,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.demo import Demo
+from generator.engine_audits import ConfiguredAudit
+from generator.model import Text
 from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
+from generator.render.labels import LANGS
 from generator.render.narrative import Narrative, parse_narrative
-from generator.render.pages import HAND_WRITTEN, Inputs, chart_files, nav, page_list, render_pages
-from generator.render.views import DEMO_SECTION, TeamSection
+from generator.render.pages import (
+    HAND_WRITTEN,
+    Inputs,
+    chart_files,
+    environment,
+    nav,
+    page_list,
+    render_pages,
+)
+from generator.render.views import DEMO_SECTION, TeamSection, not_evidence_teams
 from generator.scoring.types import ScoredRound
 
 __all__ = [
@@ -25,6 +37,7 @@ __all__ = [
     "RenderedSite",
     "SiteSettings",
     "TeamSection",
+    "demo_section",
     "parse_narrative",
     "render_site",
 ]
@@ -60,11 +73,29 @@ def render_site(
     narrative: Narrative,
     settings: SiteSettings,
     team_sections: Mapping[str, Sequence[TeamSection]] | None = None,
+    demo: Demo | None = None,
+    audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
 ) -> RenderedSite:
-    """Render every generated page, chart, download and the manifest."""
+    """Render every generated page, chart, download and the manifest.
+
+    ``demo``: the method demo computed at build time; it fills the method page and, for every team with an
+    allegation resting only on raw cosine, the :data:`DEMO_SECTION` (unless ``team_sections`` gives one).
+    ``audits``: configured engine audits per team (results, or what was not run and why).
+    """
     downloads = build_downloads(scored, site_url=settings.site_url)
+    sections = {team: list(items) for team, items in (team_sections or {}).items()}
+    if demo is not None:
+        section = demo_section(scored, demo)
+        for team in not_evidence_teams(scored.round):
+            if not any(s.id == DEMO_SECTION for s in sections.get(team, [])):
+                sections.setdefault(team, []).append(section)
     inputs = Inputs(
-        scored=scored, narrative=narrative, downloads=downloads, team_sections=team_sections or {}
+        scored=scored,
+        narrative=narrative,
+        downloads=downloads,
+        team_sections=sections,
+        demo=demo,
+        audits=audits or {},
     )
     pages = page_list(inputs)
     markdown = render_pages(inputs, pages)
@@ -87,4 +118,20 @@ def render_site(
     )
     return RenderedSite(
         files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=site_nav, manifest=manifest
+    )
+
+
+def demo_section(scored: ScoredRound, demo: Demo) -> TeamSection:
+    """The team-page section that explains a raw-cosine allegation with the demo's own numbers."""
+    body = {
+        lang: environment(lang, scored)
+        .get_template(f"{lang}/demo_section.md.j2")
+        .render({"lang": lang, "root": "../", "demo": demo, "round": scored.round})
+        .strip()
+        for lang in LANGS
+    }
+    return TeamSection(
+        id=DEMO_SECTION,
+        title=Text(ko="작은 모델로 직접 확인한 결과", en="Checked on small models trained for this site"),
+        body=Text(ko=body["ko"], en=body["en"]),
     )

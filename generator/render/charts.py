@@ -55,15 +55,50 @@ class ChartRow:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Chart:
-    """A finished chart: the live spec, its static SVG, alt text and the rows of its data table."""
+class Figure:
+    """What every chart block shows: the live spec, its static SVG, a caption and alt text from the data."""
 
     id: str
     caption: str
     alt: str
     spec: Mapping[str, Any]
     svg: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chart(Figure):
+    """A score chart, with the rows of its data table (team, value, maximum, sources)."""
+
     rows: tuple[ChartRow, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cell:
+    """One cell of a chart's data table: Markdown text and an optional ``data-sort`` key."""
+
+    text: str
+    sort: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableChart(Figure):
+    """A chart whose data table has its own columns (the method demo's and the audits' charts)."""
+
+    heads: tuple[str, ...]
+    """Column headers, already in the page's language; a trailing ``#`` marks a numeric column."""
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+def finish(chart: Any, *, alt_text: str) -> dict[str, Any]:
+    """The live spec of an Altair chart: container width, transparent, the site's font, no ``$schema``."""
+    spec: dict[str, Any] = (
+        chart.properties(description=alt_text, width="container")
+        .configure(font=FONT, background="transparent")
+        .configure_view(stroke=None)
+        .to_dict(validate=False)
+    )
+    spec.pop("$schema", None)
+    return spec
 
 
 def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str) -> Chart:
@@ -180,7 +215,7 @@ def _spec(
         alt.Tooltip("team:N", title=UI["team"].get(lang)),
         alt.Tooltip("text:N", title=UI["value"].get(lang)),
     ]
-    base = alt.Chart(_inline(data)).encode(y=y)
+    base = alt.Chart(inline(data)).encode(y=y)
     track = base.mark_bar(color="#9e9e9e", opacity=0.18, height=4).encode(
         x=alt.X("zero:Q", scale=x_scale, title=axis_title), x2="max:Q"
     )
@@ -204,7 +239,7 @@ def _spec(
     layers: list[Any] = [track, ranges, points]
     if mean is not None and mean.value is not None:
         mean_label = f"{_mean_label(lang)} {number(mean.value, mean.decimals)}"
-        rule_data = _inline([{"mean": round(mean.value, 6), "label": mean_label}])
+        rule_data = inline([{"mean": round(mean.value, 6), "label": mean_label}])
         layers.append(
             alt.Chart(rule_data)
             .mark_rule(strokeDash=[5, 4], color="#616161")
@@ -236,7 +271,7 @@ def static_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     return static
 
 
-def _inline(values: list[dict[str, Any]]) -> Any:
+def inline(values: list[dict[str, Any]]) -> Any:
     """Inline chart data (Altair's ``Data`` class has no type annotations, hence ``Any``)."""
     data: Any = alt.Data
     return data(values=values)

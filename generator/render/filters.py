@@ -8,6 +8,7 @@ Markdown links to ``.md`` files so that MkDocs checks every one of them in stric
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -18,17 +19,21 @@ from jinja2.runtime import Context
 from markupsafe import escape
 
 from generator.criteria import WEIGHTS_TEXT, SovereigntyResult
+from generator.engine_audits import NotRun
 from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, Source, Text
 from generator.render import korean
 from generator.render.labels import (
     ALLEGATION_OUTCOME,
+    DEMO_CASE,
     ENTITY,
     FINDING,
+    NOT_RUN,
     OUTCOME,
     STATISTIC,
     STATUS,
     STATUS_EXPLAINED,
     UI,
+    VERDICT,
     WEIGHT,
     Lang,
 )
@@ -112,6 +117,39 @@ def attr(text: object) -> str:
 def number(value: float, decimals: int = BOUND_DECIMALS) -> str:
     """A number with at most ``decimals`` decimals and no trailing zeros."""
     return format_number(value, decimals)
+
+
+def p_value(log10_p: float | None) -> str:
+    """A p-value from its log10: ``0.708``, or ``≈ 10<sup>−175</sup>`` below 0.001; ``—``: no test."""
+    if log10_p is None:
+        return "—"
+    if log10_p >= -3:
+        return number(10**log10_p, 3)
+    return f"≈ 10<sup>−{round(-log10_p)}</sup>"
+
+
+def fixed(value: float | None, decimals: int = BOUND_DECIMALS) -> str:
+    """A correlation with a fixed number of decimals and a typographic minus (``−0.053``); ``—``: none."""
+    if value is None:
+        return "—"
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text.replace("-", "−")
+
+
+def spread(values: Sequence[float], decimals: int = BOUND_DECIMALS) -> str:
+    """``0.030 (−0.230 to 0.160)``: the mean, then the smallest and largest value; ``—`` for none."""
+    if not values:
+        return "—"
+    mean = sum(values) / len(values)
+    return f"{fixed(mean, decimals)} ({fixed(min(values), decimals)} … {fixed(max(values), decimals)})"
+
+
+def power_of_ten(value: float) -> str:
+    """``10<sup>−6</sup>`` for a threshold such as 1e-06."""
+    exponent = round(math.log10(value))
+    if abs(10**exponent - value) > 1e-12 * value:
+        return number(value, 12)
+    return f"10<sup>{fixed(exponent, 0)}</sup>"
 
 
 def localised_date(value: date | str, lang: Lang) -> str:
@@ -246,10 +284,27 @@ class Filters:
         """A file size in bytes, with thousands separators."""
         return f"{size:,}바이트" if self.lang == "ko" else f"{size:,} bytes"
 
+    def verdict(self, verdict: str) -> str:
+        """An audit verdict as a badge, always in words."""
+        return f'<span class="{badge_class("verdict", verdict)}">{VERDICT[verdict].get(self.lang)}</span>'
+
+    def demo_case(self, case_id: str) -> str:
+        """The name of one of the method demo's models."""
+        return DEMO_CASE[case_id].get(self.lang)
+
+    def not_run(self, reason: NotRun) -> str:
+        """Why a configured audit did not run, in a sentence (paths as configured)."""
+        detail = f"`{reason.detail}`" if reason.kind != "audit_failed" else md(reason.detail)
+        return NOT_RUN[reason.kind].get(self.lang).format(detail=detail)
+
     # --- numbers ------------------------------------------------------------------------------------
     def num(self, value: float, decimals: int = BOUND_DECIMALS) -> str:
         """A number for display."""
         return number(value, decimals)
+
+    def pval(self, log10_p: float | None) -> str:
+        """A p-value from its log10 (see :func:`p_value`)."""
+        return p_value(log10_p)
 
     def qnum(self, quantity: Quantity) -> str:
         """A known quantity's value as published (its own precision)."""
@@ -479,5 +534,12 @@ def register(env: Environment, filters: Filters) -> None:
         "size": filters.size,
         "evalue": filters.evalue,
         "share": filters.share,
+        "verdict": filters.verdict,
+        "demo_case": filters.demo_case,
+        "not_run": filters.not_run,
+        "pval": filters.pval,
+        "spread": spread,
+        "fixed": fixed,
+        "power_of_ten": power_of_ten,
     }
     env.filters.update(table)

@@ -80,6 +80,31 @@ STATISTIC: Final[Mapping[str, Text]] = {
     "other": Text(ko="기타 수치", en="other figure"),
 }
 
+VERDICT: Final[Mapping[str, Text]] = {
+    "identical": Text(ko="동일 (그대로 재사용)", en="identical (reused as-is)"),
+    "derived": Text(ko="파생 (같은 출발점에서 변경)", en="derived (started from the reference)"),
+    "independent": Text(ko="독립 (공유 흔적 없음)", en="independent (no evidence of shared origin)"),
+    "inconclusive": Text(ko="판단 불가 (비교할 것 없음)", en="inconclusive (nothing comparable)"),
+}
+"""The audit engine's verdict on a component, in words (always beside its badge colour)."""
+
+DEMO_CASE: Final[Mapping[str, Text]] = {
+    "graft": Text(ko="이식: 얼린 BF16 사본", en="Graft: frozen BF16 copy"),
+    "finetuned": Text(ko="미세조정한 사본", en="Fine-tuned copy"),
+    "independent": Text(ko="독립 학습 모델", en="Independently trained"),
+    "untrained": Text(ko="학습 전 새 초기화", en="Fresh init, untrained"),
+}
+"""The method demo's candidates."""
+
+NOT_RUN: Final[Mapping[str, Text]] = {
+    "variable_not_set": Text(ko="환경 변수 {detail}가 설정되지 않았습니다", en="{detail} is not set"),
+    "file_not_found": Text(ko="파일이 없습니다: {detail}", en="file not found: {detail}"),
+    "audit_failed": Text(
+        ko="감사가 입력을 거부했습니다: {detail}", en="the audit refused its input: {detail}"
+    ),
+}
+"""Why a configured audit was not run; ``{detail}`` is the variable, the configured path or the error."""
+
 UI: Final[Mapping[str, Text]] = {
     "not_a_score": Text(ko="점수 아님", en="not a score"),
     "range": Text(ko="범위", en="range"),
@@ -146,6 +171,23 @@ UI: Final[Mapping[str, Text]] = {
     "kind_seed": Text(ko="주요 기사", en="primary article"),
     "kind_external": Text(ko="다른 보도", en="other coverage"),
     "kind_official": Text(ko="공식 발표", en="official release"),
+    "verdict": Text(ko="판정", en="Verdict"),
+    "expected": Text(ko="실제로 만든 방식", en="How it was made"),
+    "parameters": Text(ko="파라미터 수", en="Parameters"),
+    "p_corrected": Text(ko="p값 (보정)", en="p-value (corrected)"),
+    "p_permutation": Text(ko="순열 p값", en="Permutation p"),
+    "matrix_centred": Text(
+        ko="가중치 행렬 중심화 코사인 (평균)", en="Centred cosine of weight matrices (mean)"
+    ),
+    "identical_share": Text(ko="원본과 같은 비율", en="Share identical to the reference"),
+    "case": Text(ko="모델", en="Model"),
+    "raw_gain": Text(ko="원시 코사인 (증거 아님)", en="raw cosine (not evidence)"),
+    "centred_gain": Text(ko="중심화 코사인 (피어슨)", en="centred cosine (Pearson)"),
+    "mean_range": Text(ko="평균 (최솟값 … 최댓값)", en="mean (lowest … highest)"),
+    "undefined": Text(ko="정의되지 않음 (모든 값이 1)", en="undefined (every value is 1)"),
+    "candidate_layer": Text(ko="후보 층", en="Candidate layer"),
+    "reference_layer": Text(ko="원본 층", en="Reference layer"),
+    "mapped_to": Text(ko="대응 층", en="Mapped to"),
     "cited_n": Text(ko="이 사이트의 자료 %d건이 인용", en="cited by %d items on this site"),
 }
 

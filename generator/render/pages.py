@@ -11,12 +11,15 @@ import yaml
 from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from jinja2.bccache import Bucket
 
+from generator.demo import Demo
+from generator.engine_audits import ConfiguredAudit, heatmaps_of
 from generator.model import Text
 from generator.render import views
-from generator.render.charts import Chart, range_chart
+from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
+from generator.render.charts import Figure, TableChart, range_chart
 from generator.render.downloads import Downloads
-from generator.render.filters import Filters, register
-from generator.render.labels import LANGS, OUTCOME, Lang
+from generator.render.filters import Filters, register, slug
+from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, Lang
 from generator.render.narrative import Narrative
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
@@ -35,7 +38,7 @@ class Page:
     title: Text
     description: Text
     context: Mapping[str, Any] = field(default_factory=dict)
-    charts: Mapping[Lang, tuple[Chart, ...]] = field(default_factory=dict)
+    charts: Mapping[Lang, tuple[Figure, ...]] = field(default_factory=dict)
     tags: Mapping[Lang, tuple[str, ...]] = field(default_factory=dict)
     boost: float | None = None
     """Search ranking boost (Material's ``search.boost``)."""
@@ -58,6 +61,10 @@ class Inputs:
     narrative: Narrative
     downloads: Downloads
     team_sections: Mapping[str, Sequence[TeamSection]]
+    demo: Demo | None = None
+    """The method demo computed at build time (``None``: not run for this build)."""
+    audits: Mapping[str, Sequence[ConfiguredAudit]] = field(default_factory=dict)
+    """Configured engine audits per team, run or not."""
 
 
 PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
@@ -81,6 +88,13 @@ PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
         Text(
             ko="기술적·정책적·윤리적 독자성 기준, 프롬 스크래치, 프로즌 인코더",
             en="Technical, policy and ethical criteria; from scratch; the frozen encoders",
+        ),
+    ),
+    "method": (
+        Text(ko="가중치 감사 방법", en="How the weight audit works"),
+        Text(
+            ko="작은 모델을 직접 학습시켜 보여 주는 검증 방법: 원시 코사인과 중심화 통계, 순열 검정",
+            en="The method shown on models trained at build time: raw vs centred cosine, permutation test",
         ),
     ),
     "timeline": (Text(ko="타임라인", en="Timeline"), Text(ko="날짜별 주요 사건", en="What happened when")),
@@ -113,7 +127,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     scored = inputs.scored
     round_ = scored.round
     info = round_.info
-    teams = views.team_views(scored, inputs.team_sections)
+    teams = views.team_views(scored, inputs.team_sections, inputs.audits)
     criteria = round_.independence.criteria
     root = round_.rubric.root
     top = round_.rubric.node(root).children
@@ -152,7 +166,9 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
                 "t": team,
                 "constraints": views.cited_constraints(scored, team.cells),
                 "sources": views.team_sources(scored, team),
+                "heatmap_ids": {a.audit.id: audit_chart_ids(team.team.id, a) for a in team.audits},
             },
+            charts={lang: audit_charts(team.team.id, team.audits, lang) for lang in LANGS},
             tags={lang: (OUTCOME[team.outcome.result].get(lang),) if team.outcome else () for lang in LANGS},
         )
         for team in teams
@@ -175,11 +191,60 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
             "scoring", context={"example": views.example(scored), "aggregates": aggregates, "nodes": nodes}
         ),
         _page("independence", context=independence, boost=2),
+        _page(
+            "method",
+            context={"demo": inputs.demo, "allegations": independence["allegations"]},
+            charts={lang: method_charts(inputs.demo, lang) for lang in LANGS} if inputs.demo else {},
+        ),
         _page("timeline", context={"events": round_.events}),
         _page("glossary", context={"n": inputs.narrative}),
         _page("sources", context=sources),
         _page("data", context={"downloads": inputs.downloads}),
     )
+
+
+METHOD_HEATMAPS = (("graft", "vision_tower"), ("finetuned", "model"), ("independent", "model"))
+"""The demo's layer maps on the method page: (case, component)."""
+
+
+def method_charts(demo: Demo, lang: Lang) -> tuple[TableChart, ...]:
+    """The method page's charts: gains, tests, then one heatmap per :data:`METHOD_HEATMAPS` entry."""
+    heatmaps = []
+    for case_id, component in METHOD_HEATMAPS:
+        case = demo.case(case_id)
+        (heatmap, *_) = case.audit.component(component).heatmaps
+        title = (
+            f"{DEMO_CASE[case_id].get(lang)} — 원본과의 층별 유사도"
+            if lang == "ko"
+            else f"{DEMO_CASE[case_id].get(lang)} — layer similarity with the reference"
+        )
+        heatmaps.append(heatmap_chart(heatmap, lang, chart_id=f"method-heatmap-{case_id}", title=title))
+    return (gains_chart(demo, lang), tests_chart(demo, lang), *heatmaps)
+
+
+def audit_chart_ids(team: str, audit: ConfiguredAudit) -> tuple[str, ...]:
+    """Ids of one configured audit's heatmaps on its team page (none when it did not run)."""
+    if audit.result is None:
+        return ()
+    count = len(heatmaps_of(audit.result))
+    return tuple(f"audit-{team}-{slug(audit.audit.id)}-{n}" for n in range(count))
+
+
+def audit_charts(team: str, audits: Sequence[ConfiguredAudit], lang: Lang) -> tuple[TableChart, ...]:
+    """The layer heatmaps of a team's configured audits that ran."""
+    charts = []
+    for audit in audits:
+        if audit.result is None:
+            continue
+        ids = audit_chart_ids(team, audit)
+        for chart_id, (component, heatmap) in zip(ids, heatmaps_of(audit.result), strict=True):
+            title = (
+                f"{audit.audit.label.get(lang)} — {component.name}: 층별 유사도"
+                if lang == "ko"
+                else f"{audit.audit.label.get(lang)} — {component.name}: layer similarity"
+            )
+            charts.append(heatmap_chart(heatmap, lang, chart_id=chart_id, title=title))
+    return tuple(charts)
 
 
 def nav(pages: Sequence[Page]) -> list[Any]:
@@ -251,6 +316,7 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
                 "scored": inputs.scored,
                 "title": page.title.get(lang),
                 "charts": charts,
+                "chart": {c.id: c for c in charts},
                 **page.context,
             }
             body = template.render(context)

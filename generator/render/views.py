@@ -8,6 +8,7 @@ from datetime import date
 from typing import Final, Literal
 
 from generator.criteria import CriterionResult, SovereigntyResult, evaluate
+from generator.engine_audits import ConfiguredAudit
 from generator.model import (
     Allegation,
     AuditRecord,
@@ -30,7 +31,7 @@ KNOWN = ("disclosed", "computed", "derived")
 SCALE_LEVELS: Final = tuple(range(7))
 """The proposed sovereignty scale runs from level 0 to level 6."""
 DEMO_SECTION = "method-demo"
-"""Id of the team-page section that will show the build-time method demo's numbers (a later stage)."""
+"""Id of the team-page section that shows the build-time method demo's numbers."""
 
 Weight = Literal["not_evidence", "evidence", "unclear"]
 """What a published similarity figure can show on its own."""
@@ -130,6 +131,8 @@ class TeamView:
     """Team × node quantities in rubric order."""
     independence: TeamIndependence
     sections: tuple[TeamSection, ...]
+    audits: tuple[ConfiguredAudit, ...] = ()
+    """Configured engine audits of the team: results, or what was not run and why."""
 
     @property
     def demo(self) -> TeamSection | None:
@@ -208,7 +211,11 @@ def unique(ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def team_views(scored: ScoredRound, sections: Mapping[str, Sequence[TeamSection]]) -> tuple[TeamView, ...]:
+def team_views(
+    scored: ScoredRound,
+    sections: Mapping[str, Sequence[TeamSection]],
+    audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
+) -> tuple[TeamView, ...]:
     """A view per team, in the data's order."""
     round_ = scored.round
     return tuple(
@@ -218,6 +225,7 @@ def team_views(scored: ScoredRound, sections: Mapping[str, Sequence[TeamSection]
             cells=tuple(scored.cell(team.id, node) for node in round_.rubric.order()),
             independence=team_independence(round_, team.id),
             sections=tuple(sections.get(team.id, ())),
+            audits=tuple((audits or {}).get(team.id, ())),
         )
         for team in round_.teams
     )
@@ -244,6 +252,15 @@ def team_independence(round_: Round, team: str) -> TeamIndependence:
         sovereignty=evaluated.sovereignty,
         components=record.components if record else (),
         allegations=tuple(_allegation(a, criteria.get(a.criterion)) for a in allegations),
+    )
+
+
+def not_evidence_teams(round_: Round) -> tuple[str, ...]:
+    """Teams with an allegation whose every published figure is no evidence on its own (raw cosine)."""
+    return tuple(
+        team.id
+        for team in round_.teams
+        if any(a.not_evidence for a in team_independence(round_, team.id).allegations)
     )
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from generator.demo import Demo, from_json
+from generator.engine_audits import run_configured
 from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
 from generator.scoring import score_round
 from generator.scoring.types import ScoredRound
@@ -18,6 +21,14 @@ from generator.validate import read_round
 from tests.conftest import FICTIONAL, ROUND_1
 
 SITE_URL = "https://example.org/report/"
+DEMO_FIXTURE = Path(__file__).parent / "demo.json"
+"""A method demo computed once by ``generator.demo.run_demo`` (default seed) and kept, so that the golden
+files do not depend on this machine's floating point; tests/demo checks the live computation."""
+
+
+def fixture_demo() -> Demo:
+    """The stored method demo."""
+    return from_json(DEMO_FIXTURE.read_bytes())
 
 
 @pytest.fixture(scope="session")
@@ -36,11 +47,23 @@ def narrative_of(data_dir: Path, scored: ScoredRound) -> Narrative:
 
 
 def render(data_dir: Path) -> tuple[ScoredRound, RenderedSite]:
+    """A round rendered as the build renders it, with the stored demo and no weights variable set."""
     scored = score_round(read_round(data_dir).round)
     site = render_site(
-        scored, narrative=narrative_of(data_dir, scored), settings=SiteSettings(site_url=SITE_URL)
+        scored,
+        narrative=narrative_of(data_dir, scored),
+        settings=SiteSettings(site_url=SITE_URL),
+        demo=fixture_demo(),
+        audits=run_configured(scored.round, environ={}, base=data_dir),
     )
     return scored, site
+
+
+def round_1_with(scored: ScoredRound, **inputs: Any) -> RenderedSite:
+    """Round 1 rendered again with other demo, audits or sections (``render_site``'s keyword arguments)."""
+    return render_site(
+        scored, narrative=narrative_of(ROUND_1, scored), settings=SiteSettings(site_url=SITE_URL), **inputs
+    )
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from generator.engine_audits import run_configured
 from generator.render import MANIFEST, RenderedSite, SiteSettings, render_site
 from generator.render.pages import HAND_WRITTEN
 from generator.scoring.types import ScoredRound
 from tests.conftest import ROUND_1
-from tests.render.conftest import SITE_URL, narrative_of
+from tests.render.conftest import SITE_URL, fixture_demo, narrative_of
 
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 CHART = re.compile(r'<div class="chart-live" data-spec="spec-([a-z0-9-]+)"></div>')
@@ -39,7 +40,11 @@ def korean(path: str) -> str:
 def test_rendering_twice_gives_identical_bytes(round1: tuple[ScoredRound, RenderedSite]) -> None:
     scored, first = round1
     again = render_site(
-        scored, narrative=narrative_of(ROUND_1, scored), settings=SiteSettings(site_url=SITE_URL)
+        scored,
+        narrative=narrative_of(ROUND_1, scored),
+        settings=SiteSettings(site_url=SITE_URL),
+        demo=fixture_demo(),
+        audits=run_configured(scored.round, environ={}, base=ROUND_1),
     )
     assert list(again.files) == list(first.files)
     assert [p for p in first.files if again.files[p] != first.files[p]] == []
@@ -138,7 +143,7 @@ def test_chart_blocks_keep_the_markup_contract(round1_site: RenderedSite) -> Non
             spec = json.loads(script.group(1).replace("<\\/", "</"))
             assert spec["description"]
             assert spec["width"] == "container"
-    assert charted == 10  # home (1) + results (4), in both languages
+    assert charted == 20  # home (1) + results (4) + method (5), in both languages
 
 
 def test_chart_specs_are_valid_vega_lite(round1_site: RenderedSite) -> None:

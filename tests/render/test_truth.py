@@ -8,11 +8,11 @@ import pytest
 
 from generator.model import Text
 from generator.render import RenderedSite, SiteSettings, TeamSection, render_site
-from generator.render.filters import cell_anchor
+from generator.render.filters import cell_anchor, p_value, spread
 from generator.render.views import DEMO_SECTION, known
 from generator.scoring.types import ScoredRound
 from tests.conftest import ROUND_1
-from tests.render.conftest import SITE_URL, narrative_of
+from tests.render.conftest import SITE_URL, fixture_demo, narrative_of
 
 CELL = re.compile(r'<td data-label="[^"]*" data-sort="([^"]*)"[^>]*markdown="span">(.*?)</td>')
 
@@ -111,8 +111,26 @@ def test_upstage_layernorm_allegation_is_shown_as_not_evidence(round1_site: Rend
         page = text(round1_site, f"teams/upstage{suffix}")
         assert "allegation-upstage-glm-layernorm" in page
         assert f'<span class="weight weight-not-evidence">{words}</span>' in page
-        assert 'id="method-demo"' in page  # the place kept for the demo's numbers
-        assert "method.md" not in page  # no link to a page that does not exist yet
+        assert "{ #method-demo }" in page  # the demo's section took the place kept for it
+        assert "method-demo-pending" not in page
+        assert "../method.md#raw-cosine" in page
+
+
+def test_upstage_section_explains_with_the_demos_own_numbers(round1_site: RenderedSite) -> None:
+    demo = fixture_demo()
+    independent = demo.case("independent").main
+    raw = [g.raw_cosine for g in independent.gains]
+    centred = [g.centred_cosine for g in independent.gains if g.centred_cosine is not None]
+    for suffix in (".md", ".en.md"):
+        page = text(round1_site, f"teams/upstage{suffix}")
+        section = page[page.index("{ #method-demo }") :]
+        section = section[: section.index("\n## ")]
+        assert str(demo.seed) in section
+        assert spread(raw, 4) in section
+        assert spread(centred, 3) in section
+        assert p_value(independent.log10_p) in section
+        assert min(raw) > 0.95
+        assert abs(sum(centred) / len(centred)) < 0.2
 
 
 def test_naver_centred_similarity_counts_as_evidence(round1_site: RenderedSite) -> None:

@@ -1,0 +1,291 @@
+"""Charts of the method demo and of configured audits, built from their results (Altair; static SVG too).
+
+Every number drawn comes from the audit results handed in — for the demo, computed at build time from the
+seed the page states. Alt texts and data tables are written from the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from generator.audit.align import LayerMap
+from generator.demo import Demo, DemoCase
+from generator.engine_audits import GainPair
+from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
+from generator.render.filters import fixed, number, p_value, spread
+from generator.render.labels import DEMO_CASE, UI, VERDICT, Lang
+
+RAW = "#ef6c00"
+"""Raw cosine: the figure an accuser quotes, drawn in a warning colour."""
+CENTRED = "#1565c0"
+"""The centred statistic."""
+
+
+def _table_chart(
+    *,
+    chart_id: str,
+    caption: str,
+    alt_text: str,
+    chart: Any,
+    heads: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+) -> TableChart:
+    spec = finish(chart, alt_text=alt_text)
+    return TableChart(
+        id=chart_id,
+        caption=caption,
+        alt=alt_text,
+        spec=spec,
+        svg=svg(static_spec(spec)),
+        heads=tuple(heads),
+        rows=tuple(tuple(r) for r in rows),
+    )
+
+
+def _label(case: DemoCase, lang: Lang) -> str:
+    return DEMO_CASE[case.id].get(lang)
+
+
+def _centred(gains: Sequence[GainPair]) -> list[float]:
+    return [g.centred_cosine for g in gains if g.centred_cosine is not None]
+
+
+def gains_chart(demo: Demo, lang: Lang) -> TableChart:
+    """Raw vs centred cosine of every gain vector, per demo model: raw is ≈ 1 for all, centred separates."""
+    raw_label, centred_label = UI["raw_gain"].get(lang), UI["centred_gain"].get(lang)
+    data: list[dict[str, Any]] = []
+    rows: list[list[Cell]] = []
+    alt_parts: list[str] = []
+    for order, case in enumerate(demo.cases):
+        label = _label(case, lang)
+        gains = case.main.gains
+        raw = [g.raw_cosine for g in gains]
+        centred = _centred(gains)
+        for g in gains:
+            data.append(
+                {"case": label, "order": order, "statistic": raw_label, "value": round(g.raw_cosine, 6)}
+            )
+            if g.centred_cosine is not None:
+                data.append(
+                    {
+                        "case": label,
+                        "order": order,
+                        "statistic": centred_label,
+                        "value": round(g.centred_cosine, 6),
+                    }
+                )
+        centred_text = spread(centred, 3) if centred else UI["undefined"].get(lang)
+        verdict = VERDICT[case.audit.verdict].get(lang)
+        rows.append([Cell(text=label), Cell(text=raw_label), Cell(text=spread(raw, 4)), Cell(text=verdict)])
+        rows.append([Cell(text=label), Cell(text=centred_label), Cell(text=centred_text), Cell(text=verdict)])
+        alt_parts.append(
+            f"{label}: 원시 {spread(raw, 4)}, 중심화 {centred_text}"
+            if lang == "ko"
+            else f"{label}: raw {spread(raw, 4)}, centred {centred_text}"
+        )
+    count = len(demo.cases[0].main.gains) if demo.cases else 0
+    head = (
+        f"모델마다 정규화 이득(gain) 벡터 {count}개를 원본과 비교한 원시 코사인과 중심화 코사인"
+        f"(평균, 최솟값 … 최댓값). 시드 {demo.seed}. "
+        if lang == "ko"
+        else f"Raw and centred cosine of each model's {count} normalisation gain vectors against the "
+        f"reference (mean, lowest … highest). Seed {demo.seed}. "
+    )
+    alt_text = head + "; ".join(alt_parts) + "."
+    colour = alt.Color(
+        "statistic:N",
+        title=None,
+        scale=alt.Scale(domain=[raw_label, centred_label], range=[RAW, CENTRED]),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+    )
+    chart = (
+        alt.Chart(inline(data))
+        .mark_point(filled=True, size=70, opacity=0.8)
+        .encode(
+            x=alt.X("value:Q", scale=alt.Scale(domain=[-1, 1]), title=UI["value"].get(lang)),
+            y=alt.Y(
+                "case:N", sort=alt.EncodingSortField(field="order"), title=None, axis=alt.Axis(labelLimit=200)
+            ),
+            yOffset=alt.YOffset("statistic:N", sort=[raw_label, centred_label]),
+            color=colour,
+            tooltip=[alt.Tooltip("case:N"), alt.Tooltip("statistic:N"), alt.Tooltip("value:Q", format=".4f")],
+        )
+        .properties(height=alt.Step(22))
+    )
+    caption = (
+        "정규화 이득: 원시 코사인은 모두 1에 가깝고, 중심화 코사인만 모델을 구별합니다"
+        if lang == "ko"
+        else "Normalisation gains: raw cosine is near 1 for every model; "
+        "only the centred statistic tells them apart"
+    )
+    heads = [
+        UI["case"].get(lang),
+        UI["statistic"].get(lang),
+        UI["mean_range"].get(lang),
+        UI["verdict"].get(lang),
+    ]
+    return _table_chart(
+        chart_id="method-gains", caption=caption, alt_text=alt_text, chart=chart, heads=heads, rows=rows
+    )
+
+
+def evidence_strength(log10_p: float | None) -> float:
+    """``−log10 p`` for a bar (0 when there was no test)."""
+    return 0.0 if log10_p is None else max(0.0, -log10_p)
+
+
+def tests_chart(demo: Demo, lang: Lang) -> TableChart:
+    """Strength of evidence (−log10 of the corrected p-value) per demo model, with the decision threshold."""
+    threshold = -math.log10(demo.cases[0].audit.alpha) if demo.cases else 6.0
+    data = []
+    rows: list[list[Cell]] = []
+    alt_parts = []
+    for order, case in enumerate(demo.cases):
+        main = case.main
+        label = _label(case, lang)
+        strength = evidence_strength(main.log10_p)
+        data.append({"case": label, "order": order, "strength": round(strength, 3), "verdict": main.verdict})
+        matrix = fixed(main.matrix_centred, 3)
+        rows.append(
+            [
+                Cell(text=label),
+                Cell(text=VERDICT[main.verdict].get(lang)),
+                Cell(text=p_value(main.log10_p), sort=number(strength, 3)),
+                Cell(
+                    text=matrix,
+                    sort=number(main.matrix_centred, 4) if main.matrix_centred is not None else "",
+                ),
+            ]
+        )
+        alt_parts.append(f"{label} {number(strength, 1)} ({VERDICT[main.verdict].get(lang)})")
+    alt_text = (
+        (
+            f"모델별 증거의 세기(보정한 p값의 −log10). 기준선 {number(threshold, 1)}. 시드 {demo.seed}. "
+            if lang == "ko"
+            else "Strength of evidence by model (−log10 of the corrected p-value); "
+            f"threshold {number(threshold, 1)}. Seed {demo.seed}. "
+        )
+        + "; ".join(alt_parts)
+        + "."
+    )
+    axis = "증거의 세기: −log10 p (보정)" if lang == "ko" else "Strength of evidence: −log10 p (corrected)"
+    bars = (
+        alt.Chart(inline(data))
+        .mark_bar(height=14, color=CENTRED)
+        .encode(
+            x=alt.X("strength:Q", title=axis, scale=alt.Scale(type="symlog")),
+            y=alt.Y(
+                "case:N", sort=alt.EncodingSortField(field="order"), title=None, axis=alt.Axis(labelLimit=200)
+            ),
+            tooltip=[
+                alt.Tooltip("case:N"),
+                alt.Tooltip("strength:Q", format=".2f"),
+                alt.Tooltip("verdict:N"),
+            ],
+        )
+    )
+    rule_label = f"{'기준' if lang == 'ko' else 'threshold'} p = 10^−{number(threshold, 0)}"
+    rule = (
+        alt.Chart(inline([{"threshold": threshold, "label": rule_label}]))
+        .mark_rule(strokeDash=[5, 4], color="#616161")
+        .encode(x="threshold:Q", tooltip=[alt.Tooltip("label:N")])
+    )
+    caption = (
+        "순열 검정: 원본에서 출발한 모델만 기준선을 넘습니다"
+        if lang == "ko"
+        else "Permutation test: only the models that started from the reference cross the threshold"
+    )
+    heads = [
+        UI["case"].get(lang),
+        UI["verdict"].get(lang),
+        UI["p_corrected"].get(lang) + "#",
+        UI["matrix_centred"].get(lang) + "#",
+    ]
+    chart = alt.layer(bars, rule).properties(height=alt.Step(30))
+    return _table_chart(
+        chart_id="method-tests", caption=caption, alt_text=alt_text, chart=chart, heads=heads, rows=rows
+    )
+
+
+def heatmap_chart(heatmap: LayerMap, lang: Lang, *, chart_id: str, title: str) -> TableChart:
+    """Layer-by-layer similarity, candidate layers × reference layers (a copy shows a bright diagonal)."""
+    data = [
+        {
+            "candidate": f"{i}",
+            "reference": f"{j}",
+            "ci": ci,
+            "ri": ri,
+            "similarity": round(heatmap.similarity[ci][ri], 4),
+            "text": fixed(heatmap.similarity[ci][ri], 2),
+        }
+        for ci, i in enumerate(heatmap.candidate_layers)
+        for ri, j in enumerate(heatmap.reference_layers)
+    ]
+    x = alt.X(
+        "reference:O",
+        sort=[str(j) for j in heatmap.reference_layers],
+        title=f"{UI['reference_layer'].get(lang)} ({heatmap.reference_stack})",
+    )
+    y = alt.Y(
+        "candidate:O",
+        sort=[str(i) for i in heatmap.candidate_layers],
+        title=f"{UI['candidate_layer'].get(lang)} ({heatmap.candidate_stack})",
+    )
+    base = alt.Chart(inline(data)).encode(x=x, y=y)
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "similarity:Q",
+            title=UI["value"].get(lang),
+            scale=alt.Scale(domain=[-1, 1], scheme="redblue", reverse=True),
+        ),
+        tooltip=[
+            alt.Tooltip("candidate:O"),
+            alt.Tooltip("reference:O"),
+            alt.Tooltip("similarity:Q", format=".3f"),
+        ],
+    )
+    labels = base.mark_text(fontSize=11, color="black").encode(text="text:N")
+    chart = alt.layer(cells, labels).properties(height=alt.Step(28))
+    mapped = dict(heatmap.mapping)
+    heads = [
+        UI["candidate_layer"].get(lang),
+        *(f"{UI['reference_layer'].get(lang)} {j}#" for j in heatmap.reference_layers),
+        UI["mapped_to"].get(lang),
+    ]
+    rows = [
+        [
+            Cell(text=str(i), sort=str(i)),
+            *(Cell(text=fixed(v, 3), sort=number(v, 4)) for v in heatmap.similarity[ci]),
+            Cell(text=str(mapped[i]) if i in mapped else "—"),
+        ]
+        for ci, i in enumerate(heatmap.candidate_layers)
+    ]
+    diagonal = [
+        heatmap.similarity[ci][heatmap.reference_layers.index(j)]
+        for ci, i in enumerate(heatmap.candidate_layers)
+        for j in (mapped.get(i),)
+        if j is not None and j in heatmap.reference_layers
+    ]
+    off = [
+        v
+        for ci, i in enumerate(heatmap.candidate_layers)
+        for ri, v in enumerate(heatmap.similarity[ci])
+        if mapped.get(i) != heatmap.reference_layers[ri]
+    ]
+    size = f"{len(heatmap.candidate_layers)}×{len(heatmap.reference_layers)}"
+    matched = ", ".join(fixed(v, 2) for v in diagonal) or "—"
+    largest_off = fixed(max(off, key=abs), 2) if off else "—"
+    alt_text = (
+        f"{title} ({size} 행렬). 엔진이 대응시킨 층 쌍의 값 {matched}; 그 밖의 칸 중 절댓값이 가장 큰 값 "
+        f"{largest_off}."
+        if lang == "ko"
+        else f"{title} ({size} matrix). Values of the layer pairs the engine mapped: {matched}; "
+        f"largest other cell {largest_off}."
+    )
+    return _table_chart(
+        chart_id=chart_id, caption=title, alt_text=alt_text, chart=chart, heads=heads, rows=rows
+    )
