@@ -109,12 +109,20 @@ class Alignment:
 
 
 class CandidateSource:
-    """Reads candidate blocks at a reference's positions (with a small cache of recent blocks)."""
+    """Reads candidate blocks at a reference's positions, keeping what a later stage will ask for again.
 
-    def __init__(self, reader: TensorReader, *, cache: int = 8) -> None:
+    Sampled-unit blocks (small: units × window) are kept up to a byte budget, so the comparison stage reuses
+    the reads the layer maps made; an all-units block (large) is kept only while it is the latest, and the
+    sampled rows it contains are stored as the sampled block, so they are never read twice.
+    """
+
+    def __init__(self, reader: TensorReader, *, budget: int = 64 << 20, large: int = 2) -> None:
         self._reader = reader
-        self._cache: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
-        self._size = cache
+        self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
+        self._sampled_bytes = 0
+        self._budget = budget
+        self._large: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
+        self._large_count = large
         self._profiles: dict[tuple[Any, ...], npt.NDArray[np.float64]] = {}
 
     @property
@@ -128,30 +136,45 @@ class CandidateSource:
         """Raw candidate elements, units × window; all units, or the reference's sampled ones that exist."""
         layout = reference.layout
         assert layout.residual_axis is not None
-        units = None if all_units else self.present_units(info, reference, transposed)
-        key = (
-            info.name,
-            transposed,
-            layout.residual_axis,
-            layout.width,
-            None if units is None else units.tobytes(),
-        )
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        units = self.present_units(info, reference, transposed)
+        where = (info.name, transposed, layout.residual_axis, layout.width)
+        key: tuple[Any, ...]
+        if all_units:
+            key = where
+            if key in self._large:
+                self._large.move_to_end(key)
+                return self._large[key]
+        else:
+            key = (*where, units.tobytes())
+            if key in self._sampled:
+                self._sampled.move_to_end(key)
+                return self._sampled[key]
         raw = read_block(
             self._reader,
             info,
             residual_axis=layout.residual_axis,
             transposed=transposed,
             window=window_for(layout.width).positions(),
-            units=units,
+            units=None if all_units else units,
         )
         finite_or_fail(to_float(raw, info.dtype), info)
-        self._cache[key] = raw
-        if len(self._cache) > self._size:
-            self._cache.popitem(last=False)
+        if all_units:
+            self._large[key] = raw
+            if len(self._large) > self._large_count:
+                self._large.popitem(last=False)
+            self._keep_sampled((*where, units.tobytes()), np.ascontiguousarray(raw[units]))
+        else:
+            self._keep_sampled(key, raw)
         return raw
+
+    def _keep_sampled(self, key: tuple[Any, ...], raw: npt.NDArray[Any]) -> None:
+        if key in self._sampled:
+            return
+        self._sampled[key] = raw
+        self._sampled_bytes += raw.nbytes
+        while self._sampled_bytes > self._budget and len(self._sampled) > 1:
+            _, dropped = self._sampled.popitem(last=False)
+            self._sampled_bytes -= dropped.nbytes
 
     def present_units(
         self, info: TensorInfo, reference: TensorProfile, transposed: bool

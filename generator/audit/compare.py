@@ -10,6 +10,7 @@ whole candidate tensor is hashed and compared with the reference's SHA-256 to co
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -297,7 +298,11 @@ def _evidence(
     raw_cos, centred = cosines(aligned, reference_values)
     whole = None
     if cast == 1.0 and same_shape and by_index and cast_dtype is not None and cast_dtype in reference.hashes:
-        whole = _whole_hash(match, source, cast_dtype) == reference.hashes[cast_dtype]
+        # A reference read from a checkpoint hashes its tensor only now (see DeferredHashes): in a second
+        # thread, overlapping the candidate's hash (both read and hash with the GIL released).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            expected = pool.submit(reference.hashes.__getitem__, cast_dtype)
+            whole = _whole_hash(match, source, cast_dtype) == expected.result()
     return PairEvidence(
         candidate=info.name,
         reference=reference.name,

@@ -1,8 +1,11 @@
 """Stage 3 — fingerprint: everything the audit needs from a reference, in well under 1% of its size.
 
-A full audit first reduces the reference to this fingerprint (one streaming pass: SHA-256 of every tensor,
-plus the sampled blocks of :mod:`generator.audit.plan`), then compares the candidate with it — so auditing
-against a saved fingerprint reaches the same verdicts, with the same numbers, by construction.
+A full audit first reduces the reference to this fingerprint (the sampled blocks of
+:mod:`generator.audit.plan`), then compares the candidate with it — so auditing against a saved fingerprint
+reaches the same verdicts, with the same numbers, by construction. Writing a fingerprint file hashes every
+tensor in the same streaming pass; an audit against a checkpoint defers each tensor's SHA-256 until the
+comparison asks for it (only for a pair whose sample is identical after the cast), since the hashes are what
+makes ``identical`` exact but the other verdicts never look at them.
 
 Per tensor the fingerprint keeps: the parsed name and layout; the sampled block's raw values (bit-exact, in
 the tensor's own dtype); the *profile* — for each residual position of the window, the sum of squares over
@@ -16,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,8 +115,15 @@ class Fingerprint:
 # ---- computing -------------------------------------------------------------------------------------------
 
 
-def fingerprint_checkpoint(checkpoint: Checkpoint, *, progress: Progress | None = None) -> Fingerprint:
-    """Reduce a validated checkpoint to its fingerprint (one streaming pass over every byte)."""
+def fingerprint_checkpoint(
+    checkpoint: Checkpoint, *, progress: Progress | None = None, defer_hashes: bool = False
+) -> Fingerprint:
+    """Reduce a validated checkpoint to its fingerprint.
+
+    By default in one streaming pass over every byte (sampled blocks and SHA-256 of every tensor). With
+    ``defer_hashes`` only the sampled positions are read now, and each tensor's hashes are computed from the
+    checkpoint when first looked up (see :class:`DeferredHashes`) — the same digests, read only if needed.
+    """
     entries = entries_of(checkpoint.tensors)
     # Each component's own width (a vision tower may be narrower), else the whole model's (for components
     # such as a bare `lm_head` with no vectors of their own).
@@ -126,7 +136,8 @@ def fingerprint_checkpoint(checkpoint: Checkpoint, *, progress: Progress | None 
     profiles: list[TensorProfile] = []
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
-            profiles.append(_profile(reader, hasher, info, parsed, widths[parsed.component]))
+            hashes = DeferredHashes(info) if defer_hashes else None
+            profiles.append(_profile(reader, hasher, info, parsed, widths[parsed.component], deferred=hashes))
             if progress is not None:
                 progress(info.name, info.nbytes)
     return Fingerprint(
@@ -135,7 +146,13 @@ def fingerprint_checkpoint(checkpoint: Checkpoint, *, progress: Progress | None 
 
 
 def _profile(
-    reader: TensorReader, hasher: ThreadPoolExecutor, info: TensorInfo, parsed: ParsedName, d: int | None
+    reader: TensorReader,
+    hasher: ThreadPoolExecutor,
+    info: TensorInfo,
+    parsed: ParsedName,
+    d: int | None,
+    *,
+    deferred: Mapping[str, str] | None,
 ) -> TensorProfile:
     base = TensorProfile(parsed=parsed, dtype=info.dtype, shape=info.shape, layout=Layout(kind="skip"))
     if info.dtype not in AUDITED_DTYPES:
@@ -145,7 +162,7 @@ def _profile(
     layout = layout_for(parsed, info.shape, d)
     if layout.kind == "skip":
         return replace(base, layout=layout)
-    hashes = _hashes(reader, hasher, info)
+    hashes = deferred if deferred is not None else _hashes(reader, hasher, info)
     if layout.kind == "plain":
         block = reader.read_all(info).reshape(1, -1)
         values = finite_or_fail(to_float(block, info.dtype), info)
@@ -183,10 +200,13 @@ def _constant(values: npt.NDArray[np.float64]) -> bool:
     return values.size == 0 or bool(np.all(values == values.flat[0]))
 
 
-def _hashes(reader: TensorReader, hasher: ThreadPoolExecutor, info: TensorInfo) -> dict[str, str]:
-    digests = {dtype: hashlib.sha256() for dtype in (info.dtype, *_CASTS.get(info.dtype, ()))}
+def _hashes(reader: TensorReader, hasher: ThreadPoolExecutor | None, info: TensorInfo) -> dict[str, str]:
+    digests = {dtype: hashlib.sha256() for dtype in _hash_dtypes(info)}
     pending = None
     for _, chunk in reader.iter_rows(info, 0, info.rows):
+        if hasher is None:
+            _update(digests, chunk, info.dtype)
+            continue
         if pending is not None:
             pending.result()
         # Hashing in a thread overlaps with the next read (both release the GIL).
@@ -194,6 +214,44 @@ def _hashes(reader: TensorReader, hasher: ThreadPoolExecutor, info: TensorInfo) 
     if pending is not None:
         pending.result()
     return {dtype: digest.hexdigest() for dtype, digest in digests.items()}
+
+
+def _hash_dtypes(info: TensorInfo) -> tuple[str, ...]:
+    return (info.dtype, *_CASTS.get(info.dtype, ()))
+
+
+class DeferredHashes(Mapping[str, str]):
+    """A reference tensor's SHA-256 digests (own dtype and lower float precisions), read when first needed.
+
+    The keys are known at once, so ``dtype in hashes`` reads nothing; the first lookup of a digest streams
+    the tensor from its checkpoint and computes all of them, exactly as an eager fingerprint would.
+    """
+
+    def __init__(self, info: TensorInfo) -> None:
+        self._info = info
+        self._keys = _hash_dtypes(info)
+        self._digests: dict[str, str] | None = None
+
+    def __getitem__(self, dtype: str) -> str:
+        if dtype not in self._keys:
+            raise KeyError(dtype)
+        if self._digests is None:
+            with TensorReader() as reader:
+                self._digests = _hashes(reader, None, self._info)
+        return self._digests[dtype]
+
+    def __contains__(self, dtype: object) -> bool:
+        return dtype in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        state = "computed" if self._digests is not None else "deferred"
+        return f"DeferredHashes({self._info.name!r}, {list(self._keys)}, {state})"
 
 
 def _update(digests: dict[str, Any], chunk: npt.NDArray[Any], dtype: str) -> None:
@@ -399,4 +457,4 @@ def load_reference(path: Path, *, progress: Progress | None = None) -> Fingerpri
     """A reference given on the command line: a fingerprint file, or a checkpoint to fingerprint now."""
     if is_fingerprint(path):
         return load_fingerprint(path)
-    return fingerprint_checkpoint(open_checkpoint(path), progress=progress)
+    return fingerprint_checkpoint(open_checkpoint(path), progress=progress, defer_hashes=True)

@@ -22,6 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -85,6 +86,7 @@ def seed_for(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
+@cache
 def window_for(d: int) -> Window:
     """The window of model width ``d`` (keyed by ``d`` alone, so all tensors of one model share it)."""
     width = min(d, RESIDUAL_WIDTH)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -120,9 +121,7 @@ def linear_permutation_test(
     mean = float(matrix.sum()) / k
     doubly = matrix - matrix.mean(axis=1, keepdims=True) - matrix.mean(axis=0, keepdims=True) + matrix.mean()
     sd = math.sqrt(float((doubly * doubly).sum()) / (k - 1))
-    draws = np.concatenate(
-        [matrix[perms, np.arange(k)].sum(axis=1) for perms in _permutations(k, permutations, seed)]
-    )
+    draws = np.ascontiguousarray(matrix).ravel()[permutation_draws(k, permutations, seed)].sum(axis=1)
     return _result(k, observed, mean, sd, draws)
 
 
@@ -136,8 +135,42 @@ def vector_permutation_test(
     x, y = standardise(a[None, :])[0], standardise(b[None, :])[0]
     observed = float(x @ y)
     sd = math.sqrt(float(x @ x) * float(y @ y) / (k - 1))
-    draws = np.concatenate([x[perms] @ y for perms in _permutations(k, permutations, seed)])
+    if k * permutations <= _CACHED_DRAWS:
+        draws = x[permutation_draws(k, permutations, seed) // k] @ y
+    else:
+        draws = np.concatenate([x[perms] @ y for perms in _permutations(k, permutations, seed)])
     return _result(k, observed, 0.0, sd, draws)
+
+
+def permutation_draws(k: int, count: int, seed: int) -> npt.NDArray[np.intp]:
+    """Flat indices ``π_r(j)·k + j`` into a ``k × k`` matrix, one row per permutation ``π_r`` (read-only).
+
+    ``matrix.ravel()[draws].sum(axis=1)`` is then ``Σ_j M[π_r(j), j]`` for every ``r`` in one gather. The
+    draws depend only on ``(k, count, seed)`` — and per-tensor seeds only on role and shape — so the tensors
+    of one role in every layer share one set (each test on its own stays exact: its permutations are
+    uniform and independent of its data). Small sets are cached; large ones are made afresh.
+    """
+    if k * count > _CACHED_DRAWS:
+        return _flat_draws(k, count, seed)
+    return _cached_draws(k, count, seed)
+
+
+_CACHED_DRAWS = 1 << 18
+"""Largest draw set cached, in elements (2 MiB; 128 positions × 999 permutations is 0.13 M); at most 32 sets
+are kept, so the cache stays under 64 MiB whatever the model."""
+
+
+def _flat_draws(k: int, count: int, seed: int) -> npt.NDArray[np.intp]:
+    flat = np.concatenate(list(_permutations(k, count, seed))).astype(np.intp)
+    flat *= k
+    flat += np.arange(k, dtype=np.intp)
+    flat.flags.writeable = False
+    return flat
+
+
+@lru_cache(maxsize=32)
+def _cached_draws(k: int, count: int, seed: int) -> npt.NDArray[np.intp]:
+    return _flat_draws(k, count, seed)
 
 
 def _permutations(k: int, count: int, seed: int, batch: int = 1000) -> Iterator[npt.NDArray[np.int64]]:
