@@ -30,10 +30,10 @@ from generator.audit.read import (
     AUDITED_DTYPES,
     TensorInfo,
     TensorReader,
-    finite_or_fail,
+    raw_finite_or_fail,
     read_block,
-    to_float,
 )
+from generator.audit.stats import profile_of
 
 How = Literal["layer map", "role", "content"]
 
@@ -157,7 +157,7 @@ class CandidateSource:
             window=window_for(layout.width).positions(),
             units=None if all_units else units,
         )
-        finite_or_fail(to_float(raw, info.dtype), info)
+        raw_finite_or_fail(raw, info.dtype, info)
         if all_units:
             self._large[key] = raw
             if len(self._large) > self._large_count:
@@ -202,8 +202,8 @@ class CandidateSource:
         )
         if key not in self._profiles:
             every = profile_over_all_units(layout)
-            values = to_float(self.block(info, reference, transposed=transposed, all_units=every), info.dtype)
-            self._profiles[key] = values[0] if layout.units == "single" else (values * values).sum(axis=0)
+            raw = self.block(info, reference, transposed=transposed, all_units=every)
+            self._profiles[key] = profile_of(raw, info.dtype, single=layout.units == "single")
         return self._profiles[key]
 
 

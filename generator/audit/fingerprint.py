@@ -47,11 +47,12 @@ from generator.audit.read import (
     TensorReader,
     finite_or_fail,
     open_checkpoint,
+    raw_finite_or_fail,
     read_block,
     read_header,
     to_float,
 )
-from generator.audit.stats import cast_bits
+from generator.audit.stats import cast_bits, profile_of
 from generator.errors import InputError
 
 FORMAT = "sovereign-audit-fingerprint"
@@ -182,16 +183,15 @@ def _profile(
         window=window,
         units=None if every else picked,
     )
-    values = finite_or_fail(to_float(everything, info.dtype), info)
+    raw_finite_or_fail(everything, info.dtype, info)
     block = everything[picked] if every else everything
-    profile = values[0] if layout.units == "single" else (values * values).sum(axis=0)
     return replace(
         base,
         layout=layout,
         constant=_constant(to_float(block, info.dtype)),
         units=units,
         block=np.ascontiguousarray(block),
-        profile=np.asarray(profile, dtype=np.float64),
+        profile=profile_of(everything, info.dtype, single=layout.units == "single"),
         hashes=hashes,
     )
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.read import DTYPES, to_float
+from generator.audit.read import DTYPES, to_float, to_float32
 
 PERMUTATIONS = 999
 """Monte-Carlo permutations per tensor test; the smallest p-value they can show is 1/(R+1) = 0.001."""
@@ -66,6 +66,17 @@ def standardise(block: FloatArray) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(norms > 0, centred / np.where(norms > 0, norms, 1.0), 0.0)
     return np.asarray(out, dtype=np.float64)
+
+
+def profile_of(raw: npt.NDArray[Any], dtype: str, *, single: bool) -> FloatArray:
+    """A block's profile: a vector's own values, else per position the sum of squares over the block's units.
+
+    In float64 (squares of exact float32 values, so no float64 copy of a large block is made first).
+    """
+    values = to_float32(raw, dtype)
+    if single:
+        return np.asarray(values[0], dtype=np.float64)
+    return np.asarray(np.square(values, dtype=np.float64).sum(axis=0), dtype=np.float64)
 
 
 def cosines(a: FloatArray, b: FloatArray) -> tuple[float, float]:
