@@ -429,7 +429,9 @@ class Filters:
         return md(source.title) if source.title else f"*{self.t('title_not_recorded')}*"
 
     def basis(self, constraint: Constraint) -> str:
-        """Whether a constraint is stated by its source or is our reading of it."""
+        """Whether a constraint is stated by its source, our reading of it, or true by definition."""
+        if constraint.basis == "definition":
+            return self.t("by_definition")
         return self.t("stated") if constraint.basis == "stated" else f"**{self.t('our_reading')}**"
 
     def method(self, method: Method | None) -> str:

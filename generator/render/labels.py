@@ -124,6 +124,7 @@ UI: Final[Mapping[str, Text]] = {
     "title_not_recorded": Text(ko="제목 미기록", en="headline not recorded"),
     "our_reading": Text(ko="우리의 해석", en="our reading"),
     "stated": Text(ko="출처에 명시", en="stated in the source"),
+    "by_definition": Text(ko="정의상 성립", en="true by definition"),
     "no_url": Text(ko="온라인 주소 미기록", en="no web address recorded"),
     "chart_data": Text(ko="차트 데이터", en="Chart data"),
     "as_of": Text(ko="기준일", en="Data as of"),

@@ -210,9 +210,9 @@ def _constraints(round_: Round) -> dict[str, Constraint]:
         result[f"floor:{node.id}"] = Constraint(
             id=f"floor:{node.id}",
             kind="floor",
-            basis="stated",
+            basis="definition",
             sources=(),
-            label=Text(ko="점수는 0점 이상", en="points are never negative"),
+            label=Text(ko=f"{node.name.ko} 점수는 0점 이상", en=f"{node.name.en} points are never negative"),
         )
         if node.children:
             names_ko = " + ".join(round_.rubric.node(c).name.ko for c in node.children)

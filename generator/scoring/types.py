@@ -81,7 +81,8 @@ class Constraint:
     id: str
     kind: Literal["cap", "floor", "tree", "figure", "mean", "rank"]
     label: Text
-    basis: Basis
+    basis: Basis | Literal["definition"]
+    """``definition``: true of every score by construction (points are never negative); cites no source."""
     sources: tuple[str, ...]
 
 
