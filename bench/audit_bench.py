@@ -8,11 +8,12 @@ size into a temporary directory (removed afterwards), then measures, each in a f
 * the full audit (candidate vs reference checkpoint) — wall time and peak RSS;
 * writing the reference's fingerprint — its size;
 * the audit against that fingerprint — wall time and peak RSS;
-* the audit of an identical copy of the reference against it (every tensor hashed on both sides).
+* the audit of an identical copy of the reference against it (every tensor read whole on both sides).
 
-A full audit reads the reference only at its sampled positions, and hashes a reference tensor only when the
-candidate's sample of it is identical after the cast; so the vs-fingerprint time is also given against the
-read floor, the cost a fingerprint is meant to stay far below.
+A full audit reads the reference only at its sampled positions, and reads a reference tensor whole only when
+the candidate's sample of it is identical after the cast (to confirm it byte for byte); so the vs-fingerprint
+time is also given against the read floor, the cost a fingerprint is meant to stay far below. An identical
+copy is the case where an audit must read every byte of both files: its floor is the read time itself.
 
 It prints the four ratios the issue asks for. The files are freshly written, so they are in the page
 cache: the read floor and the audit see the same (warm) storage.
@@ -141,7 +142,7 @@ def bench(directory: Path, gigabytes: float) -> dict[str, float | str]:
     fingerprint_path = directory / "reference.fingerprint"
     made = _child("fingerprint", reference, fingerprint_path)
     light = _child("audit", candidate, fingerprint_path)
-    # The worst case for deferred hashing: an identical copy, where every tensor is hashed on both sides.
+    # The worst case: an identical copy, where every tensor of both files is read whole to confirm it.
     copy = directory / "copy.safetensors"
     shutil.copyfile(reference, copy)
     same = _child("audit", copy, reference)

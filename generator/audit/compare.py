@@ -4,7 +4,8 @@ For a pair: align units on half A (by index when the index alignment is already 
 reference unit's best-matching candidate unit — permuted neurons and heads are found this way); then on the
 whole window the identity statistics (bit-identical and identical-after-cast fractions, relative L2, centred
 and — for display only — raw cosine), and on half B the permutation test. When the sample is identical, the
-whole candidate tensor is hashed and compared with the reference's SHA-256 to confirm it.
+whole tensors confirm it: compared chunk by chunk when the reference's checkpoint is at hand (stopping at the
+first difference), else the candidate's SHA-256 against the one in the reference's fingerprint.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy.typing as npt
 from generator.audit.align import CandidateSource, Match
 from generator.audit.fingerprint import TensorProfile, tensor_hash
 from generator.audit.plan import seed_for, view_shape, window_for
-from generator.audit.read import to_float
+from generator.audit.read import TensorInfo, TensorReader, to_float
 from generator.audit.stats import (
     PermutationTest,
     best_matches,
@@ -89,7 +90,9 @@ class PairEvidence:
     cast_dtype: str | None
     """That lower precision."""
     whole_tensor_identical: bool | None
-    """SHA-256 of the whole candidate (in the reference's layout and precision) equals the reference's."""
+    """The whole candidate (in the reference's layout and precision) equals the whole reference: compared
+    directly against a checkpoint, by SHA-256 against a fingerprint. ``None``: not checked (sample differs).
+    """
     relative_l2: float
     """‖candidate − reference‖ / ‖reference‖ over the compared elements."""
     centred_cosine: float
@@ -297,12 +300,11 @@ def _evidence(
     bit, cast, cast_dtype = identical_fraction(aligned_raw, info.dtype, reference_raw, reference.dtype)
     raw_cos, centred = cosines(aligned, reference_values)
     whole = None
-    if cast == 1.0 and same_shape and by_index and cast_dtype is not None and cast_dtype in reference.hashes:
-        # A reference read from a checkpoint hashes its tensor only now (see DeferredHashes): in a second
-        # thread, overlapping the candidate's hash (both read and hash with the GIL released).
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            expected = pool.submit(reference.hashes.__getitem__, cast_dtype)
-            whole = _whole_hash(match, source, cast_dtype) == expected.result()
+    if cast == 1.0 and same_shape and by_index and cast_dtype is not None:
+        if reference.stored is not None:
+            whole = whole_tensors_equal(match, source, reference.stored, cast_dtype)
+        elif cast_dtype in reference.hashes:
+            whole = _whole_hash(match, source, cast_dtype) == reference.hashes[cast_dtype]
     return PairEvidence(
         candidate=info.name,
         reference=reference.name,
@@ -326,6 +328,29 @@ def _evidence(
         residual_width=reference.layout.width if reference.layout.kind == "residual" else None,
         note=note,
     )
+
+
+def whole_tensors_equal(match: Match, source: CandidateSource, stored: TensorInfo, target: str) -> bool:
+    """Whether the whole candidate tensor, in the reference's layout, equals the stored reference tensor
+    once both are cast to ``target`` — what equal SHA-256 digests of the two would say, without hashing.
+
+    Reads both in row chunks of the reference's 2-D view — the reference's in a second thread with its own
+    reader, so the two reads overlap (``pread`` releases the GIL) — and stops at the first chunk that differs.
+    """
+    info, reader = match.candidate.info, source.reader
+    flipped = reader.read_all(info).T if match.transposed else None
+    with TensorReader() as theirs, ThreadPoolExecutor(max_workers=1) as pool:
+        chunks = theirs.iter_rows(stored, 0, stored.rows)
+        pending = pool.submit(next, chunks, None)
+        while (item := pending.result()) is not None:
+            first, expected = item
+            pending = pool.submit(next, chunks, None)
+            rows = slice(first, first + expected.shape[0])
+            got = reader.rows(info, first, rows.stop - first) if flipped is None else flipped[rows]
+            expected_bits = cast_bits(expected, stored.dtype, target)
+            if not np.array_equal(cast_bits(got, info.dtype, target), expected_bits):
+                return False
+    return True
 
 
 def _whole_hash(match: Match, source: CandidateSource, target: str) -> str:

@@ -3,9 +3,9 @@
 A full audit first reduces the reference to this fingerprint (the sampled blocks of
 :mod:`generator.audit.plan`), then compares the candidate with it — so auditing against a saved fingerprint
 reaches the same verdicts, with the same numbers, by construction. Writing a fingerprint file hashes every
-tensor in the same streaming pass; an audit against a checkpoint defers each tensor's SHA-256 until the
-comparison asks for it (only for a pair whose sample is identical after the cast), since the hashes are what
-makes ``identical`` exact but the other verdicts never look at them.
+tensor in the same streaming pass, since the hashes are what makes ``identical`` exact without the reference;
+an audit against a checkpoint hashes nothing and keeps where each tensor is stored, so a pair whose sample is
+identical after the cast is confirmed on the whole tensors themselves (the other verdicts never need them).
 
 Per tensor the fingerprint keeps: the parsed name and layout; the sampled block's raw values (bit-exact, in
 the tensor's own dtype); the *profile* — for each residual position of the window, the sum of squares over
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,7 +86,11 @@ class TensorProfile:
     profile: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     """Per window position: sum of squares over all units (for a vector: its values)."""
     hashes: Mapping[str, str] = field(default_factory=dict)
-    """SHA-256 of the whole tensor, in its own dtype and after casting to lower float precisions."""
+    """SHA-256 of the whole tensor, in its own dtype and after casting to lower float precisions (empty when
+    :attr:`stored` is set: the tensor itself is at hand, so nothing needs hashing)."""
+    stored: TensorInfo | None = None
+    """Where the whole tensor can be read again: set for a reference read from its checkpoint for this
+    audit, ``None`` for one loaded from a fingerprint file."""
 
     @property
     def name(self) -> str:
@@ -117,13 +121,14 @@ class Fingerprint:
 
 
 def fingerprint_checkpoint(
-    checkpoint: Checkpoint, *, progress: Progress | None = None, defer_hashes: bool = False
+    checkpoint: Checkpoint, *, progress: Progress | None = None, keep_stored: bool = False
 ) -> Fingerprint:
     """Reduce a validated checkpoint to its fingerprint.
 
-    By default in one streaming pass over every byte (sampled blocks and SHA-256 of every tensor). With
-    ``defer_hashes`` only the sampled positions are read now, and each tensor's hashes are computed from the
-    checkpoint when first looked up (see :class:`DeferredHashes`) — the same digests, read only if needed.
+    By default in one streaming pass over every byte (sampled blocks and SHA-256 of every tensor), for a
+    fingerprint file. With ``keep_stored`` (a reference audited directly) only the sampled positions are
+    read, nothing is hashed, and each profile keeps where its tensor is stored, so that an identical sample
+    is confirmed by comparing the whole tensors themselves — only for the pairs that need it.
     """
     entries = entries_of(checkpoint.tensors)
     # Each component's own width (a vision tower may be narrower), else the whole model's (for components
@@ -137,8 +142,10 @@ def fingerprint_checkpoint(
     profiles: list[TensorProfile] = []
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
-            hashes = DeferredHashes(info) if defer_hashes else None
-            profiles.append(_profile(reader, hasher, info, parsed, widths[parsed.component], deferred=hashes))
+            profile = _profile(
+                reader, hasher, info, parsed, widths[parsed.component], hash_it=not keep_stored
+            )
+            profiles.append(replace(profile, stored=info) if keep_stored else profile)
             if progress is not None:
                 progress(info.name, info.nbytes)
     return Fingerprint(
@@ -153,7 +160,7 @@ def _profile(
     parsed: ParsedName,
     d: int | None,
     *,
-    deferred: Mapping[str, str] | None,
+    hash_it: bool,
 ) -> TensorProfile:
     base = TensorProfile(parsed=parsed, dtype=info.dtype, shape=info.shape, layout=Layout(kind="skip"))
     if info.dtype not in AUDITED_DTYPES:
@@ -163,7 +170,7 @@ def _profile(
     layout = layout_for(parsed, info.shape, d)
     if layout.kind == "skip":
         return replace(base, layout=layout)
-    hashes = deferred if deferred is not None else _hashes(reader, hasher, info)
+    hashes = _hashes(reader, hasher, info) if hash_it else {}
     if layout.kind == "plain":
         block = reader.read_all(info).reshape(1, -1)
         values = finite_or_fail(to_float(block, info.dtype), info)
@@ -200,13 +207,10 @@ def _constant(values: npt.NDArray[np.float64]) -> bool:
     return values.size == 0 or bool(np.all(values == values.flat[0]))
 
 
-def _hashes(reader: TensorReader, hasher: ThreadPoolExecutor | None, info: TensorInfo) -> dict[str, str]:
+def _hashes(reader: TensorReader, hasher: ThreadPoolExecutor, info: TensorInfo) -> dict[str, str]:
     digests = {dtype: hashlib.sha256() for dtype in _hash_dtypes(info)}
     pending = None
     for _, chunk in reader.iter_rows(info, 0, info.rows):
-        if hasher is None:
-            _update(digests, chunk, info.dtype)
-            continue
         if pending is not None:
             pending.result()
         # Hashing in a thread overlaps with the next read (both release the GIL).
@@ -218,40 +222,6 @@ def _hashes(reader: TensorReader, hasher: ThreadPoolExecutor | None, info: Tenso
 
 def _hash_dtypes(info: TensorInfo) -> tuple[str, ...]:
     return (info.dtype, *_CASTS.get(info.dtype, ()))
-
-
-class DeferredHashes(Mapping[str, str]):
-    """A reference tensor's SHA-256 digests (own dtype and lower float precisions), read when first needed.
-
-    The keys are known at once, so ``dtype in hashes`` reads nothing; the first lookup of a digest streams
-    the tensor from its checkpoint and computes all of them, exactly as an eager fingerprint would.
-    """
-
-    def __init__(self, info: TensorInfo) -> None:
-        self._info = info
-        self._keys = _hash_dtypes(info)
-        self._digests: dict[str, str] | None = None
-
-    def __getitem__(self, dtype: str) -> str:
-        if dtype not in self._keys:
-            raise KeyError(dtype)
-        if self._digests is None:
-            with TensorReader() as reader:
-                self._digests = _hashes(reader, None, self._info)
-        return self._digests[dtype]
-
-    def __contains__(self, dtype: object) -> bool:
-        return dtype in self._keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __repr__(self) -> str:
-        state = "computed" if self._digests is not None else "deferred"
-        return f"DeferredHashes({self._info.name!r}, {list(self._keys)}, {state})"
 
 
 def _update(digests: dict[str, Any], chunk: npt.NDArray[Any], dtype: str) -> None:
@@ -311,6 +281,8 @@ def _descriptor(profile: TensorProfile) -> dict[str, Any]:
 
 def write_fingerprint(fingerprint: Fingerprint, path: Path) -> int:
     """Write ``fingerprint`` to ``path`` (atomically); return the file size in bytes."""
+    # A profile pointing at its checkpoint has no hashes: written out, it could never confirm `identical`.
+    assert all(p.stored is None for p in fingerprint.tensors), "fingerprint files need the hashing pass"
     arrays: list[tuple[str, str, tuple[int, ...], bytes]] = []
     for index, profile in enumerate(fingerprint.tensors):
         if profile.layout.kind == "skip":
@@ -457,4 +429,4 @@ def load_reference(path: Path, *, progress: Progress | None = None) -> Fingerpri
     """A reference given on the command line: a fingerprint file, or a checkpoint to fingerprint now."""
     if is_fingerprint(path):
         return load_fingerprint(path)
-    return fingerprint_checkpoint(open_checkpoint(path), progress=progress, defer_hashes=True)
+    return fingerprint_checkpoint(open_checkpoint(path), progress=progress, keep_stored=True)

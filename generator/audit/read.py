@@ -454,15 +454,18 @@ class TensorReader:
                 out[k:stop] = block[:, c0:c1] if picked is None else block[:, c0 + picked]
         return out
 
+    def rows(self, info: TensorInfo, first: int, count: int) -> npt.NDArray[Any]:
+        """Rows ``first:first + count`` of the 2-D view as raw elements (read-only, one read)."""
+        row_bytes = info.cols * DTYPES[info.dtype].itemsize
+        data = self._pread(info, first * row_bytes, count * row_bytes)
+        return np.frombuffer(data, dtype=np.dtype(DTYPES[info.dtype].numpy)).reshape(count, info.cols)
+
     def iter_rows(self, info: TensorInfo, start: int, stop: int) -> Iterator[tuple[int, npt.NDArray[Any]]]:
         """Yield ``(first_row, raw_rows)`` chunks of rows ``start:stop`` of the 2-D view, bounded in size."""
         row_bytes = info.cols * DTYPES[info.dtype].itemsize
         per_chunk = max(1, CHUNK_BYTES // max(row_bytes, 1))
-        dtype = np.dtype(DTYPES[info.dtype].numpy)
         for first in range(start, stop, per_chunk):
-            count = min(per_chunk, stop - first)
-            data = self._pread(info, first * row_bytes, count * row_bytes)
-            yield first, np.frombuffer(data, dtype=dtype).reshape(count, info.cols)
+            yield first, self.rows(info, first, min(per_chunk, stop - first))
 
     def read_all(self, info: TensorInfo) -> npt.NDArray[Any]:
         """The whole tensor as raw elements in its 2-D view (for small tensors and transposed layouts)."""

@@ -5,9 +5,10 @@ A component shows shared origin when a test, corrected (Bonferroni) for the numb
 component, has a normal-approximation p-value below :data:`ALPHA` *and* its exact Monte-Carlo permutation
 p-value agrees (no permutation reached the observed statistic). The primary test is the joint one — every
 tested tensor of the component summed under one residual permutation, so correlated layers are not counted
-as independent evidence. ``identical`` additionally needs every compared tensor's whole content to hash equal
-to the reference's (after a dtype cast), nothing left unpaired, distinct reference tensors, and complete
-one-to-one layer maps; otherwise shared origin is ``derived``.
+as independent evidence. ``identical`` additionally needs every compared tensor's whole content to equal the
+reference's (after a dtype cast; compared directly, or by SHA-256 against a fingerprint), nothing left
+unpaired, distinct reference tensors, and complete one-to-one layer maps; otherwise shared origin is
+``derived``.
 """
 
 from __future__ import annotations

@@ -9,43 +9,67 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+import torch
 
-from generator.audit import run_audit
-from generator.audit.fingerprint import DeferredHashes, fingerprint_checkpoint, write_safetensors
+from generator.audit import compare, make_fingerprint, run_audit, toy
+from generator.audit.fingerprint import fingerprint_checkpoint, write_safetensors
 from generator.audit.read import TensorReader, open_checkpoint, raw_finite_or_fail, to_float
 from generator.audit.stats import cast_bits, permutation_draws, profile_of
 from generator.errors import InputError
 from tests.audit.conftest import Zoo
 
 
-def test_deferred_hashes_equal_eager_ones_and_membership_reads_nothing(zoo: Zoo) -> None:
+def test_a_direct_reference_is_read_at_its_samples_only_and_keeps_where_it_is(zoo: Zoo) -> None:
     checkpoint = open_checkpoint(zoo.reference)
     eager = fingerprint_checkpoint(checkpoint)
-    deferred = fingerprint_checkpoint(checkpoint, defer_hashes=True)
-    for now, later in zip(eager.tensors, deferred.tensors, strict=True):
-        if not now.hashes:
-            continue
-        assert isinstance(later.hashes, DeferredHashes)
-        assert all(dtype in later.hashes for dtype in now.hashes)
-        assert "deferred" in repr(later.hashes)  # `in` computed nothing
-        assert dict(later.hashes) == dict(now.hashes)
-        with pytest.raises(KeyError):
-            later.hashes["I8"]
+    direct = fingerprint_checkpoint(checkpoint, keep_stored=True)
+    stored = {info.name: info for info in checkpoint.tensors}
+    for full, light in zip(eager.tensors, direct.tensors, strict=True):
+        assert light.hashes == {}
+        assert light.stored == stored[light.name]
+        assert full.stored is None
+        assert np.array_equal(full.block, light.block)
 
 
-def test_a_derived_candidate_hashes_no_reference_tensor(zoo: Zoo, monkeypatch: pytest.MonkeyPatch) -> None:
-    looked_up: list[str] = []
-    original = DeferredHashes.__getitem__
+def test_only_identical_samples_are_confirmed_on_the_whole_tensors(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confirmed: list[str] = []
+    original = compare.whole_tensors_equal
 
-    def spy(self: DeferredHashes, dtype: str) -> str:
-        looked_up.append(dtype)
-        return original(self, dtype)
+    def spy(match: Any, source: Any, stored: Any, target: str) -> bool:
+        confirmed.append(stored.name)
+        return original(match, source, stored, target)
 
-    monkeypatch.setattr(DeferredHashes, "__getitem__", spy)
+    monkeypatch.setattr(compare, "whole_tensors_equal", spy)
     assert run_audit(zoo.path("noise"), zoo.reference).verdict == "derived"
-    assert looked_up == []
+    assert confirmed == []
     assert run_audit(zoo.path("graft"), zoo.reference).verdict == "identical"
-    assert looked_up  # identical samples are confirmed on the whole tensors
+    assert confirmed  # identical samples are confirmed on the whole tensors
+
+
+@pytest.mark.parametrize("reference", ["checkpoint", "fingerprint"])
+def test_one_changed_element_outside_the_sample_is_not_identical(tmp_path: Path, reference: str) -> None:
+    # A vocabulary large enough that the audit samples only some of the output head's rows.
+    weights = toy.init_toy(toy.ToyConfig(vocab=1024), seed=5)
+    original = toy.save_checkpoint(weights, tmp_path / "reference.safetensors")
+    head = next(
+        t for t in fingerprint_checkpoint(open_checkpoint(original)).tensors if t.name == "lm_head.weight"
+    )
+    unsampled = next(row for row in range(head.shape[0]) if row not in head.units)
+    weights["lm_head.weight"][unsampled, 0] += 1.0
+    candidate = toy.save_checkpoint(toy.cast(weights, torch.bfloat16), tmp_path / "nearly.safetensors")
+    against = original
+    if reference == "fingerprint":
+        against = tmp_path / "reference.fingerprint"
+        make_fingerprint(original, against)
+    report = run_audit(candidate, against)
+    pair = next(e for c in report.components for e in c.tensors if e.candidate == "lm_head.weight")
+    assert pair.cast_identical == 1.0  # the sample cannot see the change ...
+    assert pair.whole_tensor_identical is False  # ... the whole-tensor check does
+    assert next(c for c in report.components if c.name == "lm_head").verdict != "identical"
+    others = [e for c in report.components for e in c.tensors if e.candidate != "lm_head.weight"]
+    assert all(e.whole_tensor_identical for e in others)
 
 
 @pytest.mark.parametrize(("k", "count"), [(8, 5), (128, 999), (300, 1001)])
