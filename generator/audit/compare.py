@@ -345,8 +345,8 @@ def whole_tensors_equal(match: Match, source: CandidateSource, stored: TensorInf
         while (item := pending.result()) is not None:
             first, expected = item
             pending = pool.submit(next, chunks, None)
-            rows = slice(first, first + expected.shape[0])
-            got = reader.rows(info, first, rows.stop - first) if flipped is None else flipped[rows]
+            count = expected.shape[0]
+            got = reader.rows(info, first, count) if flipped is None else flipped[first : first + count]
             expected_bits = cast_bits(expected, stored.dtype, target)
             if not np.array_equal(cast_bits(got, info.dtype, target), expected_bits):
                 return False
