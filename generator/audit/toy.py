@@ -222,16 +222,29 @@ def graft(parts: Mapping[str, Mapping[str, torch.Tensor]]) -> StateDict:
 def keep_layers(
     params: Mapping[str, torch.Tensor], keep: Sequence[int], *, stack: str = "model.layers"
 ) -> StateDict:
-    """Keep only layers ``keep`` of ``stack`` (renumbered 0, 1, …): every other one, as DistilBERT did."""
+    """Layers ``keep`` of ``stack``, renumbered 0, 1, …: ``[0, 2]`` keeps every other one (as DistilBERT did),
+    ``[0, 1, 1, 2, 3, 3]`` repeats layers (depth up-scaling)."""
+    out: StateDict = {n: t.clone() for n, t in params.items() if not n.startswith(stack + ".")}
+    for new, old in enumerate(keep):
+        prefix = f"{stack}.{old}."
+        for name, tensor in params.items():
+            if name.startswith(prefix):
+                out[f"{stack}.{new}.{name[len(prefix) :]}"] = tensor.clone()
+    return out
+
+
+def fuse_qkv(params: Mapping[str, torch.Tensor]) -> StateDict:
+    """Each layer's split q, k and v projections stacked into one ``qkv_proj``, as Phi-3 stores them."""
     out: StateDict = {}
-    new_index = {old: new for new, old in enumerate(keep)}
     for name, tensor in params.items():
-        if not name.startswith(stack + "."):
-            out[name] = tensor.clone()
+        if ".self_attn.k_proj." in name or ".self_attn.v_proj." in name:
             continue
-        layer, rest = name[len(stack) + 1 :].split(".", 1)
-        if int(layer) in new_index:
-            out[f"{stack}.{new_index[int(layer)]}.{rest}"] = tensor.clone()
+        if ".self_attn.q_proj." in name:
+            pre = name.split("q_proj.")[0]
+            parts = [params[f"{pre}{p}_proj.weight"] for p in "qkv"]
+            out[f"{pre}qkv_proj.weight"] = torch.cat(parts).clone()
+        else:
+            out[name] = tensor.clone()
     return out
 
 

@@ -51,6 +51,8 @@ def _cases(reference: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tens
         ),
         "finetuned": toy.train_toy(CONFIG, seed=3, task_seed=1, init=reference, steps=60),
         "every_other_layer": toy.keep_layers(reference, [0, 2]),
+        "duplicated_layers": toy.keep_layers(reference, [0, 1, 1, 2, 3, 3]),
+        "fused_qkv": toy.fuse_qkv(reference),
         "vocab_grown": toy.grow_vocab(reference, 32, seed=4),
         "noise": toy.add_noise(reference, 0.5, seed=5),
         "permuted": toy.permute_units(reference, CONFIG, seed=6),

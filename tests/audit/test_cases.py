@@ -21,6 +21,8 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "finetuned": ("derived", {"model": "derived", "lm_head": "derived"}),
     "every_other_layer": ("identical", {"model": "derived", "lm_head": "identical"}),
+    "duplicated_layers": ("identical", {"model": "derived", "lm_head": "identical"}),
+    "fused_qkv": ("identical", {"model": "identical", "lm_head": "identical"}),
     "vocab_grown": ("derived", {"model": "derived", "lm_head": "derived"}),
     "noise": ("derived", {"model": "derived", "lm_head": "derived"}),
     "permuted": ("identical", {"model": "derived", "lm_head": "identical"}),
@@ -86,6 +88,25 @@ def test_layer_map_of_every_other_layer(zoo: Zoo) -> None:
     assert len(layer_map.similarity) == 2
     assert len(layer_map.similarity[0]) == 4
     assert "layers dropped, duplicated or re-ordered" in model.disguises
+
+
+def test_layer_map_of_duplicated_layers(zoo: Zoo) -> None:
+    model = next(c for c in _report(zoo, "duplicated_layers", "checkpoint").components if c.name == "model")
+    (layer_map,) = model.layer_maps
+    assert layer_map.mapping == ((0, 0), (1, 1), (2, 1), (3, 2), (4, 3), (5, 3))
+    assert "layers dropped, duplicated or re-ordered" in model.disguises
+    assert all(e.whole_tensor_identical for e in model.tensors)  # each copy is the reference layer, unchanged
+
+
+def test_fused_qkv_parts_are_paired_with_the_split_reference(zoo: Zoo) -> None:
+    model = next(c for c in _report(zoo, "fused_qkv", "fingerprint").components if c.name == "model")
+    fused = {e.candidate: e.reference for e in model.tensors if "qkv_proj" in e.candidate}
+    assert fused == {
+        f"model.layers.{i}.self_attn.qkv_proj.weight[{p}]": f"model.layers.{i}.self_attn.{p}_proj.weight"
+        for i in range(4)
+        for p in "qkv"
+    }
+    assert all(e.whole_tensor_identical for e in model.tensors)
 
 
 def test_permuted_units_are_found(zoo: Zoo) -> None:
