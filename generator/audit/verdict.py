@@ -185,6 +185,8 @@ def _disguises(
         found.append("renamed")
     if any(e.transposed for e in evidence):
         found.append("transposed")
+    if any(_fused_part(e.candidate) != _fused_part(e.reference) for e in evidence):
+        found.append("q, k, v projections fused or split")
     if any(e.units is not None and e.units.moved > 0 for e in evidence):
         found.append("units re-ordered")
     if any(not _complete(m, reference_layers) for m in layer_maps):
@@ -194,6 +196,11 @@ def _disguises(
     if any(e.cast_identical is not None and e.cast_identical < 1.0 for e in evidence):
         found.append("values changed")
     return tuple(found)
+
+
+def _fused_part(name: str) -> bool:
+    """Whether the name is one part of a fused tensor (``…qkv.weight[q]``, see ``names.split_fused``)."""
+    return name.endswith("]")
 
 
 def _stem(name: str) -> str:

@@ -107,6 +107,7 @@ def test_fused_qkv_parts_are_paired_with_the_split_reference(zoo: Zoo) -> None:
         for p in "qkv"
     }
     assert all(e.whole_tensor_identical for e in model.tensors)
+    assert "q, k, v projections fused or split" in model.disguises
 
 
 def test_permuted_units_are_found(zoo: Zoo) -> None:
