@@ -142,10 +142,8 @@ def fingerprint_checkpoint(
     profiles: list[TensorProfile] = []
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
-            profile = _profile(
-                reader, hasher, info, parsed, widths[parsed.component], hash_it=not keep_stored
-            )
-            profiles.append(replace(profile, stored=info) if keep_stored else profile)
+            stored = info if keep_stored else None
+            profiles.append(_profile(reader, hasher, info, parsed, widths[parsed.component], stored=stored))
             if progress is not None:
                 progress(info.name, info.nbytes)
     return Fingerprint(
@@ -160,9 +158,12 @@ def _profile(
     parsed: ParsedName,
     d: int | None,
     *,
-    hash_it: bool,
+    stored: TensorInfo | None,
 ) -> TensorProfile:
-    base = TensorProfile(parsed=parsed, dtype=info.dtype, shape=info.shape, layout=Layout(kind="skip"))
+    """``stored``: where the tensor stays readable (nothing is hashed), or ``None`` to hash it now."""
+    base = TensorProfile(
+        parsed=parsed, dtype=info.dtype, shape=info.shape, layout=Layout(kind="skip"), stored=stored
+    )
     if info.dtype not in AUDITED_DTYPES:
         return replace(base, layout=Layout(kind="skip", reason=f"{info.dtype} tensors are not weights"))
     if is_buffer(info.name):
@@ -170,7 +171,7 @@ def _profile(
     layout = layout_for(parsed, info.shape, d)
     if layout.kind == "skip":
         return replace(base, layout=layout)
-    hashes = _hashes(reader, hasher, info) if hash_it else {}
+    hashes = _hashes(reader, hasher, info) if stored is None else {}
     if layout.kind == "plain":
         block = reader.read_all(info).reshape(1, -1)
         values = finite_or_fail(to_float(block, info.dtype), info)

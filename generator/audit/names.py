@@ -195,6 +195,16 @@ def is_buffer(name: str) -> bool:
 _FUSED_PARTS = ("q", "k", "v")
 
 
+def is_fused_part(name: str) -> bool:
+    """Whether ``name`` is one part of a fused tensor as :func:`split_fused` names it (``…qkv.weight[q]``)."""
+    return name.endswith("]")
+
+
+def fused_whole(name: str) -> str:
+    """The fused tensor's own name for one of its parts; any other name unchanged."""
+    return name.split("[", maxsplit=1)[0]
+
+
 def split_fused(entries: list[tuple[TensorInfo, ParsedName]]) -> list[tuple[TensorInfo, ParsedName]]:
     """Split fused ``qkv`` matrices (rows = 3 × columns) and their biases into three row slices.
 

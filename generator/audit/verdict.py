@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from generator.audit.align import LayerMap, Unmatched
 from generator.audit.compare import Compared, PairEvidence
+from generator.audit.names import fused_whole, is_fused_part
 from generator.audit.plan import seed_for
 from generator.audit.report import STRENGTH, ComponentReport, JointTest, Unpaired, Verdict
 from generator.audit.stats import JOINT_PERMUTATIONS, PermutationTest, bonferroni
@@ -185,7 +186,7 @@ def _disguises(
         found.append("renamed")
     if any(e.transposed for e in evidence):
         found.append("transposed")
-    if any(_fused_part(e.candidate) != _fused_part(e.reference) for e in evidence):
+    if any(is_fused_part(e.candidate) != is_fused_part(e.reference) for e in evidence):
         found.append("q, k, v projections fused or split")
     if any(e.units is not None and e.units.moved > 0 for e in evidence):
         found.append("units re-ordered")
@@ -198,14 +199,9 @@ def _disguises(
     return tuple(found)
 
 
-def _fused_part(name: str) -> bool:
-    """Whether the name is one part of a fused tensor (``…qkv.weight[q]``, see ``names.split_fused``)."""
-    return name.endswith("]")
-
-
 def _stem(name: str) -> str:
     """A name without layer numbers or fused-part suffix (a layer map renumbers; that is not a rename)."""
-    return re.sub(r"\.[0-9]+\.", ".#.", name.split("[", maxsplit=1)[0])
+    return re.sub(r"\.[0-9]+\.", ".#.", fused_whole(name))
 
 
 def _summary(
