@@ -129,7 +129,8 @@ def _child(task: str, *args: Path) -> dict[str, float | str]:
     )
     if done.returncode != 0:
         raise SystemExit(f"{task} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, float | str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def bench(directory: Path, gigabytes: float) -> dict[str, float | str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from generator.audit import run_audit
+from generator.audit import ComponentReport, run_audit
 from tests.audit.conftest import Zoo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,8 +62,37 @@ def test_cuda_without_cuda_is_a_clean_error(zoo: Zoo) -> None:
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_reaches_the_same_verdicts(zoo: Zoo) -> None:
-    for case in ("permuted", "independent_trained", "graft"):
-        cpu = run_audit(zoo.path(case), zoo.fingerprint, device="cpu")
-        gpu = run_audit(zoo.path(case), zoo.fingerprint, device="cuda")
-        assert [c.verdict for c in gpu.components] == [c.verdict for c in cpu.components]
+@pytest.mark.parametrize("reference_kind", ["checkpoint", "fingerprint"])
+def test_cuda_reaches_the_same_verdicts_and_evidence(zoo: Zoo, reference_kind: str) -> None:
+    reference = zoo.reference if reference_kind == "checkpoint" else zoo.fingerprint
+    for case in ("permuted", "independent_trained", "graft", "every_other_layer", "renamed_transposed"):
+        cpu = run_audit(zoo.path(case), reference, device="cpu")
+        gpu = run_audit(zoo.path(case), reference, device="cuda")
+        assert gpu.method["device"] == "cuda"
+        assert gpu.verdict == cpu.verdict, case
+        for on_gpu, on_cpu in zip(gpu.components, cpu.components, strict=True):
+            assert (on_gpu.name, on_gpu.verdict) == (on_cpu.name, on_cpu.verdict), case
+            assert on_gpu.share_identical == on_cpu.share_identical, case
+            assert on_gpu.share_significant == pytest.approx(on_cpu.share_significant), case
+            assert on_gpu.log10_p == pytest.approx(on_cpu.log10_p, rel=1e-3, abs=1e-3), case
+            # the unit matching is the step that runs on the GPU: the same units are moved
+            assert _moved_units(on_gpu) == _moved_units(on_cpu), case
+
+
+def _moved_units(component: ComponentReport) -> list[tuple[str, str | None, int | None]]:
+    return [
+        (t.candidate, t.units.method if t.units else None, t.units.moved if t.units else None)
+        for t in component.tensors
+    ]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cli_auto_uses_cuda_when_present(zoo: Zoo, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    audited = _run("audit", str(zoo.path("permuted")), str(zoo.fingerprint), "--json", str(out))
+    assert audited.returncode == 0, audited.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["method"]["device"] == "cuda"
+    verdicts = {c["name"]: c["verdict"] for c in document["components"]}
+    assert verdicts == {"model": "derived", "lm_head": "identical"}

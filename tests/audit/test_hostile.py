@@ -36,7 +36,7 @@ class _Marker:
     def __init__(self, marker: Path) -> None:
         self.marker = marker
 
-    def __reduce__(self) -> tuple[Callable[..., object], tuple[str, str]]:
+    def __reduce__(self) -> tuple[Callable[..., object], tuple[str]]:
         return (os.system, (f"touch {self.marker}",))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Literal
 
 from generator.model import Figure, Location, MeanRelation, Outcome, RankRelation, Relation, Round, Team, Text
 from generator.validate import read_round
@@ -85,12 +86,12 @@ def mean_relation(node: str, value: float) -> MeanRelation:
     )
 
 
-def rank_relation(kind: str, team: str, node: str) -> RankRelation:
+def rank_relation(kind: Literal["highest", "lowest"], team: str, node: str) -> RankRelation:
     return RankRelation(
         kind=kind,
         id=f"{kind}-{team}-{node}",
         node=node,
-        team=team,  # type: ignore[arg-type]
+        team=team,
         basis="stated",
         sources=(SOURCE,),
         statement=Text(ko="순위", en="rank"),

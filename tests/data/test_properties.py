@@ -7,7 +7,7 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.model import PanelScore, RawData
+from generator.model import MeanRelation, PanelScore, RankRelation, RawData
 from generator.scoring import score_round
 from generator.scoring.export import scores_document
 from tests.data.rounds import complete_values, fictional, make_round, mean_relation, rank_relation, round1
@@ -38,7 +38,7 @@ def test_bounds_contain_the_hidden_truth(
     teams, values = data
     cells = [(t, n) for t in teams for n in NODES]
     hidden = set(draw.draw(st.lists(st.sampled_from(cells), unique=True)))
-    relations = []
+    relations: list[MeanRelation | RankRelation] = []
     for node in draw.draw(st.lists(st.sampled_from(NODES), unique=True, max_size=3)):
         relations.append(mean_relation(node, sum(values[(t, node)] for t in teams) / len(teams)))
     for node in draw.draw(st.lists(st.sampled_from(NODES), unique=True, max_size=2)):

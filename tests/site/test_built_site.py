@@ -74,7 +74,8 @@ def test_downloads_are_published_with_checksums(site: BuiltSite) -> None:
     folder = site.folder / "downloads/round-1"
     csv = (folder / "figures.csv").read_bytes()
     assert csv.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM so that Korean Excel opens it"
-    sums = dict(reversed(line.split("  ")) for line in (folder / "SHA256SUMS").read_text().splitlines())
+    lines = (folder / "SHA256SUMS").read_text().splitlines()
+    sums = {name: digest for digest, name in (line.split("  ") for line in lines)}
     assert {"figures.csv", "scores.json", "datapackage.json"} <= set(sums)
     for name, expected in sums.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == expected, name
