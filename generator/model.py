@@ -287,7 +287,8 @@ class Component:
     id: str
     name: Text
     kind: Literal["weights", "code"]
-    origin: Literal["own", "external"]
+    origin: Literal["own", "external", "alleged"]
+    """``alleged``: said to come from outside, not confirmed by the team or a ruling."""
     reference: Text | None
     """The model it came from or resembles."""
     weights: WeightsOrigin

@@ -206,7 +206,7 @@ class ComponentIn(Strict):
     id: Id
     name: TextIn
     kind: Literal["weights", "code"] = "weights"
-    origin: Literal["own", "external"]
+    origin: Literal["own", "external", "alleged"]
     reference: TextIn | None = None
     weights: Literal["trained_from_scratch", "fine_tuned", "frozen", "unknown", "not_applicable"]
     licence_compliant: bool | None = None

@@ -328,8 +328,18 @@ class Filters:
             extra = f" {self.pm(quantity)}" if self.pm(quantity) else ""
             return f"{self.badge(quantity.status)} **{self.qnum(quantity)}**{extra}"
         if quantity.status == "bounded" and quantity.bound is not None:
-            return f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')})"
+            reading = f", **{self.t('rests_on_reading')}**" if self.rests_on_reading(quantity) else ""
+            return f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')}{reading})"
         return self.badge("not_disclosed")
+
+    def rests_on_reading(self, quantity: Quantity) -> bool:
+        """Whether an end of a range is set by a relation that is our reading of a source, not its words."""
+        if quantity.bound is None:
+            return False
+        ends = (*quantity.bound.low_by, *quantity.bound.high_by)
+        return any(
+            (c := self.scored.constraints.get(cid)) is not None and c.basis == "interpreted" for cid in ends
+        )
 
     def evalue(self, evidence: Evidence) -> str:
         """A published evidence figure: ``약 0.99`` when approximate; the not-disclosed badge without one."""

@@ -54,12 +54,12 @@ FINDING: Final[Mapping[Finding, Text]] = {
     "pass": Text(ko="충족", en="pass"),
     "fail": Text(ko="미충족", en="fail"),
     "noted": Text(ko="지적", en="noted"),
-    "not_assessed": Text(ko="평가 안 됨", en="not assessed"),
+    "not_assessed": Text(ko="판단할 근거 없음", en="nothing on record to judge"),
 }
 """The finding of an independence criterion for a team (the criteria table's badge)."""
 
 ALLEGATION_OUTCOME: Final[Mapping[AllegationOutcome, Text]] = {
-    "upheld": Text(ko="사실로 인정", en="upheld"),
+    "upheld": Text(ko="사실로 확인", en="confirmed"),
     "withdrawn": Text(ko="철회", en="withdrawn"),
     "not_decisive": Text(ko="당락에 영향 없음", en="not decisive"),
     "open": Text(ko="결론 나지 않음", en="open"),
@@ -123,6 +123,7 @@ UI: Final[Mapping[str, Text]] = {
     "mean": Text(ko="평균", en="average"),
     "title_not_recorded": Text(ko="제목 미기록", en="headline not recorded"),
     "our_reading": Text(ko="우리의 해석", en="our reading"),
+    "rests_on_reading": Text(ko="우리의 해석에 기댐", en="rests on our reading"),
     "stated": Text(ko="출처에 명시", en="stated in the source"),
     "by_definition": Text(ko="정의상 성립", en="true by definition"),
     "no_url": Text(ko="온라인 주소 미기록", en="no web address recorded"),
@@ -141,6 +142,7 @@ UI: Final[Mapping[str, Text]] = {
     "origin": Text(ko="출처 구분", en="Origin"),
     "own": Text(ko="자체", en="own"),
     "external": Text(ko="외부", en="external"),
+    "alleged": Text(ko="외부 의혹 (확인되지 않음)", en="alleged external (not confirmed)"),
     "statistic": Text(ko="수치", en="Statistic"),
     "scope": Text(ko="비교 대상", en="Compared"),
     "weight": Text(ko="증거 능력", en="What it shows"),

@@ -83,8 +83,12 @@ class AllegationView:
 
     @property
     def not_evidence(self) -> bool:
-        """True when every published figure of the allegation is one that proves nothing on its own."""
-        return bool(self.evidence) and all(e.weight == "not_evidence" for e in self.evidence)
+        """True when every published figure of the allegation is one that proves nothing on its own.
+
+        Figures whose value was not published cannot be weighed and do not count either way.
+        """
+        published = [e for e in self.evidence if e.evidence.value is not None]
+        return bool(published) and all(e.weight == "not_evidence" for e in published)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,13 +268,16 @@ def not_evidence_teams(round_: Round) -> tuple[str, ...]:
     )
 
 
+def _weight(evidence: Evidence) -> Weight:
+    """What a figure can show on its own; a figure whose value was not published cannot be weighed."""
+    return STATISTIC_WEIGHT[evidence.statistic] if evidence.value is not None else "unclear"
+
+
 def _allegation(allegation: Allegation, criterion: Criterion | None) -> AllegationView:
     return AllegationView(
         allegation=allegation,
         criterion=criterion,
-        evidence=tuple(
-            EvidenceView(evidence=e, weight=STATISTIC_WEIGHT[e.statistic]) for e in allegation.evidence
-        ),
+        evidence=tuple(EvidenceView(evidence=e, weight=_weight(e)) for e in allegation.evidence),
     )
 
 

@@ -74,10 +74,30 @@ def test_every_number_in_the_results_matrix_has_a_source_or_formula(
 
 def test_ranges_are_labelled_as_not_a_score(round1_site: RenderedSite) -> None:
     for path in round1_site.pages:
-        label = "(not a score)" if path.endswith(".en.md") else "(점수 아님)"
+        label = "(not a score" if path.endswith(".en.md") else "(점수 아님"
         for _, content in CELL.findall(text(round1_site, path)):
             if "st-bounded" in content:
                 assert label in content
+
+
+def test_a_range_says_when_an_end_rests_on_our_reading(round1: tuple[ScoredRound, RenderedSite]) -> None:
+    """Exactly the ranges with an end set by an interpreted relation carry the mark, in both languages."""
+    scored, site = round1
+    interpreted = {cid for cid, c in scored.constraints.items() if c.basis == "interpreted"}
+    assert interpreted, "round 1 has an interpreted relation (NC AI had the lowest total)"
+    marked = 0
+    for team in TEAMS:
+        for suffix, mark in ((".md", "우리의 해석에 기댐"), (".en.md", "rests on our reading")):
+            page = text(site, f"teams/{team}{suffix}")
+            for node in scored.round.rubric.nodes:
+                quantity = scored.cell(team, node)
+                if quantity.status != "bounded" or quantity.bound is None:
+                    continue
+                ends = {*quantity.bound.low_by, *quantity.bound.high_by}
+                value_cell = CELL.findall(row(page, cell_anchor(team, node)))[0][1]
+                assert (mark in value_cell) == bool(ends & interpreted), (team, node, suffix)
+                marked += mark in value_cell
+    assert marked >= 8  # the four undisclosed totals, in two languages
 
 
 TEAMS = ("lg-ai-research", "upstage", "sk-telecom", "naver-cloud", "nc-ai")
