@@ -250,11 +250,12 @@ def align(
 ) -> Alignment:
     """Pair every candidate tensor with a reference tensor (see the module docstring)."""
     usable = [p for p in reference.tensors if p.layout.kind != "skip"]
+    skipped_roles = _skipped_roles(reference)
     matches: list[Match] = []
     unmatched: list[Unmatched] = []
     pending: list[Candidate] = []
     for candidate in candidates:
-        reason = _skip_reason(candidate.info)
+        reason = _skip_reason(candidate.info) or skipped_roles.get(candidate.parsed.role, "")
         if reason:
             unmatched.append(Unmatched(candidate=candidate, reason=reason, skipped=True))
         else:
@@ -274,6 +275,22 @@ def align(
         else:
             matches.append(match)
     return Alignment(matches=tuple(matches), unmatched=tuple(unmatched), layer_maps=tuple(layer_maps))
+
+
+def _skipped_roles(reference: Fingerprint) -> dict[str, str]:
+    """Known roles whose every reference tensor is skipped, with the reason (e.g. rotary q/k biases).
+
+    A candidate tensor of such a role is skipped for the same reason, rather than paired by content with
+    some unrelated tensor of a compatible shape.
+    """
+    known = [p for p in reference.tensors if p.parsed.known]
+    skipped = {p.parsed.role: p.layout.reason for p in known if p.layout.kind == "skip"}
+    kept = {p.parsed.role for p in known if p.layout.kind != "skip"}
+    return {
+        role: f"as in the reference: {reason}"
+        for role, reason in skipped.items()
+        if role not in kept and reason
+    }
 
 
 def _skip_reason(info: TensorInfo) -> str:

@@ -6,9 +6,10 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import torch
 
-from generator.audit import AuditReport, run_audit
-from tests.audit.conftest import Zoo
+from generator.audit import AuditReport, make_fingerprint, run_audit, toy
+from tests.audit.conftest import CONFIG, Zoo
 
 EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "graft": (
@@ -145,3 +146,30 @@ def test_mapping_names_components(zoo: Zoo) -> None:
     names = {c.name: c.verdict for c in report.components}
     assert names["llm"] == "identical"
     assert names["vision"] == "independent"
+
+
+def _with_qkv_biases(weights: dict[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
+    """Qwen2 style: q, k and v projections carry biases."""
+    gen = torch.Generator().manual_seed(seed)
+    out = dict(weights)
+    for layer in range(CONFIG.n_layers):
+        for part in "qkv":
+            out[f"model.layers.{layer}.self_attn.{part}_proj.bias"] = 0.1 * torch.randn(64, generator=gen)
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_rotary_qk_biases_are_skipped_on_both_sides(zoo: Zoo, tmp_path: Path, kind: str) -> None:
+    """A q/k bias is never evidence (positions not exchangeable under rotary embeddings): the candidate's
+    is skipped like the reference's, not paired by content with some norm gain of the same length."""
+    reference = toy.save_checkpoint(_with_qkv_biases(zoo.weights, 1), tmp_path / "reference.safetensors")
+    if kind == "fingerprint":
+        make_fingerprint(reference, tmp_path / "reference.fp")
+        reference = tmp_path / "reference.fp"
+    copy = toy.save_checkpoint(_with_qkv_biases(zoo.weights, 1), tmp_path / "copy.safetensors")
+    report = run_audit(copy, reference)
+    model = next(c for c in report.components if c.name == "model")
+    assert (report.verdict, model.verdict, model.disguises) == ("identical", "identical", ())
+    assert all(t.candidate == t.reference for t in model.tensors)
+    skipped = {u.name for u in model.unpaired if u.reason.startswith("as in the reference")}
+    assert skipped == {f"model.layers.{i}.self_attn.{p}_proj.bias" for i in range(4) for p in "qk"}
