@@ -114,10 +114,39 @@ def read_yaml(path: Path, label: str, problems: Problems) -> YamlDocument | None
     if data is None:
         problems.error(label, "", "file is empty")
         return None
+    duplicates = duplicate_key_problems(node, label)
+    problems.errors.extend(duplicates)
+    if duplicates:
+        return None
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _collect_lines(node, (), lines)
     return YamlDocument(data=data, lines=lines)
+
+
+def duplicate_key_problems(node: yaml.Node | None, label: str) -> list[Problem]:
+    """A problem for every key repeated within one mapping (YAML would silently keep the last value)."""
+    return [
+        Problem(file=label, where=f"line {at}", message=f"key '{key}' appears twice (first on line {first})")
+        for key, at, first in _duplicate_keys(node)
+    ]
+
+
+def _duplicate_keys(node: yaml.Node | None) -> list[tuple[str, int, int]]:
+    found: list[tuple[str, int, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    found.append((key.value, line, seen[key.value]))
+                seen.setdefault(key.value, line)
+            found += _duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found += _duplicate_keys(item)
+    return found
 
 
 def _collect_lines(

@@ -16,7 +16,7 @@ from generator.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
 from generator.engine_audits import run_configured
 from generator.errors import DataError, Problem
 from generator.model import Round
-from generator.publish import BuildSettings, Published, publish, site_url_of
+from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of
 from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
 from generator.render.labels import LANGS
 from generator.scoring import score_round
@@ -90,6 +90,7 @@ def build_site(
     cache_dir: Path | None = DEFAULT_CACHE,
 ) -> BuildResult:
     """Generate the round's pages and build the static site into ``out_dir`` (replaced only on success)."""
+    check_out_dir(out_dir.resolve(), protected=(data_dir, config.resolve().parent, Path.cwd()))
     site_url = site_url_of(config)  # mkdocs.yml reads SITE_URL from the environment
     rendered, round_, warnings = generate(
         data_dir, site_url=site_url, demo_seed=demo_seed, cache_dir=cache_dir
@@ -103,5 +104,5 @@ def build_site(
         extra={"fictional": info.fictional, "as_of": info.as_of.isoformat(), "round": info.id},
         languages=[lang for lang in LANGS if lang != LANGS[0]],
     )
-    published = publish(rendered.files, settings=settings, out_dir=out_dir)
+    published = publish(rendered.files, settings=settings, out_dir=out_dir, protected=(data_dir,))
     return BuildResult(published=published, warnings=warnings, generated=len(rendered.files))

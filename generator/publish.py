@@ -76,12 +76,26 @@ def site_url_of(config: Path) -> str:
     return url
 
 
-def publish(files: Mapping[str, bytes], *, settings: BuildSettings, out_dir: Path) -> Published:
-    """Build the site from ``files`` (paths relative to the docs root) into ``out_dir``, atomically."""
+SITE_MARKER = ".sovereign-report-site"
+"""A file in every built site: a non-empty ``--out`` folder without it is never replaced."""
+
+
+def publish(
+    files: Mapping[str, bytes], *, settings: BuildSettings, out_dir: Path, protected: Sequence[Path] = ()
+) -> Published:
+    """Build the site from ``files`` (paths relative to the docs root) into ``out_dir``, atomically.
+
+    ``out_dir`` is replaced only if it is absent, empty or a site built here before, and never if it is,
+    or holds, one of ``protected`` (the data folder), the project or the working directory.
+    """
     project = settings.config.resolve().parent
     out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".site-build-", dir=out_dir.parent))
+    check_out_dir(out_dir, protected=(*protected, project, Path.cwd()))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".site-build-", dir=out_dir.parent))
+    except OSError as error:
+        raise BuildError(f"{out_dir}: cannot create the output folder: {error.strerror or error}") from error
     try:
         docs = stage / "docs"
         _stage_docs(files, project=project, docs=docs)
@@ -89,6 +103,7 @@ def publish(files: Mapping[str, bytes], *, settings: BuildSettings, out_dir: Pat
         _run_mkdocs(config, settings.source_date)
         built = stage / "site"
         _sitemaps_for_languages(built, settings.languages)
+        (built / SITE_MARKER).write_text("Built by the sovereign AI transparency report generator.\n")
         result = Published(
             out_dir=out_dir,
             pages=sum(1 for _ in built.rglob("*.html")),
@@ -98,6 +113,22 @@ def publish(files: Mapping[str, bytes], *, settings: BuildSettings, out_dir: Pat
         return result
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def check_out_dir(out_dir: Path, *, protected: Sequence[Path]) -> None:
+    """Refuse an output folder whose replacement would delete anything but a previous site."""
+    for resolved in (path.resolve() for path in protected):
+        if out_dir == resolved or out_dir in resolved.parents:
+            raise BuildError(f"--out {out_dir}: refusing to replace a folder that holds {resolved}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"--out {out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).is_file():
+        legacy = (out_dir / "index.html").is_file() and (out_dir / "sitemap.xml").is_file()
+        if not legacy:
+            raise BuildError(
+                f"--out {out_dir}: the folder is not empty and is not a site built by this generator; "
+                "choose an empty or new folder"
+            )
 
 
 def _stage_docs(files: Mapping[str, bytes], *, project: Path, docs: Path) -> None:

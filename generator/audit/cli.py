@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,8 +79,12 @@ def audit_command(
 ) -> None:
     """Audit CANDIDATE (safetensors file or directory) against REFERENCE (the same, or a fingerprint)."""
     components = load_mapping(mapping) if mapping is not None else None
+    if json_out is not None:
+        _check_writable(json_out)  # before a long audit, not after it
     with _progress() as progress:
         report = run_audit(candidate, reference, device=device, mapping=components, progress=progress)
+    for line in summary_lines(report):
+        click.echo(line)
     if json_out is not None:
         try:
             json_out.write_text(
@@ -87,8 +92,17 @@ def audit_command(
             )
         except OSError as error:
             raise InputError(f"{json_out}: cannot be written ({error.strerror or error})") from error
-    for line in summary_lines(report):
-        click.echo(line)
+
+
+def _check_writable(path: Path) -> None:
+    """Fail early when the report file could not be written: a missing folder, a folder, no permission."""
+    folder = path.parent if str(path.parent) else Path()
+    if path.is_dir():
+        raise InputError(f"--json {path}: is a folder")
+    if not folder.is_dir():
+        raise InputError(f"--json {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"--json {path}: not writable")
 
 
 @click.command("fingerprint")

@@ -21,7 +21,7 @@ from generator.audit.fingerprint import (
 )
 from generator.audit.names import entries_of
 from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
-from generator.audit.read import TensorReader, open_checkpoint
+from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
 from generator.audit.report import AuditReport
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
 from generator.audit.verdict import ALPHA, JOINT_PERMUTATION_ALPHA, decide, overall
@@ -164,6 +164,7 @@ def _method(device: str) -> dict[str, Any]:
 def make_fingerprint(model: Path, out: Path, *, progress: Progress | None = None) -> tuple[int, int]:
     """Write the fingerprint of ``model`` to ``out``; return ``(fingerprint bytes, model tensor bytes)``."""
     checkpoint = open_checkpoint(model)
+    _check_fingerprint_out(checkpoint, out)
     done = 0
 
     def on_tensor(_: str, nbytes: int) -> None:
@@ -174,3 +175,22 @@ def make_fingerprint(model: Path, out: Path, *, progress: Progress | None = None
 
     fingerprint = fingerprint_checkpoint(checkpoint, progress=on_tensor)
     return write_fingerprint(fingerprint, out), checkpoint.nbytes
+
+
+def _check_fingerprint_out(checkpoint: Checkpoint, out: Path) -> None:
+    """Refuse an ``--out`` that would overwrite the model, join it as a shard, or replace some other file."""
+    target = out.resolve()
+    model = checkpoint.path.resolve()
+    if target == model or target in {f.resolve() for f in checkpoint.files}:
+        raise InputError(f"--out {out}: that is the model itself; choose another path")
+    if model.is_dir() and target.parent == model and target.name.endswith(".safetensors"):
+        raise InputError(f"--out {out}: a .safetensors file in the model's folder would join the model")
+    if target.exists() and not _holds_fingerprint(target):
+        raise InputError(f"--out {out}: exists and is not a fingerprint; choose a new path")
+
+
+def _holds_fingerprint(path: Path) -> bool:
+    try:
+        return is_fingerprint(path)
+    except InputError:
+        return False

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from generator.errors import DataError, Problem
+from generator.load import duplicate_key_problems
 from generator.model import Round, Text
 
 
@@ -93,6 +94,9 @@ class Narrative:
 def parse_narrative(text: str, *, label: str, round_: Round) -> Narrative:
     """Check a narrative file's text against the round and resolve it; raise :class:`DataError` if wrong."""
     try:
+        duplicates = duplicate_key_problems(yaml.compose(text, Loader=yaml.SafeLoader), label)
+        if duplicates:
+            raise DataError(duplicates)
         raw = yaml.safe_load(text)
         parsed = _NarrativeIn.model_validate(raw)
     except yaml.YAMLError as error:

@@ -96,3 +96,37 @@ def test_cli_auto_uses_cuda_when_present(zoo: Zoo, tmp_path: Path) -> None:
     assert document["method"]["device"] == "cuda"
     verdicts = {c["name"]: c["verdict"] for c in document["components"]}
     assert verdicts == {"model": "derived", "lm_head": "identical"}
+
+
+def test_fingerprint_never_overwrites_the_model_or_another_file(zoo: Zoo, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    shard = model / "model.safetensors"
+    shard.write_bytes(zoo.path("noise").read_bytes())
+    before = shard.read_bytes()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    for model_arg, out, message in (
+        (shard, shard, "that is the model itself"),
+        (model, shard, "that is the model itself"),
+        (model, model / "fp.safetensors", "would join the model"),
+        (model, notes, "exists and is not a fingerprint"),
+    ):
+        made = _run("fingerprint", str(model_arg), "--out", str(out))
+        assert made.returncode != 0
+        assert message in made.stderr, made.stderr
+        assert "Traceback" not in made.stderr
+    assert shard.read_bytes() == before
+    assert notes.read_text() == "keep me"
+    assert sorted(p.name for p in model.iterdir()) == ["model.safetensors"]
+    again = tmp_path / "reference.fp"
+    for _ in range(2):  # an existing fingerprint may be replaced
+        assert _run("fingerprint", str(shard), "--out", str(again)).returncode == 0
+
+
+def test_an_unwritable_report_path_is_refused_before_the_audit(zoo: Zoo, tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "report.json"
+    audited = _run("audit", str(zoo.path("noise")), str(zoo.fingerprint), "--json", str(out))
+    assert audited.returncode != 0
+    assert audited.stderr.startswith(f"Error: --json {out}: folder")
+    assert "Verdict" not in audited.stdout, "refused before auditing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -367,3 +368,26 @@ def test_one_broken_file_is_one_problem_not_a_cascade(round1_copy: Path, broken:
     assert result.exit_code == 2
     assert result.output.startswith("Error: 1 problem in the data:"), result.output
     assert broken in result.output
+
+
+@pytest.mark.parametrize("file", ["round.yaml", "narrative.yaml"])
+def test_a_repeated_key_is_an_error_not_a_silent_override(round1_copy: Path, file: str) -> None:
+    path = round1_copy / file
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if re.match(r"^[a-z_]+:", line))
+    key = lines[first].split(":")[0]
+    path.write_text("\n".join([*lines, lines[first]]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(check_command, ["--data", str(round1_copy)])
+    assert result.exit_code == 2, result.output
+    expected = f"{file}: line {len(lines) + 1}: key '{key}' appears twice (first on line {first + 1})"
+    assert expected in result.output, result.output
+
+
+def test_check_validates_the_narrative_too(round1_copy: Path) -> None:
+    path = round1_copy / "narrative.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[newspim-0115]", "[ghost-0101]"), encoding="utf-8")
+    result = CliRunner().invoke(check_command, ["--data", str(round1_copy)])
+    assert result.exit_code == 2, result.output
+    assert "narrative.yaml" in result.output
+    assert "unknown source 'ghost-0101'" in result.output

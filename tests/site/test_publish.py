@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildError
-from generator.publish import BuildSettings, publish, site_url_of
+from generator.publish import SITE_MARKER, BuildSettings, publish, site_url_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "mkdocs.yml"
@@ -92,3 +92,40 @@ def test_paths_outside_the_docs_folder_are_refused(tmp_path: Path, path: str) ->
     with pytest.raises(BuildError, match="outside the docs folder"):
         publish(files(**{path: b"# x\n"}), settings=settings(), out_dir=tmp_path / "site")
     assert not (tmp_path / "escape.md").exists()
+
+
+def test_a_folder_that_is_not_a_site_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(BuildError, match="not a site built by this generator"):
+        publish(files(), settings=settings(), out_dir=out)
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
+
+
+def test_a_previous_site_is_replaced_and_an_empty_folder_is_used(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    publish(files(), settings=settings(), out_dir=out)
+    assert (out / SITE_MARKER).is_file()
+    (out / "stale.html").write_text("from an older build")
+    publish(files(), settings=settings(), out_dir=out)
+    assert not (out / "stale.html").exists()
+
+
+@pytest.mark.parametrize("where", ["same", "parent"])
+def test_the_output_may_not_hold_a_protected_folder(tmp_path: Path, where: str) -> None:
+    data = tmp_path / "project/data"
+    data.mkdir(parents=True)
+    (data / "round.yaml").write_text("id: r\n")
+    out = data if where == "same" else data.parent
+    with pytest.raises(BuildError, match="refusing to replace a folder that holds"):
+        publish(files(), settings=settings(), out_dir=out, protected=(data,))
+    assert (data / "round.yaml").read_text() == "id: r\n"
+
+
+def test_an_output_that_cannot_be_created_is_a_clean_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(BuildError, match="cannot create the output folder"):
+        publish(files(), settings=settings(), out_dir=tmp_path / "afile/site")
