@@ -15,6 +15,7 @@ half B stay exact however the pairs were chosen. In order:
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ from generator.audit.read import (
 from generator.audit.stats import profile_of
 
 How = Literal["layer map", "role", "content"]
+
+SWITCH_MARGIN = 0.2
+"""How much better (in mean half-A profile correlation) a re-ordered layer map must score per layer than
+the layers as named, and a transposed reading at least, before the audit believes it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -308,23 +313,44 @@ def _best(
 ) -> Match | None:
     best: Match | None = None
     for reference in options:
+        match = None
         for transposed in orientations(candidate.info, reference):
             score = (
                 profile_score(source.profile(candidate.info, reference, transposed), reference)
                 if reference.layout.kind == "residual" and not reference.constant
                 else None
             )
-            match = Match(
+            read = Match(
                 candidate=candidate, reference=reference, transposed=transposed, how=how, score=score
             )
-            if best is None or _rank(match) > _rank(best):
-                best = match
+            if match is None or _clearly_better(read, match, margin=how != "content"):
+                match = read
+        if match is not None and (best is None or _rank(match) > _rank(best)):
+            best = match
     return best
 
 
+def _clearly_better(transposed: Match, stored: Match, *, margin: bool) -> bool:
+    """Whether the transposed reading of a tensor beats the stored one (clearly, with ``margin``).
+
+    A tensor paired by its name is read as stored unless the transposed reading wins by
+    :func:`_switch_margin`: on weakly related weights (a long fine-tune) profile scores are noisy, and noise
+    must not invent a disguise. A tensor paired by content alone (anonymous names) has no such prior.
+    """
+    if transposed.score is None or stored.score is None:
+        return stored.score is None and transposed.score is not None
+    return transposed.score > stored.score + (_switch_margin(stored.reference) if margin else 0.0)
+
+
 def _rank(match: Match) -> tuple[float, int]:
-    # Prefer a higher score; between unscored options, prefer the stored orientation.
+    # Between references: prefer a higher score; between unscored options, the stored orientation.
     return (match.score if match.score is not None else -2.0, 0 if match.transposed else 1)
+
+
+def _switch_margin(reference: TensorProfile) -> float:
+    """SWITCH_MARGIN, or three standard deviations of the difference of two half-A profile correlations."""
+    half = window_for(reference.layout.width).half if reference.layout.kind == "residual" else 0
+    return max(SWITCH_MARGIN, 3.0 * math.sqrt(2.0 / half)) if half > 0 else SWITCH_MARGIN
 
 
 def _by_role(candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource) -> Match | None:
@@ -432,6 +458,11 @@ def _stack_map(
     if counted == 0:
         return None
     total, path = monotone_map(similarity)
+    if cand_ids == ref_ids:
+        # The layers as named, unless another map is clearly better (see SWITCH_MARGIN).
+        as_named = float(np.trace(similarity))
+        if total - as_named <= SWITCH_MARGIN * len(cand_ids):
+            total, path = as_named, list(range(len(cand_ids)))
     layer_map = LayerMap(
         component=component,
         candidate_stack=stack,

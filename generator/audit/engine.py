@@ -24,7 +24,7 @@ from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
 from generator.audit.report import AuditReport
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
-from generator.audit.verdict import ALPHA, JOINT_PERMUTATION_ALPHA, decide, overall
+from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
 
 Progress = Callable[[str, int, int], None]
@@ -150,7 +150,6 @@ def _method(device: str) -> dict[str, Any]:
         "statistic": "mean per-unit Pearson correlation over residual positions; joint over a component",
         "null": "exact permutation of residual dimensions (one permutation for all tensors of a component)",
         "alpha": ALPHA,
-        "joint_permutation_alpha": JOINT_PERMUTATION_ALPHA,
         "permutations": PERMUTATIONS,
         "joint_permutations": JOINT_PERMUTATIONS,
         "residual_window": RESIDUAL_WIDTH,

@@ -30,8 +30,6 @@ from generator.audit.stats import JOINT_PERMUTATIONS, PermutationTest, bonferron
 
 ALPHA = 1e-6
 """Family-wise false-positive rate per component (normal approximation, after Bonferroni)."""
-JOINT_PERMUTATION_ALPHA = 1e-3
-"""The joint test's Monte-Carlo p-value must also be at most this (after Bonferroni)."""
 
 
 def decide(
@@ -86,12 +84,11 @@ def _component(
     tensor_tests = [e.test for e in evidence if e.test is not None]
     count = max(1, len(joints) + len(tensor_tests))
     joint_reports = tuple(
-        JointTest(width=w, tensors=n, test=t, significant=_significant(t, count, joint=True))
-        for w, n, t in joints
+        JointTest(width=w, tensors=n, test=t, significant=_significant(t, count)) for w, n, t in joints
     )
-    tests = [(t, True) for _, _, t in joints] + [(t, False) for t in tensor_tests]
-    shared = any(_significant(t, count, joint=j) for t, j in tests)
-    strongest = min(tests, key=lambda tj: tj[0].log10_p, default=None)
+    tests = [t for _, _, t in joints] + tensor_tests
+    shared = any(_significant(t, count) for t in tests)
+    strongest = min(tests, key=lambda t: t.log10_p, default=None)
     identical = shared and _identical(evidence, unmatched, layer_maps, reference_layers)
     verdict: Verdict
     if not tests:
@@ -101,8 +98,8 @@ def _component(
     else:
         verdict = "derived" if shared else "independent"
     total = max(1, parameters)
-    significant = [e for e in evidence if e.test is not None and _significant(e.test, count, joint=False)]
-    disguises = _disguises(evidence, layer_maps, reference_layers) if shared else ()
+    significant = [e for e in evidence if e.test is not None and _significant(e.test, count)]
+    disguises = _disguises(significant, layer_maps, reference_layers) if shared else ()
     return ComponentReport(
         name=name,
         verdict=verdict,
@@ -110,8 +107,8 @@ def _component(
         share_compared=sum(e.parameters for e in evidence if e.test is not None) / total,
         share_identical=sum(e.parameters for e in evidence if e.whole_tensor_identical) / total,
         share_significant=sum(e.parameters for e in significant) / total,
-        log10_p=bonferroni(strongest[0].log10_p, count) if strongest else None,
-        p_permutation=strongest[0].p_permutation if strongest else None,
+        log10_p=bonferroni(strongest.log10_p, count) if strongest else None,
+        p_permutation=strongest.p_permutation if strongest else None,
         joint_tests=joint_reports,
         disguises=disguises,
         summary=_summary(verdict, evidence, joint_reports, disguises),
@@ -147,11 +144,14 @@ def _linear(matrix: npt.NDArray[np.float64], seed: int) -> PermutationTest | Non
     return linear_permutation_test(matrix, seed=seed, permutations=JOINT_PERMUTATIONS)
 
 
-def _significant(test: PermutationTest, count: int, *, joint: bool) -> bool:
+def _significant(test: PermutationTest, count: int) -> bool:
+    """Corrected normal-approximation p below ALPHA, and no permutation reached the observed statistic.
+
+    The Monte-Carlo p-value cannot go below 1/(R+1), so it confirms the approximation rather than being
+    corrected itself: corrected, it could never be significant once a component holds more than a few tests.
+    """
     if bonferroni(test.log10_p, count) > math.log10(ALPHA):
         return False
-    if joint:
-        return test.p_permutation * count <= JOINT_PERMUTATION_ALPHA
     return test.p_permutation <= 1.0 / (test.permutations + 1)
 
 
@@ -178,6 +178,11 @@ def _complete(layer_map: LayerMap, reference_layers: dict[str, int]) -> bool:
 def _disguises(
     evidence: list[PairEvidence], layer_maps: list[LayerMap], reference_layers: dict[str, int]
 ) -> tuple[str, ...]:
+    """Changes between reference and candidate, read from the pairs that show shared origin only.
+
+    A pair that is not significant may be paired wrongly (nothing to pair it by), so its orientation,
+    name or layer says nothing about the candidate.
+    """
     found: list[str] = []
     casts = sorted({e.cast_dtype for e in evidence if e.bit_identical is None and e.cast_dtype})
     if casts:
@@ -190,13 +195,24 @@ def _disguises(
         found.append("q, k, v projections fused or split")
     if any(e.units is not None and e.units.moved > 0 for e in evidence):
         found.append("units re-ordered")
-    if any(not _complete(m, reference_layers) for m in layer_maps):
+    counts_differ = any(len(m.mapping) != reference_layers.get(m.reference_stack, -1) for m in layer_maps)
+    moved = any(
+        None not in (_layer(e.candidate), _layer(e.reference)) and _layer(e.candidate) != _layer(e.reference)
+        for e in evidence
+    )
+    if counts_differ or moved:
         found.append("layers dropped, duplicated or re-ordered")
     if any(not e.same_shape for e in evidence):
         found.append("rows or units added or removed")
     if any(e.cast_identical is not None and e.cast_identical < 1.0 for e in evidence):
         found.append("values changed")
     return tuple(found)
+
+
+def _layer(name: str) -> str | None:
+    """The layer number in a tensor name, if any."""
+    match = re.search(r"\.([0-9]+)\.", name)
+    return match.group(1) if match else None
 
 
 def _stem(name: str) -> str:

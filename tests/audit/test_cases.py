@@ -173,3 +173,15 @@ def test_rotary_qk_biases_are_skipped_on_both_sides(zoo: Zoo, tmp_path: Path, ki
     assert all(t.candidate == t.reference for t in model.tensors)
     skipped = {u.name for u in model.unpaired if u.reason.startswith("as in the reference")}
     assert skipped == {f"model.layers.{i}.self_attn.{p}_proj.bias" for i in range(4) for p in "qk"}
+
+
+def test_a_long_fine_tune_is_paired_as_named_and_claims_no_disguise(zoo: Zoo, tmp_path: Path) -> None:
+    """Weakly related weights give noisy profiles; noise must not re-order layers or transpose tensors."""
+    tuned = toy.train_toy(toy.ToyConfig(lr=3e-2), seed=3, task_seed=4, init=zoo.weights, steps=400)
+    report = run_audit(toy.save_checkpoint(tuned, tmp_path / "tuned.safetensors"), zoo.reference)
+    model = next(c for c in report.components if c.name == "model")
+    assert model.verdict == "derived"
+    assert model.disguises == ("values changed",)
+    assert all(t.candidate == t.reference and not t.transposed for t in model.tensors)
+    assert all(m.mapping == tuple((i, i) for i in range(4)) for m in model.layer_maps)
+    assert any(j.significant for j in model.joint_tests), "the joint test can be significant"
