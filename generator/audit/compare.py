@@ -264,7 +264,9 @@ def _compare_plain(match: Match, source: CandidateSource) -> Compared:
         note = "constant tensor: never evidence"
     else:
         test = vector_permutation_test(
-            values[0], ref_values[0], seed=seed_for(f"plain|{reference.parsed.seed_role}|{reference.shape}")
+            _double_centred(values[0], reference.shape),
+            _double_centred(ref_values[0], reference.shape),
+            seed=seed_for(f"plain|{reference.parsed.seed_role}|{reference.shape}"),
         )
     evidence = _evidence(
         match,
@@ -280,6 +282,20 @@ def _compare_plain(match: Match, source: CandidateSource) -> Compared:
         by_index=True,
     )
     return Compared(evidence=evidence, joint=None)
+
+
+def _double_centred(values: npt.NDArray[np.float64], shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
+    """A matrix's entries less their row and column means (flattened); other shapes as they are.
+
+    A deterministic initialisation that repeats along rows or columns (Mamba's ``A_log = log(1..N)`` in
+    every row, a per-column constant) is shared by independent models; its additive part is removed here,
+    so that only what training changed is compared.
+    """
+    if len(shape) != 2 or min(shape) < 2:
+        return values
+    matrix = values.reshape(shape)
+    centred = matrix - matrix.mean(axis=0, keepdims=True) - matrix.mean(axis=1, keepdims=True) + matrix.mean()
+    return np.asarray(centred, dtype=np.float64).ravel()
 
 
 def _evidence(

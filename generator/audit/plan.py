@@ -120,6 +120,9 @@ def layout_for(parsed: ParsedName, shape: tuple[int, ...], d: int | None) -> Lay
     role, numel = parsed.role, math.prod(shape)
     if numel < 2:
         return Layout(kind="skip", reason="scalar")
+    if role.startswith("pos_embed"):
+        # Whisper, Marian and the original Transformer store a fixed sinusoid here: the same in every model.
+        return Layout(kind="skip", reason="position table: may be a fixed sinusoid, the same in every model")
     rows, cols = view_shape(shape)
     if d is not None and d >= 8:
         if len(shape) == 1:

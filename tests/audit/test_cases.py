@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 
@@ -185,3 +186,42 @@ def test_a_long_fine_tune_is_paired_as_named_and_claims_no_disguise(zoo: Zoo, tm
     assert all(t.candidate == t.reference and not t.transposed for t in model.tensors)
     assert all(m.mapping == tuple((i, i) for i in range(4)) for m in model.layer_maps)
     assert any(j.significant for j in model.joint_tests), "the joint test can be significant"
+
+
+def _sinusoids(length: int, channels: int) -> torch.Tensor:
+    step = math.log(10000) / (channels // 2 - 1)
+    angles = torch.arange(length)[:, None] * torch.exp(-step * torch.arange(channels // 2))[None, :]
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
+
+
+def _with_deterministic_inits(weights: dict[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
+    """A fixed sinusoidal position table (Whisper style) and Mamba's ``A_log = log(1..16)`` per row, plus
+    a little drift of this model's own."""
+    gen = torch.Generator().manual_seed(seed)
+    out = dict(weights)
+    out["model.embed_positions.weight"] = _sinusoids(64, 64)
+    for layer in range(CONFIG.n_layers):
+        a_log = torch.log(torch.arange(1, 17, dtype=torch.float32)).repeat(128, 1)
+        out[f"model.layers.{layer}.mixer.A_log"] = a_log + 0.05 * torch.randn(a_log.shape, generator=gen)
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_deterministic_initialisations_are_no_evidence(zoo: Zoo, tmp_path: Path, kind: str) -> None:
+    """Independent models that share only what every such model starts with stay independent."""
+    reference = toy.save_checkpoint(_with_deterministic_inits(zoo.weights, 1), tmp_path / "ref.safetensors")
+    if kind == "fingerprint":
+        make_fingerprint(reference, tmp_path / "ref.fp")
+        reference = tmp_path / "ref.fp"
+    independent = toy.train_toy(CONFIG, seed=2)
+    candidate = toy.save_checkpoint(_with_deterministic_inits(independent, 2), tmp_path / "ind.safetensors")
+    report = run_audit(candidate, reference)
+    assert report.verdict == "independent", [(c.name, c.verdict, c.log10_p) for c in report.components]
+    model = next(c for c in report.components if c.name == "model")
+    assert "model.embed_positions.weight" in {u.name for u in model.unpaired}
+    # …while a copy of the same model is still caught by those tensors' own drift
+    copied = toy.add_noise(_with_deterministic_inits(zoo.weights, 1), 0.01, seed=9)
+    a_logs = {k: v for k, v in copied.items() if k.endswith("A_log")}
+    only_a_log = toy.save_checkpoint(a_logs, tmp_path / "a_log.safetensors")
+    report = run_audit(only_a_log, reference)
+    assert report.verdict == "derived", [(c.name, c.verdict, c.log10_p) for c in report.components]
