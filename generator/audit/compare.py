@@ -10,6 +10,7 @@ first difference), else the candidate's SHA-256 against the one in the reference
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ class UnitAlignment:
     """Mean correlation of each reference unit with its best match on half A."""
     moved: int
     """Reference units aligned with a candidate unit other than their own index."""
+    flipped: int = 0
+    """Aligned units whose sign was flipped (clearly negative correlation on half A); flipping a unit's
+    incoming and outgoing weights leaves an odd-symmetric or linear path's function unchanged."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +144,9 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
             ref_values, reference_raw = ref_values[keep], reference.block[keep]
     reference_raw = reference.block if layout.units != "token" else reference_raw
     aligned_raw, aligned = raw[chosen], cand_values[chosen]
+    if units is not None:
+        aligned, flipped = _unflip(aligned, ref_values, half)
+        units = dataclasses.replace(units, flipped=flipped)
     note, test, joint = "", None, None
     if _constant(aligned) or reference.constant:
         note = "constant tensor: never evidence"
@@ -164,6 +171,20 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
         by_index=units is None or units.method == "index",
     )
     return Compared(evidence=evidence, joint=joint if test is not None else None)
+
+
+def _unflip(
+    aligned: npt.NDArray[np.float64], ref_values: npt.NDArray[np.float64], half: int
+) -> tuple[npt.NDArray[np.float64], int]:
+    """Aligned units with a clearly negative correlation on half A, sign-flipped; and how many.
+
+    Decided on half A only, so the tests on half B stay exact.
+    """
+    corr = (standardise(aligned[:, :half]) * standardise(ref_values[:, :half])).sum(axis=1)
+    flip = corr <= -_threshold(aligned.shape[0], half)
+    if not flip.any():
+        return aligned, 0
+    return np.where(flip[:, None], -aligned, aligned), int(np.count_nonzero(flip))
 
 
 def _threshold(units: int, half: int) -> float:

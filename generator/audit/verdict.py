@@ -195,6 +195,8 @@ def _disguises(
         found.append("q, k, v projections fused or split")
     if any(e.units is not None and e.units.moved > 0 for e in evidence):
         found.append("units re-ordered")
+    if any(e.units is not None and e.units.flipped > 0 for e in evidence):
+        found.append("unit signs flipped")
     counts_differ = any(len(m.mapping) != reference_layers.get(m.reference_stack, -1) for m in layer_maps)
     moved = any(
         None not in (_layer(e.candidate), _layer(e.reference)) and _layer(e.candidate) != _layer(e.reference)

@@ -225,3 +225,27 @@ def test_deterministic_initialisations_are_no_evidence(zoo: Zoo, tmp_path: Path,
     only_a_log = toy.save_checkpoint(a_logs, tmp_path / "a_log.safetensors")
     report = run_audit(only_a_log, reference)
     assert report.verdict == "derived", [(c.name, c.verdict, c.log10_p) for c in report.components]
+
+
+def _flip_unit_signs(weights: dict[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
+    """Negate half the FFN neurons (up row and down column) and value dimensions (v row and o column):
+    the model computes exactly the same function."""
+    gen = torch.Generator().manual_seed(seed)
+    out = dict(weights)
+    for layer in range(CONFIG.n_layers):
+        prefix = f"model.layers.{layer}"
+        for into, out_of in (("mlp.up_proj", "mlp.down_proj"), ("self_attn.v_proj", "self_attn.o_proj")):
+            rows = out[f"{prefix}.{into}.weight"].shape[0]
+            sign = torch.where(torch.rand(rows, generator=gen) < 0.5, -1.0, 1.0)
+            out[f"{prefix}.{into}.weight"] = out[f"{prefix}.{into}.weight"] * sign[:, None]
+            out[f"{prefix}.{out_of}.weight"] = out[f"{prefix}.{out_of}.weight"] * sign[None, :]
+    return out
+
+
+def test_flipped_unit_signs_are_undone_before_testing(zoo: Zoo, tmp_path: Path) -> None:
+    flipped = toy.save_checkpoint(_flip_unit_signs(zoo.weights, 3), tmp_path / "flipped.safetensors")
+    model = next(c for c in run_audit(flipped, zoo.fingerprint).components if c.name == "model")
+    assert model.verdict == "derived"
+    assert "unit signs flipped" in model.disguises
+    assert any(t.units is not None and t.units.flipped for t in model.tensors), "flips were found"
+    assert all(t.test is not None and t.test.z > 10 for t in model.tensors if t.units is not None)
