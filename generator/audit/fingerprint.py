@@ -59,7 +59,7 @@ FORMAT = "sovereign-audit-fingerprint"
 """``__metadata__["format"]`` of a fingerprint file."""
 VERSION = "1"
 """Fingerprint format version."""
-_CASTS = {"F64": ("F32", "BF16", "F16"), "F32": ("BF16", "F16")}
+_CASTS = {"F64": ("F32", "BF16", "F16"), "F32": ("BF16", "F16"), "BF16": ("F16",), "F16": ("BF16",)}
 
 Progress = Callable[[str, int], None]
 """Called with a description and a number of bytes done, for progress bars."""

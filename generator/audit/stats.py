@@ -251,16 +251,20 @@ def bonferroni(log10_p: float, factor: int) -> float:
     return min(0.0, log10_p + math.log10(max(1, factor)))
 
 
-def lower_precision(a: str, b: str) -> str | None:
-    """The dtype both tensors are cast to before comparing bits, or ``None`` if they cannot be compared."""
-    if a == b:
-        return a
-    da, db = DTYPES[a], DTYPES[b]
-    if da.kind != "float" or db.kind != "float":
+def lower_precision(candidate: str, reference: str) -> str | None:
+    """The dtype both tensors are cast to before comparing bits, or ``None`` if they cannot be compared.
+
+    The less precise of the two; between formats of one width where neither holds the other (bf16 and
+    fp16: more mantissa against more exponent), the candidate's, since a copy is the reference cast to it.
+    """
+    if candidate == reference:
+        return candidate
+    dc, dr = DTYPES[candidate], DTYPES[reference]
+    if dc.kind != "float" or dr.kind != "float":
         return None
-    if da.rank != db.rank:
-        return a if da.rank < db.rank else b
-    return a if da.mantissa < db.mantissa else b
+    if dc.rank != dr.rank:
+        return candidate if dc.rank < dr.rank else reference
+    return candidate
 
 
 def cast_bits(raw: npt.NDArray[Any], dtype: str, target: str) -> npt.NDArray[Any]:
@@ -274,7 +278,8 @@ def cast_bits(raw: npt.NDArray[Any], dtype: str, target: str) -> npt.NDArray[Any
     if target == "F32":
         return values.astype(np.float32).view(np.uint32)
     if target == "F16":
-        return values.astype(np.float16).view(np.uint16)
+        with np.errstate(over="ignore"):  # beyond fp16's range is inf, as a real cast gives
+            return values.astype(np.float16).view(np.uint16)
     if target == "BF16":
         bits = values.astype(np.float32).view(np.uint32).astype(np.uint64)
         return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
@@ -299,4 +304,11 @@ def identical_fraction(
     if target is None:
         return bit, None, None
     cast = float(np.mean(cast_bits(a_raw, a_dtype, target) == cast_bits(b_raw, b_dtype, target)))
+    if cast < 1.0 and target != b_dtype and DTYPES[a_dtype].rank == DTYPES[b_dtype].rank:
+        # bf16 and fp16 each hold values the other cannot: the reference may be the candidate's cast too
+        back = float(
+            np.mean(cast_bits(a_raw, a_dtype, b_dtype) == b_raw.view(_UNSIGNED[DTYPES[b_dtype].itemsize]))
+        )
+        if back > cast:
+            return bit, back, b_dtype
     return bit, cast, target

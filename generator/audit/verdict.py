@@ -186,7 +186,9 @@ def _disguises(
     found: list[str] = []
     casts = sorted({e.cast_dtype for e in evidence if e.bit_identical is None and e.cast_dtype})
     if casts:
-        found.append(f"cast to {', '.join(casts)}")
+        found.append(
+            f"cast to {casts[0]}" if len(casts) == 1 else f"dtype cast (compared in {', '.join(casts)})"
+        )
     if any(_stem(e.candidate) != _stem(e.reference) for e in evidence):
         found.append("renamed")
     if any(e.transposed for e in evidence):

@@ -249,3 +249,28 @@ def test_flipped_unit_signs_are_undone_before_testing(zoo: Zoo, tmp_path: Path) 
     assert "unit signs flipped" in model.disguises
     assert any(t.units is not None and t.units.flipped for t in model.tensors), "flips were found"
     assert all(t.test is not None and t.test.z > 10 for t in model.tensors if t.units is not None)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("direction", ["bf16 → fp16", "fp16 → bf16"])
+def test_a_cast_between_bf16_and_fp16_is_identical(
+    zoo: Zoo, tmp_path: Path, kind: str, direction: str
+) -> None:
+    """Neither format holds the other (bf16 has the range, fp16 the mantissa): a copy cast either way,
+    tiny values flushed or rounded, is still the same weights."""
+    bf16 = toy.cast(zoo.weights, torch.bfloat16)
+    fp16 = toy.cast(bf16, torch.float16)
+    lost = sum(
+        int((v.to(torch.bfloat16) != b).sum()) for v, b in zip(fp16.values(), bf16.values(), strict=True)
+    )
+    assert lost > 0, "the case needs values that do not survive the round trip"
+    source, copy = (bf16, fp16) if direction == "bf16 → fp16" else (fp16, bf16)
+    reference = toy.save_checkpoint(source, tmp_path / "reference.safetensors")
+    if kind == "fingerprint":
+        make_fingerprint(reference, tmp_path / "reference.fp")
+        reference = tmp_path / "reference.fp"
+    report = run_audit(toy.save_checkpoint(copy, tmp_path / "copy.safetensors"), reference)
+    assert report.verdict == "identical"
+    assert all(c.verdict == "identical" for c in report.components), [
+        (c.name, c.verdict) for c in report.components
+    ]
