@@ -130,19 +130,16 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
     half = window_for(layout.width).half
     ref_values = to_float(reference.block, reference.dtype)
     units: UnitAlignment | None = None
+    reference_raw = reference.block
     if layout.units == "hidden":
         raw, chosen, units = _hidden(match, source, ref_values, half, device)
-        cand_values = to_float(raw, info.dtype)
+    elif layout.units == "token":
+        raw, chosen, units, keep = _tokens(match, source, ref_values, half, device)
+        ref_values, reference_raw = ref_values[keep], reference.block[keep]
     else:
         raw = source.block(info, reference, transposed=match.transposed, all_units=False)
-        cand_values = to_float(raw, info.dtype)
         chosen = np.arange(raw.shape[0])
-        if layout.units == "token":
-            keep = np.isin(
-                np.asarray(reference.units), source.present_units(info, reference, match.transposed)
-            )
-            ref_values, reference_raw = ref_values[keep], reference.block[keep]
-    reference_raw = reference.block if layout.units != "token" else reference_raw
+    cand_values = to_float(raw, info.dtype)
     aligned_raw, aligned = raw[chosen], cand_values[chosen]
     if units is not None:
         aligned, flipped = _unflip(aligned, ref_values, half)
@@ -222,6 +219,31 @@ def _hidden(
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)
     chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
     return everything, chosen, alignment
+
+
+def _tokens(
+    match: Match, source: CandidateSource, ref_values: npt.NDArray[np.float64], half: int, device: Any
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], UnitAlignment | None, npt.NDArray[np.bool_]]:
+    """Candidate token rows for the reference's sampled ones, and which sampled rows are kept.
+
+    By index when every sampled row the candidate has agrees clearly with its own index on half A (the
+    vocabulary unchanged, grown, or cut at its end); otherwise every candidate row is read and each sampled
+    reference row is matched on half A (rows removed from the middle, or re-ordered).
+    """
+    info, reference = match.candidate.info, match.reference
+    keep = np.isin(np.asarray(reference.units), source.present_units(info, reference, match.transposed))
+    sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
+    rows, cols = view_shape(info.shape)
+    count = rows if (reference.layout.residual_axis or 0) ^ int(match.transposed) == 1 else cols
+    if keep.any():
+        own_corr = (
+            standardise(ref_values[keep][:, :half]) * standardise(to_float(sampled, info.dtype)[:, :half])
+        ).sum(axis=1)
+        if bool(np.all(np.abs(own_corr) >= _threshold(count, half))):
+            return sampled, np.arange(sampled.shape[0]), None, keep
+    everything = source.block(info, reference, transposed=match.transposed, all_units=True)
+    chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
+    return everything, chosen, alignment, np.ones(keep.shape, dtype=bool)
 
 
 def _align_units(

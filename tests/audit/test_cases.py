@@ -274,3 +274,31 @@ def test_a_cast_between_bf16_and_fp16_is_identical(
     assert all(c.verdict == "identical" for c in report.components), [
         (c.name, c.verdict) for c in report.components
     ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("change", ["rows 10–25 removed", "rows re-ordered"])
+def test_token_rows_are_matched_when_the_vocabulary_changes_inside(
+    zoo: Zoo, tmp_path: Path, kind: str, change: str
+) -> None:
+    """A pruned or re-ordered vocabulary shifts token rows; each sampled row is found again on half A."""
+    vocab = zoo.weights["model.embed_tokens.weight"].shape[0]
+    if change == "rows re-ordered":
+        rows = torch.randperm(vocab, generator=torch.Generator().manual_seed(5))
+    else:
+        rows = torch.tensor([i for i in range(vocab) if not 10 <= i < 26])
+    changed = dict(zoo.weights)
+    for name in ("model.embed_tokens.weight", "lm_head.weight"):
+        changed[name] = zoo.weights[name][rows].clone()
+    report = run_audit(
+        toy.save_checkpoint(changed, tmp_path / "changed.safetensors"),
+        zoo.reference if kind == "checkpoint" else zoo.fingerprint,
+    )
+    for component in report.components:
+        assert component.verdict == "derived", (component.name, component.verdict)
+        token = [
+            t for t in component.tensors if t.candidate in ("model.embed_tokens.weight", "lm_head.weight")
+        ]
+        assert token, component.name
+        assert all(t.test is not None and t.test.z > 10 for t in token), component.name
+        assert "units re-ordered" in component.disguises
