@@ -110,9 +110,14 @@ def read_round(data_dir: Path) -> Validated:
     # reported once rather than as an "unknown id" on every row that refers to it.
     refs = _References(problems=problems)
     sources = _resolve_sources(sources_in, docs["sources"], problems)
-    refs.sources = set(sources) if _readable_list(docs["sources"]) else None
+    # An entry that failed validation is reported once; its id still counts as known elsewhere.
+    refs.sources = set(sources) | _declared_ids(docs["sources"]) if _readable_list(docs["sources"]) else None
     teams = _resolve_teams(teams_in, docs["teams"], refs)
-    refs.teams = [t.id for t in teams] if _readable_list(docs["teams"]) else None
+    if _readable_list(docs["teams"]):
+        valid = [t.id for t in teams]
+        refs.teams = valid + sorted(_declared_ids(docs["teams"]) - set(valid))
+    else:
+        refs.teams = None
     rubric = _resolve_rubric(rubric_in, docs["rubric"], refs) if rubric_in else None
     refs.nodes = set(rubric.nodes) if rubric else None
     refs.actors = set(info[1].actors) if info else None
@@ -247,6 +252,13 @@ def _parse_list(
             continue
         parsed.append((index, value))
     return parsed
+
+
+def _declared_ids(doc: YamlDocument | None) -> set[str]:
+    """The ``id`` of every entry of a list file that has one, valid entry or not."""
+    if doc is None or not isinstance(doc.data, list):
+        return set()
+    return {e["id"] for e in doc.data if isinstance(e, dict) and isinstance(e.get("id"), str)}
 
 
 def _kind(value: object) -> str:
@@ -475,6 +487,8 @@ def _resolve_figures(
         except ValidationError as error:
             for item in error.errors():
                 refs.problems.error(label, f'{where}, column "{item["loc"][0]}"', _message(item))
+            # the row is there, only wrong: no second error saying that it is missing
+            seen.setdefault((str(cells.get("team", "")).strip(), str(cells.get("node", "")).strip()), line)
             continue
         refs.check("team", [row.team], label, f'{where}, column "team"')
         refs.check("rubric node", [row.node], label, f'{where}, column "node"')

@@ -391,3 +391,27 @@ def test_check_validates_the_narrative_too(round1_copy: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "narrative.yaml" in result.output
     assert "unknown source 'ghost-0101'" in result.output
+
+
+def test_an_invalid_entry_is_one_problem_not_a_cascade(round1_copy: Path) -> None:
+    """A team, a source and a figures row that are each wrong in one field are still known to exist."""
+    teams = round1_copy / "teams.yaml"
+    text = teams.read_text(encoding="utf-8")
+    end = text.index("\n", text.index("- id: nc-ai"))
+    teams.write_text(text[: end + 1] + "  nmae: oops\n" + text[end + 1 :], encoding="utf-8")
+    sources = round1_copy / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("published: 2026-01-08", "published: 08.01.2026", 1),
+        encoding="utf-8",
+    )
+    figures = round1_copy / "figures.csv"
+    rows = figures.read_text(encoding="utf-8").splitlines()
+    rows = [
+        r.replace(",not_disclosed,", ",notdisclosed,", 1) if r.startswith("upstage,nia,") else r for r in rows
+    ]
+    figures.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(check_command, ["--data", str(round1_copy)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: 3 problems in the data:"), result.output
+    for expected in ('field "nmae"', "'08.01.2026' is not a date", 'column "status"'):
+        assert expected in result.output
