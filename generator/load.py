@@ -181,10 +181,17 @@ def read_csv(
     if not text.strip():
         problems.error(label, "", "file is empty; expected a header row: " + ",".join(columns))
         return None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    start = 1  # the line on which the record being read begins
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        for record in reader:
+            records.append(record)
+            start = reader.line_num + 1
     except csv.Error as error:
-        problems.error(label, "", f"not valid CSV: {error}")
+        unclosed = "end of data" in str(error)
+        hint = " (a quote opened here is never closed)" if unclosed else ""
+        problems.error(label, f"line {start}", f"not valid CSV: {error}{hint}")
         return None
     header = tuple(cell.strip() for cell in records[0])
     missing = [c for c in columns if c not in header]

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import time as time_now
 from typing import Any
 
 import yaml
@@ -76,6 +77,10 @@ def site_url_of(config: Path) -> str:
     return url
 
 
+STAGE_PREFIX = ".site-build-"
+"""Name prefix of the staging folder beside the output."""
+STALE_STAGE_SECONDS = 3600
+"""A staging folder untouched this long was left by a build that was killed; the next build removes it."""
 SITE_MARKER = ".sovereign-report-site"
 """A file in every built site: a non-empty ``--out`` folder without it is never replaced."""
 
@@ -93,7 +98,8 @@ def publish(
     check_out_dir(out_dir, protected=(*protected, project, Path.cwd()))
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".site-build-", dir=out_dir.parent))
+        _remove_stale_stages(out_dir.parent)
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=out_dir.parent))
     except OSError as error:
         raise BuildError(f"{out_dir}: cannot create the output folder: {error.strerror or error}") from error
     try:
@@ -113,6 +119,14 @@ def publish(
         return result
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _remove_stale_stages(parent: Path) -> None:
+    """Remove staging folders that killed builds left behind (never one a running build may still use)."""
+    now = time_now()
+    for stage in parent.glob(f"{STAGE_PREFIX}*"):
+        if stage.is_dir() and now - stage.stat().st_mtime > STALE_STAGE_SECONDS:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def check_out_dir(out_dir: Path, *, protected: Sequence[Path]) -> None:

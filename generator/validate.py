@@ -565,7 +565,9 @@ def _figure_value(
         refs.check("actor", [row.withheld_by], label, f'{where}, column "withheld_by"')
         return None, 0.0
     if row.withheld_by:
-        problems.error(label, f'{where}, column "withheld_by"', "a disclosed row has no withheld_by")
+        problems.error(
+            label, f'{where}, column "withheld_by"', "a disclosed row must leave withheld_by empty"
+        )
     if not _NUMBER.match(row.value):
         what = "is empty" if not row.value else f"{row.value!r} is not a number"
         problems.error(label, f'{where}, column "value"', f"{what}; a disclosed row needs a value")

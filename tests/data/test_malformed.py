@@ -415,3 +415,14 @@ def test_an_invalid_entry_is_one_problem_not_a_cascade(round1_copy: Path) -> Non
     assert result.output.startswith("Error: 3 problems in the data:"), result.output
     for expected in ('field "nmae"', "'08.01.2026' is not a date", 'column "status"'):
         assert expected in result.output
+
+
+def test_an_unclosed_quote_names_the_line_it_opens_on(round1_copy: Path) -> None:
+    figures = round1_copy / "figures.csv"
+    rows = figures.read_text(encoding="utf-8").splitlines()
+    rows[11] = '"' + rows[11]
+    figures.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(check_command, ["--data", str(round1_copy)])
+    assert result.exit_code == 2
+    assert "figures.csv: line 12: not valid CSV" in result.output
+    assert "never closed" in result.output

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from generator.errors import BuildError
-from generator.publish import SITE_MARKER, BuildSettings, publish, site_url_of
+from generator.publish import SITE_MARKER, STALE_STAGE_SECONDS, BuildSettings, publish, site_url_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "mkdocs.yml"
@@ -129,3 +131,13 @@ def test_an_output_that_cannot_be_created_is_a_clean_error(tmp_path: Path) -> No
     (tmp_path / "afile").write_text("x")
     with pytest.raises(BuildError, match="cannot create the output folder"):
         publish(files(), settings=settings(), out_dir=tmp_path / "afile/site")
+
+
+def test_a_stage_left_by_a_killed_build_is_removed_by_the_next(tmp_path: Path) -> None:
+    stale, fresh = tmp_path / ".site-build-stale", tmp_path / ".site-build-running"
+    for stage in (stale, fresh):
+        (stage / "docs").mkdir(parents=True)
+    old = time.time() - 2 * STALE_STAGE_SECONDS
+    os.utime(stale, (old, old))
+    publish(files(), settings=settings(), out_dir=tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site-build-running", "site"]
