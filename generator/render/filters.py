@@ -274,7 +274,7 @@ class Filters:
                 if self.lang == "ko"
                 else f"levels {result.low}–{result.high}"
             )
-        return f"{text} ({self.t('range')}, {self.t('not_a_score')})"
+        return f"{text} ({self.t('range')}, {self.t('not_a_score')}, {self.t('our_reading')})"
 
     def levels(self, levels: Sequence[int]) -> str:
         """A list of scale levels, runs collapsed."""
