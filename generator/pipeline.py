@@ -90,7 +90,8 @@ def build_site(
     cache_dir: Path | None = DEFAULT_CACHE,
 ) -> BuildResult:
     """Generate the round's pages and build the static site into ``out_dir`` (replaced only on success)."""
-    check_out_dir(out_dir.resolve(), protected=(data_dir, config.resolve().parent, Path.cwd()))
+    # Fail before the long generate step; publish checks again (it is also called on its own).
+    check_out_dir(out_dir.resolve(), protected=(data_dir, config.resolve().parent))
     site_url = site_url_of(config)  # mkdocs.yml reads SITE_URL from the environment
     rendered, round_, warnings = generate(
         data_dir, site_url=site_url, demo_seed=demo_seed, cache_dir=cache_dir

@@ -95,7 +95,7 @@ def publish(
     """
     project = settings.config.resolve().parent
     out_dir = out_dir.resolve()
-    check_out_dir(out_dir, protected=(*protected, project, Path.cwd()))
+    check_out_dir(out_dir, protected=(*protected, project))
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_stages(out_dir.parent)
@@ -130,8 +130,11 @@ def _remove_stale_stages(parent: Path) -> None:
 
 
 def check_out_dir(out_dir: Path, *, protected: Sequence[Path]) -> None:
-    """Refuse an output folder whose replacement would delete anything but a previous site."""
-    for resolved in (path.resolve() for path in protected):
+    """Refuse an output folder whose replacement would delete anything but a previous site.
+
+    ``out_dir`` (resolved) may neither be nor hold one of ``protected`` or the working directory.
+    """
+    for resolved in (path.resolve() for path in (*protected, Path.cwd())):
         if out_dir == resolved or out_dir in resolved.parents:
             raise BuildError(f"--out {out_dir}: refusing to replace a folder that holds {resolved}")
     if out_dir.exists() and not out_dir.is_dir():

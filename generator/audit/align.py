@@ -185,12 +185,15 @@ class CandidateSource:
         self, info: TensorInfo, reference: TensorProfile, transposed: bool
     ) -> npt.NDArray[np.int64]:
         """The reference's sampled units that exist in the candidate (a shrunk vocabulary lacks some)."""
+        units = np.asarray(reference.units, dtype=np.int64)
+        return units[units < self.unit_count(info, reference, transposed)]
+
+    @staticmethod
+    def unit_count(info: TensorInfo, reference: TensorProfile, transposed: bool) -> int:
+        """How many units (rows of the reference's layout) the candidate tensor has."""
         assert reference.layout.residual_axis is not None
         rows, cols = view_shape(info.shape)
-        stored_axis = reference.layout.residual_axis ^ int(transposed)
-        count = rows if stored_axis == 1 else cols
-        units = np.asarray(reference.units, dtype=np.int64)
-        return units[units < count]
+        return rows if reference.layout.residual_axis ^ int(transposed) == 1 else cols
 
     def profile(
         self, info: TensorInfo, reference: TensorProfile, transposed: bool

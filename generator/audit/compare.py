@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from generator.audit.align import CandidateSource, Match
 from generator.audit.fingerprint import TensorProfile, tensor_hash
-from generator.audit.plan import seed_for, view_shape, window_for
+from generator.audit.plan import seed_for, window_for
 from generator.audit.read import TensorInfo, TensorReader, to_float
 from generator.audit.stats import (
     PermutationTest,
@@ -177,11 +177,17 @@ def _unflip(
 
     Decided on half A only, so the tests on half B stay exact.
     """
-    corr = (standardise(aligned[:, :half]) * standardise(ref_values[:, :half])).sum(axis=1)
-    flip = corr <= -_threshold(aligned.shape[0], half)
+    flip = _half_a_correlations(aligned, ref_values, half) <= -_threshold(aligned.shape[0], half)
     if not flip.any():
         return aligned, 0
     return np.where(flip[:, None], -aligned, aligned), int(np.count_nonzero(flip))
+
+
+def _half_a_correlations(
+    cand: npt.NDArray[np.float64], ref: npt.NDArray[np.float64], half: int
+) -> npt.NDArray[np.float64]:
+    """Per row, the correlation of candidate and reference units on half A of the window."""
+    return np.asarray((standardise(cand[:, :half]) * standardise(ref[:, :half])).sum(axis=1))
 
 
 def _threshold(units: int, half: int) -> float:
@@ -199,12 +205,10 @@ def _hidden(
     """
     info, reference = match.candidate.info, match.reference
     own = np.asarray(reference.units, dtype=np.int64)
-    rows, cols = view_shape(info.shape)
-    count = rows if (reference.layout.residual_axis or 0) ^ int(match.transposed) == 1 else cols
+    count = source.unit_count(info, reference, match.transposed)
     if count == _unit_count(reference):
         sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
-        cand_a = standardise(to_float(sampled, info.dtype)[:, :half])
-        own_corr = (standardise(ref_values[:, :half]) * cand_a).sum(axis=1)
+        own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values, half)
         if own.size and bool(np.all(np.abs(own_corr) >= _threshold(count, half))):
             alignment = UnitAlignment(
                 method="index",
@@ -233,12 +237,9 @@ def _tokens(
     info, reference = match.candidate.info, match.reference
     keep = np.isin(np.asarray(reference.units), source.present_units(info, reference, match.transposed))
     sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
-    rows, cols = view_shape(info.shape)
-    count = rows if (reference.layout.residual_axis or 0) ^ int(match.transposed) == 1 else cols
+    count = source.unit_count(info, reference, match.transposed)
     if keep.any():
-        own_corr = (
-            standardise(ref_values[keep][:, :half]) * standardise(to_float(sampled, info.dtype)[:, :half])
-        ).sum(axis=1)
+        own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values[keep], half)
         if bool(np.all(np.abs(own_corr) >= _threshold(count, half))):
             return sampled, np.arange(sampled.shape[0]), None, keep
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)

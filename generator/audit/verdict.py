@@ -200,11 +200,7 @@ def _disguises(
     if any(e.units is not None and e.units.flipped > 0 for e in evidence):
         found.append("unit signs flipped")
     counts_differ = any(len(m.mapping) != reference_layers.get(m.reference_stack, -1) for m in layer_maps)
-    moved = any(
-        None not in (_layer(e.candidate), _layer(e.reference)) and _layer(e.candidate) != _layer(e.reference)
-        for e in evidence
-    )
-    if counts_differ or moved:
+    if counts_differ or any(_layer_moved(e) for e in evidence):
         found.append("layers dropped, duplicated or re-ordered")
     if any(not e.same_shape for e in evidence):
         found.append("rows or units added or removed")
@@ -213,10 +209,13 @@ def _disguises(
     return tuple(found)
 
 
-def _layer(name: str) -> str | None:
-    """The layer number in a tensor name, if any."""
-    match = re.search(r"\.([0-9]+)\.", name)
-    return match.group(1) if match else None
+def _layer_moved(evidence: PairEvidence) -> bool:
+    """Whether a pair joins tensors of different layer numbers (names without one never count)."""
+    numbers = [
+        m.group(1) if (m := re.search(r"\.([0-9]+)\.", name)) else None
+        for name in (evidence.candidate, evidence.reference)
+    ]
+    return None not in numbers and numbers[0] != numbers[1]
 
 
 def _stem(name: str) -> str:
