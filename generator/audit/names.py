@@ -29,7 +29,15 @@ _ATTN_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("attn.o", frozenset({"o_proj", "out_proj", "wo", "proj", "c_proj", "dense", "out_lin", "to_out", "o"})),
     ("norm.q", frozenset({"q_norm", "q_layernorm"})),
     ("norm.k", frozenset({"k_norm", "k_layernorm"})),
+    # Multi-head latent attention (DeepSeek-V3, A.X K1, VAETKI): low-rank query and key-value paths.
+    ("attn.q_a", frozenset({"q_a_proj"})),
+    ("attn.q_b", frozenset({"q_b_proj"})),
+    ("attn.kv_a", frozenset({"kv_a_proj_with_mqa", "kv_a_proj"})),
+    ("attn.kv_b", frozenset({"kv_b_proj"})),
+    ("norm.q_a", frozenset({"q_a_layernorm", "q_a_norm"})),
+    ("norm.kv_a", frozenset({"kv_a_layernorm", "kv_a_norm"})),
 )
+_MLA_NAMES = frozenset({"q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_a_proj", "kv_b_proj"})
 _MLP_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("mlp.gate", frozenset({"gate_proj", "w1", "wi_0", "gate", "ffn_gate"})),
     ("mlp.up", frozenset({"up_proj", "w3", "wi_1", "fc1", "c_fc", "dense_h_to_4h", "fc_in", "lin1", "wi"})),
@@ -49,8 +57,34 @@ _NORM_ATTN = frozenset(
 )
 _NORM_MLP = frozenset(
     {"post_attention_layernorm", "ln_2", "norm2", "layernorm_after", "ffn_norm", "ln2", "mlp_norm"}
-    | {"output_layer_norm", "pre_feedforward_layernorm"}
+    | {"output_layer_norm"}
 )
+_NORM_OTHER: dict[str, str] = {
+    # Gemma 2/3 and EXAONE keep a norm before and after the MLP besides the post-attention one; A.X K1 adds
+    # a post-MLP norm to DeepSeek-V3's layout; multi-token-prediction layers normalise their two inputs.
+    "pre_feedforward_layernorm": "norm.pre_mlp",
+    "post_feedforward_layernorm": "norm.post_mlp",
+    "post_mlp_layernorm": "norm.post_mlp",
+    "post_ffw_norm": "norm.post_mlp",
+    "enorm": "norm.mtp_embed",
+    "hnorm": "norm.mtp_hidden",
+}
+_EXPERT_WORDS = frozenset({"experts", "local_experts", "expert"})
+"""A number after one of these words is an expert index, not a layer."""
+_SHARED_WORDS = frozenset({"shared_experts", "shared_expert", "shared_mlp"})
+_STACK_WORDS = frozenset(
+    {"layers", "layer", "h", "blocks", "block", "resblocks", "blk", "transformer_blocks", "mtp_layers"}
+)
+"""A number after one of these words is a layer index (preferred over other numbers in the name)."""
+_TOWER_WORDS = frozenset(
+    {"visual", "vision", "vision_model", "vision_tower", "vision_encoder", "image_encoder", "img_encoder"}
+    | {"audio", "audio_tower", "audio_model", "audio_encoder", "speech_encoder", "whisper_encoder"}
+    | {"multi_modal_projector", "mm_projector", "vision_projector", "audio_projector", "projector"}
+    | {"language_model", "text_model", "llm"}
+)
+"""Segments that start a component of their own wherever they appear (multimodal towers, projectors)."""
+ANONYMOUS = "(anonymous)"
+"""Component of names without any structure (``onnx::MatMul_470``): one component, not one per tensor."""
 _TOP_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "embed",
@@ -97,7 +131,10 @@ class ParsedName:
     layer: int | None
     """Layer index, or ``None``."""
     role: str
-    """Normalised role such as ``attn.q.weight``; unrecognised roles start with ``?``."""
+    """Normalised role such as ``attn.q.weight``; unrecognised roles start with ``?``. Routed experts have
+    roles ``expert.…``, shared experts ``shared.…``, routers ``router.…``."""
+    expert: int | None = None
+    """Index of a routed expert (its order is arbitrary), or ``None``."""
 
     @property
     def known(self) -> bool:
@@ -119,13 +156,45 @@ def component_of(name: str, mapping: Mapping[str, str]) -> str:
             best = stem
     if best:
         return mapping[best] if best in mapping else mapping[best + "."]
-    return name.split(".", 1)[0]
+    segments = name.split(".")
+    if len(segments) == 1 or "::" in segments[0]:
+        return ANONYMOUS
+    for index, segment in enumerate(segments[:-1]):
+        if _DIGITS.match(segment):
+            break
+        if segment.lower() in _TOWER_WORDS:
+            return ".".join(segments[: index + 1])
+    return segments[0]
 
 
 def _layer_role(tail: list[str]) -> str | None:
     words = set(tail[:-1]) if len(tail) > 1 else set()
     last = tail[-1] if tail else ""
+    if words & (_EXPERT_WORDS | _SHARED_WORDS):
+        family = "shared" if words & _SHARED_WORDS else "expert"
+        inner = _dense_role([w for w in tail if w not in _EXPERT_WORDS | _SHARED_WORDS])
+        return family + inner[len("mlp") :] if inner else None
+    if last == "e_score_correction_bias":
+        return "router.correction"
+    if last in {"router", "shared_expert_gate"}:
+        return "router" if last == "router" else "router.shared"
+    if words & {"router"} and last in {"layer", "linear", "proj"}:
+        return "router"
+    if last in _NORM_OTHER:
+        return _NORM_OTHER[last]
+    if last in _MLA_NAMES or last in {"q_a_layernorm", "kv_a_layernorm"}:
+        return next(role for role, names in _ATTN_ROLES if last in names)
+    return _dense_role(tail)
+
+
+def _dense_role(tail: list[str]) -> str | None:
+    words = set(tail[:-1]) if len(tail) > 1 else set()
+    last = tail[-1] if tail else ""
     joined = ".".join(tail)
+    if last in {"gate_up_proj", "w13"}:
+        return "mlp.gate_up"
+    if words & {"block_sparse_moe", "moe"} and last == "gate":
+        return "router"
     if last in _NORM_ATTN or joined in {"attention.output.layernorm"}:
         return "norm.attn"
     if last in _NORM_MLP or joined in {"output.layernorm"}:
@@ -153,8 +222,10 @@ def _top_role(tail: list[str]) -> str | None:
         return "norm.embed"
     if tail[-2:] in (["patch_embed", "proj"], ["patch_embeddings", "projection"]):
         return "patch_embed"
-    if tail == ["output"]:
+    if tail == ["output"] or tail[-2:] == ["shared_head", "head"]:
         return "lm_head"
+    if tail[-2:] == ["shared_head", "norm"]:
+        return "norm.final"
     for role, names in _TOP_ROLES:
         if last in names:
             return role
@@ -162,24 +233,50 @@ def _top_role(tail: list[str]) -> str | None:
 
 
 def parse_name(name: str, mapping: Mapping[str, str] | None = None) -> ParsedName:
-    """Normalise one tensor name (see the module docstring for examples)."""
+    """Normalise one tensor name (see the module docstring for examples).
+
+    A name may hold several numbers: an expert index follows ``experts`` (``layers.3.mlp.experts.7.…``: layer
+    3, expert 7); a module index may precede the layer (sentence-transformers' ``model.0.auto_model.encoder.
+    layer.3.…``: layer 3). The layer is the number after a stack word (``layers``, ``blocks``, ``h`` …), else
+    the first number; any other number stays part of the role's text, so no two tensors of one layer share
+    an unrecognised role.
+    """
     segments = name.split(".")
+    lower = [s.lower() for s in segments]
     component = component_of(name, mapping or {})
-    index = next((i for i, s in enumerate(segments) if _DIGITS.match(s)), None)
+    numbers = [i for i, s in enumerate(segments) if _DIGITS.match(s)]
+    expert_at = next((i for i in numbers if i > 0 and lower[i - 1] in _EXPERT_WORDS), None)
+    layers = [i for i in numbers if i != expert_at and (expert_at is None or i < expert_at)]
+    index = next((i for i in layers if i > 0 and lower[i - 1] in _STACK_WORDS), layers[0] if layers else None)
+    expert = int(segments[expert_at]) if expert_at is not None else None
     if index is not None:
         stack: str | None = ".".join(segments[:index])
         layer: int | None = int(segments[index])
-        tail = [s.lower() for s in segments[index + 1 :]]
+        tail = [s for i, s in enumerate(lower) if i > index and i != expert_at]
     else:
-        stack, layer, tail = None, None, [s.lower() for s in segments]
+        stack, layer = None, None
+        tail = [s for i, s in enumerate(lower) if i != expert_at]
     kind = ""
     if len(tail) > 1 and tail[-1] in _KIND:
         kind, tail = _KIND[tail[-1]], tail[:-1]
     role = _layer_role(tail) if layer is not None else _top_role(tail)
+    if role is None and layer is not None and not _STACK_WORDS & {lower[index - 1] if index else ""}:
+        # A number that is not a layer after all (``visual.merger.mlp.0.weight``: a module index).
+        top = _top_role(tail)
+        if top is not None:
+            stack, layer, role = None, None, top
     if role is None:
-        role = UNKNOWN + ".".join(tail)
+        role = UNKNOWN + ".".join(lower if layer is None else lower[(index or 0) + 1 :])
+        role = role.removesuffix("." + segments[-1].lower()) if kind else role
+    if expert is not None and not role.startswith(("expert.", "shared.", UNKNOWN)):
+        role = UNKNOWN + ".".join(lower)
     return ParsedName(
-        name=name, component=component, stack=stack, layer=layer, role=f"{role}.{kind}" if kind else role
+        name=name,
+        component=component,
+        stack=stack,
+        layer=layer,
+        role=f"{role}.{kind}" if kind else role,
+        expert=expert if role.startswith("expert.") else None,
     )
 
 
@@ -197,7 +294,7 @@ _FUSED_PARTS = ("q", "k", "v")
 
 def is_fused_part(name: str) -> bool:
     """Whether ``name`` is one part of a fused tensor as :func:`split_fused` names it (``…qkv.weight[q]``)."""
-    return name.endswith("]")
+    return name.endswith(tuple(f"[{part}]" for part in _FUSED_PARTS))
 
 
 def fused_whole(name: str) -> str:
@@ -233,8 +330,78 @@ def split_fused(entries: list[tuple[TensorInfo, ParsedName]]) -> list[tuple[Tens
     return out
 
 
+def name_routers(entries: list[tuple[TensorInfo, ParsedName]]) -> list[tuple[TensorInfo, ParsedName]]:
+    """``mlp.gate.weight`` is the router in a layer that has experts (DeepSeek, Qwen-MoE), not a gate
+    projection: renamed ``router.weight`` there."""
+    moe = {(p.stack, p.layer) for _, p in entries if p.role.startswith(("expert.", "shared."))}
+    out = []
+    for info, parsed in entries:
+        router = (parsed.stack, parsed.layer) in moe and parsed.role.startswith("mlp.gate.")
+        if router and not _is_proj(parsed):
+            out.append((info, replace(parsed, role="router." + parsed.role.removeprefix("mlp.gate."))))
+        else:
+            out.append((info, parsed))
+    return out
+
+
+def _is_proj(parsed: ParsedName) -> bool:
+    return any(s in {"gate_proj", "w1", "wi_0", "ffn_gate"} for s in parsed.name.lower().split("."))
+
+
+def split_experts(entries: list[tuple[TensorInfo, ParsedName]]) -> list[tuple[TensorInfo, ParsedName]]:
+    """Fused expert tensors ``[E, …]`` (``experts.gate_up_proj``, ``experts.down_proj``) split per expert,
+    named ``<name>[e]``; a fused ``gate_up`` stored ``[E, 2f, d]`` (rows: gate then up) also in halves,
+    ``<name>[e.gate]`` and ``<name>[e.up]``, as is a dense ``mlp.gate_up_proj`` (Phi-3)."""
+    downs = {
+        (p.stack, p.layer): info.shape
+        for info, p in entries
+        if p.role.startswith("expert.down") and p.expert is None and len(info.shape) == 3
+    }
+    out: list[tuple[TensorInfo, ParsedName]] = []
+    for info, parsed in entries:
+        fused = parsed.role.startswith("expert.") and parsed.expert is None and len(info.shape) >= 2
+        if fused:
+            count, part_bytes = info.shape[0], info.nbytes // max(1, info.shape[0])
+            for e in range(count):
+                name = f"{info.name}[{e}]"
+                sliced = replace(
+                    info,
+                    name=name,
+                    shape=info.shape[1:],
+                    offset=info.offset + e * part_bytes,
+                    nbytes=part_bytes,
+                )
+                piece = replace(parsed, name=name, expert=e)
+                down = downs.get((parsed.stack, parsed.layer))
+                halves = down is not None and len(info.shape) == 3 and info.shape[1] == 2 * down[-1]
+                if parsed.role.startswith("expert.gate_up") and halves:
+                    out.extend(_halves(sliced, piece, f"{info.name}[{e}.", "expert"))
+                else:
+                    out.append((sliced, piece))
+        elif parsed.role.startswith("mlp.gate_up") and len(info.shape) == 2 and info.shape[0] % 2 == 0:
+            out.extend(_halves(info, parsed, f"{info.name}[", "mlp"))
+        else:
+            out.append((info, parsed))
+    return out
+
+
+def _halves(
+    info: TensorInfo, parsed: ParsedName, stem: str, family: str
+) -> list[tuple[TensorInfo, ParsedName]]:
+    rows, half = info.shape[0], info.nbytes // 2
+    out = []
+    for index, part in enumerate(("gate", "up")):
+        name = f"{stem}{part}]"
+        shape = (rows // 2, *info.shape[1:])
+        sliced = replace(info, name=name, shape=shape, offset=info.offset + index * half, nbytes=half)
+        role = parsed.role.replace(f"{family}.gate_up", f"{family}.{part}", 1)
+        out.append((sliced, replace(parsed, name=name, role=role)))
+    return out
+
+
 def entries_of(
     tensors: Sequence[TensorInfo], mapping: Mapping[str, str] | None = None
 ) -> list[tuple[TensorInfo, ParsedName]]:
-    """Every tensor with its parsed name, fused ``qkv`` split into parts."""
-    return split_fused([(info, parse_name(info.name, mapping)) for info in tensors])
+    """Every tensor with its parsed name: routers named, fused ``qkv`` and fused experts split into parts."""
+    parsed = name_routers([(info, parse_name(info.name, mapping)) for info in tensors])
+    return split_fused(split_experts(parsed))
