@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from generator.audit.fingerprint import Fingerprint, TensorProfile
 from generator.audit.names import ParsedName, is_buffer
-from generator.audit.plan import profile_over_all_units, view_shape, window_for
+from generator.audit.plan import profile_over_all_units, seed_for, view_shape, window_for
 from generator.audit.read import (
     AUDITED_DTYPES,
     TensorInfo,
@@ -37,6 +37,13 @@ from generator.audit.read import (
 from generator.audit.stats import profile_of
 
 How = Literal["layer map", "role", "content"]
+
+EXPERTS_PER_LAYER = 8
+"""Routed experts of each candidate layer that are matched and tested; the rest are listed as not sampled
+(and, in a component whose samples are identical, still compared whole: :mod:`~generator.audit.exact`)."""
+EXPERT_SEED = 0
+"""Default seed of the expert sample (recorded in the report)."""
+_FFN_FAMILIES = ("mlp.", "expert.", "shared.")
 
 SWITCH_MARGIN = 0.2
 """How much better (in mean half-A profile correlation) a re-ordered layer map must score per layer than
@@ -102,6 +109,38 @@ class LayerMap:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExpertMatch:
+    """Which reference FFN a candidate expert (or shared expert, or dense FFN of a MoE audit) derives from.
+
+    Experts are exchangeable: each sampled candidate expert is matched on half A with the reference's experts,
+    shared expert and dense FFN of the mapped layer (a dense FFN copied into every expert is sparse
+    upcycling)."""
+
+    component: str
+    """Candidate component."""
+    candidate_stack: str
+    """Candidate stack."""
+    candidate_layer: int
+    """Candidate layer."""
+    candidate: str
+    """``expert 7``, ``shared expert`` or ``dense FFN``."""
+    candidate_expert: int | None
+    """Candidate expert index (``None`` for a shared expert or dense FFN)."""
+    reference_layer: int
+    """Reference layer it was matched in (from the layer map)."""
+    reference: str
+    """``expert 3``, ``shared expert`` or ``dense FFN``."""
+    reference_expert: int | None
+    """Reference expert index (``None`` for a shared expert or dense FFN)."""
+    score: float | None
+    """Mean centred profile correlation on half A (what the choice was based on)."""
+    tensors: tuple[str, ...] = ()
+    """The candidate expert's tensors."""
+    significant: bool | None = None
+    """Whether a tested tensor of this expert shows shared origin on its own (set by the verdict stage)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Alignment:
     """Every candidate tensor, paired or not."""
 
@@ -111,6 +150,8 @@ class Alignment:
     """Tensors not compared, with the reason."""
     layer_maps: tuple[LayerMap, ...]
     """Layer maps of the candidate's stacks."""
+    expert_matches: tuple[ExpertMatch, ...] = ()
+    """Candidate experts matched with reference experts (or dense FFNs)."""
 
 
 class CandidateSource:
@@ -255,6 +296,7 @@ def align(
     source: CandidateSource,
     *,
     progress: Callable[[str], None] | None = None,
+    expert_seed: int = EXPERT_SEED,
 ) -> Alignment:
     """Pair every candidate tensor with a reference tensor (see the module docstring)."""
     usable = [p for p in reference.tensors if p.layout.kind != "skip"]
@@ -268,8 +310,10 @@ def align(
             unmatched.append(Unmatched(candidate=candidate, reason=reason, skipped=True))
         else:
             pending.append(candidate)
-    layer_maps, by_map, rest = _map_layers(pending, usable, source)
-    matches.extend(by_map)
+    mapped = _map_layers(pending, usable, source, expert_seed)
+    matches.extend(mapped.matches)
+    unmatched.extend(mapped.unsampled)
+    rest = mapped.rest
     for candidate in rest:
         if progress is not None:
             progress(candidate.info.name)
@@ -282,7 +326,12 @@ def align(
             )
         else:
             matches.append(match)
-    return Alignment(matches=tuple(matches), unmatched=tuple(unmatched), layer_maps=tuple(layer_maps))
+    return Alignment(
+        matches=tuple(matches),
+        unmatched=tuple(unmatched),
+        layer_maps=tuple(mapped.maps),
+        expert_matches=tuple(mapped.experts),
+    )
 
 
 def _skipped_roles(reference: Fingerprint) -> dict[str, str]:
@@ -374,23 +423,51 @@ def _by_content(
     return _best(candidate, usable, source, "content")
 
 
-def _map_layers(  # noqa: PLR0912 — one loop per level of stack → layer → role
-    candidates: Sequence[Candidate], usable: Sequence[TensorProfile], source: CandidateSource
-) -> tuple[list[LayerMap], list[Match], list[Candidate]]:
+@dataclass(frozen=True, kw_only=True)
+class _Mapped:
+    maps: list[LayerMap]
+    matches: list[Match]
+    rest: list[Candidate]
+    unsampled: list[Unmatched]
+    experts: list[ExpertMatch]
+
+
+def _key(parsed: ParsedName) -> str:
+    """A tensor's key within its layer: the role, and the expert index of a routed expert."""
+    return parsed.role if parsed.expert is None else f"{parsed.role}#{parsed.expert}"
+
+
+def _by_layer(
+    candidates: Sequence[Candidate], rest: list[Candidate]
+) -> dict[tuple[str, str], dict[int, dict[str, Candidate]]]:
+    """Candidates in stacks, by component and stack, layer and key; the others appended to ``rest``."""
     stacks: dict[tuple[str, str], dict[int, dict[str, Candidate]]] = defaultdict(lambda: defaultdict(dict))
-    rest: list[Candidate] = []
     for candidate in candidates:
         p = candidate.parsed
-        if p.layer is None or p.stack is None or not p.known:
-            rest.append(candidate)
+        if (
+            p.layer is None
+            or p.stack is None
+            or not p.known
+            or _key(p) in stacks[(p.component, p.stack)][p.layer]
+        ):
+            rest.append(candidate)  # a second tensor of one key is paired on its own, never dropped
         else:
-            stacks[(p.component, p.stack)][p.layer][p.role] = candidate
+            stacks[(p.component, p.stack)][p.layer][_key(p)] = candidate
+    return stacks
+
+
+def _map_layers(
+    candidates: Sequence[Candidate],
+    usable: Sequence[TensorProfile],
+    source: CandidateSource,
+    expert_seed: int,
+) -> _Mapped:
+    out = _Mapped(maps=[], matches=[], rest=[], unsampled=[], experts=[])
+    stacks = _by_layer(candidates, out.rest)
     references: dict[str, dict[int, dict[str, TensorProfile]]] = defaultdict(lambda: defaultdict(dict))
     for profile in usable:
         if profile.parsed.layer is not None and profile.parsed.stack is not None:
-            references[profile.parsed.stack][profile.parsed.layer][profile.parsed.role] = profile
-    maps: list[LayerMap] = []
-    matches: list[Match] = []
+            references[profile.parsed.stack][profile.parsed.layer].setdefault(_key(profile.parsed), profile)
     for (component, stack), layers in sorted(stacks.items()):
         best: tuple[float, LayerMap, npt.NDArray[np.float64]] | None = None
         for ref_stack, ref_layers in sorted(references.items()):
@@ -405,21 +482,145 @@ def _map_layers(  # noqa: PLR0912 — one loop per level of stack → layer → 
             if found is not None and (best is None or found[0] > best[0]):
                 best = found
         if best is None:
-            rest.extend(c for layer in layers.values() for c in layer.values())
+            out.rest.extend(c for layer in layers.values() for c in layer.values())
             continue
         layer_map = best[1]
-        maps.append(layer_map)
+        out.maps.append(layer_map)
         target = dict(layer_map.mapping)
         ref_layers = references[layer_map.reference_stack]
-        for layer, roles in sorted(layers.items()):
-            for role, candidate in sorted(roles.items()):
-                reference = ref_layers[target[layer]].get(role)
+        for layer, keys in sorted(layers.items()):
+            ref_layer = ref_layers[target[layer]]
+            pairs = [
+                (c, ref_layer.get(k)) for k, c in sorted(keys.items()) if not k.startswith(_FFN_FAMILIES)
+            ]
+            ffn = {k: c for k, c in keys.items() if k.startswith(_FFN_FAMILIES)}
+            where = (component, stack, layer, target[layer])
+            pairs.extend(
+                _match_ffn(
+                    ffn=ffn, ref_layer=ref_layer, source=source, out=out, where=where, expert_seed=expert_seed
+                )
+            )
+            for candidate, reference in pairs:
                 match = _best(candidate, [reference], source, "layer map") if reference is not None else None
                 if match is None:
-                    rest.append(candidate)
+                    out.rest.append(candidate)
                 else:
-                    matches.append(match)
-    return maps, matches, rest
+                    out.matches.append(match)
+    return out
+
+
+def _groups(keys: Mapping[str, Any]) -> dict[tuple[str, int | None], dict[str, str]]:
+    """FFN keys grouped by unit — ``("mlp", None)``, ``("shared", None)``, ``("expert", e)`` — as
+    ``{suffix: key}`` with suffixes such as ``up.weight``."""
+    groups: dict[tuple[str, int | None], dict[str, str]] = defaultdict(dict)
+    for key in keys:
+        role, _, index = key.partition("#")
+        family, _, suffix = role.partition(".")
+        groups[(family, int(index) if index else None)][suffix] = key
+    return groups
+
+
+def _label(group: tuple[str, int | None]) -> str:
+    family, index = group
+    return f"expert {index}" if family == "expert" else "shared expert" if family == "shared" else "dense FFN"
+
+
+def _match_ffn(
+    *,
+    ffn: Mapping[str, Candidate],
+    ref_layer: Mapping[str, TensorProfile],
+    source: CandidateSource,
+    out: _Mapped,
+    where: tuple[str, str, int, int],
+    expert_seed: int,
+) -> list[tuple[Candidate, TensorProfile | None]]:
+    """Pair a layer's FFN tensors: each sampled candidate expert with its best reference FFN unit on half A.
+
+    A dense FFN or shared expert keeps its counterpart of the same name unless another is clearly better
+    (:data:`SWITCH_MARGIN`); a routed expert keeps its own index only while no other is clearly better.
+    """
+    component, stack, layer, ref_index = where
+    groups = _groups(ffn)
+    ref_groups = _groups({k: v for k, v in ref_layer.items() if k.startswith(_FFN_FAMILIES)})
+    experts = sorted(g for g in groups if g[0] == "expert")
+    sampled = set(experts)
+    if len(experts) > EXPERTS_PER_LAYER:
+        rng = np.random.default_rng(seed_for(f"experts|{expert_seed}|{stack}|{layer}"))
+        picked = rng.choice(len(experts), size=EXPERTS_PER_LAYER, replace=False)
+        sampled = {experts[int(i)] for i in picked}
+    moe = bool(experts) or any(g[0] != "mlp" for g in ref_groups)
+    pairs: list[tuple[Candidate, TensorProfile | None]] = []
+    for group, suffixes in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or -1)):
+        members = [ffn[k] for k in suffixes.values()]
+        if group not in sampled and group[0] == "expert":
+            reason = (
+                f"expert not sampled ({EXPERTS_PER_LAYER} of {len(experts)} in this layer, "
+                f"expert seed {expert_seed})"
+            )
+            out.unsampled.extend(Unmatched(candidate=c, reason=reason, skipped=True) for c in members)
+            continue
+        scores = {
+            ref_group: _group_score(ffn, suffixes, ref_layer, ref_suffixes, source)
+            for ref_group, ref_suffixes in ref_groups.items()
+        }
+        chosen = _choose_group(group, scores)
+        if chosen is None:
+            pairs.extend((c, None) for c in members)
+            continue
+        if moe:
+            out.experts.append(
+                ExpertMatch(
+                    component=component,
+                    candidate_stack=stack,
+                    candidate_layer=layer,
+                    candidate=_label(group),
+                    candidate_expert=group[1],
+                    reference_layer=ref_index,
+                    reference=_label(chosen),
+                    reference_expert=chosen[1],
+                    score=scores[chosen],
+                    tensors=tuple(c.info.name for c in members),
+                )
+            )
+        ref_suffixes = ref_groups[chosen]
+        pairs.extend(
+            (ffn[key], ref_layer[ref_suffixes[suffix]] if suffix in ref_suffixes else None)
+            for suffix, key in sorted(suffixes.items())
+        )
+    return pairs
+
+
+def _group_score(
+    ffn: Mapping[str, Candidate],
+    suffixes: Mapping[str, str],
+    ref_layer: Mapping[str, TensorProfile],
+    ref_suffixes: Mapping[str, str],
+    source: CandidateSource,
+) -> float | None:
+    scores = []
+    for suffix, key in suffixes.items():
+        reference = ref_layer[ref_suffixes[suffix]] if suffix in ref_suffixes else None
+        if reference is None or reference.constant or reference.layout.kind != "residual":
+            continue
+        fits = orientations(ffn[key].info, reference)
+        if fits:
+            score = profile_score(source.profile(ffn[key].info, reference, fits[0]), reference)
+            if score is not None:
+                scores.append(score)
+    return float(np.mean(scores)) if scores else None
+
+
+def _choose_group(
+    group: tuple[str, int | None], scores: Mapping[tuple[str, int | None], float | None]
+) -> tuple[str, int | None] | None:
+    scored = {g: s for g, s in scores.items() if s is not None}
+    if not scored:
+        return group if group in scores else None
+    best = max(sorted(scored, key=lambda g: (g[0], g[1] or -1)), key=lambda g: scored[g])
+    own = scored.get(group)
+    if own is not None and scored[best] <= own + SWITCH_MARGIN:
+        return group
+    return best
 
 
 def _stack_map(
@@ -432,8 +633,9 @@ def _stack_map(
     source: CandidateSource,
 ) -> tuple[float, LayerMap, npt.NDArray[np.float64]] | None:
     cand_ids, ref_ids = sorted(layers), sorted(ref_layers)
-    shared = {r for roles in layers.values() for r in roles} & {
-        r for roles in ref_layers.values() for r in roles
+    # Routed experts are matched after the layer map (their order is arbitrary); not part of it.
+    shared = {r for roles in layers.values() for r in roles if "#" not in r} & {
+        r for roles in ref_layers.values() for r in roles if "#" not in r
     }
     if not shared:
         return None

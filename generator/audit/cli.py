@@ -11,15 +11,27 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from generator.audit.engine import make_fingerprint, run_audit
 from generator.audit.read import load_mapping
-from generator.audit.report import AuditReport
+from generator.audit.remote import is_remote
+from generator.audit.report import AuditReport, ComponentReport
 from generator.cli import reports_errors
 from generator.errors import InputError
 
 _PATH = click.Path(path_type=Path)
+_CACHE = click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Keep ranges fetched from hf:// or http(s):// locations here (keyed by each file's sha256).",
+)
+
+
+def _location(text: str) -> Path | str:
+    """A command-line checkpoint argument: a URL stays text (``Path`` would fold ``//``), else a path."""
+    return text if is_remote(text) else Path(text)
 
 
 @contextmanager
@@ -31,6 +43,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
+        MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
@@ -40,7 +53,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
     def update(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
             tasks[stage] = bar.add_task(stage, total=max(total, 1))
-        bar.update(tasks[stage], completed=done)
+        bar.update(tasks[stage], completed=done, total=max(total, 1))  # bytes planned grow as reads are
 
     with bar:
         yield update
@@ -49,6 +62,8 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
 def summary_lines(report: AuditReport) -> list[str]:
     """The readable summary printed after an audit."""
     lines = [f"Verdict: {report.verdict}  ({report.candidate} vs {report.reference_kind} {report.reference})"]
+    if report.summary:
+        lines.append(f"  {report.summary}")
     for component in report.components:
         evidence = f"log10 p = {component.log10_p:.1f}" if component.log10_p is not None else "no test"
         lines.append(
@@ -56,12 +71,46 @@ def summary_lines(report: AuditReport) -> list[str]:
             f"{component.share_compared:.0%} compared, {component.share_identical:.0%} identical, {evidence}"
         )
         lines.append(f"    {component.summary}")
+        lines.extend(f"    {line}" for line in _expert_lines(component))
+    if any(c.expert_matches for c in report.components):
+        lines.append(f"  Routed experts sampled per layer with expert seed {report.expert_seed}.")
+    if report.reference_unpaired:
+        lines.append(
+            f"  Reference tensors not compared with any candidate tensor: {len(report.reference_unpaired):,}."
+        )
+    for role, files in (("candidate", report.candidate_files), ("reference", report.reference_files)):
+        for file in files:
+            if file.revision is not None or file.etag is not None or file.sha256 is not None:
+                lines.append(
+                    f"  {role} file {file.location}: {file.size:,} bytes, commit {file.revision or 'n/a'}, "
+                    f"sha256 {file.sha256 or 'not published'}"
+                )
+    if report.transfer is not None:
+        remote = sum(
+            f.size for f in (*report.candidate_files, *report.reference_files) if f.etag or f.revision
+        )
+        lines.append(
+            f"  fetched {report.transfer['fetched']:,} bytes in {report.transfer['requests']:,} requests "
+            f"({report.transfer['fetched'] / max(1, remote):.2%} of the remote files' {remote:,} bytes)"
+        )
     return lines
 
 
+def _expert_lines(component: ComponentReport) -> list[str]:
+    """One line per candidate layer: which reference FFN each sampled expert was matched with."""
+    by_layer: dict[int, list[str]] = {}
+    for match in component.expert_matches:
+        mark = " *" if match.significant else ""
+        by_layer.setdefault(match.candidate_layer, []).append(
+            f"{match.candidate} → {match.reference_layer}:{match.reference}{mark}"
+        )
+    lines = [f"layer {layer} experts: {', '.join(pairs)}" for layer, pairs in sorted(by_layer.items())]
+    return [*lines, "(* shows shared origin on its own)"] if lines else []
+
+
 @click.command("audit")
-@click.argument("candidate", type=_PATH)
-@click.argument("reference", type=_PATH)
+@click.argument("candidate")
+@click.argument("reference")
 @click.option("--json", "json_out", type=_PATH, default=None, help="Write the full report here.")
 @click.option(
     "--device",
@@ -73,16 +122,35 @@ def summary_lines(report: AuditReport) -> list[str]:
 @click.option(
     "--mapping", type=_PATH, default=None, help='YAML/JSON: {"components": {"name prefix": "component"}}.'
 )
+@_CACHE
 @reports_errors
 def audit_command(
-    candidate: Path, reference: Path, json_out: Path | None, device: str, mapping: Path | None
+    *,
+    candidate: str,
+    reference: str,
+    json_out: Path | None,
+    device: str,
+    mapping: Path | None,
+    cache: Path | None,
 ) -> None:
-    """Audit CANDIDATE (safetensors file or directory) against REFERENCE (the same, or a fingerprint)."""
+    """Audit CANDIDATE (safetensors file or directory) against REFERENCE (the same, or a fingerprint).
+
+    Either may also be hf://OWNER/NAME[@REVISION][/SUBFOLDER] or an http(s):// URL of a .safetensors file
+    or of a *.safetensors.index.json: only headers and sampled windows are fetched (HF_ENDPOINT and HF_TOKEN
+    are honoured).
+    """
     components = load_mapping(mapping) if mapping is not None else None
     if json_out is not None:
         _check_writable(json_out)  # before a long audit, not after it
     with _progress() as progress:
-        report = run_audit(candidate, reference, device=device, mapping=components, progress=progress)
+        report = run_audit(
+            _location(candidate),
+            _location(reference),
+            device=device,
+            mapping=components,
+            progress=progress,
+            cache=cache,
+        )
     for line in summary_lines(report):
         click.echo(line)
     if json_out is not None:
@@ -106,13 +174,15 @@ def _check_writable(path: Path) -> None:
 
 
 @click.command("fingerprint")
-@click.argument("model", type=_PATH)
+@click.argument("model")
 @click.option("--out", type=_PATH, required=True, help="Fingerprint file to write.")
+@_CACHE
 @reports_errors
-def fingerprint_command(model: Path, out: Path) -> None:
-    """Write a compact fingerprint of MODEL that `audit` accepts in place of the reference."""
+def fingerprint_command(model: str, out: Path, cache: Path | None) -> None:
+    """Write a compact fingerprint of MODEL (a path, hf:// or http(s):// URL) that `audit` accepts in place
+    of the reference."""
     with _progress() as progress:
-        size, model_bytes = make_fingerprint(model, out, progress=progress)
+        size, model_bytes = make_fingerprint(_location(model), out, progress=progress, cache=cache)
     click.echo(
         f"Wrote {out}: {size:,} bytes ({size / max(1, model_bytes):.2%} of the model's {model_bytes:,} bytes)"
     )

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from generator.audit.align import CandidateSource, Match
 from generator.audit.fingerprint import TensorProfile, tensor_hash
 from generator.audit.plan import seed_for, window_for
+from generator.audit.quant import stored_label
 from generator.audit.read import TensorInfo, TensorReader, to_float
 from generator.audit.stats import (
     PermutationTest,
@@ -109,6 +110,10 @@ class PairEvidence:
     """Model width whose residual permutation the test used (pairs of one component and width combine)."""
     note: str
     """Why a pair was not tested, or anything unusual."""
+    candidate_quantisation: str = ""
+    """How the candidate stores it when quantised (its dequantised values are compared), else ``""``."""
+    reference_quantisation: str = ""
+    """How the reference stores it when quantised, else ``""``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -387,6 +392,8 @@ def _evidence(
         test=test,
         residual_width=reference.layout.width if reference.layout.kind == "residual" else None,
         note=note,
+        candidate_quantisation=stored_label(info),
+        reference_quantisation=reference.quantisation,
     )
 
 
@@ -415,14 +422,19 @@ def whole_tensors_equal(match: Match, source: CandidateSource, stored: TensorInf
 
 def _whole_hash(match: Match, source: CandidateSource, target: str) -> str:
     """SHA-256 of the whole candidate tensor in the reference's layout, cast to ``target``."""
+    return whole_hash(source.reader, match.candidate.info, transposed=match.transposed, target=target)
+
+
+def whole_hash(reader: TensorReader, info: TensorInfo, *, transposed: bool, target: str) -> str:
+    """SHA-256 of a whole tensor (transposed when asked), cast to ``target``; comparable with
+    :attr:`~generator.audit.fingerprint.TensorProfile.hashes`."""
     import hashlib  # noqa: PLC0415 — only reached for identical samples
 
-    info = match.candidate.info
-    if match.transposed:
-        raw = np.ascontiguousarray(source.reader.read_all(info).T)
+    if transposed:
+        raw = np.ascontiguousarray(reader.read_all(info).T)
         return tensor_hash(raw if info.dtype == target else cast_bits(raw, info.dtype, target))
     digest = hashlib.sha256()
-    for _, chunk in source.reader.iter_rows(info, 0, info.rows):
+    for _, chunk in reader.iter_rows(info, 0, info.rows):
         part = chunk if info.dtype == target else cast_bits(chunk, info.dtype, target)
         digest.update(np.ascontiguousarray(part).data)
     return digest.hexdigest()

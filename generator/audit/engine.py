@@ -6,23 +6,29 @@ stage to stage and returns a frozen :class:`~generator.audit.report.AuditReport`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from generator.audit.align import Candidate, CandidateSource, align
+from generator.audit.align import EXPERT_SEED, EXPERTS_PER_LAYER, Candidate, CandidateSource, align
 from generator.audit.compare import compare
+from generator.audit.exact import complete, reference_unpaired
 from generator.audit.fingerprint import (
     Fingerprint,
     fingerprint_checkpoint,
     is_fingerprint,
-    load_reference,
+    load_fingerprint,
     write_fingerprint,
 )
 from generator.audit.names import entries_of
 from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
+from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
-from generator.audit.report import AuditReport
+from generator.audit.remote import Remote, describe, is_remote
+from generator.audit.report import AuditReport, SourceFile
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
 from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
@@ -44,50 +50,103 @@ def resolve_device(device: str) -> str:
     return device
 
 
+Location = Path | str
+"""A local path, or an ``hf://OWNER/NAME[@REVISION][/SUBFOLDER]`` or ``http(s)://`` URL."""
+
+
 def run_audit(
-    candidate: Path,
-    reference: Path,
+    candidate: Location,
+    reference: Location,
     *,
     device: str = "cpu",
     mapping: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    cache: Path | None = None,
+    expert_seed: int = EXPERT_SEED,
 ) -> AuditReport:
-    """Audit ``candidate`` (a checkpoint) against ``reference`` (a checkpoint or a fingerprint file)."""
-    if is_fingerprint(candidate):
+    """Audit ``candidate`` (a checkpoint) against ``reference`` (a checkpoint or a fingerprint file).
+
+    ``expert_seed`` chooses which routed experts of each layer are tested (recorded in the report).
+
+    Remote locations are read in place (only headers and sampled windows travel); ``cache`` keeps fetched
+    ranges on disk, keyed by each file's sha256.
+    """
+    if _is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
-    open_checkpoint(candidate)  # fail fast on a bad candidate, before reading the reference
-    ref_bytes = _reference_bytes(reference)
-    resolved = resolve_device(device)
+    with _remote(progress, cache, candidate, reference) as remote:
+        # fail fast (unreadable, or quantised in a format not understood), before reading the reference
+        checkpoint = dequantised(open_checkpoint(candidate, remote=remote))
+        resolved = resolve_device(device)
+        if _is_fingerprint(reference):
+            fingerprint = load_fingerprint(Path(reference))
+            reference_files: tuple[SourceFile, ...] = (_source_file(Path(reference)),)
+        else:
+            opened = open_checkpoint(reference, remote=remote)
+            fingerprint = fingerprint_checkpoint(
+                opened, progress=_bytes_progress(progress, opened.nbytes), keep_stored=True
+            )
+            reference_files = tuple(_source_file(f) for f in opened.files)
+        report = audit_against(
+            checkpoint=checkpoint,
+            fingerprint=fingerprint,
+            reference=str(reference),
+            device=resolved,
+            mapping=mapping,
+            progress=progress,
+            expert_seed=expert_seed,
+        )
+        transfer = remote.transfer if remote is not None else None
+    return replace(
+        report,
+        candidate_files=tuple(_source_file(f) for f in checkpoint.files),
+        reference_files=reference_files,
+        transfer=None if transfer is None else dataclasses.asdict(transfer),
+    )
+
+
+def _is_fingerprint(location: Location) -> bool:
+    return not is_remote(location) and is_fingerprint(Path(location))
+
+
+def _remote(progress: Progress | None, cache: Path | None, *locations: Location) -> Any:
+    """A :class:`Remote` for this run when any location is remote (else a null context)."""
+    if not any(is_remote(location) for location in locations):
+        return nullcontext(None)
+
+    def fetched(done: int, planned: int) -> None:
+        if progress is not None:
+            progress("fetching (bytes fetched / planned)", done, planned)
+
+    return Remote(cache=cache, progress=fetched)
+
+
+def _bytes_progress(progress: Progress | None, total: int) -> Callable[[str, int], None]:
     done = 0
 
     def on_tensor(_: str, nbytes: int) -> None:
         nonlocal done
         done += nbytes
         if progress is not None:
-            progress("fingerprinting the reference", done, ref_bytes)
+            progress("fingerprinting the reference", done, total)
 
-    fingerprint = load_reference(reference, progress=on_tensor)
-    return audit_against(
-        checkpoint_path=candidate,
-        fingerprint=fingerprint,
-        reference=reference,
-        device=resolved,
-        mapping=mapping,
-        progress=progress,
-    )
+    return on_tensor
+
+
+def _source_file(file: Any) -> SourceFile:
+    return SourceFile(**describe(file))
 
 
 def audit_against(
     *,
-    checkpoint_path: Path,
+    checkpoint: Checkpoint,
     fingerprint: Fingerprint,
-    reference: Path,
+    reference: str,
     device: str = "cpu",
     mapping: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    expert_seed: int = EXPERT_SEED,
 ) -> AuditReport:
-    """Audit a candidate checkpoint against an already loaded reference fingerprint."""
-    checkpoint = open_checkpoint(checkpoint_path)
+    """Audit an opened candidate checkpoint against an already loaded reference fingerprint."""
     candidates = [
         Candidate(info=info, parsed=parsed) for info, parsed in entries_of(checkpoint.tensors, mapping)
     ]
@@ -105,27 +164,35 @@ def audit_against(
             if progress is not None:
                 progress("aligning", aligned, len(candidates))
 
-        alignment = align(candidates, fingerprint, source, progress=on_align)
+        alignment = align(candidates, fingerprint, source, progress=on_align, expert_seed=expert_seed)
         compared = []
         for index, match in enumerate(alignment.matches, start=1):
             compared.append(compare(match, source, device=device))
             if progress is not None:
                 progress("comparing", index, len(alignment.matches))
+        completed = complete(compared, alignment.unmatched, fingerprint, reader)
     reports = decide(
         components=components,
-        compared=compared,
-        unmatched=alignment.unmatched,
+        compared=completed.compared,
+        unmatched=completed.unmatched,
         layer_maps=alignment.layer_maps,
         parameters=parameters,
         reference_layers=_reference_layers(fingerprint),
+        expert_matches=alignment.expert_matches,
     )
+    unpaired, reference_complete = reference_unpaired(fingerprint, completed.compared)
+    whole = overall(reports, reference_complete=reference_complete)
     return AuditReport(
-        candidate=str(checkpoint_path),
-        reference=str(reference),
+        candidate=str(checkpoint.path),
+        reference=reference,
         reference_kind=fingerprint.kind,
-        verdict=overall(reports),
+        verdict=whole.verdict,
         parameters=sum(parameters.values()),
         components=reports,
+        shared_origin=whole.shared_origin,
+        summary=whole.summary,
+        reference_unpaired=unpaired,
+        expert_seed=expert_seed,
         method=_method(device),
     )
 
@@ -139,12 +206,6 @@ def _reference_layers(fingerprint: Fingerprint) -> dict[str, int]:
     return {stack: len(ids) for stack, ids in layers.items()}
 
 
-def _reference_bytes(reference: Path) -> int:
-    if is_fingerprint(reference):
-        return 0
-    return open_checkpoint(reference).nbytes
-
-
 def _method(device: str) -> dict[str, Any]:
     return {
         "statistic": "mean per-unit Pearson correlation over residual positions; joint over a component",
@@ -155,35 +216,37 @@ def _method(device: str) -> dict[str, Any]:
         "residual_window": RESIDUAL_WIDTH,
         "hidden_units_sampled": HIDDEN_UNITS,
         "token_rows_sampled": TOKEN_UNITS,
+        "experts_sampled_per_layer": EXPERTS_PER_LAYER,
         "device": device,
         "raw_cosine": "reported for display only; never evidence",
     }
 
 
-def make_fingerprint(model: Path, out: Path, *, progress: Progress | None = None) -> tuple[int, int]:
-    """Write the fingerprint of ``model`` to ``out``; return ``(fingerprint bytes, model tensor bytes)``."""
-    checkpoint = open_checkpoint(model)
-    _check_fingerprint_out(checkpoint, out)
-    done = 0
+def make_fingerprint(
+    model: Location, out: Path, *, progress: Progress | None = None, cache: Path | None = None
+) -> tuple[int, int]:
+    """Write the fingerprint of ``model`` to ``out``; return ``(fingerprint bytes, model tensor bytes)``.
 
-    def on_tensor(_: str, nbytes: int) -> None:
-        nonlocal done
-        done += nbytes
-        if progress is not None:
-            progress("fingerprinting", done, checkpoint.nbytes)
-
-    fingerprint = fingerprint_checkpoint(checkpoint, progress=on_tensor)
+    A remote model is read whole (a fingerprint hashes every tensor), in parallel ranges.
+    """
+    with _remote(progress, cache, model) as remote:
+        checkpoint = open_checkpoint(model, remote=remote)
+        _check_fingerprint_out(checkpoint, out)
+        fingerprint = fingerprint_checkpoint(
+            checkpoint, progress=_bytes_progress(progress, checkpoint.nbytes)
+        )
     return write_fingerprint(fingerprint, out), checkpoint.nbytes
 
 
 def _check_fingerprint_out(checkpoint: Checkpoint, out: Path) -> None:
     """Refuse an ``--out`` that would overwrite the model, join it as a shard, or replace some other file."""
     target = out.resolve()
-    model = checkpoint.path.resolve()
-    if target == model or target in {f.resolve() for f in checkpoint.files}:
-        raise InputError(f"--out {out}: that is the model itself; choose another path")
-    if model.is_dir() and target.parent == model and target.name.endswith(".safetensors"):
-        raise InputError(f"--out {out}: a .safetensors file in the model's folder would join the model")
+    if isinstance(checkpoint.path, Path):
+        model = checkpoint.path.resolve()
+        if target == model or target in {f.resolve() for f in checkpoint.files if isinstance(f, Path)}:
+            raise InputError(f"--out {out}: that is the model itself; choose another path")
+        if model.is_dir() and target.parent == model and target.name.endswith(".safetensors"):
+            raise InputError(f"--out {out}: a .safetensors file in the model's folder would join the model")
     if target.exists() and not _holds_fingerprint(target):
         raise InputError(f"--out {out}: exists and is not a fingerprint; choose a new path")
 

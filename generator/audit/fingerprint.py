@@ -39,6 +39,7 @@ from generator.audit.plan import (
     view_shape,
     window_for,
 )
+from generator.audit.quant import dequantised, stored_label
 from generator.audit.read import (
     AUDITED_DTYPES,
     DTYPES,
@@ -91,6 +92,9 @@ class TensorProfile:
     stored: TensorInfo | None = None
     """Where the whole tensor can be read again: set for a reference read from its checkpoint for this
     audit, ``None`` for one loaded from a fingerprint file."""
+    quantisation: str = ""
+    """How the reference stores it when quantised (e.g. ``FP8 E4M3, 128×128 block scales``; its block,
+    profile and hashes then hold the dequantised float32 values); ``""`` for a tensor stored as floats."""
 
     @property
     def name(self) -> str:
@@ -128,8 +132,10 @@ def fingerprint_checkpoint(
     By default in one streaming pass over every byte (sampled blocks and SHA-256 of every tensor), for a
     fingerprint file. With ``keep_stored`` (a reference audited directly) only the sampled positions are
     read, nothing is hashed, and each profile keeps where its tensor is stored, so that an identical sample
-    is confirmed by comparing the whole tensors themselves — only for the pairs that need it.
+    is confirmed by comparing the whole tensors themselves — only for the pairs that need it. Quantised
+    weights are dequantised first (:mod:`~generator.audit.quant`).
     """
+    checkpoint = dequantised(checkpoint)
     entries = entries_of(checkpoint.tensors)
     # Each component's own width (a vision tower may be narrower), else the whole model's (for components
     # such as a bare `lm_head` with no vectors of their own).
@@ -145,9 +151,9 @@ def fingerprint_checkpoint(
             stored = info if keep_stored else None
             profiles.append(_profile(reader, hasher, info, parsed, widths[parsed.component], stored=stored))
             if progress is not None:
-                progress(info.name, info.nbytes)
+                progress(info.name, info.stored_nbytes)
     return Fingerprint(
-        source=checkpoint.path.name, kind="checkpoint", nbytes=checkpoint.nbytes, tensors=tuple(profiles)
+        source=checkpoint.name, kind="checkpoint", nbytes=checkpoint.nbytes, tensors=tuple(profiles)
     )
 
 
@@ -162,16 +168,21 @@ def _profile(
 ) -> TensorProfile:
     """``stored``: where the tensor stays readable (nothing is hashed), or ``None`` to hash it now."""
     base = TensorProfile(
-        parsed=parsed, dtype=info.dtype, shape=info.shape, layout=Layout(kind="skip"), stored=stored
+        parsed=parsed,
+        dtype=info.dtype,
+        shape=info.shape,
+        layout=Layout(kind="skip"),
+        stored=stored,
+        quantisation=stored_label(info),
     )
     if info.dtype not in AUDITED_DTYPES:
         return replace(base, layout=Layout(kind="skip", reason=f"{info.dtype} tensors are not weights"))
     if is_buffer(info.name):
         return replace(base, layout=Layout(kind="skip", reason="deterministic buffer"))
     layout = layout_for(parsed, info.shape, d)
-    if layout.kind == "skip":
-        return replace(base, layout=layout)
     hashes = _hashes(reader, hasher, info) if stored is None else {}
+    if layout.kind == "skip":
+        return replace(base, layout=layout, hashes=hashes)
     if layout.kind == "plain":
         block = reader.read_all(info).reshape(1, -1)
         values = finite_or_fail(to_float(block, info.dtype), info)
@@ -249,6 +260,7 @@ class _ProfileIn(BaseModel):
     stack: str | None
     layer: int | None
     role: str
+    expert: int | None = None
     dtype: str
     shape: list[int]
     kind: Literal["residual", "plain", "skip"]
@@ -258,6 +270,7 @@ class _ProfileIn(BaseModel):
     width: int
     constant: bool
     hashes: dict[str, str]
+    quantisation: str = ""
 
 
 def _descriptor(profile: TensorProfile) -> dict[str, Any]:
@@ -268,6 +281,7 @@ def _descriptor(profile: TensorProfile) -> dict[str, Any]:
         "stack": p.stack,
         "layer": p.layer,
         "role": p.role,
+        "expert": p.expert,
         "dtype": profile.dtype,
         "shape": list(profile.shape),
         "kind": layout.kind,
@@ -277,6 +291,7 @@ def _descriptor(profile: TensorProfile) -> dict[str, Any]:
         "width": layout.width,
         "constant": profile.constant,
         "hashes": dict(profile.hashes),
+        "quantisation": profile.quantisation,
     }
 
 
@@ -374,7 +389,12 @@ def _from_descriptor(
     if item.dtype not in DTYPES or any(d < 0 for d in item.shape) or item.residual_axis not in (None, 0, 1):
         raise InputError(f"{where}: invalid descriptor")
     parsed = ParsedName(
-        name=item.name, component=item.component, stack=item.stack, layer=item.layer, role=item.role
+        name=item.name,
+        component=item.component,
+        stack=item.stack,
+        layer=item.layer,
+        role=item.role,
+        expert=item.expert,
     )
     layout = Layout(
         kind=item.kind,
@@ -383,9 +403,15 @@ def _from_descriptor(
         units=item.units_kind,
         width=item.width,
     )
-    base = TensorProfile(parsed=parsed, dtype=item.dtype, shape=tuple(item.shape), layout=layout)
+    base = TensorProfile(
+        parsed=parsed,
+        dtype=item.dtype,
+        shape=tuple(item.shape),
+        layout=layout,
+        quantisation=item.quantisation,
+    )
     if item.kind == "skip":
-        return base
+        return replace(base, hashes=item.hashes)  # a skipped weight can still be shown identical whole
     arrays: dict[str, npt.NDArray[Any]] = {}
     for part in ("block", "units", "profile"):
         info = stored.get(f"{index}.{part}")
@@ -424,10 +450,3 @@ def _from_descriptor(
 def _stored_dtype(stored: Mapping[str, TensorInfo], index: int) -> str:
     info = stored.get(f"{index}.block")
     return info.dtype if info is not None else ""
-
-
-def load_reference(path: Path, *, progress: Progress | None = None) -> Fingerprint:
-    """A reference given on the command line: a fingerprint file, or a checkpoint to fingerprint now."""
-    if is_fingerprint(path):
-        return load_fingerprint(path)
-    return fingerprint_checkpoint(open_checkpoint(path), progress=progress, keep_stored=True)

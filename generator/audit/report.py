@@ -7,13 +7,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from generator.audit.align import LayerMap
+from generator.audit.align import ExpertMatch, LayerMap
 from generator.audit.compare import PairEvidence
 from generator.audit.stats import PermutationTest
 
 Verdict = Literal["identical", "derived", "independent", "inconclusive"]
-STRENGTH: dict[str, int] = {"inconclusive": 0, "independent": 1, "derived": 2, "identical": 3}
-"""Order of findings; the overall verdict is the strongest of any component."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +72,24 @@ class ComponentReport:
     """Tensors not compared, with the reason."""
     layer_maps: tuple[LayerMap, ...]
     """Layer maps of the component's stacks, with similarity matrices for heatmaps."""
+    expert_matches: tuple[ExpertMatch, ...] = ()
+    """Which reference expert (or dense FFN) each sampled candidate expert was matched with."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceFile:
+    """One file an audit read, named so that the audit can be repeated on exactly the same bytes."""
+
+    location: str
+    """Local path, or the URL read (for ``hf://``: the ``resolve`` URL at the resolved commit)."""
+    size: int
+    """Bytes in the file."""
+    revision: str | None
+    """The commit SHA an ``hf://`` revision resolved to (``None`` otherwise)."""
+    sha256: str | None
+    """SHA-256 of the whole file as the Hub's LFS metadata gives it (local files are not hashed: ``None``)."""
+    etag: str | None
+    """The server's ``ETag`` (remote files only); every response of the run carried this one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,13 +103,30 @@ class AuditReport:
     reference_kind: Literal["checkpoint", "fingerprint"]
     """Whether the reference was a checkpoint or a fingerprint file."""
     verdict: Verdict
-    """Strongest finding of any component."""
+    """``identical``: the whole candidate is the reference (every component identical, every tensor of both
+    compared); ``derived``: some component shares origin with the reference (named in :attr:`shared_origin`);
+    ``independent``: no component does; ``inconclusive``: nothing could be tested."""
     parameters: int
     """Elements in the candidate."""
     components: tuple[ComponentReport, ...]
     """Per component."""
+    shared_origin: tuple[str, ...] = ()
+    """Components that share origin with the reference, each as ``name: verdict``."""
+    summary: str = ""
+    """One sentence: the overall verdict and the components it rests on."""
+    reference_unpaired: tuple[Unpaired, ...] = ()
+    """Reference tensors no candidate tensor was compared with, with the reason (with the candidate's
+    unpaired tensors, every tensor of both checkpoints is compared or listed)."""
+    expert_seed: int = 0
+    """Seed of the sample of routed experts compared per layer (see ``method``)."""
     method: dict[str, Any]
     """Thresholds and sample sizes used, so that a reader can check the decision."""
+    candidate_files: tuple[SourceFile, ...] = ()
+    """The candidate's files, with the revision and sha256 of remote ones."""
+    reference_files: tuple[SourceFile, ...] = ()
+    """The reference's files (or the fingerprint file)."""
+    transfer: dict[str, int] | None = None
+    """For remote locations: HTTP requests, bytes fetched and planned, retries."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (non-finite numbers become ``null``)."""

@@ -1,5 +1,5 @@
 """Stage 7 — verdict: per component, combine the pairs' evidence into ``identical``, ``derived``,
-``independent`` or ``inconclusive``; overall, the strongest finding.
+``independent`` or ``inconclusive``; overall, what the whole candidate is.
 
 A component shows shared origin when a test, corrected (Bonferroni) for the number of tests in the
 component, has a normal-approximation p-value below :data:`ALPHA` *and* its exact Monte-Carlo permutation
@@ -9,23 +9,29 @@ as independent evidence. ``identical`` additionally needs every compared tensor'
 reference's (after a dtype cast; compared directly, or by SHA-256 against a fingerprint), nothing left
 unpaired, distinct reference tensors, and complete one-to-one layer maps; otherwise shared origin is
 ``derived``.
+
+Overall, ``identical`` means the whole candidate is the reference: every component identical and every
+reference tensor compared. A candidate with a component of shared origin is otherwise ``derived`` — the
+report names the component and its own verdict ("visual: identical") — and one with none is ``independent``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.align import LayerMap, Unmatched
+from generator.audit.align import ExpertMatch, LayerMap, Unmatched
 from generator.audit.compare import Compared, PairEvidence
 from generator.audit.names import fused_whole, is_fused_part
 from generator.audit.plan import seed_for
-from generator.audit.report import STRENGTH, ComponentReport, JointTest, Unpaired, Verdict
+from generator.audit.report import ComponentReport, JointTest, Unpaired, Verdict
 from generator.audit.stats import JOINT_PERMUTATIONS, PermutationTest, bonferroni
 
 ALPHA = 1e-6
@@ -40,6 +46,7 @@ def decide(
     layer_maps: Sequence[LayerMap],
     parameters: dict[str, int],
     reference_layers: dict[str, int],
+    expert_matches: Sequence[ExpertMatch] = (),
 ) -> tuple[ComponentReport, ...]:
     """One report per candidate component (in the order given)."""
     by_component: dict[str, list[Compared]] = defaultdict(list)
@@ -56,18 +63,43 @@ def decide(
             layer_maps=[m for m in layer_maps if m.component == name],
             parameters=parameters[name],
             reference_layers=reference_layers,
+            expert_matches=[m for m in expert_matches if m.component == name],
         )
         for name in components
     )
 
 
-def overall(reports: Sequence[ComponentReport]) -> Verdict:
-    """The strongest finding of any component."""
-    best: Verdict = "inconclusive"
-    for report in reports:
-        if STRENGTH[report.verdict] > STRENGTH[best]:
-            best = report.verdict
-    return best
+@dataclass(frozen=True, kw_only=True)
+class Overall:
+    """The verdict on the whole candidate."""
+
+    verdict: Verdict
+    """See :attr:`~generator.audit.report.AuditReport.verdict`."""
+    shared_origin: tuple[str, ...]
+    """``name: verdict`` of each component of shared origin."""
+    summary: str
+    """One sentence."""
+
+
+def overall(reports: Sequence[ComponentReport], *, reference_complete: bool) -> Overall:
+    """What the whole candidate is (``reference_complete``: every reference tensor was compared)."""
+    shared = tuple(f"{r.name}: {r.verdict}" for r in reports if r.verdict in ("identical", "derived"))
+    verdict: Verdict
+    if reports and reference_complete and all(r.verdict == "identical" for r in reports):
+        verdict = "identical"
+        summary = "The whole candidate is the reference: every component identical, every tensor compared."
+    elif shared:
+        verdict = "derived"
+        summary = f"Shares origin with the reference in: {'; '.join(shared)}."
+        if len(shared) == len(reports) and all(r.verdict == "identical" for r in reports):
+            summary += " Some of the reference's tensors are not in the candidate."
+    elif any(r.verdict == "independent" for r in reports):
+        verdict = "independent"
+        summary = "No component shows shared origin with the reference."
+    else:
+        verdict = "inconclusive"
+        summary = "No tensor could be compared with the reference."
+    return Overall(verdict=verdict, shared_origin=shared, summary=summary)
 
 
 def _component(
@@ -78,6 +110,7 @@ def _component(
     layer_maps: list[LayerMap],
     parameters: int,
     reference_layers: dict[str, int],
+    expert_matches: list[ExpertMatch],
 ) -> ComponentReport:
     evidence = [c.evidence for c in compared]
     joints = _joint_tests(name, compared)
@@ -104,7 +137,7 @@ def _component(
         name=name,
         verdict=verdict,
         parameters=parameters,
-        share_compared=sum(e.parameters for e in evidence if e.test is not None) / total,
+        share_compared=sum(e.parameters for e in evidence if e.test is not None or e.how == "whole") / total,
         share_identical=sum(e.parameters for e in evidence if e.whole_tensor_identical) / total,
         share_significant=sum(e.parameters for e in significant) / total,
         log10_p=bonferroni(strongest.log10_p, count) if strongest else None,
@@ -118,7 +151,12 @@ def _component(
             for u in unmatched
         ),
         layer_maps=tuple(layer_maps),
+        expert_matches=_expert_significance(expert_matches, {e.candidate for e in significant}),
     )
+
+
+def _expert_significance(matches: list[ExpertMatch], significant: set[str]) -> tuple[ExpertMatch, ...]:
+    return tuple(dataclasses.replace(m, significant=bool(significant & set(m.tensors))) for m in matches)
 
 
 def _joint_tests(name: str, compared: list[Compared]) -> list[tuple[int, int, PermutationTest]]:
@@ -189,6 +227,14 @@ def _disguises(
         found.append(
             f"cast to {casts[0]}" if len(casts) == 1 else f"dtype cast (compared in {', '.join(casts)})"
         )
+    # Quantisation rounds every value (GPTQ also corrects weights with calibration data): named, and never
+    # mistaken for a cast — the dequantised values are what was compared.
+    quantised = {
+        e.candidate_quantisation for e in evidence if e.candidate_quantisation != e.reference_quantisation
+    }
+    found.extend(f"quantised ({label})" for label in sorted(quantised - {""}))
+    dequantised = {e.reference_quantisation for e in evidence if not e.candidate_quantisation}
+    found.extend(f"dequantised from {label}" for label in sorted(dequantised - {""}))
     if any(_stem(e.candidate) != _stem(e.reference) for e in evidence):
         found.append("renamed")
     if any(e.transposed for e in evidence):

@@ -14,7 +14,7 @@ from tests.audit.conftest import CONFIG, Zoo
 
 EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "graft": (
-        "identical",
+        "derived",
         {
             "language_model": "identical",
             "vision_tower": "independent",
@@ -22,12 +22,12 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "finetuned": ("derived", {"model": "derived", "lm_head": "derived"}),
-    "every_other_layer": ("identical", {"model": "derived", "lm_head": "identical"}),
-    "duplicated_layers": ("identical", {"model": "derived", "lm_head": "identical"}),
+    "every_other_layer": ("derived", {"model": "derived", "lm_head": "identical"}),
+    "duplicated_layers": ("derived", {"model": "derived", "lm_head": "identical"}),
     "fused_qkv": ("identical", {"model": "identical", "lm_head": "identical"}),
     "vocab_grown": ("derived", {"model": "derived", "lm_head": "derived"}),
     "noise": ("derived", {"model": "derived", "lm_head": "derived"}),
-    "permuted": ("identical", {"model": "derived", "lm_head": "identical"}),
+    "permuted": ("derived", {"model": "derived", "lm_head": "identical"}),
     "renamed_transposed": ("identical", {"export": "identical"}),
     "independent_trained": ("independent", {"model": "independent", "lm_head": "independent"}),
     "independent_untrained": ("independent", {"model": "independent", "lm_head": "independent"}),
@@ -131,7 +131,8 @@ def test_graft_is_confirmed_by_whole_tensor_hashes(zoo: Zoo) -> None:
 
 def test_report_document_has_the_contract_fields(zoo: Zoo) -> None:
     document = _report(zoo, "graft", "checkpoint").to_dict()
-    assert document["verdict"] == "identical"
+    assert document["verdict"] == "derived"
+    assert document["shared_origin"] == ["language_model: identical"]
     for component in document["components"]:
         assert {"name", "verdict", "parameters", "tensors", "layer_maps", "log10_p"} <= set(component)
         assert isinstance(component["parameters"], int)
@@ -162,7 +163,8 @@ def _with_qkv_biases(weights: dict[str, torch.Tensor], seed: int) -> dict[str, t
 @pytest.mark.parametrize("kind", KINDS)
 def test_rotary_qk_biases_are_skipped_on_both_sides(zoo: Zoo, tmp_path: Path, kind: str) -> None:
     """A q/k bias is never evidence (positions not exchangeable under rotary embeddings): the candidate's
-    is skipped like the reference's, not paired by content with some norm gain of the same length."""
+    is not tested, like the reference's, nor paired by content with some norm gain of the same length; in a
+    copy it is still compared whole with its own counterpart, so the copy is identical."""
     reference = toy.save_checkpoint(_with_qkv_biases(zoo.weights, 1), tmp_path / "reference.safetensors")
     if kind == "fingerprint":
         make_fingerprint(reference, tmp_path / "reference.fp")
@@ -172,8 +174,13 @@ def test_rotary_qk_biases_are_skipped_on_both_sides(zoo: Zoo, tmp_path: Path, ki
     model = next(c for c in report.components if c.name == "model")
     assert (report.verdict, model.verdict, model.disguises) == ("identical", "identical", ())
     assert all(t.candidate == t.reference for t in model.tensors)
-    skipped = {u.name for u in model.unpaired if u.reason.startswith("as in the reference")}
-    assert skipped == {f"model.layers.{i}.self_attn.{p}_proj.bias" for i in range(4) for p in "qk"}
+    assert model.unpaired == ()
+    whole = {t.candidate for t in model.tensors if t.how == "whole" and t.test is None}
+    assert whole == {f"model.layers.{i}.self_attn.{p}_proj.bias" for i in range(4) for p in "qk"}
+    independent = toy.save_checkpoint(_with_qkv_biases(toy.init_toy(CONFIG, seed=8), 2), tmp_path / "ind.st")
+    other = next(c for c in run_audit(independent, reference).components if c.name == "model")
+    skipped = {u.name for u in other.unpaired if u.reason.startswith("as in the reference")}
+    assert skipped == whole
 
 
 def test_a_long_fine_tune_is_paired_as_named_and_claims_no_disguise(zoo: Zoo, tmp_path: Path) -> None:

@@ -36,9 +36,10 @@ def test_fingerprint_then_audit_via_cli(zoo: Zoo, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     audited = _run("audit", str(zoo.path("graft")), str(fingerprint), "--json", str(out), "--device", "auto")
     assert audited.returncode == 0, audited.stderr
-    assert "Verdict: identical" in audited.stdout
+    assert "Verdict: derived" in audited.stdout
+    assert "Shares origin with the reference in: language_model: identical." in audited.stdout
     document = json.loads(out.read_text(encoding="utf-8"))
-    assert document["verdict"] == "identical"
+    assert document["verdict"] == "derived"
     verdicts = {c["name"]: c["verdict"] for c in document["components"]}
     assert verdicts["language_model"] == "identical"
     assert verdicts["vision_tower"] == "independent"

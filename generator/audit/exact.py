@@ -1,0 +1,181 @@
+"""Stage 6b — exact: in a component whose compared tensors are all identical, the rest compared whole.
+
+"Used as-is" must cover the whole component, not the tensors the statistics sample: tensors without a
+residual axis that are too large to test (a projector's or merger's square matrices), routed experts left
+out of the sample, tensors whose role the reference never tests. Each is compared with a reference tensor of
+the same shape (or transposed) by its SHA-256 after casting both to the lower precision — against the
+hashes a fingerprint file stores, or against the reference tensor hashed now when its checkpoint is at hand
+(the same numbers either way). Such a pair proves identity only: it carries no permutation test, so it never
+adds evidence of shared origin, only completeness to ``identical``. A tensor that equals no reference tensor
+of its shape stays unpaired, and the component is then ``derived``, not ``identical``.
+
+Also lists the reference's tensors that no candidate tensor was compared with, so that every tensor of both
+checkpoints is accounted for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from generator.audit.align import Unmatched
+from generator.audit.compare import Compared, PairEvidence, whole_hash
+from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.names import is_buffer
+from generator.audit.read import AUDITED_DTYPES, TensorInfo, TensorReader
+from generator.audit.report import Unpaired
+from generator.audit.stats import lower_precision
+
+KIND_SKIPS = ("tensors are not weights", "deterministic buffer", "scalar")
+"""Reasons that exclude a tensor by kind: never weights, so never needed for ``identical``."""
+NOT_COMPARED = "no candidate tensor was compared with it"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Completed:
+    """Pairs and unpaired tensors after the exact pass."""
+
+    compared: tuple[Compared, ...]
+    """Every pair: the statistical ones, then those compared whole here."""
+    unmatched: tuple[Unmatched, ...]
+    """Candidate tensors still not compared, with the reason."""
+
+
+def by_kind(reason: str) -> bool:
+    """Whether a tensor was left out by kind (buffer, integer, scalar) — never weights."""
+    return any(reason.endswith(kind) for kind in KIND_SKIPS)
+
+
+def complete(
+    compared: Sequence[Compared],
+    unmatched: Sequence[Unmatched],
+    fingerprint: Fingerprint,
+    reader: TensorReader,
+) -> Completed:
+    """Compare whole every remaining tensor of each component whose compared tensors are all identical."""
+    identical: dict[str, bool] = {}
+    for item in compared:
+        component = item.evidence.component
+        identical[component] = identical.get(component, True) and bool(item.evidence.whole_tensor_identical)
+    used = {item.evidence.reference for item in compared}
+    hashes = _Hashes(reader)
+    added: list[Compared] = []
+    left: list[Unmatched] = []
+    for unpaired in unmatched:
+        if not identical.get(unpaired.candidate.parsed.component) or by_kind(unpaired.reason):
+            left.append(unpaired)
+            continue
+        found = _find(unpaired, fingerprint, used, hashes)
+        if isinstance(found, str):
+            left.append(Unmatched(candidate=unpaired.candidate, reason=found, skipped=False))
+        else:
+            used.add(found.reference)
+            added.append(Compared(evidence=found, joint=None))
+    return Completed(compared=(*compared, *added), unmatched=tuple(left))
+
+
+class _Hashes:
+    """SHA-256 digests computed at most once per tensor, orientation and precision."""
+
+    def __init__(self, reader: TensorReader) -> None:
+        self._reader = reader
+        self._known: dict[tuple[str, bool, str], str] = {}
+
+    def of(self, info: TensorInfo, *, transposed: bool, target: str) -> str:
+        key = (info.name, transposed, target)
+        if key not in self._known:
+            self._known[key] = whole_hash(self._reader, info, transposed=transposed, target=target)
+        return self._known[key]
+
+    def reference(self, profile: TensorProfile, target: str) -> str | None:
+        if profile.stored is not None:
+            key = ("\0reference\0" + profile.name, False, target)
+            if key not in self._known:
+                self._known[key] = whole_hash(self._reader, profile.stored, transposed=False, target=target)
+            return self._known[key]
+        return profile.hashes.get(target)
+
+
+def _options(item: Unmatched, fingerprint: Fingerprint, used: set[str]) -> list[tuple[TensorProfile, bool]]:
+    """Reference tensors of the same shape (``False``) or transposed (``True``), most plausible first."""
+    info, parsed = item.candidate.info, item.candidate.parsed
+    out = []
+    for profile in fingerprint.tensors:
+        if profile.name in used or profile.dtype not in AUDITED_DTYPES or is_buffer(profile.name):
+            continue
+        if profile.shape == info.shape:
+            out.append((profile, False))
+        elif len(info.shape) == 2 and profile.shape == info.shape[::-1]:
+            out.append((profile, True))
+
+    def rank(option: tuple[TensorProfile, bool]) -> tuple[int, int, int]:
+        p = option[0].parsed
+        same_role = p.role == parsed.role
+        return (
+            0 if same_role and p.layer == parsed.layer and p.expert == parsed.expert else 1,
+            0 if same_role else 1,
+            int(option[1]),
+        )
+
+    return sorted(out, key=rank)
+
+
+def _find(item: Unmatched, fingerprint: Fingerprint, used: set[str], hashes: _Hashes) -> PairEvidence | str:
+    """The reference tensor the candidate tensor equals (whole, after the cast), or why there is none."""
+    info = item.candidate.info
+    options = _options(item, fingerprint, used)
+    for profile, transposed in options:
+        target = lower_precision(info.dtype, profile.dtype)
+        if target is None:
+            continue
+        expected = hashes.reference(profile, target)
+        if expected is not None and hashes.of(info, transposed=transposed, target=target) == expected:
+            return _evidence(item, profile, transposed=transposed, target=target)
+    if not options:
+        return f"{item.reason}; no reference tensor of its shape to compare it with whole"
+    return f"{item.reason}; equals no reference tensor of its shape"
+
+
+def _evidence(item: Unmatched, profile: TensorProfile, *, transposed: bool, target: str) -> PairEvidence:
+    info = item.candidate.info
+    return PairEvidence(
+        candidate=info.name,
+        reference=profile.name,
+        component=item.candidate.parsed.component,
+        role=profile.parsed.role,
+        parameters=info.numel,
+        how="whole",
+        transposed=transposed,
+        match_score=None,
+        same_shape=True,
+        units=None,
+        sampled=info.numel,
+        bit_identical=1.0 if info.dtype == profile.dtype else None,
+        cast_identical=1.0,
+        cast_dtype=target,
+        whole_tensor_identical=True,
+        relative_l2=0.0,
+        centred_cosine=1.0,
+        raw_cosine_not_evidence=1.0,
+        test=None,
+        residual_width=None,
+        note=f"compared whole (equal SHA-256 after a cast to {target}); not tested: {item.reason}",
+    )
+
+
+def reference_unpaired(
+    fingerprint: Fingerprint, compared: Sequence[Compared]
+) -> tuple[tuple[Unpaired, ...], bool]:
+    """Reference tensors no candidate tensor was compared with, and whether all of them are left out by kind
+    (so that the candidate can be the whole reference)."""
+    used = {item.evidence.reference for item in compared}
+    out = []
+    for profile in fingerprint.tensors:
+        if profile.name in used:
+            continue
+        reason = profile.layout.reason
+        if not by_kind(reason):
+            reason = f"{NOT_COMPARED} ({reason})" if reason else NOT_COMPARED
+        out.append(Unpaired(name=profile.name, parameters=math.prod(profile.shape), reason=reason))
+    return tuple(out), all(by_kind(u.reason) for u in out)
