@@ -310,7 +310,7 @@ def split_fused(entries: list[tuple[TensorInfo, ParsedName]]) -> list[tuple[Tens
     """
     out: list[tuple[TensorInfo, ParsedName]] = []
     for info, parsed in entries:
-        rows, cols = (info.shape[0], info.cols) if len(info.shape) == 2 else (info.shape[0], 1)
+        rows, cols = (info.shape[0], info.cols) if len(info.shape) == 2 else (info.numel, 1)  # 0-d: 1 row
         fused = parsed.role.startswith("attn.qkv.") and len(info.shape) in (1, 2) and rows % 3 == 0
         if fused and len(info.shape) == 2:
             fused = rows == 3 * cols

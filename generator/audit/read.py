@@ -3,7 +3,9 @@
 Checkpoints are untrusted input. This module parses the safetensors header itself (8-byte little-endian
 length, then JSON), checks every entry (known dtype, sane shape, offsets inside the file, no overlaps, no
 holes) and only then reads tensor bytes, with ``os.pread`` into fresh buffers — never ``mmap`` of the whole
-file (so peak memory stays near the chunk being read) and never ``pickle`` / ``torch.load``. Pickle-based
+file (so peak memory stays near the chunk being read) and never ``pickle`` / ``torch.load``. A remote
+checkpoint (``hf://``, ``http(s)://``; see :mod:`~generator.audit.remote`) goes through the same checks:
+only where the bytes come from differs (HTTP ``Range`` requests, a batch of windows at a time). Pickle-based
 formats (``.bin``, ``.pt``, ``.ckpt``, ``.pth``, ``.pkl``) are refused by name *and* by content.
 
 It is the only module of :mod:`generator.audit` besides the CLI and the fingerprint writer that touches files.
@@ -14,19 +16,20 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from generator.audit.remote import Located, Remote, RemoteFile, default_remote, is_remote
 from generator.errors import InputError
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -41,6 +44,8 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 """Largest ``*.safetensors.index.json`` accepted."""
 CHUNK_BYTES = 32 * 1024 * 1024
 """Bytes read per streamed chunk; bounds memory whatever the model size."""
+REMOTE_BATCH = 4
+"""Chunks of a remote file fetched at once (in parallel requests)."""
 PICKLE_SUFFIXES = frozenset({".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle"})
 """File name endings of pickle-based formats, which are refused (unpickling can run arbitrary code)."""
 
@@ -85,8 +90,32 @@ DTYPES: dict[str, DType] = {
 }
 """Every dtype the reader accepts; any other name in a header is refused."""
 
-AUDITED_DTYPES = frozenset({"F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2", "I8"})
-"""Dtypes that hold weights (int8 as quantised weights); other dtypes are buffers and are skipped."""
+AUDITED_DTYPES = frozenset({"F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2"})
+"""Dtypes that hold weights; other dtypes are buffers and are skipped. Integer codes of a quantised weight are
+never weights themselves: :mod:`~generator.audit.quant` reads them with their scales as float32 values."""
+
+
+class Decoder(Protocol):
+    """How a quantised weight's float32 values are made from the stored tensors it stands for.
+
+    Implemented in :mod:`~generator.audit.quant` (scaled FP8/int8 codes, packed GPTQ/AWQ int4).
+    """
+
+    @property
+    def label(self) -> str:
+        """How the weight is stored, for a person (e.g. ``int8, per-row scales``)."""
+        ...
+
+    @property
+    def stored_nbytes(self) -> int:
+        """Bytes of the stored tensors (codes, scales, zero points)."""
+        ...
+
+    def read(
+        self, reader: TensorReader, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64] | None
+    ) -> npt.NDArray[np.float32]:
+        """Float32 values at ``rows`` × ``cols`` of the weight's 2-D view (``cols=None``: whole rows)."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,12 +128,20 @@ class TensorInfo:
     """Safetensors dtype name (a key of :data:`DTYPES`)."""
     shape: tuple[int, ...]
     """Declared shape."""
-    file: Path
-    """The shard holding the tensor."""
+    file: Path | RemoteFile
+    """The shard holding the tensor (a local path or a remote file)."""
     offset: int
     """Absolute byte offset of the first element in ``file``."""
     nbytes: int
     """Size of the data in bytes."""
+    decoder: Decoder | None = None
+    """For a quantised weight: how its values are made (it is then ``F32``, and ``offset`` counts bytes of
+    those float32 values — a row slice of a fused tensor moves it); ``None`` for a tensor stored as is."""
+
+    @property
+    def stored_nbytes(self) -> int:
+        """Bytes stored in the checkpoint (for a quantised weight: its codes, scales and zero points)."""
+        return self.nbytes if self.decoder is None else self.decoder.stored_nbytes
 
     @property
     def numel(self) -> int:
@@ -128,9 +165,9 @@ class TensorInfo:
 class Checkpoint:
     """A validated checkpoint: one file, a directory of shards, or a sharded index."""
 
-    path: Path
-    """The path the user gave."""
-    files: tuple[Path, ...]
+    path: Path | str
+    """The path (or ``hf://``/``http(s)://`` URL) the user gave."""
+    files: tuple[Path | RemoteFile, ...]
     """The ``.safetensors`` files read."""
     tensors: tuple[TensorInfo, ...]
     """Every tensor, sorted by name."""
@@ -140,16 +177,21 @@ class Checkpoint:
     @property
     def nbytes(self) -> int:
         """Total bytes of tensor data."""
-        return sum(t.nbytes for t in self.tensors)
+        return sum(t.stored_nbytes for t in self.tensors)
+
+    @property
+    def name(self) -> str:
+        """The file or folder name (for a URL: its last segment)."""
+        return self.path.name if isinstance(self.path, Path) else self.path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _fail(path: Path, problems: Sequence[str]) -> InputError:
+def _fail(path: object, problems: Sequence[str]) -> InputError:
     shown = "; ".join(problems[:5])
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     return InputError(f"{path}: {shown}{more}")
 
 
-def _refuse_pickle_content(path: Path, head: bytes) -> None:
+def _refuse_pickle_content(path: object, head: bytes) -> None:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         raise InputError(
             f"{path}: is a Python pickle (protocol {head[1]}), not safetensors; refused because unpickling "
@@ -174,41 +216,50 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def read_header(path: Path) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:
+def read_header(path: Path | RemoteFile) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:
     """Parse and validate one safetensors file's header; return its metadata and tensors.
 
     Raises :class:`InputError` naming the file and every problem found (up to five shown).
     """
-    if path.suffix.lower() in PICKLE_SUFFIXES:
+    suffix = Path(path.name).suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
         raise InputError(
-            f"{path}: {path.suffix} files are pickle-based and are refused (unpickling can run arbitrary "
+            f"{path}: {suffix} files are pickle-based and are refused (unpickling can run arbitrary "
             "code); provide .safetensors"
         )
+    if isinstance(path, RemoteFile):
+        return _parse_header(path, path.size, path.read)
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            head = handle.read(9)
-            declared = int.from_bytes(head[:8], "little")
-            # A safetensors length prefix can start with pickle-like bytes (0x0580 = 1408 reads as
-            # "protocol 5"), so content sniffing applies only when the file is not plausibly safetensors.
-            if len(head) < 9 or head[8:9] != b"{" or declared > min(size - 8, MAX_HEADER_BYTES):
-                _refuse_pickle_content(path, head)
-            head = head[:8]
-            handle.seek(8)
-            if len(head) < 8:
-                raise InputError(f"{path}: file is {size} bytes, shorter than the 8-byte safetensors header")
-            header_len = int.from_bytes(head, "little")
-            if header_len > MAX_HEADER_BYTES:
-                raise InputError(
-                    f"{path}: declares a {header_len}-byte header, over the {MAX_HEADER_BYTES}-byte limit"
-                )
-            if header_len < 2 or 8 + header_len > size:
-                raise InputError(
-                    f"{path}: declares a {header_len}-byte header but the file has {size} bytes (truncated?)"
-                )
-            raw = handle.read(header_len)
+            fd = handle.fileno()
+            return _parse_header(path, size, lambda offset, length: os.pread(fd, length, offset))
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from error
+
+
+def _parse_header(
+    path: Path | RemoteFile, size: int, pread: Callable[[int, int], bytes]
+) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:
+    head = pread(0, 9)
+    declared = int.from_bytes(head[:8], "little")
+    # A safetensors length prefix can start with pickle-like bytes (0x0580 = 1408 reads as
+    # "protocol 5"), so content sniffing applies only when the file is not plausibly safetensors.
+    if len(head) < 9 or head[8:9] != b"{" or declared > min(size - 8, MAX_HEADER_BYTES):
+        _refuse_pickle_content(path, head)
+    head = head[:8]
+    if len(head) < 8:
+        raise InputError(f"{path}: file is {size} bytes, shorter than the 8-byte safetensors header")
+    header_len = int.from_bytes(head, "little")
+    if header_len > MAX_HEADER_BYTES:
+        raise InputError(
+            f"{path}: declares a {header_len}-byte header, over the {MAX_HEADER_BYTES}-byte limit"
+        )
+    if header_len < 2 or 8 + header_len > size:
+        raise InputError(
+            f"{path}: declares a {header_len}-byte header but the file has {size} bytes (truncated?)"
+        )
+    raw = pread(8, header_len)
     if len(raw) != header_len:
         raise InputError(f"{path}: header is truncated")
     try:
@@ -224,7 +275,7 @@ def read_header(path: Path) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:
 
 
 def _validate_entries(  # noqa: PLR0912, PLR0915 — one check per field, collecting every problem
-    path: Path, parsed: dict[str, Any], *, data_start: int, data_size: int
+    path: Path | RemoteFile, parsed: dict[str, Any], *, data_start: int, data_size: int
 ) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:
     problems: list[str] = []
     metadata_raw = parsed.pop("__metadata__", {})
@@ -301,16 +352,35 @@ def _read_index(path: Path) -> tuple[tuple[Path, ...], dict[str, Path]]:
     try:
         if path.stat().st_size > MAX_INDEX_BYTES:
             raise InputError(f"{path}: index is larger than {MAX_INDEX_BYTES} bytes")
-        parsed = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
+        raw = path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from error
+    shards = _parse_index(path, raw)
+    missing = sorted({shard for shard in shards.values() if not (path.parent / shard).is_file()})
+    if missing:
+        raise _fail(path, [f"shard {shard!r} does not exist" for shard in missing])
+    owner = {name: path.parent / shard for name, shard in shards.items()}
+    return tuple(sorted(set(owner.values()))), owner
+
+
+def _read_remote_index(located: Located) -> tuple[tuple[RemoteFile, ...], dict[str, RemoteFile]]:
+    assert located.index is not None
+    shards = _parse_index(located.index_url, located.index)
+    files = located.shard(sorted(set(shards.values())))
+    return tuple(files.values()), {name: files[shard] for name, shard in shards.items()}
+
+
+def _parse_index(path: object, raw: bytes) -> dict[str, str]:
+    """A ``*.safetensors.index.json``'s weight map (tensor → shard file name), every name checked."""
+    try:
+        parsed = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise InputError(f"{path}: index is not valid JSON ({error})") from error
     weight_map = parsed.get("weight_map") if isinstance(parsed, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
         raise InputError(f"{path}: index has no weight_map")
     problems: list[str] = []
-    owner: dict[str, Path] = {}
+    owner: dict[str, str] = {}
     for name, shard in weight_map.items():
         if (
             not isinstance(shard, str)
@@ -321,25 +391,31 @@ def _read_index(path: Path) -> tuple[tuple[Path, ...], dict[str, Path]]:
         ):
             problems.append(f"tensor {name!r}: shard {str(shard)[:80]!r} must be a .safetensors file name")
             continue
-        shard_path = path.parent / shard
-        if not shard_path.is_file():
-            problems.append(f"shard {shard!r} does not exist")
-            continue
-        owner[name] = shard_path
+        owner[name] = shard
     if problems:
         raise _fail(path, sorted(set(problems)))
-    return tuple(sorted(set(owner.values()))), owner
+    return owner
 
 
-def open_checkpoint(path: Path) -> Checkpoint:  # noqa: PLR0912 — one branch per input shape and problem
-    """Validate a checkpoint — a ``.safetensors`` file, a directory of shards, or an index file.
+def open_checkpoint(path: Path | str, *, remote: Remote | None = None) -> Checkpoint:
+    """Validate a checkpoint — a ``.safetensors`` file, a directory of shards, or an index file — local,
+    or at an ``hf://`` / ``http(s)://`` location read through ``remote`` (a new one when ``None``).
 
     Every header is checked before any tensor is read. Raises :class:`InputError` for anything unreadable,
     malformed or pickle-based.
     """
+    if is_remote(path):
+        assert isinstance(path, str)
+        located = (remote or default_remote()).locate(path)
+        files: tuple[Path | RemoteFile, ...] = located.files
+        owner: Mapping[str, Path | RemoteFile] | None = None
+        if located.index is not None:
+            files, owner = _read_remote_index(located)
+        return _checkpoint(path, files, owner)
+    path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
-    owner: dict[str, Path] | None = None
+    owner = None
     if path.is_dir():
         indexes = sorted(path.glob("*.safetensors.index.json"))
         if len(indexes) > 1:
@@ -356,6 +432,12 @@ def open_checkpoint(path: Path) -> Checkpoint:  # noqa: PLR0912 — one branch p
         files, owner = _read_index(path)
     else:
         files = (path,)
+    return _checkpoint(path, files, owner)
+
+
+def _checkpoint(
+    path: Path | str, files: tuple[Path | RemoteFile, ...], owner: Mapping[str, Path | RemoteFile] | None
+) -> Checkpoint:
     tensors: dict[str, TensorInfo] = {}
     metadata: dict[str, str] = {}
     for file in files:
@@ -383,7 +465,8 @@ def open_checkpoint(path: Path) -> Checkpoint:  # noqa: PLR0912 — one branch p
 
 
 class TensorReader:
-    """Reads validated tensors' bytes with ``os.pread``; a context manager owning the open files."""
+    """Reads validated tensors' bytes with ``os.pread`` (or HTTP ``Range`` requests for a remote file, a
+    batch of windows at a time); a context manager owning the open files."""
 
     def __init__(self) -> None:
         self._fds: dict[Path, int] = {}
@@ -403,19 +486,26 @@ class TensorReader:
         self._fds.clear()
 
     def _pread(self, info: TensorInfo, start: int, length: int) -> bytes:
-        fd = self._fds.get(info.file)
-        if fd is None:
-            try:
-                fd = os.open(info.file, os.O_RDONLY)
-            except OSError as error:
-                raise InputError(f"{info.file}: cannot be opened ({error.strerror})") from error
-            self._fds[info.file] = fd
-        data = os.pread(fd, length, info.offset + start)
-        if len(data) != length:
+        return self._pread_many(info, [(start, length)])[0]
+
+    def _pread_many(self, info: TensorInfo, spans: Sequence[tuple[int, int]]) -> list[bytes]:
+        """Bytes of each ``(start, length)`` span of the tensor's data (fetched together when remote)."""
+        if isinstance(info.file, RemoteFile):
+            out = info.file.read_many([(info.offset + start, length) for start, length in spans])
+        else:
+            fd = self._fds.get(info.file)
+            if fd is None:
+                try:
+                    fd = os.open(info.file, os.O_RDONLY)
+                except OSError as error:
+                    raise InputError(f"{info.file}: cannot be opened ({error.strerror})") from error
+                self._fds[info.file] = fd
+            out = [os.pread(fd, length, info.offset + start) for start, length in spans]
+        if any(len(data) != length for data, (_, length) in zip(out, spans, strict=True)):
             raise InputError(
                 f"{info.file}: tensor {info.name!r} is truncated (the file changed while reading)"
             )
-        return data
+        return out
 
     def read_2d(
         self, info: TensorInfo, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64] | None = None
@@ -424,7 +514,10 @@ class TensorReader:
 
         ``rows`` must be sorted; ``cols`` sorted and unique. Reads only the bytes needed when the columns
         are a narrow contiguous window, otherwise whole runs of consecutive rows in bounded chunks.
+        A quantised weight is dequantised at exactly these positions (float32).
         """
+        if info.decoder is not None:
+            return info.decoder.read(self, rows + info.offset // max(1, info.cols * 4), cols)
         dtype = np.dtype(DTYPES[info.dtype].numpy)
         item, width = dtype.itemsize, info.cols
         if cols is None:
@@ -436,26 +529,37 @@ class TensorReader:
         span = (c1 - c0) * item
         row_bytes = width * item
         # Rows shorter than 64 KiB: every page is touched anyway, so whole runs of rows cost fewer syscalls.
-        if span * 4 <= row_bytes and row_bytes >= 65_536:
-            for k, row in enumerate(rows.tolist()):
-                values = np.frombuffer(self._pread(info, row * row_bytes + c0 * item, span), dtype=dtype)
+        # Over HTTP every byte counts and nearby windows are coalesced into one request anyway.
+        remote = isinstance(info.file, RemoteFile)
+        if (span * 4 <= row_bytes and row_bytes >= 65_536) or (remote and span < row_bytes):
+            starts = [row * row_bytes + c0 * item for row in rows.tolist()]
+            for k, data in enumerate(self._pread_many(info, [(start, span) for start in starts])):
+                values = np.frombuffer(data, dtype=dtype)
                 out[k] = values if picked is None else values[picked]
             return out
         per_chunk = max(1, CHUNK_BYTES // max(row_bytes, 1))
-        # Runs of consecutive rows (found at once, not row by row), each read in chunks of at most per_chunk.
+        # Runs of consecutive rows (found at once, not row by row), each read in chunks of at most per_chunk;
+        # a remote file fetches up to REMOTE_BATCH chunks at once (in parallel), a local one one at a time.
         edges = [0, *(np.flatnonzero(np.diff(rows) != 1) + 1).tolist(), len(rows)]
         starts = rows.tolist()
-        for run_start, run_stop in pairwise(edges):
-            for k in range(run_start, run_stop, per_chunk):
-                stop = min(run_stop, k + per_chunk)
-                block = np.frombuffer(
-                    self._pread(info, starts[k] * row_bytes, (stop - k) * row_bytes), dtype=dtype
-                ).reshape(stop - k, width)
+        chunks = [
+            (k, min(run_stop, k + per_chunk))
+            for run_start, run_stop in pairwise(edges)
+            for k in range(run_start, run_stop, per_chunk)
+        ]
+        batch = REMOTE_BATCH if remote else 1
+        for first in range(0, len(chunks), batch):
+            group = chunks[first : first + batch]
+            spans = [(starts[k] * row_bytes, (stop - k) * row_bytes) for k, stop in group]
+            for (k, stop), data in zip(group, self._pread_many(info, spans), strict=True):
+                block = np.frombuffer(data, dtype=dtype).reshape(stop - k, width)
                 out[k:stop] = block[:, c0:c1] if picked is None else block[:, c0 + picked]
         return out
 
     def rows(self, info: TensorInfo, first: int, count: int) -> npt.NDArray[Any]:
         """Rows ``first:first + count`` of the 2-D view as raw elements (read-only, one read)."""
+        if info.decoder is not None:
+            return self.read_2d(info, np.arange(first, first + count, dtype=np.int64))
         row_bytes = info.cols * DTYPES[info.dtype].itemsize
         data = self._pread(info, first * row_bytes, count * row_bytes)
         return np.frombuffer(data, dtype=np.dtype(DTYPES[info.dtype].numpy)).reshape(count, info.cols)
@@ -525,6 +629,26 @@ def finite_or_fail(values: npt.NDArray[np.float64], info: TensorInfo) -> npt.NDA
     if not np.isfinite(values).all():
         raise InputError(f"{info.file}: tensor {info.name!r} contains NaN or infinite values")
     return values
+
+
+def read_model_config(checkpoint: Checkpoint) -> dict[str, Any] | None:
+    """The ``config.json`` beside a local checkpoint's files (its ``quantization_config`` says how weights
+    are quantised), or ``None`` where there is none or the checkpoint is remote. Malformed JSON is refused.
+    """
+    first = checkpoint.files[0] if checkpoint.files else None
+    if not isinstance(first, Path) or not (path := first.parent / "config.json").is_file():
+        return None
+    try:
+        if path.stat().st_size > MAX_INDEX_BYTES:
+            raise InputError(f"{path}: is larger than {MAX_INDEX_BYTES} bytes")
+        parsed = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from error
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise InputError(f"{path}: is not valid JSON ({error})") from error
+    if not isinstance(parsed, dict):
+        raise InputError(f"{path}: is not a JSON object")
+    return parsed
 
 
 class _MappingFile(BaseModel):
