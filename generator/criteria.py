@@ -1,16 +1,18 @@
 """The independence criteria engine: pure, data-driven rules applied to each team's audit record.
 
 For every team and criterion it reports two things side by side: what the criterion's rule says about the
-team's declared components (``rule``), and the official ruling where one was published. The finding shown
-is the official ruling when there is one (it decided the outcome), otherwise the rule's result; when both
-exist and disagree, ``agrees`` is False so the page can say so. A sovereignty level on the proposed 0–6
-scale is given only as far as the levels a source describes allow.
+team's declared components (``rule``, our reading), and the official ruling where one was published. The
+finding shown is never more than a source says: the published ruling when there is one; otherwise
+"allegation raised" when one was, "no finding reported" for a team that advanced, and "no published
+assessment" for the rest. When a ruling and the rule disagree, ``agrees`` is False so the page can say so.
+No team is placed on the proposed sovereignty scale: no source places one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from generator.model import (
     AuditRecord,
@@ -18,14 +20,11 @@ from generator.model import (
     Criterion,
     Finding,
     Independence,
+    OutcomeKind,
     Round,
     Ruling,
-    SovereigntyScale,
     Text,
 )
-
-SELF_TRAINED_LEVEL = 4
-"""Level 4 of the proposed scale: foreign architecture referenced, weights 100% self-trained."""
 
 WEIGHTS_TEXT = {
     "trained_from_scratch": Text(ko="처음부터 학습", en="trained from scratch"),
@@ -39,15 +38,30 @@ WEIGHTS_TEXT = {
 }
 
 
+NO_FINDING_REASON = Text(
+    ko="팀은 2차 단계에 진출했고, 이 기준에 대한 지적은 보도되지 않았습니다. "
+    "기준별 판정은 공개되지 않았습니다.",
+    en="The team advanced to phase 2 and no finding on this criterion was reported; "
+    "no per-criterion ruling was published.",
+)
+"""Why an advanced team with no ruling reads "no finding reported", not "pass"."""
+
+NOT_ASSESSED_REASON = Text(
+    ko="이 기준에 대해 공개된 판정도, 보도된 지적도 없습니다.",
+    en="No ruling on this criterion was published and no finding was reported.",
+)
+"""Why a team that did not advance, with no ruling, reads "no published assessment"."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class CriterionResult:
     """One criterion evaluated for one team."""
 
     criterion: str
     finding: Finding
-    """What the page shows: the official ruling if published, else the rule's result."""
-    rule: Finding
-    """What the data-driven rule says from the declared components alone."""
+    """What the page shows: the published ruling, else what is on record (never "pass" without a ruling)."""
+    rule: Literal["pass", "fail", "not_assessed"]
+    """What the data-driven rule says from the declared components alone (our reading, not a ruling)."""
     official: Ruling | None
     agrees: bool | None
     """False when the rule and the official ruling disagree; None when either is missing."""
@@ -60,22 +74,11 @@ class CriterionResult:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SovereigntyResult:
-    """Where the sourced level definitions place a team: a range of levels, or nothing."""
-
-    low: int | None
-    high: int | None
-    reason: Text
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
 class TeamCriteria:
-    """Every criterion for one team, and its place on the sovereignty scale."""
+    """Every criterion for one team."""
 
     team: str
     results: tuple[CriterionResult, ...]
-    sovereignty: SovereigntyResult
 
 
 def evaluate(round_: Round) -> Mapping[str, TeamCriteria]:
@@ -83,16 +86,22 @@ def evaluate(round_: Round) -> Mapping[str, TeamCriteria]:
     independence = round_.independence
     empty = AuditRecord(team="", components=(), allegations=(), rulings=(), engine_audits=())
     return {
-        team.id: evaluate_team(independence, independence.records.get(team.id, empty), team.id)
+        team.id: evaluate_team(
+            independence,
+            independence.records.get(team.id, empty),
+            team.id,
+            outcome=outcome.result if (outcome := round_.outcomes.get(team.id)) else None,
+        )
         for team in round_.teams
     }
 
 
-def evaluate_team(independence: Independence, record: AuditRecord, team: str) -> TeamCriteria:
-    """Evaluate every criterion of ``independence`` against one team's record."""
-    results = tuple(_criterion(criterion, record) for criterion in independence.criteria)
+def evaluate_team(
+    independence: Independence, record: AuditRecord, team: str, *, outcome: OutcomeKind | None
+) -> TeamCriteria:
+    """Evaluate every criterion of ``independence`` against one team's record and round outcome."""
     return TeamCriteria(
-        team=team, results=results, sovereignty=_sovereignty(independence.scale, record, results)
+        team=team, results=tuple(_criterion(c, record, outcome) for c in independence.criteria)
     )
 
 
@@ -114,34 +123,47 @@ def _assessable(criterion: Criterion, component: Component) -> bool:
     return rule.licence_compliant is None or component.licence_compliant is not None
 
 
-def _criterion(criterion: Criterion, record: AuditRecord) -> CriterionResult:
+def shown_finding(official: Ruling | None, *, alleged: bool, outcome: OutcomeKind | None) -> Finding:
+    """What a page may say for one team and criterion: no more than a published source says."""
+    if official is not None:
+        return official.finding
+    if alleged:
+        return "alleged"
+    return "no_finding" if outcome == "advanced" else "not_assessed"
+
+
+def _criterion(criterion: Criterion, record: AuditRecord, outcome: OutcomeKind | None) -> CriterionResult:
     failing = [c for c in record.components if fails(criterion, c)]
     assessable = [c for c in record.components if _assessable(criterion, c)]
-    rule: Finding = "fail" if failing else ("pass" if assessable else "not_assessed")
+    rule: Literal["pass", "fail", "not_assessed"] = (
+        "fail" if failing else ("pass" if assessable else "not_assessed")
+    )
     official = next((r for r in record.rulings if r.criterion == criterion.id), None)
-    finding: Finding = official.finding if official else rule
+    allegations = [a for a in record.allegations if a.criterion == criterion.id]
+    finding = shown_finding(official, alleged=bool(allegations), outcome=outcome)
     agrees = None
     if official is not None and rule != "not_assessed":
         agrees = (rule == "fail") == (official.finding == "fail")
-    allegations = [a for a in record.allegations if a.criterion == criterion.id]
     reasons: list[Text] = []
     if official is not None:
         reasons.append(official.reason)
+    elif finding == "no_finding":
+        reasons.append(NO_FINDING_REASON)
+    elif finding == "not_assessed":
+        reasons.append(NOT_ASSESSED_REASON)
     for component in failing:
         reference = f" — {component.reference.ko}" if component.reference else ""
         reference_en = f" — {component.reference.en}" if component.reference else ""
         weights = WEIGHTS_TEXT[component.weights]
-        reasons.append(
-            Text(
-                ko=f"{component.name.ko}{reference}: {weights.ko}",
-                en=f"{component.name.en}{reference_en}: {weights.en}",
-            )
+        ours = (
+            Text(ko="", en="")
+            if official
+            else Text(ko=" (공식 판정 아님, 이 사이트의 해석)", en=" (not a ruling; our reading)")
         )
-    if rule == "not_assessed" and official is None:
         reasons.append(
             Text(
-                ko="공개된 판정도, 규칙을 적용할 구성 요소 기록도 없습니다.",
-                en="No published ruling, and no recorded components to apply the rule to.",
+                ko=f"{component.name.ko}{reference}: {weights.ko}{ours.ko}",
+                en=f"{component.name.en}{reference_en}: {weights.en}{ours.en}",
             )
         )
     sources = [*(official.sources if official else ()), *(s for c in failing for s in c.sources)]
@@ -156,65 +178,4 @@ def _criterion(criterion: Criterion, record: AuditRecord) -> CriterionResult:
         components=tuple(c.id for c in failing),
         allegations=tuple(a.id for a in allegations),
         sources=tuple(dict.fromkeys(sources)),
-    )
-
-
-def _sovereignty(
-    scale: SovereigntyScale | None, record: AuditRecord, results: tuple[CriterionResult, ...]
-) -> SovereigntyResult:
-    if scale is None or SELF_TRAINED_LEVEL not in {level.level for level in scale.levels}:
-        return SovereigntyResult(
-            low=None,
-            high=None,
-            sources=(),
-            reason=Text(
-                ko="출처가 설명하는 단계 정의가 없어 평가하지 않습니다.",
-                en="Not assessed: no sourced level definition applies.",
-            ),
-        )
-    described = sorted(level.level for level in scale.levels)
-    reused = [
-        c
-        for c in record.components
-        if c.kind == "weights" and c.origin == "external" and c.weights in ("frozen", "fine_tuned")
-    ]
-    if reused:
-        # Below level 4, but above 0 (the team trained weights of its own); levels 1–3 are not described.
-        low = min((lv for lv in described if 0 < lv < SELF_TRAINED_LEVEL), default=1)
-        names = Text(ko=", ".join(c.name.ko for c in reused), en=", ".join(c.name.en for c in reused))
-        return SovereigntyResult(
-            low=low,
-            high=SELF_TRAINED_LEVEL - 1,
-            sources=(*scale.sources, *(s for c in reused for s in c.sources)),
-            reason=Text(
-                ko=f"4단계는 가중치 100% 자체 학습을 요구하지만, 외부 가중치를 초기화 없이 "
-                f"사용했습니다 ({names.ko}). 1–3단계는 출처에 정의가 없어 더 좁히지 않습니다.",
-                en=f"Level 4 requires 100% self-trained weights, but external weights were used without "
-                f"re-initialisation ({names.en}). Levels 1–3 are not defined in any source, "
-                "so no finer level is given.",
-            ),
-        )
-    technical = next((r for r in results if r.criterion == "technical"), None)
-    if technical is not None and technical.finding in ("pass", "noted"):
-        return SovereigntyResult(
-            low=SELF_TRAINED_LEVEL,
-            high=None,
-            sources=(*scale.sources, *technical.sources),
-            reason=Text(
-                ko="기술적 독자성(가중치 초기화 후 학습) 기준을 통과해 "
-                "4단계 조건(가중치 100% 자체 학습)에 맞습니다. "
-                "5–6단계(국가 안보 보장 등)는 출처에 판단 근거가 없어 평가하지 않습니다.",
-                en="Passed the technical criterion (weights initialised, then trained), which meets "
-                "level 4's condition (100% self-trained weights). Levels 5–6 "
-                "(e.g. national security assured) cannot be judged from the sources.",
-            ),
-        )
-    return SovereigntyResult(
-        low=None,
-        high=None,
-        sources=scale.sources,
-        reason=Text(
-            ko="가중치의 출처에 관한 기록이나 판정이 없어 평가하지 않습니다.",
-            en="Not assessed: nothing recorded or ruled about where the weights came from.",
-        ),
     )

@@ -42,11 +42,12 @@ class Source:
     """A publication that states something the site shows."""
 
     id: str
-    kind: Literal["seed", "external", "official"]
-    """``seed``: one of the project's primary news articles; ``external``: another outlet."""
+    kind: Literal["seed", "external", "official", "analysis", "reference"]
+    """``seed``: one of the project's primary news articles; ``external``: another outlet; ``analysis``: a
+    public analysis (e.g. a GitHub repository); ``reference``: a method reference (a paper)."""
     publisher: Text
-    published: str
-    """Publication date, ``YYYY-MM-DD`` (or ``YYYY-MM`` when only the month is known)."""
+    published: str | None
+    """Publication date, ``YYYY-MM-DD`` (``YYYY-MM`` when only the month is known; ``None``: not recorded)."""
     title: str | None
     """Headline as published; ``None`` when it was not recorded."""
     authors: tuple[str, ...]
@@ -276,7 +277,10 @@ class RawData:
 # --- independence audit records (round data) ------------------------------------------------------------
 
 WeightsOrigin = Literal["trained_from_scratch", "fine_tuned", "frozen", "unknown", "not_applicable"]
-Finding = Literal["pass", "fail", "noted", "not_assessed"]
+RulingFinding = Literal["pass", "fail", "noted"]
+"""What a published ruling said on one criterion."""
+Finding = Literal["pass", "fail", "noted", "alleged", "no_finding", "not_assessed"]
+"""What a page shows for one team and criterion: a ruling, or what is (not) on record without one."""
 AllegationOutcome = Literal["upheld", "withdrawn", "not_decisive", "open"]
 
 
@@ -304,6 +308,8 @@ class Evidence:
     statistic: Literal["raw_cosine", "pearson", "centred_cosine", "relative_l2", "other"]
     value: float | None
     approximate: bool
+    above: bool
+    """The source gives only a lower bound: the true figure is above ``value``."""
     scope: Text
     note: Text | None
     sources: tuple[str, ...]
@@ -330,7 +336,7 @@ class Ruling:
     """The official finding on one criterion for one team."""
 
     criterion: str
-    finding: Finding
+    finding: RulingFinding
     reason: Text
     sources: tuple[str, ...]
 

@@ -43,9 +43,9 @@ class RoundIn(Strict):
 
 class SourceIn(Strict):
     id: Id
-    kind: Literal["seed", "external", "official"]
+    kind: Literal["seed", "external", "official", "analysis", "reference"]
     publisher: TextIn
-    published: PartialDate
+    published: PartialDate | None
     title: NonEmpty | None
     authors: list[NonEmpty] = Field(default_factory=list)
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
@@ -218,6 +218,8 @@ class EvidenceIn(Strict):
     statistic: Literal["raw_cosine", "pearson", "centred_cosine", "relative_l2", "other"]
     value: float | None
     approximate: bool = False
+    above: bool = False
+    """The source gives only a lower bound ("exceeded 99.5 percent"): shown as "above" the value."""
     scope: TextIn
     note: TextIn | None = None
     sources: list[Id] = Field(default_factory=list)
@@ -227,6 +229,8 @@ class EvidenceIn(Strict):
     def _sourced(self) -> EvidenceIn:
         if not self.sources and self.unsourced is None:
             raise ValueError("evidence needs sources, or an 'unsourced' note saying why there is none")
+        if self.approximate and self.above:
+            raise ValueError("a figure is either approximate or a lower bound ('above'), not both")
         return self
 
 

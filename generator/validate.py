@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -129,6 +130,8 @@ def read_round(data_dir: Path) -> Validated:
     events = _resolve_events(events_in, docs["timeline"], refs)
     independence = _read_independence(data_dir, refs)
     _warn_unused_sources(sources, refs, problems)
+    if info is not None:
+        _warn_cited_before_announced(info[1].announced, sources, [*figures, *relations], problems)
 
     if problems.errors or info is None or rubric is None:
         if not problems.errors:  # pragma: no cover - a missing required file always records an error
@@ -692,9 +695,38 @@ def _resolve_events(
     return events
 
 
+def _warn_cited_before_announced(
+    announced: date, sources: Mapping[str, Source], cited: Sequence[Figure | Relation], problems: Problems
+) -> None:
+    """A source published before the round's figures were announced cannot be the source of one.
+
+    A month-only date warns only when the whole month lies before the announcement.
+    """
+    for item in cited:
+        for source_id in item.sources:
+            source = sources.get(source_id)
+            if source is None or source.published is None:
+                continue
+            if not _published_before(source.published, announced):
+                continue
+            problems.warn(
+                item.origin.file,
+                item.origin.where,
+                f"cites {source_id} (published {source.published}) for a figure announced on "
+                f"{announced.isoformat()}: a source cannot state a figure before it was announced",
+            )
+
+
+def _published_before(published: str, announced: date) -> bool:
+    if len(published) == len("YYYY-MM"):
+        return published < announced.isoformat()[:7]
+    return published < announced.isoformat()
+
+
 def _warn_unused_sources(sources: Mapping[str, Source], refs: _References, problems: Problems) -> None:
-    for source_id in sources:
-        if source_id not in (refs.used_sources or set()):
+    # A method reference is cited by the method page (the generator), not by a data file.
+    for source_id, source in sources.items():
+        if source.kind != "reference" and source_id not in (refs.used_sources or set()):
             problems.warn(FILES["sources"], f'id "{source_id}"', "source is never cited")
 
 
@@ -970,6 +1002,7 @@ def _resolve_audits(
                             statistic=e.statistic,
                             value=e.value,
                             approximate=e.approximate,
+                            above=e.above,
                             scope=_text(e.scope),
                             note=_maybe_text(e.note),
                             sources=tuple(e.sources),

@@ -123,7 +123,7 @@ def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
                     s.kind,
                     s.publisher.ko,
                     s.publisher.en,
-                    s.published,
+                    s.published or "",
                     s.title or "",
                     ";".join(s.authors),
                     s.url or "",

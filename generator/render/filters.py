@@ -18,9 +18,9 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import escape
 
-from generator.criteria import WEIGHTS_TEXT, SovereigntyResult
+from generator.criteria import WEIGHTS_TEXT
 from generator.engine_audits import NotRun
-from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, Source, Text
+from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, RankRelation, Source, Text
 from generator.render import korean
 from generator.render.labels import (
     ALLEGATION_OUTCOME,
@@ -260,22 +260,6 @@ class Filters:
         """Where a component's weights came from, in words."""
         return WEIGHTS_TEXT[weights].get(self.lang)
 
-    def placement(self, result: SovereigntyResult) -> str:
-        """A team's place on the proposed scale: a range of levels (not a score), or not placed."""
-        if result.low is None:
-            return self.t("not_placed")
-        if result.high is None:
-            text = f"{result.low}단계 이상" if self.lang == "ko" else f"level {result.low} or above"
-        elif result.high == result.low:
-            text = f"{result.low}단계" if self.lang == "ko" else f"level {result.low}"
-        else:
-            text = (
-                f"{result.low}–{result.high}단계"
-                if self.lang == "ko"
-                else f"levels {result.low}–{result.high}"
-            )
-        return f"{text} ({self.t('range')}, {self.t('not_a_score')}, {self.t('our_reading')})"
-
     def levels(self, levels: Sequence[int]) -> str:
         """A list of scale levels, runs collapsed."""
         return level_list(levels)
@@ -312,10 +296,17 @@ class Filters:
         return number(quantity.value, quantity.decimals)
 
     def pm(self, quantity: Quantity) -> str:
-        """``±0.105`` for a value carrying rounding error, else empty."""
+        """``±0.11`` for a value carrying rounding error, else empty.
+
+        At the value's own precision, rounded up, and wide enough to cover the shown value's own rounding:
+        77.075 ± 0.075 is shown as 77.1 ±0.1, and 77.0–77.2 still holds every value it allowed.
+        """
         if quantity.value is None or quantity.uncertainty <= 0 or quantity.status != "derived":
             return ""
-        return f"±{number(quantity.uncertainty, quantity.decimals + 2)}"
+        shown = float(number(quantity.value, quantity.decimals))
+        scale = 10**quantity.decimals
+        widened = math.ceil((quantity.uncertainty + abs(quantity.value - shown)) * scale - 1e-9) / scale
+        return f"±{number(widened, quantity.decimals)}"
 
     def span(self, quantity: Quantity) -> str:
         """``63.75–90.25`` for a range."""
@@ -329,8 +320,33 @@ class Filters:
             return f"{self.badge(quantity.status)} **{self.qnum(quantity)}**{extra}"
         if quantity.status == "bounded" and quantity.bound is not None:
             reading = f", **{self.t('rests_on_reading')}**" if self.rests_on_reading(quantity) else ""
-            return f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')}{reading})"
+            top = self.top_below_high(quantity)
+            rounding = f"; {self.t('above_top_rounding').format(top=top)}" if top else ""
+            return (
+                f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')}{reading}{rounding})"
+            )
         return self.badge("not_disclosed")
+
+    def top_below_high(self, quantity: Quantity) -> str | None:
+        """The published top score a range's upper end passes only through rounding (e.g. ``90.2``), if any.
+
+        A source says team X scored highest on the node, and X's published value is rounded: the others may
+        be up to half a unit of its last decimal above the shown value.
+        """
+        if quantity.bound is None:
+            return None
+        for relation in self.round.relations:
+            if not (
+                isinstance(relation, RankRelation)
+                and relation.kind == "highest"
+                and relation.node == quantity.node
+                and relation.team != quantity.entity
+            ):
+                continue
+            top = self.scored.cell(relation.team, relation.node)
+            if top.value is not None and quantity.bound.high > top.value + 1e-9:
+                return self.qnum(top)
+        return None
 
     def rests_on_reading(self, quantity: Quantity) -> bool:
         """Whether an end of a range is set by a relation that is our reading of a source, not its words."""
@@ -342,11 +358,13 @@ class Filters:
         )
 
     def evalue(self, evidence: Evidence) -> str:
-        """A published evidence figure: ``약 0.99`` when approximate; the not-disclosed badge without one."""
+        """A published figure: ``약 0.99`` if approximate, ``0.995 초과`` for a lower bound; else a badge."""
         if evidence.value is None:
             return self.badge("not_disclosed")
-        approx = f"{self.t('approx')} " if evidence.approximate else ""
-        return f"{approx}**{number(evidence.value, 4)}**"
+        shown = f"**{number(evidence.value, 4)}**"
+        if evidence.above:
+            return f"{shown} 초과" if self.lang == "ko" else f"above {shown}"
+        return f"{self.t('approx')} {shown}" if evidence.approximate else shown
 
     def share(self, quantity: Quantity, maximum: float) -> str:
         """``33.6 ÷ 40 = 84%``: a known value as a share of the maximum, with its formula."""
@@ -383,7 +401,7 @@ class Filters:
         links = []
         for source_id in dict.fromkeys(ids):
             source = self.round.sources[source_id]
-            label = f"{md(source.publisher.get(self.lang))} {source.published}"
+            label = f"{md(source.publisher.get(self.lang))} {source.published or self.t('undated')}"
             links.append(f"[{label}]({root}sources.md#{source_anchor(source_id)})")
         return ", ".join(links)
 
@@ -541,7 +559,6 @@ def register(env: Environment, filters: Filters) -> None:
         "weight": filters.weight,
         "statistic": filters.statistic,
         "weights_origin": filters.weights_origin,
-        "placement": filters.placement,
         "levels": filters.levels,
         "size": filters.size,
         "evalue": filters.evalue,

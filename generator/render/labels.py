@@ -54,7 +54,9 @@ FINDING: Final[Mapping[Finding, Text]] = {
     "pass": Text(ko="충족", en="pass"),
     "fail": Text(ko="미충족", en="fail"),
     "noted": Text(ko="지적", en="noted"),
-    "not_assessed": Text(ko="판단할 근거 없음", en="nothing on record to judge"),
+    "alleged": Text(ko="의혹 제기 (판정 없음)", en="allegation raised (no ruling)"),
+    "no_finding": Text(ko="지적 없음 (2차 진출)", en="no finding reported (advanced)"),
+    "not_assessed": Text(ko="공개된 판단 없음", en="no published assessment"),
 }
 """The finding of an independence criterion for a team (the criteria table's badge)."""
 
@@ -67,7 +69,7 @@ ALLEGATION_OUTCOME: Final[Mapping[AllegationOutcome, Text]] = {
 
 WEIGHT: Final[Mapping[str, Text]] = {
     "not_evidence": Text(ko="그 자체로는 증거 아님", en="not evidence on its own"),
-    "evidence": Text(ko="증거", en="evidence"),
+    "evidence": Text(ko="그 자체로 판단 근거가 됨", en="meaningful on its own"),
     "unclear": Text(ko="판단 보류", en="undecided"),
 }
 """What a published similarity figure shows on its own (:data:`generator.render.views.STATISTIC_WEIGHT`)."""
@@ -107,6 +109,10 @@ NOT_RUN: Final[Mapping[str, Text]] = {
 
 UI: Final[Mapping[str, Text]] = {
     "not_a_score": Text(ko="점수 아님", en="not a score"),
+    "above_top_rounding": Text(
+        ko="위 끝이 공개된 1위 점수 {top}보다 큰 것은 그 점수가 반올림된 값이기 때문",
+        en="the upper end passes the published top score {top} only because that score is rounded",
+    ),
     "range": Text(ko="범위", en="range"),
     "rounding": Text(ko="반올림 오차", en="rounding"),
     "withheld_by": Text(ko="비공개 결정", en="Withheld by"),
@@ -134,7 +140,9 @@ UI: Final[Mapping[str, Text]] = {
     "rule": Text(ko="규칙 적용 결과", en="Rule applied to the record"),
     "disagrees": Text(ko="공식 판정과 다름", en="differs from the official ruling"),
     "official": Text(ko="공식 판정", en="Official ruling"),
-    "no_ruling": Text(ko="공개된 공식 판정 없음", en="no official ruling published"),
+    "rule_no_fail": Text(
+        ko="기록된 구성 요소에서는 미충족 사유를 찾지 못함", en="nothing in the recorded components fails it"
+    ),
     "allegation": Text(ko="제기된 의혹", en="Question raised"),
     "component": Text(ko="구성 요소", en="Component"),
     "reference": Text(ko="출처 모델", en="Taken from"),
@@ -145,12 +153,10 @@ UI: Final[Mapping[str, Text]] = {
     "alleged": Text(ko="외부 의혹 (확인되지 않음)", en="alleged external (not confirmed)"),
     "statistic": Text(ko="수치", en="Statistic"),
     "scope": Text(ko="비교 대상", en="Compared"),
-    "weight": Text(ko="증거 능력", en="What it shows"),
+    "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="결말", en="How it ended"),
     "level": Text(ko="단계", en="Level"),
     "description": Text(ko="설명", en="Description"),
-    "placement": Text(ko="제안 주권 등급", en="Proposed sovereignty level"),
-    "not_placed": Text(ko="판단하지 않음", en="not placed"),
     "file": Text(ko="파일", en="File"),
     "size": Text(ko="크기", en="Size"),
     "checksum": Text(ko="SHA-256", en="SHA-256"),
@@ -174,6 +180,9 @@ UI: Final[Mapping[str, Text]] = {
     "kind_seed": Text(ko="주요 기사", en="primary article"),
     "kind_external": Text(ko="다른 보도", en="other coverage"),
     "kind_official": Text(ko="공식 발표", en="official release"),
+    "kind_analysis": Text(ko="공개 분석", en="public analysis"),
+    "kind_reference": Text(ko="방법 참고 문헌", en="method reference"),
+    "undated": Text(ko="날짜 미확인", en="date not confirmed"),
     "verdict": Text(ko="판정", en="Verdict"),
     "expected": Text(ko="실제로 만든 방식", en="How it was made"),
     "parameters": Text(ko="파라미터 수", en="Parameters"),

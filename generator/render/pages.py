@@ -114,6 +114,10 @@ PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
 """Title and description of each fixed page (the home page takes the round's; team pages their team's)."""
 
 
+PERMUTATION_TEST_SOURCES = ("zhu-2025",)
+"""Source ids of the method the audit follows, cited on the method page when the round's sources hold them."""
+
+
 def _page(template: str, path: str | None = None, **fields: Any) -> Page:
     """A fixed page: its title and description from :data:`PAGE_TEXT`, at ``<template>.md`` by default."""
     title, description = PAGE_TEXT[template]
@@ -193,7 +197,11 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         _page("independence", context=independence, boost=2),
         _page(
             "method",
-            context={"demo": inputs.demo, "allegations": independence["allegations"]},
+            context={
+                "demo": inputs.demo,
+                "allegations": independence["allegations"],
+                "permutation_test": tuple(s for s in PERMUTATION_TEST_SOURCES if s in round_.sources),
+            },
             charts={lang: method_charts(inputs.demo, lang) for lang in LANGS} if inputs.demo else {},
         ),
         _page("timeline", context={"events": round_.events}),

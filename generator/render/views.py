@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
 
-from generator.criteria import CriterionResult, SovereigntyResult, evaluate
+from generator.criteria import CriterionResult, evaluate
 from generator.engine_audits import ConfiguredAudit
 from generator.model import (
     Allegation,
@@ -34,6 +34,8 @@ DEMO_SECTION = "method-demo"
 """Id of the team-page section that shows the build-time method demo's numbers."""
 
 Weight = Literal["not_evidence", "evidence", "unclear"]
+HIGH_SIMILARITY: Final = 0.5
+"""A similarity figure at or above this reads as "alike"; below it a figure argues for independence."""
 """What a published similarity figure can show on its own."""
 STATISTIC_WEIGHT: Final[Mapping[str, Weight]] = {
     "raw_cosine": "not_evidence",
@@ -83,12 +85,15 @@ class AllegationView:
 
     @property
     def not_evidence(self) -> bool:
-        """True when every published figure of the allegation is one that proves nothing on its own.
+        """True when every published figure showing high similarity is one that proves nothing on its own.
 
-        Figures whose value was not published cannot be weighed and do not count either way.
+        Low centred figures (a rebuttal's Pearson ≈ 0.01) do not make a raw cosine of 0.99 evidence; figures
+        whose value was not published cannot be weighed and do not count either way.
         """
-        published = [e for e in self.evidence if e.evidence.value is not None]
-        return bool(published) and all(e.weight == "not_evidence" for e in published)
+        high = [
+            e for e in self.evidence if e.evidence.value is not None and e.evidence.value >= HIGH_SIMILARITY
+        ]
+        return bool(high) and all(e.weight == "not_evidence" for e in high)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,7 +112,6 @@ class TeamIndependence:
     recorded: bool
     """False when the round has no audit record for the team."""
     rows: tuple[CriterionRow, ...]
-    sovereignty: SovereigntyResult
     components: tuple[Component, ...]
     allegations: tuple[AllegationView, ...]
 
@@ -118,11 +122,10 @@ class TeamIndependence:
 
 @dataclass(frozen=True, kw_only=True)
 class ScaleView:
-    """The proposed sovereignty scale: the described levels, those no source describes, team placements."""
+    """The proposed sovereignty scale: the described levels and those no source describes (no team placed)."""
 
     scale: SovereigntyScale
     missing: tuple[int, ...]
-    placements: tuple[tuple[Team, SovereigntyResult], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,7 +239,7 @@ def team_views(
 
 
 def team_independence(round_: Round, team: str) -> TeamIndependence:
-    """The criteria table, sovereignty placement, components and allegations of one team."""
+    """The criteria table, components and allegations of one team."""
     independence = round_.independence
     record = independence.records.get(team)
     evaluated = evaluate(round_)[team]
@@ -253,7 +256,6 @@ def team_independence(round_: Round, team: str) -> TeamIndependence:
     return TeamIndependence(
         recorded=record is not None,
         rows=rows,
-        sovereignty=evaluated.sovereignty,
         components=record.components if record else (),
         allegations=tuple(_allegation(a, criteria.get(a.criterion)) for a in allegations),
     )
@@ -282,17 +284,12 @@ def _allegation(allegation: Allegation, criterion: Criterion | None) -> Allegati
 
 
 def scale_view(round_: Round) -> ScaleView | None:
-    """The sovereignty scale with its undescribed levels and each team's placement; ``None`` without one."""
+    """The sovereignty scale with its undescribed levels; ``None`` without one."""
     scale = round_.independence.scale
     if scale is None:
         return None
     described = {level.level for level in scale.levels}
-    evaluated = evaluate(round_)
-    return ScaleView(
-        scale=scale,
-        missing=tuple(level for level in SCALE_LEVELS if level not in described),
-        placements=tuple((team, evaluated[team.id].sovereignty) for team in round_.teams),
-    )
+    return ScaleView(scale=scale, missing=tuple(level for level in SCALE_LEVELS if level not in described))
 
 
 def record_sources(record: AuditRecord | None) -> tuple[str, ...]:
@@ -334,7 +331,9 @@ def summary(scored: ScoredRound) -> Summary:
     leader, leader_sources = _leader(scored)
     hidden = tuple(t for t in round_.teams if not known(scored.cell(t.id, root)))
     hidden_sources = [s for t in hidden for s in scored.cell(t.id, root).sources]
-    announced_sources = [
+    # The outcomes' sources report the announcement itself; other events of that day (a later analysis,
+    # next-day coverage) do not.
+    announced_sources = outcome_sources or [
         s for e in round_.events if e.date == round_.info.announced.isoformat() for s in e.sources
     ]
     return Summary(

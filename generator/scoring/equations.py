@@ -122,8 +122,9 @@ def _solve(equation: Equation, target: Key, known: Mapping[Key, Known]) -> Known
     )
     inputs = [known[(t.entity, t.node)] for t in terms]
     value = sum(t.coefficient * i.value for t, i in zip(terms, inputs, strict=True))
-    divides = any(abs(t.coefficient - round(t.coefficient)) > 1e-12 for t in terms)
-    decimals = max((i.decimals for i in inputs), default=0) + (2 if divides else 0)
+    # Shown at the precision of its inputs (0.25 × 308.3 is 77.1, not 77.075); the value itself stays exact
+    # for later steps, and the page widens the rounding error by what showing it rounded moves it.
+    decimals = max((i.decimals for i in inputs), default=0)
     return Known(
         value=round(value, 10),
         uncertainty=sum(abs(t.coefficient) * i.uncertainty for t, i in zip(terms, inputs, strict=True)),

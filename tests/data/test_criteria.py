@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.commands import check_command
-from generator.criteria import evaluate, evaluate_team
-from generator.model import AuditRecord, Component, Ruling, Text
+from generator.criteria import CriterionResult, evaluate, evaluate_team
+from generator.model import Allegation, AuditRecord, Component, OutcomeKind, Ruling, Text
 from tests.data.rounds import round1
 from tests.data.test_malformed import replace
 
@@ -36,9 +36,9 @@ def record(*components: Component, rulings: tuple[Ruling, ...] = ()) -> AuditRec
     return AuditRecord(team="t", components=components, allegations=(), rulings=rulings, engine_audits=())
 
 
-def result(rec: AuditRecord, criterion: str):  # type: ignore[no-untyped-def]
-    outcome = evaluate_team(round1().independence, rec, "t")
-    return next(r for r in outcome.results if r.criterion == criterion), outcome.sovereignty
+def result(rec: AuditRecord, criterion: str, outcome: OutcomeKind | None = None) -> CriterionResult:
+    evaluated = evaluate_team(round1().independence, rec, "t", outcome=outcome)
+    return next(r for r in evaluated.results if r.criterion == criterion)
 
 
 @pytest.mark.parametrize("criterion", ["technical", "policy"])
@@ -52,28 +52,53 @@ def result(rec: AuditRecord, criterion: str):  # type: ignore[no-untyped-def]
     ],
 )
 def test_weight_rules_on_external_components(criterion: str, weights: str, expected: str) -> None:
-    outcome, _ = result(record(component(origin="external", weights=weights)), criterion)
+    outcome = result(record(component(origin="external", weights=weights)), criterion)
     assert outcome.rule == expected
-    assert outcome.finding == expected  # no official ruling: the rule decides what is shown
     assert outcome.official is None
+    # Without a ruling the page never shows a verdict: the rule is our reading, not a finding.
+    assert outcome.finding == "not_assessed"
+
+
+def test_a_failing_rule_without_a_ruling_is_labelled_as_our_reading() -> None:
+    outcome = result(record(component(origin="external", weights="frozen")), "technical")
+    assert outcome.rule == "fail"
+    assert any("our reading" in reason.en for reason in outcome.reasons)
 
 
 def test_own_weights_pass_even_when_fine_tuned() -> None:
-    outcome, _ = result(record(component(origin="own", weights="fine_tuned")), "technical")
+    outcome = result(record(component(origin="own", weights="fine_tuned")), "technical")
     assert outcome.rule == "pass"
 
 
-def test_no_components_and_no_ruling_is_not_assessed() -> None:
-    outcome, sovereignty = result(record(), "technical")
-    assert outcome.finding == "not_assessed"
-    assert outcome.reasons
-    assert sovereignty.low is None
-    assert sovereignty.high is None
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [("advanced", "no_finding"), ("eliminated_score", "not_assessed"), (None, "not_assessed")],
+)
+def test_no_ruling_says_only_what_is_on_record(outcome: OutcomeKind | None, expected: str) -> None:
+    shown = result(record(), "technical", outcome=outcome)
+    assert shown.finding == expected
+    assert shown.reasons
+
+
+def test_an_allegation_without_a_ruling_reads_alleged_even_for_a_team_that_advanced() -> None:
+    allegation = Allegation(
+        id="a",
+        criterion="technical",
+        against=T,
+        claim=T,
+        evidence=(),
+        outcome="open",
+        outcome_detail=None,
+        sources=("yonhap-0115",),
+    )
+    rec = dataclasses.replace(record(), allegations=(allegation,))
+    assert result(rec, "technical", outcome="advanced").finding == "alleged"
+    assert result(rec, "policy", outcome="advanced").finding == "no_finding"
 
 
 @pytest.mark.parametrize(("compliant", "expected"), [(False, "fail"), (True, "pass"), (None, "not_assessed")])
 def test_ethical_rule_reads_licence_compliance(compliant: bool | None, expected: str) -> None:
-    outcome, _ = result(
+    outcome = result(
         record(
             component(origin="external", weights="not_applicable", kind="code", licence_compliant=compliant)
         ),
@@ -84,17 +109,10 @@ def test_ethical_rule_reads_licence_compliance(compliant: bool | None, expected:
 
 def test_official_ruling_is_shown_and_disagreement_flagged() -> None:
     ruling = Ruling(criterion="technical", finding="pass", reason=T, sources=("yonhap-0115",))
-    outcome, _ = result(
-        record(component(origin="external", weights="frozen"), rulings=(ruling,)), "technical"
-    )
+    outcome = result(record(component(origin="external", weights="frozen"), rulings=(ruling,)), "technical")
     assert outcome.rule == "fail"
     assert outcome.finding == "pass"
     assert outcome.agrees is False
-
-
-def test_sovereignty_below_four_when_external_weights_are_reused() -> None:
-    _, sovereignty = result(record(component(origin="external", weights="frozen")), "technical")
-    assert (sovereignty.low, sovereignty.high) == (1, 3)
 
 
 def test_real_round_naver_fails_technical_with_its_sources() -> None:
@@ -105,18 +123,26 @@ def test_real_round_naver_fails_technical_with_its_sources() -> None:
     assert naver["technical"].agrees is True
     assert set(naver["technical"].components) == {"vision-encoder", "audio-video-encoders"}
     assert "newspim-0115" in naver["technical"].sources
-    assert results["naver-cloud"].sovereignty.high == 3
 
 
-def test_real_round_every_team_has_every_criterion() -> None:
-    results = evaluate(round1())
+def test_real_round_says_pass_nowhere_without_a_published_ruling() -> None:
+    """No body published a per-criterion ruling for the teams that advanced (issue 11)."""
+    round_ = round1()
+    results = evaluate(round_)
     assert set(results) == {"lg-ai-research", "upstage", "sk-telecom", "naver-cloud", "nc-ai"}
-    for team in results.values():
-        assert [r.criterion for r in team.results] == ["technical", "policy", "ethical"]
+    for team, evaluated in results.items():
+        assert [r.criterion for r in evaluated.results] == ["technical", "policy", "ethical"]
+        for r in evaluated.results:
+            if r.finding in {"pass", "fail", "noted"}:
+                assert r.official is not None, (team, r.criterion)
+                assert r.official.finding == r.finding
+                assert r.official.sources
     upstage = {r.criterion: r for r in results["upstage"].results}
-    assert upstage["technical"].finding == "pass"
+    assert upstage["technical"].finding == "alleged"
     assert upstage["technical"].allegations == ("upstage-glm-layernorm",)
+    assert upstage["policy"].finding == "no_finding"
     assert upstage["ethical"].finding == "noted"
+    assert all(r.finding == "no_finding" for r in results["lg-ai-research"].results)
     assert all(r.finding == "not_assessed" for r in results["nc-ai"].results)
 
 

@@ -110,7 +110,10 @@ def test_every_team_page_has_the_criteria_table(team: str, suffix: str, round1_s
     table = page[page.index('<table class="criteria"') :]
     table = table[: table.index("</table>")]
     assert table.count('<tr id="criterion-') == 3
-    assert len(re.findall(r'<span class="finding finding-(pass|fail|noted|not-assessed)">', table)) >= 3
+    rows = re.findall(r'<tr id="criterion-[^"]*" markdown>(.*?)</tr>', table)
+    shown = [re.search(r'class="finding-cell" markdown="span">(.*?)</td>', r) for r in rows]
+    assert len(shown) == 3
+    assert all(s is not None and FINDING_SPAN.match(s.group(1)) for s in shown)
 
 
 def test_naver_fails_the_technical_criterion_with_its_sources(round1_site: RenderedSite) -> None:
@@ -155,8 +158,115 @@ def test_upstage_section_explains_with_the_demos_own_numbers(round1_site: Render
 
 def test_naver_centred_similarity_counts_as_evidence(round1_site: RenderedSite) -> None:
     page = text(round1_site, "teams/naver-cloud.en.md")
-    assert '<span class="weight weight-evidence">evidence</span>' in page
+    assert '<span class="weight weight-evidence">meaningful on its own</span>' in page
     assert 'id="method-demo"' not in page
+
+
+FINDING_SPAN = re.compile(r'<span class="finding finding-(pass|fail|noted|alleged|no-finding|not-assessed)">')
+
+
+def test_no_cell_says_pass_without_a_ruling_whose_source_states_it(
+    round1: tuple[ScoredRound, RenderedSite],
+) -> None:
+    """Issue 11: a team/criterion reads "pass" only where a published, sourced ruling says so."""
+    scored, site = round1
+    rulings = {
+        (team, r.criterion): r for team, rec in scored.round.independence.records.items() for r in rec.rulings
+    }
+    criteria = [c.id for c in scored.round.independence.criteria]
+    seen = 0
+    for team in scored.round.teams:
+        for suffix in (".md", ".en.md"):
+            page = text(site, f"teams/{team.id}{suffix}")
+            for criterion in criteria:
+                shown = FINDING_SPAN.search(row(page, f"criterion-{criterion}"))
+                assert shown is not None
+                seen += 1
+                ruling = rulings.get((team.id, criterion))
+                if shown.group(1) in {"pass", "fail", "noted"}:
+                    assert ruling is not None, (team.id, criterion)
+                    assert ruling.sources
+                    assert ruling.finding == shown.group(1)
+                else:
+                    assert ruling is None, (team.id, criterion)
+    assert seen == 2 * len(scored.round.teams) * len(criteria)
+    for path in ("independence.md", "independence.en.md", "teams/index.md", "teams/index.en.md"):
+        matrix = text(site, path)
+        matrix = matrix[matrix.index('<table class="sortable findings"') :]
+        matrix = matrix[: matrix.index("</table>")]
+        rows = re.findall(r"<tr markdown>.*?</tr>", matrix)
+        assert len(rows) == len(scored.round.teams)
+        for line, entry in zip(rows, scored.round.teams, strict=True):
+            assert f"teams/{entry.id}.md" in line
+            for criterion, badge in zip(criteria, FINDING_SPAN.findall(line), strict=True):
+                if badge in {"pass", "fail", "noted"}:
+                    assert rulings[(entry.id, criterion)].finding == badge
+                else:
+                    assert (entry.id, criterion) not in rulings
+    advanced = [t for t, o in scored.round.outcomes.items() if o.result == "advanced"]
+    assert advanced
+    for team_id in advanced:
+        assert "finding-pass" not in text(site, f"teams/{team_id}.md")
+
+
+def test_no_team_is_placed_on_the_proposed_sovereignty_scale(round1_site: RenderedSite) -> None:
+    for path in round1_site.pages:
+        page = text(round1_site, path)
+        assert 'class="placements"' not in page, path
+        assert not re.search(r"\d단계 이상|\d–\d단계 \(|level \d or above|levels \d–\d \(", page), path
+    for suffix, words in ((".md", "어떤 팀에도 등급을 매기지 않습니다"), (".en.md", "this site places none")):
+        assert words in text(round1_site, f"independence{suffix}")
+
+
+def test_korea_times_figures_are_lower_bounds_without_invented_decimals(round1_site: RenderedSite) -> None:
+    shown = 0
+    for path in round1_site.pages:
+        page = text(round1_site, path)
+        for invented in ("99.51", "98.98", "0.9951"):
+            assert invented not in page, path
+        shown += page.count("**0.995** 초과") + page.count("above **0.995**")
+    assert shown >= 4  # team page and independence page, both languages
+    sources = text(round1_site, "sources.en.md")
+    assert "National AI model project faces controversies over plagiarism claims" in sources
+    assert "which tensors were compared" in sources
+
+
+def test_upstage_figures_carry_the_published_analyses(round1_site: RenderedSite) -> None:
+    page = text(round1_site, "teams/upstage.en.md")
+    table = page[page.index('<table class="allegation-evidence"') :]
+    table = table[: table.index("</table>")]
+    for value, source in (
+        ("**0.989**", "src-sionic-solar-vs-glm"),
+        ("**0.012**", "src-kyunghyuncho-solar-vs-glm"),
+        ("**0.0054**", "src-kyunghyuncho-solar-vs-glm"),
+        ("**0.01**", "src-sionic-revisited"),
+    ):
+        line = next(line for line in table.split("<tr") if value in line)
+        assert source in line, value
+    assert "st-not-disclosed" not in table  # every figure here was published by someone
+
+
+def test_uncertainty_is_shown_at_the_precision_of_its_value(round1_site: RenderedSite) -> None:
+    pairs = 0
+    for path in round1_site.pages:
+        for value, pm in re.findall(r"\*\*(-?[\d.]+)\*\* ±([\d.]+)", text(round1_site, path)):
+            pairs += 1
+            decimals = len(value.partition(".")[2])
+            assert len(pm.partition(".")[2]) <= max(decimals, 2), (path, value, pm)
+    assert pairs > 10
+    results = re.sub(r'data-sort="[^"]*"', "", text(round1_site, "results.md"))
+    assert "77.075" not in results
+    assert "0.01875" not in results
+
+
+def test_a_range_past_the_winners_total_says_it_is_rounding(round1_site: RenderedSite) -> None:
+    for suffix, words in ((".md", "반올림된 값이기 때문"), (".en.md", "only because that score is rounded")):
+        page = text(round1_site, f"index{suffix}")
+        bounded = r'markdown="span"><span class="st st-bounded">[^<]*</span> 63\.75–90\.25 \(([^)]*)\)'
+        cells = re.findall(bounded, page)
+        assert cells
+        assert all(words in cell for cell in cells)
+        assert all("90.2" in cell for cell in cells)
 
 
 def test_a_demo_section_takes_the_place_kept_for_it(round1: tuple[ScoredRound, RenderedSite]) -> None:
