@@ -6,6 +6,7 @@ FP8 block-scaled reference (as DeepSeek-V3 stores) is audited directly and throu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from generator.audit import AuditReport, make_fingerprint, run_audit, toy
 from generator.audit.fingerprint import load_fingerprint
 from generator.audit.plan import window_for
 from generator.audit.quant import dequantised, stored_label
-from generator.audit.read import TensorReader, open_checkpoint
+from generator.audit.read import TensorInfo, TensorReader, open_checkpoint
 from generator.errors import InputError
 from tests.audit.conftest import Zoo
 from tests.audit.test_cli import _run as run_cli
@@ -187,6 +188,33 @@ def test_quantisation_is_lossy_but_close(quantised: Quantised, zoo: Zoo) -> None
         name = "model.layers.1.mlp.up_proj.weight"
         error = float((values[name] - zoo.weights[name]).norm() / zoo.weights[name].norm())
         assert 0 < error < bound, (case, error)
+
+
+class _CountingReader(TensorReader):
+    """Counts the bytes it reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_bytes = 0
+
+    def _pread_many(self, info: TensorInfo, spans: Sequence[tuple[int, int]]) -> list[bytes]:
+        self.read_bytes += sum(length for _, length in spans)
+        return super()._pread_many(info, spans)
+
+
+def test_a_window_is_dequantised_without_reading_the_whole_tensor(tmp_path: Path) -> None:
+    """Memory and reads stay bounded by the window: a sampled block of a large packed matrix reads a few
+    percent of it (the window's packed rows), and comes back as float32 (never a float64 copy)."""
+    weight = torch.randn(1024, 8192, generator=torch.Generator().manual_seed(3))
+    stored, values = toy.quantise_int4({"big.weight": weight}, skip=())
+    path = toy.save_checkpoint(stored, tmp_path / "big" / "model.safetensors")
+    (info,) = dequantised(open_checkpoint(path)).tensors
+    units, window = np.arange(0, 1024, 8), np.arange(1024, 1280)
+    with _CountingReader() as reader:
+        block = reader.read_2d(info, units, window)
+    assert block.dtype == np.float32
+    np.testing.assert_array_equal(block, values["big.weight"].numpy()[units][:, window])
+    assert 0 < reader.read_bytes < 0.05 * info.stored_nbytes, (reader.read_bytes, info.stored_nbytes)
 
 
 # ---- verdicts --------------------------------------------------------------------------------------------
