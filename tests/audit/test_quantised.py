@@ -210,7 +210,8 @@ def test_a_window_is_dequantised_without_reading_the_whole_tensor(tmp_path: Path
     path = toy.save_checkpoint(stored, tmp_path / "big" / "model.safetensors")
     (info,) = dequantised(open_checkpoint(path)).tensors
     units, window = np.arange(0, 1024, 8), np.arange(1024, 1280)
-    with _CountingReader() as reader:
+    reader = _CountingReader()
+    with reader:
         block = reader.read_2d(info, units, window)
     assert block.dtype == np.float32
     np.testing.assert_array_equal(block, values["big.weight"].numpy()[units][:, window])
