@@ -8,17 +8,17 @@ site) touch files.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
-from generator.engine_audits import run_configured
+from generator.engine_audits import ConfiguredAudit, run_configured
 from generator.errors import DataError, Problem
 from generator.model import Round
 from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of
 from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
-from generator.render.labels import LANGS
+from generator.render.labels import LANGS, NOT_RUN
 from generator.scoring import score_round
 from generator.validate import read_round
 
@@ -78,7 +78,18 @@ def generate(
     rendered = render_site(
         scored, narrative=narrative, settings=SiteSettings(site_url=site_url), demo=demo, audits=audits
     )
-    return rendered, validated.round, tuple(str(w) for w in validated.warnings)
+    return rendered, validated.round, (*(str(w) for w in validated.warnings), *not_run_notes(audits))
+
+
+def not_run_notes(audits: Mapping[str, Sequence[ConfiguredAudit]]) -> tuple[str, ...]:
+    """Why each configured audit did not run: for the person building the site (pages say only "not yet")."""
+    return tuple(
+        f"audits.yaml: engine audit {a.audit.id!r} not run: "
+        + "; ".join(NOT_RUN[r.kind].en.format(detail=r.detail) for r in a.not_run)
+        for team_audits in audits.values()
+        for a in team_audits
+        if a.result is None
+    )
 
 
 def build_site(

@@ -19,7 +19,6 @@ from jinja2.runtime import Context
 from markupsafe import escape
 
 from generator.criteria import WEIGHTS_TEXT
-from generator.engine_audits import NotRun
 from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, RankRelation, Source, Text
 from generator.render import korean
 from generator.render.labels import (
@@ -27,7 +26,6 @@ from generator.render.labels import (
     DEMO_CASE,
     ENTITY,
     FINDING,
-    NOT_RUN,
     OUTCOME,
     STATISTIC,
     STATUS,
@@ -275,11 +273,6 @@ class Filters:
     def demo_case(self, case_id: str) -> str:
         """The name of one of the method demo's models."""
         return DEMO_CASE[case_id].get(self.lang)
-
-    def not_run(self, reason: NotRun) -> str:
-        """Why a configured audit did not run, in a sentence (paths as configured)."""
-        detail = f"`{reason.detail}`" if reason.kind != "audit_failed" else md(reason.detail)
-        return NOT_RUN[reason.kind].get(self.lang).format(detail=detail)
 
     # --- numbers ------------------------------------------------------------------------------------
     def num(self, value: float, decimals: int = BOUND_DECIMALS) -> str:
@@ -565,7 +558,6 @@ def register(env: Environment, filters: Filters) -> None:
         "share": filters.share,
         "verdict": filters.verdict,
         "demo_case": filters.demo_case,
-        "not_run": filters.not_run,
         "pval": filters.pval,
         "spread": spread,
         "fixed": fixed,

@@ -300,3 +300,20 @@ def test_key_terms_are_written_with_spaces_for_search(round1_site: RenderedSite)
     glossary = text(round1_site, "glossary.md")
     for term in ("사용자 평가", "독자성 기준", "전문가 평가", "가중치 초기화"):
         assert term in glossary
+
+
+BUILD_LEFTOVERS = re.compile(
+    r"\$\{|SOVEREIGN_WEIGHTS|127\.0\.0\.1|localhost|/tmp/|/work/|\.venv|실행하지 않음|Not run|not run:"
+    r"|환경 변수|environment variable",
+)
+
+
+def test_no_page_shows_build_leftovers(round1_site: RenderedSite) -> None:
+    """Configured paths, variable names, local addresses and "not run" messages are never reader text."""
+    pages = 0
+    for path in round1_site.pages:
+        page = text(round1_site, path)
+        pages += 1
+        match = BUILD_LEFTOVERS.search(page)
+        assert match is None, (path, page[max(0, match.start() - 80) : match.end() + 80] if match else "")
+    assert pages >= 30
