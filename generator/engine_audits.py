@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from generator.audit.align import LayerMap
+from generator.audit.remote import is_remote
 from generator.errors import InputError
 from generator.model import EngineAudit, Round
 
@@ -190,8 +191,8 @@ class ConfiguredAudit:
     """Every reason it did not run (empty when it ran)."""
 
 
-AuditRunner = Callable[[Path, Path], AuditSummary]
-"""Runs one audit: ``(candidate, reference) -> summary``."""
+AuditRunner = Callable[[Path | str, Path | str], AuditSummary]
+"""Runs one audit: ``(candidate, reference) -> summary``; each a path, or an ``hf://``/``http(s)://`` URL."""
 
 
 def expand(path: str, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
@@ -222,11 +223,14 @@ def resolve(
     audit: EngineAudit, *, environ: Mapping[str, str], base: Path, runner: AuditRunner
 ) -> ConfiguredAudit:
     """Run one configured audit when its files exist; otherwise say exactly why not."""
-    paths: list[Path] = []
+    paths: list[Path | str] = []
     reasons: list[NotRun] = []
     for configured in (audit.candidate, audit.reference):
         expanded, missing = expand(configured, environ)
         reasons += [NotRun(kind="variable_not_set", detail=name) for name in missing]
+        if is_remote(expanded):  # read in place; a missing one is the engine's clean error
+            paths.append(expanded)
+            continue
         path = base / expanded
         if not missing and not path.exists():
             reasons.append(NotRun(kind="file_not_found", detail=configured))
@@ -238,15 +242,15 @@ def resolve(
         result = runner(paths[0], paths[1])
     except InputError as error:
         message = str(error)
-        for path, configured in zip(paths, (audit.candidate, audit.reference), strict=True):
-            message = message.replace(str(path), configured)
+        for given, configured in zip(paths, (audit.candidate, audit.reference), strict=True):
+            message = message.replace(str(given), configured)
         return ConfiguredAudit(
             audit=audit, result=None, not_run=(NotRun(kind="audit_failed", detail=message),)
         )
     return ConfiguredAudit(audit=audit, result=result, not_run=())
 
 
-def default_runner(candidate: Path, reference: Path) -> AuditSummary:
+def default_runner(candidate: Path | str, reference: Path | str) -> AuditSummary:
     """The real engine on the CPU (CUDA when present)."""
     from generator.audit import run_audit  # noqa: PLC0415 — torch is imported only when an audit runs
 

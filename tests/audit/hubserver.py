@@ -1,0 +1,220 @@
+"""A Hugging Face Hub on 127.0.0.1: exactly the endpoints the remote reader uses, with injectable faults.
+
+* ``GET /api/models/{owner}/{name}/revision/{rev}?blobs=True`` — what ``huggingface_hub.HfApi.model_info``
+  calls with ``files_metadata=True`` (huggingface_hub 2.4.0): ``id``, ``sha`` and ``siblings`` with
+  ``rfilename``, ``size``, ``blobId`` and ``lfs`` (``size``, ``sha256``, ``pointerSize``). A missing
+  repository answers 401 with ``X-Error-Code: RepoNotFound``, a gated one 403 with ``GatedRepo`` unless the
+  request carries the token, an unknown revision 404 with ``RevisionNotFound`` — the codes
+  ``hf_raise_for_status`` turns into its error types.
+* ``GET /{owner}/{name}/resolve/{rev}/{path}`` and ``GET /plain/{path}`` (a plain web server): the file, with
+  ``Range`` (one range), ``Content-Range``, ``ETag``, or ``200`` with the whole body when told to ignore it.
+
+Faults (:class:`Faults`) are consumed in order by the data requests they match: ``429``, ``500``, ``reset``
+(the connection closes without an answer), ``truncate`` (half the promised body), ``wrong_range`` (the
+bytes and ``Content-Range`` of a range one byte later). ``replace_after`` swaps a file's content (a new
+ETag) after that many data requests; ``lie_size`` makes the API misstate a file's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+_RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
+
+
+@dataclass
+class Faults:
+    """What goes wrong, and when (shared with the server's threads; change it under ``lock``)."""
+
+    latency_s: float = 0.0
+    """Added to every request."""
+    queue: list[str] = field(default_factory=list)
+    """Faults for the next data requests, in order."""
+    ignore_range: bool = False
+    """Answer every data request with ``200`` and the whole file."""
+    replace_after: int | None = None
+    """After this many data requests, files listed in ``replacements`` change content."""
+    replacements: dict[str, bytes] = field(default_factory=dict)
+    """File name → new content."""
+    lie_size: dict[str, int] = field(default_factory=dict)
+    """File name → size the API reports instead of the truth."""
+    gated_token: str | None = None
+    """When set, every repository is gated: the API wants ``Authorization: Bearer <token>``."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Log:
+    """What the server answered."""
+
+    requests: int = 0
+    """Data requests (``resolve`` and ``plain``)."""
+    api_requests: int = 0
+    """Revision look-ups."""
+    bytes_sent: int = 0
+    """Body bytes of data requests."""
+    authorizations: list[str] = field(default_factory=list)
+    """Every ``Authorization`` header received (to check that a token goes to the Hub only)."""
+
+
+class HubServer:
+    """Serves ``repos`` (repository id → file name → content) on 127.0.0.1 until closed."""
+
+    def __init__(self, repos: Mapping[str, Mapping[str, bytes]]) -> None:
+        self.repos = {repo: dict(files) for repo, files in repos.items()}
+        self.faults = Faults()
+        self.log = Log()
+        self.commits = {
+            repo: hashlib.sha1(
+                repr(sorted(files)).encode() + repo.encode(), usedforsecurity=False
+            ).hexdigest()
+            for repo, files in self.repos.items()
+        }
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (what ``HF_ENDPOINT`` is set to)."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def content(self, repo: str, name: str) -> bytes:
+        """A file's current content (after a replacement, the new one)."""
+        with self.faults.lock:
+            replaced = self.faults.replace_after is not None and self.log.requests > self.faults.replace_after
+            if replaced and name in self.faults.replacements:
+                return self.faults.replacements[name]
+        return self.repos[repo][name]
+
+
+@contextmanager
+def serving(repos: Mapping[str, Mapping[str, bytes]]) -> Iterator[HubServer]:
+    """A running :class:`HubServer`, closed afterwards."""
+    server = HubServer(repos)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def load(paths: Mapping[str, Path]) -> dict[str, bytes]:
+    """Repository file name → bytes of a local file (test models are small)."""
+    return {name: path.read_bytes() for name, path in paths.items()}
+
+
+def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: tests read :attr:`HubServer.log` instead."""
+
+        def do_GET(self) -> None:
+            time.sleep(hub.faults.latency_s)
+            path = unquote(urlsplit(self.path).path)
+            with hub.faults.lock:
+                hub.log.authorizations.append(self.headers.get("Authorization", ""))
+            api = re.fullmatch(r"/api/models/([^/]+/[^/]+)/revision/(.+)", path)
+            if api:
+                self._api(api.group(1), api.group(2))
+                return
+            resolve = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
+            if resolve and resolve.group(1) in hub.repos:
+                repo, revision, name = resolve.groups()
+                if revision not in {"main", hub.commits[repo]} or name not in hub.repos[repo]:
+                    self._answer(404, b"", {"X-Error-Code": "EntryNotFound"})
+                    return
+                self._data(repo, name)
+                return
+            plain = re.fullmatch(r"/plain/([^/]+/[^/]+)/(.+)", path)
+            if plain and plain.group(2) in hub.repos.get(plain.group(1), {}):
+                self._data(plain.group(1), plain.group(2))
+                return
+            self._answer(404, b"not found", {})
+
+        def _api(self, repo: str, revision: str) -> None:
+            with hub.faults.lock:
+                hub.log.api_requests += 1
+                gated, lies = hub.faults.gated_token, dict(hub.faults.lie_size)
+            if repo not in hub.repos:
+                self._answer(401, b'{"error":"Repository not found"}', {"X-Error-Code": "RepoNotFound"})
+                return
+            if gated is not None and self.headers.get("Authorization") != f"Bearer {gated}":
+                self._answer(403, b'{"error":"gated"}', {"X-Error-Code": "GatedRepo"})
+                return
+            if revision not in {"main", hub.commits[repo]}:
+                self._answer(404, b'{"error":"no revision"}', {"X-Error-Code": "RevisionNotFound"})
+                return
+            siblings = []
+            for name, data in sorted(hub.repos[repo].items()):
+                size = lies.get(name, len(data))
+                lfs = {"size": size, "sha256": hashlib.sha256(data).hexdigest(), "pointerSize": 134}
+                siblings.append({"rfilename": name, "size": size, "blobId": "0" * 40, "lfs": lfs})
+            body = {"id": repo, "sha": hub.commits[repo], "private": False, "siblings": siblings}
+            self._answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+        def _data(self, repo: str, name: str) -> None:
+            with hub.faults.lock:
+                hub.log.requests += 1
+                fault = hub.faults.queue.pop(0) if hub.faults.queue else ""
+                ignore = hub.faults.ignore_range
+            data = hub.content(repo, name)
+            etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+            if fault in {"429", "500"}:
+                self._answer(int(fault), b"try later", {"Retry-After": "0"})
+                return
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.close()
+                return
+            wanted = _RANGE.match(self.headers.get("Range", ""))
+            if wanted is None or ignore:
+                self._answer(
+                    200, data, {"ETag": etag, "Accept-Ranges": "bytes"}, truncate=fault == "truncate"
+                )
+                return
+            first = int(wanted.group(1)) + (fault == "wrong_range")
+            last = min(int(wanted.group(2)) if wanted.group(2) else len(data) - 1, len(data) - 1)
+            if first >= len(data):
+                self._answer(416, b"", {"Content-Range": f"bytes */{len(data)}"})
+                return
+            headers = {"ETag": etag, "Content-Range": f"bytes {first}-{last}/{len(data)}"}
+            self._answer(206, data[first : last + 1], headers, truncate=fault == "truncate")
+
+        def _answer(
+            self, status: int, body: bytes, headers: Mapping[str, str], *, truncate: bool = False
+        ) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            sent = body[: len(body) // 2] if truncate else body
+            try:
+                self.wfile.write(sent)
+            except OSError:
+                return
+            with hub.faults.lock:
+                hub.log.bytes_sent += len(sent)
+            if truncate:
+                self.close_connection = True
+
+    return Handler

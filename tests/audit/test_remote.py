@@ -1,0 +1,327 @@
+"""Checkpoints read where they are: ``hf://`` and ``http://`` over real HTTP on 127.0.0.1, faults included.
+
+The server (:mod:`tests.audit.hubserver`) serves the trained toy models of the zoo. Every read over HTTP
+must give exactly what the local files give — the same fingerprint bit for bit, the same verdicts — or a
+clean :class:`InputError` naming the URL (never a traceback, never the token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from generator.audit import remote as remote_module
+from generator.audit import run_audit, toy
+from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint
+from generator.audit.read import open_checkpoint
+from generator.audit.remote import Remote, coalesce, parse_hub
+from generator.engine_audits import default_runner, resolve
+from generator.errors import InputError
+from generator.model import EngineAudit, Text
+from tests.audit.conftest import Zoo
+from tests.audit.hubserver import HubServer, load, serving
+from tests.audit.test_cli import _run
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "hf_test_secret_token_0123456789"
+
+
+@pytest.fixture(scope="module")
+def sharded(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The reference split into two shards with an index (as ``save_pretrained`` writes them)."""
+    root = tmp_path_factory.mktemp("sharded")
+    names = sorted(zoo.weights)
+    halves = {"model-00001-of-00002.safetensors": names[::2], "model-00002-of-00002.safetensors": names[1::2]}
+    files: dict[str, bytes] = {}
+    for shard, members in halves.items():
+        path = toy.save_checkpoint({n: zoo.weights[n] for n in members}, root / shard)
+        files[shard] = path.read_bytes()
+    weight_map = {n: shard for shard, members in halves.items() for n in members}
+    files["model.safetensors.index.json"] = json.dumps({"metadata": {}, "weight_map": weight_map}).encode()
+    return files
+
+
+@pytest.fixture(scope="module")
+def hub(zoo: Zoo, sharded: dict[str, bytes]) -> Iterator[HubServer]:
+    repos = {
+        f"org/{case}": load({"model.safetensors": zoo.path(case)})
+        for case in ("finetuned", "independent_trained", "graft", "noise")
+    }
+    repos["org/reference"] = load({"model.safetensors": zoo.reference, "README.md": zoo.fingerprint})
+    repos["org/sharded"] = {f"weights/{name}": data for name, data in sharded.items()}
+    with serving(repos) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setattr(remote_module, "BACKOFF_S", 0.001)
+    with hub.faults.lock:
+        hub.faults.queue.clear()
+        hub.faults.latency_s, hub.faults.ignore_range, hub.faults.replace_after = 0.0, False, None
+        hub.faults.replacements.clear()
+        hub.faults.lie_size.clear()
+        hub.faults.gated_token = None
+
+
+def _fingerprint(location: Path | str, remote: Remote | None = None) -> Fingerprint:
+    return fingerprint_checkpoint(open_checkpoint(location, remote=remote), keep_stored=True)
+
+
+def _same(a: Fingerprint, b: Fingerprint) -> None:
+    assert [p.name for p in a.tensors] == [p.name for p in b.tensors]
+    assert sum(p.layout.kind == "residual" for p in a.tensors) > 10  # the comparison below checks real blocks
+    for x, y in zip(a.tensors, b.tensors, strict=True):
+        assert (x.layout, x.units, x.dtype, x.shape) == (y.layout, y.units, y.dtype, y.shape)
+        assert np.array_equal(x.block, y.block)
+        assert x.block.dtype == y.block.dtype
+        assert np.array_equal(x.profile, y.profile)
+
+
+def test_locations_parse() -> None:
+    assert parse_hub("hf://org/model") == ("org/model", "main", "")
+    assert parse_hub("hf://org/model@v1.0/sub/dir") == ("org/model", "v1.0", "sub/dir")
+    assert parse_hub("hf://org/model@refs%2Fpr%2F3") == ("org/model", "refs/pr/3", "")
+    for bad in ("hf://org", "hf://org/", "hf://o rg/model", "hf://org/model/../x"):
+        with pytest.raises(InputError, match="hf://"):
+            parse_hub(bad)
+
+
+def test_coalesce_joins_near_ranges_and_splits_long_ones() -> None:
+    assert coalesce([(100, 200), (0, 50), (60, 70)], gap=9) == [(0, 50), (60, 70), (100, 200)]
+    assert coalesce([(100, 200), (0, 50), (60, 70)], gap=30) == [(0, 200)]
+    limit = remote_module.MAX_REQUEST
+    assert coalesce([(0, 2 * limit + 5)]) == [(0, limit), (limit, 2 * limit), (2 * limit, 2 * limit + 5)]
+
+
+def test_hub_and_plain_urls_read_exactly_what_local_files_hold(zoo: Zoo, hub: HubServer) -> None:
+    local = _fingerprint(zoo.reference)
+    with Remote() as remote:
+        over_hub = _fingerprint("hf://org/reference", remote)
+        plain = _fingerprint(f"{hub.url}/plain/org/reference/model.safetensors", remote)
+        fetched = remote.transfer
+    _same(local, over_hub)
+    _same(local, plain)
+    assert 0 < fetched.fetched <= 2 * zoo.reference.stat().st_size  # two reads of one file, nothing more
+    assert fetched.retries == 0
+
+
+def test_sharded_index_over_hub_and_url(zoo: Zoo, hub: HubServer) -> None:
+    local = _fingerprint(zoo.reference)
+    _same(local, _fingerprint("hf://org/sharded/weights"))
+    _same(local, _fingerprint(f"{hub.url}/plain/org/sharded/weights/model.safetensors.index.json"))
+    checkpoint = open_checkpoint("hf://org/sharded@main/weights")
+    assert [Path(str(f)).name for f in checkpoint.files] == [
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+    ]
+
+
+@pytest.mark.slow
+def test_verdicts_over_http_equal_local_ones(zoo: Zoo, hub: HubServer) -> None:
+    with hub.faults.lock:
+        hub.faults.latency_s = 0.002
+    for case, expected in (("finetuned", "derived"), ("independent_trained", "independent"), ("graft", None)):
+        local = run_audit(zoo.path(case), zoo.reference, device="cpu")
+        over = run_audit(
+            f"hf://org/{case}@main", f"{hub.url}/plain/org/reference/model.safetensors", device="cpu"
+        )
+        assert over.verdict == local.verdict
+        if expected is not None:
+            assert local.verdict == expected
+        assert [(c.name, c.verdict, c.log10_p) for c in over.components] == [
+            (c.name, c.verdict, c.log10_p) for c in local.components
+        ]
+        (candidate_file,) = over.candidate_files
+        assert candidate_file.revision == hub.commits[f"org/{case}"]
+        assert candidate_file.sha256 == hashlib.sha256(zoo.path(case).read_bytes()).hexdigest()
+        assert candidate_file.location.endswith(
+            f"/org/{case}/resolve/{hub.commits[f'org/{case}']}/model.safetensors"
+        )
+        assert over.transfer is not None
+        assert over.transfer["requests"] > 0
+        assert json.dumps(over.to_dict()).count(hub.commits[f"org/{case}"]) >= 1
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "reset", "truncate", "wrong_range"])
+def test_transient_faults_are_retried_to_the_same_bytes(zoo: Zoo, hub: HubServer, fault: str) -> None:
+    local = _fingerprint(zoo.reference)
+    with hub.faults.lock:
+        hub.faults.queue[:] = ["", "", fault, "", fault, fault]  # after the probe, mid-run, twice in a row
+        hub.faults.latency_s = 0.001
+    with Remote() as remote:
+        _same(local, _fingerprint("hf://org/reference", remote))
+        assert remote.transfer.retries >= 3
+    assert not hub.faults.queue
+
+
+def test_a_server_that_ignores_range_is_streamed_through(zoo: Zoo, hub: HubServer) -> None:
+    local = _fingerprint(zoo.reference)
+    with hub.faults.lock:
+        hub.faults.ignore_range = True
+    before = hub.log.requests
+    with Remote() as remote:
+        checkpoint = open_checkpoint(f"{hub.url}/plain/org/reference/model.safetensors", remote=remote)
+        _same(local, fingerprint_checkpoint(checkpoint, keep_stored=True))
+        (file,) = checkpoint.files
+        assert getattr(file, "ignores_range", False)
+    assert hub.log.requests - before >= 2
+
+
+def test_a_file_replaced_mid_run_is_an_error_not_a_verdict(zoo: Zoo, hub: HubServer) -> None:
+    other = zoo.path("noise").read_bytes()
+    assert len(other) == zoo.reference.stat().st_size  # same size: only the ETag can tell
+    with hub.faults.lock:
+        hub.faults.replace_after = hub.log.requests + 3
+        hub.faults.replacements["model.safetensors"] = other
+    url = f"{hub.url}/plain/org/reference/model.safetensors"
+    with pytest.raises(InputError, match=r"changed during the run") as error:
+        _fingerprint(url)
+    assert url in str(error.value)
+
+
+def test_a_size_the_api_misstates_is_an_error(zoo: Zoo, hub: HubServer) -> None:
+    with hub.faults.lock:
+        hub.faults.lie_size["model.safetensors"] = zoo.reference.stat().st_size + 4096
+    with pytest.raises(
+        InputError, match=r"/org/reference/resolve/[0-9a-f]{40}/model.safetensors: the server"
+    ):
+        open_checkpoint("hf://org/reference")
+
+
+def test_a_lying_safetensors_header_is_refused_naming_the_url(zoo: Zoo, hub: HubServer) -> None:
+    data = bytearray(zoo.reference.read_bytes())
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    name = next(n for n in header if n != "__metadata__")
+    header[name]["data_offsets"][1] += 1 << 20  # claims a megabyte more than the file holds
+    text = json.dumps(header).encode()
+    hub.repos["org/reference"]["liar.safetensors"] = (
+        len(text).to_bytes(8, "little") + text + bytes(data[8 + length :])
+    )
+    try:
+        with pytest.raises(InputError, match=r"liar.safetensors: .*outside the") as error:
+            open_checkpoint("hf://org/reference/liar.safetensors")
+        assert "resolve" in str(error.value)
+    finally:
+        del hub.repos["org/reference"]["liar.safetensors"]
+
+
+def test_persistent_failure_is_a_clean_error(hub: HubServer) -> None:
+    with hub.faults.lock:
+        hub.faults.queue[:] = ["500"] * remote_module.ATTEMPTS
+    url = f"{hub.url}/plain/org/reference/model.safetensors"
+    with pytest.raises(InputError, match=rf"{url}: failed after {remote_module.ATTEMPTS} tries \(HTTP 500\)"):
+        open_checkpoint(url)
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ("hf://org/missing", "no such repository"),
+        ("hf://org/reference@v9", "no revision 'v9'"),
+        ("hf://org/reference/nothing-here", "no .safetensors files"),
+        ("http://127.0.0.1:9/model.safetensors", "failed after"),
+    ],
+)
+def test_bad_locations_are_clean_errors(location: str, message: str) -> None:
+    with pytest.raises(InputError) as error:
+        open_checkpoint(location)
+    assert str(error.value).startswith(location.split("@", maxsplit=1)[0].split("/nothing", maxsplit=1)[0])
+    assert message in str(error.value)
+    assert TOKEN not in str(error.value)
+
+
+def test_gated_repository_needs_the_token(zoo: Zoo, hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    with hub.faults.lock:
+        hub.faults.gated_token = TOKEN
+    _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference"))
+    monkeypatch.setenv("HF_TOKEN", "hf_wrong")
+    with pytest.raises(InputError, match="gated") as error:
+        open_checkpoint("hf://org/reference")
+    assert "hf_wrong" not in str(error.value)
+
+
+def test_token_goes_to_the_hub_only(hub: HubServer) -> None:
+    hub.log.authorizations.clear()
+    open_checkpoint("hf://org/reference")
+    assert hub.log.authorizations
+    assert all(a == f"Bearer {TOKEN}" for a in hub.log.authorizations)
+    hub.log.authorizations.clear()
+    open_checkpoint(f"{hub.url}/plain/org/reference/model.safetensors")
+    assert hub.log.authorizations
+    assert not any(hub.log.authorizations)
+
+
+def test_cache_serves_a_second_run_without_requests(zoo: Zoo, hub: HubServer, tmp_path: Path) -> None:
+    with Remote(cache=tmp_path) as remote:
+        first = _fingerprint("hf://org/reference", remote)
+    sha = hashlib.sha256(zoo.reference.read_bytes()).hexdigest()
+    assert [p.name for p in tmp_path.iterdir()] == [sha]
+    before = hub.log.requests
+    with Remote(cache=tmp_path) as remote:
+        _same(first, _fingerprint("hf://org/reference", remote))
+        assert remote.transfer.requests == 0
+    assert hub.log.requests == before
+
+
+@pytest.mark.slow
+def test_cli_audits_urls_and_never_prints_the_token(zoo: Zoo, hub: HubServer, tmp_path: Path) -> None:
+    assert os.environ["HF_ENDPOINT"] == hub.url  # set by the `endpoint` fixture, inherited by the CLI
+    out = tmp_path / "report.json"
+    done = _run("audit", "hf://org/finetuned", "hf://org/reference", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Verdict: derived" in done.stdout
+    assert hub.commits["org/finetuned"] in done.stdout
+    document = out.read_text(encoding="utf-8")
+    assert TOKEN not in done.stdout + done.stderr + document
+    files = json.loads(document)["reference_files"]
+    assert files[0]["sha256"] == hashlib.sha256(zoo.reference.read_bytes()).hexdigest()
+    failed = _run("audit", "hf://org/missing", "hf://org/reference")
+    assert failed.returncode != 0
+    assert failed.stderr.startswith("Error: hf://org/missing")
+    assert "Traceback" not in failed.stderr
+    assert TOKEN not in failed.stderr
+
+
+def test_torch_stays_out_of_the_remote_reader() -> None:
+    code = "import sys, generator.audit.remote, generator.audit.read; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert torch is not None
+
+
+@pytest.mark.slow
+def test_round_configuration_accepts_urls(hub: HubServer, tmp_path: Path) -> None:
+    audit = EngineAudit(
+        id="remote",
+        component=None,
+        candidate="hf://org/finetuned@main",
+        reference="${REFERENCE_URL}/plain/org/reference/model.safetensors",
+        label=Text(ko="원격", en="remote"),
+    )
+    configured = resolve(audit, environ={"REFERENCE_URL": hub.url}, base=tmp_path, runner=default_runner)
+    assert configured.not_run == ()
+    assert configured.result is not None
+    assert configured.result.verdict == "derived"
+    missing = resolve(
+        replace(audit, candidate="hf://org/missing"),
+        environ={"REFERENCE_URL": hub.url},
+        base=tmp_path,
+        runner=default_runner,
+    )
+    assert missing.result is None
+    assert [r.kind for r in missing.not_run] == ["audit_failed"]
+    assert missing.not_run[0].detail.startswith("hf://org/missing")
