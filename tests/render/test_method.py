@@ -98,7 +98,9 @@ def test_without_a_demo_the_method_page_says_so_and_upstage_keeps_the_placeholde
         ("teams/naver-cloud.md", "이 팀의 모델에 대한 가중치 감사는 아직 실행되지 않았습니다."),
     ],
 )
-def test_naver_page_says_plainly_that_no_audit_has_run(round1_site: RenderedSite, path: str, words: str) -> None:
+def test_naver_page_says_plainly_that_no_audit_has_run(
+    round1_site: RenderedSite, path: str, words: str
+) -> None:
     page = text(round1_site, path)
     section = page[page.index("{ #engine-audits }") :]
     section = section[: section.index("\n## ")]
