@@ -1,6 +1,7 @@
 """Weight-independence audit: were a model's weights trained from scratch, or taken from a reference?
 
 Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle) →
+:mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused) →
 :mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
 :mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.align` (pairs, layer
 maps, unit alignment) → :mod:`~generator.audit.compare` (statistics per pair) →

@@ -25,7 +25,7 @@ happened to stay in float.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
@@ -530,8 +530,4 @@ def _refuse_unknown(info: TensorInfo, by_name: Mapping[str, TensorInfo]) -> None
 
 def stored_label(info: TensorInfo) -> str:
     """How a tensor is stored when quantised (e.g. ``int8, per-row scales``); ``""`` for plain floats."""
-    decoder = info.decoder
-    return decoder.label if isinstance(decoder, Scaled | Packed) else ""
-
-
-__all__: Sequence[str] = ("Packed", "Scaled", "dequantise", "dequantised", "stored_label")
+    return info.decoder.label if info.decoder is not None else ""

@@ -458,25 +458,30 @@ def quantise_int4(
     *,
     layout: Literal["gptq", "awq"] = "gptq",
     group: int = 32,
+    bits: int = 4,
     skip: Sequence[str] = ("embed_tokens", "lm_head"),
 ) -> Quantised:
-    """4-bit codes packed GPTQ-style (symmetric, ``qweight`` packed along the input, zero − 1 stored, as
-    AutoGPTQ writes) or AWQ-style (asymmetric, packed along the output in AWQ's interleaved order), with
-    one float16 scale per ``group`` inputs. Round-to-nearest: the real GPTQ also corrects later columns for
-    each rounding error, using calibration data — one more reason a quantised copy is not the weights."""
+    """4-bit codes (GPTQ: ``bits`` of 2, 4 or 8) packed GPTQ-style (symmetric, ``qweight`` packed along the
+    input, zero − 1 stored, as AutoGPTQ writes) or AWQ-style (asymmetric, packed along the output in AWQ's
+    interleaved order), with one float16 scale per ``group`` inputs. Round-to-nearest: the real GPTQ also
+    corrects later columns for each rounding error, using calibration data — one more reason a quantised
+    copy is not the weights."""
     awq_order = (0, 2, 4, 6, 1, 3, 5, 7)
+    assert bits in (2, 4, 8)
+    assert layout == "gptq" or bits == 4, "AWQ packs 4 bits"
+    top = (1 << bits) - 1
 
     def one(name: str, weight: torch.Tensor) -> Quantised:
         out_features, in_features = weight.shape
         grouped = weight.T.reshape(in_features // group, group, out_features)
         if layout == "gptq":
-            scale = (grouped.abs().amax(dim=1) * 2 / 15).clamp_min(1e-8).half()
-            zero = torch.full_like(scale, 8, dtype=torch.int64)
+            scale = (grouped.abs().amax(dim=1) * 2 / top).clamp_min(1e-8).half()
+            zero = torch.full_like(scale, (top + 1) // 2, dtype=torch.int64)
         else:
             low, high = grouped.amin(dim=1), grouped.amax(dim=1)
             scale = ((high - low) / 15).clamp_min(1e-8).half()
             zero = torch.clamp(torch.round(-low / scale.float()), 0, 15).to(torch.int64)
-        codes = torch.clamp(torch.round(grouped / scale.float()[:, None]) + zero[:, None], 0, 15).to(
+        codes = torch.clamp(torch.round(grouped / scale.float()[:, None]) + zero[:, None], 0, top).to(
             torch.int64
         )
         value = (
@@ -486,8 +491,8 @@ def quantise_int4(
         flat = codes.reshape(in_features, out_features)
         if layout == "gptq":
             parts = {
-                f"{stem}.qweight": _pack(flat, 4, 0),
-                f"{stem}.qzeros": _pack((zero - 1) & 0xF, 4, 1),
+                f"{stem}.qweight": _pack(flat, bits, 0),
+                f"{stem}.qzeros": _pack((zero - 1) & top, bits, 1),
                 f"{stem}.scales": scale,
             }
         else:

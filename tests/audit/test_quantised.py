@@ -81,6 +81,10 @@ def _cases(reference: dict[str, torch.Tensor], independent: dict[str, torch.Tens
             "uint8 with zero points, per-tensor scale",
         ),
         "gptq_copy": case(toy.quantise_int4(reference), GPTQ_CONFIG, HEAD_KEPT, "GPTQ int4, groups of 32"),
+        "gptq8_copy": case(toy.quantise_int4(reference, bits=8), None, HEAD_KEPT, "GPTQ int8, groups of 32"),
+        "gptq2_copy": case(
+            toy.quantise_int4(reference, bits=2, group=16), None, HEAD_KEPT, "GPTQ int2, groups of 16"
+        ),
         "gptq_copy_no_config": case(toy.quantise_int4(reference), None, HEAD_KEPT, "GPTQ int4, groups of 32"),
         "awq_copy": case(
             toy.quantise_int4(reference, layout="awq"), AWQ_CONFIG, HEAD_KEPT, "AWQ int4, groups of 32"
@@ -160,7 +164,17 @@ def _verdicts(report: AuditReport) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "case", ["fp8_copy", "fp8_copy_no_config", "int8_rows_copy", "int8_onnx_copy", "gptq_copy", "awq_copy"]
+    "case",
+    [
+        "fp8_copy",
+        "fp8_copy_no_config",
+        "int8_rows_copy",
+        "int8_onnx_copy",
+        "gptq_copy",
+        "gptq8_copy",
+        "gptq2_copy",
+        "awq_copy",
+    ],
 )
 def test_dequantised_values_are_exact(quantised: Quantised, case: str) -> None:
     """What the reader returns — whole, and at scattered rows × columns — is exactly what codes stand for."""
@@ -216,6 +230,35 @@ def test_a_window_is_dequantised_without_reading_the_whole_tensor(tmp_path: Path
     assert block.dtype == np.float32
     np.testing.assert_array_equal(block, values["big.weight"].numpy()[units][:, window])
     assert 0 < reader.read_bytes < 0.05 * info.stored_nbytes, (reader.read_bytes, info.stored_nbytes)
+
+
+ScaleCase = tuple[str, str, tuple[int, int], tuple[int, ...], str, int, float]
+"""Codes name, scale name, codes shape, scale shape, expected label, axis the scale follows, divisor."""
+SCALE_CASES: list[ScaleCase] = [
+    ("l.weight", "l.weight_scale", (64, 32), (64,), "int8, per-row scales", 0, 1.0),
+    ("l.weight", "l.weight_scale", (32, 32), (32,), "int8, per-row scales", 0, 1.0),
+    ("l.weight", "l.SCB", (32, 32), (32,), "int8, per-row scales", 0, 127.0),
+    ("onnx::MatMul_9_quantized", "onnx::MatMul_9_scale", (32, 64), (64,), "int8, per-column scales", 1, 1.0),
+    # ONNX DequantizeLinear's default axis is 1: a square matrix's 1-D scale is per column
+    ("onnx::MatMul_9_quantized", "onnx::MatMul_9_scale", (32, 32), (32,), "int8, per-column scales", 1, 1.0),
+    ("l.weight", "l.weight_scale", (32, 32), (1, 32), "int8, per-column scales", 1, 1.0),
+]
+
+
+@pytest.mark.parametrize("case", SCALE_CASES)
+def test_one_dimensional_scales_follow_each_format(tmp_path: Path, case: ScaleCase) -> None:
+    codes_name, scale_name, shape, scale_shape, label, axis, divisor = case
+    gen = torch.Generator().manual_seed(4)
+    codes = torch.randint(-127, 128, shape, generator=gen, dtype=torch.int8)
+    scale = torch.rand(scale_shape, generator=gen) + 0.5
+    path = toy.save_checkpoint({codes_name: codes, scale_name: scale}, tmp_path / "m" / "model.safetensors")
+    (info,) = dequantised(open_checkpoint(path)).tensors
+    assert stored_label(info) == label
+    factor = scale.reshape(-1, 1) if axis == 0 else scale.reshape(1, -1)
+    with TensorReader() as reader:
+        np.testing.assert_allclose(
+            reader.read_all(info), (codes.float() * factor / divisor).numpy(), rtol=1e-6
+        )
 
 
 # ---- verdicts --------------------------------------------------------------------------------------------
