@@ -312,12 +312,14 @@ def _exact_block(info: TensorInfo, found: _ScaleFound) -> tuple[int, int] | None
 
 
 def _block_range(n: int, blocks: int) -> tuple[int, int]:
-    """Block sizes ``b`` with ``ceil(n / b) == blocks``: a range ``lo…hi`` (``hi`` capped at ``n``)."""
+    """Block sizes ``b`` with ``ceil(n / b) == blocks``: a range ``lo…hi`` (one block: any ``b ≥ n``)."""
     if blocks <= 0 or n <= 0 or blocks > n:
         return 1, 0
     lo = -(-n // blocks)
-    hi = n if blocks == 1 else (n - 1) // (blocks - 1)
-    return lo, min(hi, max(n, lo))
+    return lo, _UNBOUNDED if blocks == 1 else (n - 1) // (blocks - 1)
+
+
+_UNBOUNDED = 1 << 62
 
 
 def _block_sizes(
@@ -345,7 +347,7 @@ def _block_sizes(
         return configured[0], configured[1]
     chosen: list[int] = []
     for axis in (0, 1):
-        lo, hi = 1, 1 << 62
+        lo, hi = 1, _UNBOUNDED
         dims: list[int] = []
         for name, f in blocked.items():
             n = (by_name[name].rows, by_name[name].cols)[axis]

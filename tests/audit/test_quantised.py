@@ -433,6 +433,8 @@ def test_block_size_is_inferred_where_one_fits(tmp_path: Path) -> None:
         "a.weight_scale_inv": torch.ones(5, 2),
         "b.weight": torch.zeros(384, 256).to(torch.float8_e4m3fn),
         "b.weight_scale_inv": torch.ones(3, 2),
+        "c.weight": torch.zeros(64, 256).to(torch.float8_e4m3fn),  # narrower than one block
+        "c.weight_scale_inv": torch.ones(1, 2),
     }
     path = toy.save_checkpoint(codes, tmp_path / "m" / "model.safetensors")
     labels = {stored_label(t) for t in dequantised(open_checkpoint(path)).tensors}
