@@ -47,6 +47,8 @@ INTEGER_DTYPES = frozenset({"I8", "U8", "I16", "U16", "I32", "U32"})
 AWQ_ORDER = (0, 2, 4, 6, 1, 3, 5, 7)
 """AWQ's int4 packing: nibble ``i`` of a word holds output column ``8 · word + AWQ_ORDER[i]``."""
 _SCALE_FLOAT_DTYPES = frozenset({"F64", "F32", "F16", "BF16"})
+MAX_BLOCK_CANDIDATES = 4096
+"""Most block sizes weighed when inferring one from the shapes; a wider choice is refused as ambiguous."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,10 +359,13 @@ def _block_sizes(
         first = by_name[next(iter(blocked))]
         if lo > hi:
             raise _fail(first, "its block scales fit no single block size shared by the checkpoint's weights")
-        fits = {b: sum(1 for n in dims if n % b == 0) for b in range(lo, min(hi, max(dims)) + 1)}
+        top = min(hi, max(dims))
+        # More candidates than any real checkpoint leaves is ambiguous (and not worth enumerating).
+        sizes = range(lo, top + 1) if top - lo < MAX_BLOCK_CANDIDATES else range(lo, lo + 2)
+        fits = {b: sum(1 for n in dims if n % b == 0) for b in sizes}
         best = max(fits.values())
         winners = [b for b, count in fits.items() if count == best]
-        if len(winners) != 1:
+        if len(winners) != 1 or top - lo >= MAX_BLOCK_CANDIDATES:
             raise _fail(
                 first,
                 f"its block size is ambiguous (any of {winners[0]}…{winners[-1]} fits the scale shapes) and "

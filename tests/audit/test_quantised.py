@@ -67,6 +67,12 @@ def _cases(reference: dict[str, torch.Tensor], independent: dict[str, torch.Tens
     return {
         "fp8_copy": case(toy.quantise_fp8_blocks(reference), FP8_CONFIG, BOTH_DERIVED, fp8),
         "fp8_copy_no_config": case(toy.quantise_fp8_blocks(reference), None, BOTH_DERIVED, fp8),
+        "fp8_e5m2_copy": case(
+            toy.quantise_fp8_blocks(reference, fmt=torch.float8_e5m2),
+            FP8_CONFIG,
+            BOTH_DERIVED,
+            "FP8 E5M2, 16×16 block scales",
+        ),
         "int8_rows_copy": case(toy.quantise_int8(reference), None, BOTH_DERIVED, "int8, per-row scales"),
         "int8_fused_qkv_copy": case(
             toy.quantise_int8(toy.fuse_qkv(reference)), None, BOTH_DERIVED, "int8, per-row scales"
@@ -168,6 +174,7 @@ def _verdicts(report: AuditReport) -> dict[str, str]:
     [
         "fp8_copy",
         "fp8_copy_no_config",
+        "fp8_e5m2_copy",
         "int8_rows_copy",
         "int8_onnx_copy",
         "gptq_copy",
@@ -270,6 +277,7 @@ def test_one_dimensional_scales_follow_each_format(tmp_path: Path, case: ScaleCa
     [
         "fp8_copy",
         "fp8_copy_no_config",
+        "fp8_e5m2_copy",
         "int8_rows_copy",
         "int8_tensor_copy",
         "int8_fused_qkv_copy",
@@ -414,6 +422,7 @@ def _fp8_matrix(root: Path, name: str, shape: tuple[int, int], grid: tuple[int, 
     ("shape", "grid", "config", "words"),
     [
         ((100, 100), (7, 7), None, "ambiguous"),
+        ((2, 40_000), (1, 2), None, "ambiguous"),  # 20 000 block sizes fit: refused, not enumerated
         ((128, 64), (8, 4), {"weight_block_size": [32, 32]}, "do not tile"),
         ((128, 64), (8, 4), {"weight_block_size": "16"}, "not two positive integers"),
     ],
