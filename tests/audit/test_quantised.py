@@ -435,6 +435,55 @@ def test_block_size_that_cannot_be_known_is_refused(
         dequantised(open_checkpoint(path))
 
 
+def _malformed(name: str) -> dict[str, torch.Tensor]:
+    """One quantised linear layer (GPTQ int4, 64 → 32, groups of 32), then broken as ``name`` says."""
+    stored, _ = toy.quantise_int4({"l.weight": torch.randn(32, 64)}, skip=())
+    fp8 = torch.randn(32, 64).to(torch.float8_e4m3fn)
+    int8 = torch.randint(-127, 128, (32, 64), dtype=torch.int8)
+    broken: dict[str, dict[str, torch.Tensor]] = {
+        "g_idx out of range": {**stored, "l.g_idx": torch.full((64,), 9, dtype=torch.int32)},
+        "qzeros of the wrong shape": {**stored, "l.qzeros": torch.zeros(2, 3, dtype=torch.int32)},
+        "integer scales": {**stored, "l.scales": torch.ones(2, 32, dtype=torch.int32)},
+        "qweight not a matrix": {**stored, "l.qweight": torch.zeros(8, 32, 1, dtype=torch.int32)},
+        "3-D block scale": {"l.weight": fp8, "l.weight_scale_inv": torch.ones(2, 2, 2)},
+        "scale fits neither axis": {"l.weight": int8, "l.weight_scale": torch.ones(7)},
+        "zero point shaped unlike scale": {
+            "l.weight": int8,
+            "l.weight_scale": torch.ones(32, 1),
+            "l.weight_zero_point": torch.zeros(2, dtype=torch.int8),
+        },
+        "empty scales": {**stored, "l.scales": torch.ones(0, 32, dtype=torch.float16)},
+    }
+    return broken[name]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "g_idx out of range",
+        "qzeros of the wrong shape",
+        "integer scales",
+        "qweight not a matrix",
+        "3-D block scale",
+        "scale fits neither axis",
+        "zero point shaped unlike scale",
+        "empty scales",
+    ],
+)
+def test_malformed_quantised_layer_is_a_clean_error(tmp_path: Path, name: str) -> None:
+    """Hostile or broken quantised layers are refused with an error naming the file, never a crash."""
+    path = toy.save_checkpoint(_malformed(name), tmp_path / "m" / "model.safetensors")
+    with pytest.raises(InputError, match=str(path)):
+        _read_everything(path)
+
+
+def _read_everything(path: Path) -> None:
+    checkpoint = dequantised(open_checkpoint(path))
+    with TensorReader() as reader:
+        for info in checkpoint.tensors:
+            reader.read_all(info)
+
+
 def test_block_size_is_inferred_where_one_fits(tmp_path: Path) -> None:
     """DeepSeek-V3's shapes, no config: 576 rows make 5 partial blocks, yet only 128 tiles the rest."""
     codes = {
