@@ -340,9 +340,8 @@ def _skipped_roles(reference: Fingerprint) -> dict[str, str]:
     A candidate tensor of such a role is skipped for the same reason, rather than paired by content with
     some unrelated tensor of a compatible shape.
     """
-    known = [p for p in reference.tensors if p.parsed.known]
-    skipped = {p.parsed.role: p.layout.reason for p in known if p.layout.kind == "skip"}
-    kept = {p.parsed.role for p in known if p.layout.kind != "skip"}
+    skipped = {p.parsed.role: p.layout.reason for p in reference.tensors if p.layout.kind == "skip"}
+    kept = {p.parsed.role for p in reference.tensors if p.layout.kind != "skip"}
     return {
         role: f"as in the reference: {reason}"
         for role, reason in skipped.items()
@@ -407,13 +406,14 @@ def _switch_margin(reference: TensorProfile) -> float:
 
 def _by_role(candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource) -> Match | None:
     parsed = candidate.parsed
-    if not parsed.known:
-        return None
     options = [
         p
         for p in usable
         if p.parsed.role == parsed.role and (p.parsed.layer is None) == (parsed.layer is None)
     ]
+    if not parsed.known:
+        # An unrecognised role pairs by its text only with a tensor at the same place in the same layer.
+        options = [p for p in options if p.parsed.layer == parsed.layer and p.shape == candidate.info.shape]
     return _best(candidate, options, source, "role")
 
 

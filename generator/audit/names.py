@@ -260,13 +260,14 @@ def parse_name(name: str, mapping: Mapping[str, str] | None = None) -> ParsedNam
     if len(tail) > 1 and tail[-1] in _KIND:
         kind, tail = _KIND[tail[-1]], tail[:-1]
     role = _layer_role(tail) if layer is not None else _top_role(tail)
-    if role is None and layer is not None and not _STACK_WORDS & {lower[index - 1] if index else ""}:
+    if role is None and index is not None and not (index > 0 and lower[index - 1] in _STACK_WORDS):
         # A number that is not a layer after all (``visual.merger.mlp.0.weight``: a module index).
-        top = _top_role(tail)
-        if top is not None:
-            stack, layer, role = None, None, top
+        stack, layer, role = None, None, _top_role(tail)
     if role is None:
-        role = UNKNOWN + ".".join(lower if layer is None else lower[(index or 0) + 1 :])
+        # Unrecognised: the name within its layer, or within its component — so that a tower grafted under
+        # another prefix keeps its roles (``merger.mlp.0.weight`` on both sides).
+        within = lower[(index or 0) + 1 :] if layer is not None else _within(lower, component)
+        role = UNKNOWN + ".".join(within)
         role = role.removesuffix("." + segments[-1].lower()) if kind else role
     if expert is not None and not role.startswith(("expert.", "shared.", UNKNOWN)):
         role = UNKNOWN + ".".join(lower)
@@ -278,6 +279,12 @@ def parse_name(name: str, mapping: Mapping[str, str] | None = None) -> ParsedNam
         role=f"{role}.{kind}" if kind else role,
         expert=expert if role.startswith("expert.") else None,
     )
+
+
+def _within(lower: list[str], component: str) -> list[str]:
+    """A name's segments after its component's prefix (all of them when the component is not a prefix)."""
+    prefix = component.lower().split(".")
+    return lower[len(prefix) :] if lower[: len(prefix)] == prefix and len(lower) > len(prefix) else lower
 
 
 def is_buffer(name: str) -> bool:
