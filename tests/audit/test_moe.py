@@ -1,0 +1,214 @@
+"""Mixture-of-Experts (issue 9 part 2): experts matched under permutation, upcycling, sampling — and MLA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+import torch
+
+from generator.audit import AuditReport, ComponentReport, make_fingerprint, run_audit, toy, toy_moe
+from generator.audit.align import EXPERTS_PER_LAYER
+from generator.audit.cli import summary_lines
+from tests.audit.conftest import Zoo
+from tests.audit.test_components import assert_every_tensor_accounted_for
+
+MOE = toy_moe.MoeConfig()
+"""Three layers (the first dense), eight experts of width 32 and a shared expert."""
+PERMUTATION = (3, 7, 0, 5, 1, 6, 2, 4)
+REGROUPED = (5, 2, None, 7, None, 0)
+MANY = toy_moe.MoeConfig(n_experts=12, d_expert=16, steps=40)
+"""More experts than are sampled per layer."""
+UPCYCLED = toy_moe.MoeConfig(n_layers=4, n_experts=4, d_expert=128, shared_expert=False, steps=30)
+"""The zoo's dense reference (FFN width 128) turned MoE from its second layer on."""
+MLA = toy_moe.MoeConfig(mla=True, post_mlp_norm=True, steps=60)
+KINDS = ("checkpoint", "fingerprint")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoeZoo:
+    """References (checkpoint and fingerprint) and candidates, written once per module."""
+
+    root: Path
+    """Folder of every file."""
+
+    def path(self, name: str) -> Path:
+        """A checkpoint."""
+        return self.root / f"{name}.safetensors"
+
+    def reference(self, name: str, kind: str) -> Path:
+        """A reference as a checkpoint or a fingerprint."""
+        return self.path(name) if kind == "checkpoint" else self.root / f"{name}.fingerprint"
+
+
+@pytest.fixture(scope="module")
+def moe(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> MoeZoo:
+    root = tmp_path_factory.mktemp("moe")
+    reference = toy_moe.train_moe(MOE, seed=31)
+    many = toy_moe.train_moe(MANY, seed=33)
+    mla = toy_moe.train_moe(MLA, seed=35)
+    upcycled = toy_moe.upcycle(zoo.weights, UPCYCLED, seed=34)
+    references = {"moe": reference, "many": many, "mla": toy.cast(mla, torch.bfloat16)}
+    candidates = {
+        "copy": toy.cast(reference, torch.bfloat16),
+        "fused": toy_moe.fuse_experts(reference),
+        "permuted": toy_moe.regroup_experts(reference, PERMUTATION, seed=1),
+        "regrouped": toy_moe.regroup_experts(reference, REGROUPED, seed=2),
+        "independent": toy_moe.train_moe(MOE, seed=32),
+        "upcycled": toy_moe.train_moe(UPCYCLED, seed=34, init=upcycled),
+        "many_copy": many,
+        "many_permuted": toy_moe.regroup_experts(many, list(range(11, -1, -1)), seed=3, d_expert=16),
+        "mla_tuned": toy_moe.train_moe(MLA, seed=36, task_seed=1, init=mla, steps=20),
+        "mla_independent": toy_moe.train_moe(MLA, seed=37),
+    }
+    for name, weights in {**references, **candidates}.items():
+        toy.save_checkpoint(weights, root / f"{name}.safetensors")
+    for name in references:
+        make_fingerprint(root / f"{name}.safetensors", root / f"{name}.fingerprint")
+    return MoeZoo(root=root)
+
+
+@cache
+def _audit(candidate: Path, reference: Path, expert_seed: int = 0) -> AuditReport:
+    return run_audit(candidate, reference, expert_seed=expert_seed)
+
+
+def _model(report: AuditReport) -> ComponentReport:
+    return next(c for c in report.components if c.name == "model")
+
+
+def _mapping(component: ComponentReport) -> dict[tuple[int, str], tuple[int, str]]:
+    return {
+        (m.candidate_layer, m.candidate): (m.reference_layer, m.reference) for m in component.expert_matches
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_copy_is_identical(moe: MoeZoo, kind: str) -> None:
+    report = _audit(moe.path("copy"), moe.reference("moe", kind))
+    assert report.verdict == "identical", [(c.name, c.verdict, c.summary) for c in report.components]
+    model = _model(report)
+    assert all(m.candidate == m.reference and m.significant for m in model.expert_matches)
+    assert len(model.expert_matches) == 2 * (MOE.n_experts + 1)  # two MoE layers: experts and shared
+    assert_every_tensor_accounted_for(report, moe.path("copy"), moe.path("moe"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fused_expert_tensors_are_split_and_paired_per_expert(moe: MoeZoo, kind: str) -> None:
+    report = _audit(moe.path("fused"), moe.reference("moe", kind))
+    assert report.verdict == "identical"
+    pairs = {t.candidate: t.reference for t in _model(report).tensors}
+    stem = "model.layers.1.mlp.experts."
+    assert pairs[stem + "gate_up_proj[3.gate]"] == stem + "3.gate_proj.weight"
+    assert pairs[stem + "gate_up_proj[3.up]"] == stem + "3.up_proj.weight"
+    assert pairs[stem + "down_proj[3]"] == stem + "3.down_proj.weight"
+    assert_every_tensor_accounted_for(report, moe.path("fused"), moe.path("moe"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_permuted_experts_are_matched_to_their_sources(moe: MoeZoo, kind: str) -> None:
+    report = _audit(moe.path("permuted"), moe.reference("moe", kind))
+    model = _model(report)
+    assert model.verdict == "derived"
+    assert report.verdict == "derived"
+    expected = {
+        (layer, f"expert {e}"): (layer, f"expert {s}") for layer in (1, 2) for e, s in enumerate(PERMUTATION)
+    }
+    expected |= {(layer, "shared expert"): (layer, "shared expert") for layer in (1, 2)}
+    assert _mapping(model) == expected
+    assert all(m.significant for m in model.expert_matches)
+    assert all(t.whole_tensor_identical for t in model.tensors if t.role.startswith("expert."))
+    assert "units re-ordered" in model.disguises  # the router's rows follow the experts
+    assert_every_tensor_accounted_for(report, moe.path("permuted"), moe.path("moe"))
+    lines = "\n".join(summary_lines(report))
+    assert "layer 1 experts: expert 0 → 1:expert 3 *" in lines
+    assert "expert seed 0" in lines
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_regrouped_and_added_experts(moe: MoeZoo, kind: str) -> None:
+    """Experts dropped, re-ordered and added: the copied ones are found, the new ones show nothing."""
+    model = _model(_audit(moe.path("regrouped"), moe.reference("moe", kind)))
+    assert model.verdict == "derived"
+    by_expert = {(m.candidate_layer, m.candidate_expert): m for m in model.expert_matches}
+    for layer in (1, 2):
+        for e, source in enumerate(REGROUPED):
+            match = by_expert[(layer, e)]
+            if source is None:
+                assert not match.significant, match
+            else:
+                assert (match.reference_layer, match.reference_expert, match.significant) == (
+                    layer,
+                    source,
+                    True,
+                )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_independent_moe_is_independent(moe: MoeZoo, kind: str) -> None:
+    report = _audit(moe.path("independent"), moe.reference("moe", kind))
+    assert report.verdict == "independent", [(c.name, c.verdict, c.log10_p) for c in report.components]
+    assert report.shared_origin == ()
+    assert not any(m.significant for m in _model(report).expert_matches)
+    assert_every_tensor_accounted_for(report, moe.path("independent"), moe.path("moe"))
+
+
+@pytest.mark.parametrize("kind", ["checkpoint", "fingerprint"])
+def test_sparse_upcycling_maps_every_expert_to_the_dense_ffn(moe: MoeZoo, zoo: Zoo, kind: str) -> None:
+    """A dense FFN copied into every expert, then trained: reuse, found expert by expert."""
+    report = _audit(moe.path("upcycled"), zoo.reference if kind == "checkpoint" else zoo.fingerprint)
+    model = _model(report)
+    assert model.verdict == "derived"
+    assert report.verdict == "derived"
+    expected = {(layer, f"expert {e}"): (layer, "dense FFN") for layer in (1, 2, 3) for e in range(4)}
+    assert _mapping(model) == expected
+    assert all(m.significant for m in model.expert_matches)
+    assert_every_tensor_accounted_for(report, moe.path("upcycled"), zoo.reference)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_experts_are_sampled_by_a_recorded_seed(moe: MoeZoo, kind: str) -> None:
+    reference = moe.reference("many", kind)
+    first, second = (_audit(moe.path("many_permuted"), reference, seed) for seed in (0, 5))
+    assert (first.expert_seed, second.expert_seed) == (0, 5)
+    assert first.method["experts_sampled_per_layer"] == EXPERTS_PER_LAYER
+    samples = []
+    for report in (first, second):
+        model = _model(report)
+        assert model.verdict == "derived"
+        routed = [m for m in model.expert_matches if m.candidate_expert is not None]
+        assert len(routed) == 2 * EXPERTS_PER_LAYER  # two MoE layers
+        assert all(m.reference_expert == 11 - m.candidate_expert for m in routed)  # reversed order, found
+        skipped = [u for u in model.unpaired if u.reason.startswith("expert not sampled")]
+        assert len(skipped) == 2 * (MANY.n_experts - EXPERTS_PER_LAYER) * 3
+        assert all(f"expert seed {report.expert_seed}" in u.reason for u in skipped)
+        samples.append({(m.candidate_layer, m.candidate_expert) for m in routed})
+        assert_every_tensor_accounted_for(report, moe.path("many_permuted"), moe.path("many"))
+    assert samples[0] != samples[1]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_experts_outside_the_sample_of_an_exact_copy_are_compared_whole(moe: MoeZoo, kind: str) -> None:
+    report = _audit(moe.path("many_copy"), moe.reference("many", kind))
+    assert report.verdict == "identical"
+    model = _model(report)
+    assert model.unpaired == ()
+    whole = [t for t in model.tensors if t.how == "whole" and t.role.startswith("expert.")]
+    assert len(whole) == 2 * (MANY.n_experts - EXPERTS_PER_LAYER) * 3
+    assert all(t.candidate == t.reference for t in whole)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_latent_attention_and_extra_norms_are_paired_by_role(moe: MoeZoo, kind: str) -> None:
+    tuned = _model(_audit(moe.path("mla_tuned"), moe.reference("mla", kind)))
+    assert tuned.verdict == "derived"
+    roles = {t.role for t in tuned.tensors}
+    for role in ("attn.q_a", "attn.kv_a", "norm.q_a", "norm.kv_a", "norm.post_mlp"):
+        assert f"{role}.weight" in roles, role
+    assert all(t.candidate == t.reference for t in tuned.tensors)
+    assert tuned.disguises == ("cast to BF16", "values changed")
+    independent = _audit(moe.path("mla_independent"), moe.reference("mla", kind))
+    assert independent.verdict == "independent", [(c.name, c.verdict) for c in independent.components]
+    assert_every_tensor_accounted_for(independent, moe.path("mla_independent"), moe.path("mla"))
