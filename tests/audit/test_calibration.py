@@ -1,4 +1,6 @@
-"""Calibration: independent pairs give uniform joint p-values; derived pairs sit far below any threshold."""
+"""Calibration: independent pairs give uniform joint p-values; derived pairs sit far below any threshold.
+
+Dense pairs, and MoE pairs whose experts are matched on half A and sampled (12 per layer, 8 tested)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ import pytest
 import torch
 from scipy import stats
 
-from generator.audit import run_audit, toy
+from generator.audit import run_audit, toy, toy_moe
 from generator.audit.report import ComponentReport
 
 TINY = toy.ToyConfig(vocab=64, d_model=64, n_layers=2, d_ff=128)
+TINY_MOE = toy_moe.MoeConfig(vocab=64, n_layers=2, n_experts=12, d_expert=16, dense_layers=0)
 SEEDS = 48
 
 
@@ -30,8 +33,35 @@ def null_components(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentR
     return out
 
 
+@pytest.fixture(scope="module")
+def null_moe_components(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentReport]:
+    root = tmp_path_factory.mktemp("calibration-moe")
+    out = []
+    for seed in range(SEEDS):
+        a = toy_moe.init_moe(TINY_MOE, seed=3000 + 2 * seed)
+        b = toy_moe.init_moe(TINY_MOE, seed=3001 + 2 * seed)
+        out.append(
+            _model_component(
+                toy.save_checkpoint(a, root / f"{seed}a.safetensors"),
+                toy.save_checkpoint(b, root / f"{seed}b.safetensors"),
+            )
+        )
+    return out
+
+
 @pytest.mark.slow
 def test_independent_p_values_are_uniform(null_components: list[ComponentReport]) -> None:
+    _assert_uniform(null_components)
+
+
+@pytest.mark.slow
+def test_independent_moe_p_values_are_uniform(null_moe_components: list[ComponentReport]) -> None:
+    """Experts chosen on half A (best match of 12, 8 sampled per layer) leave the half-B test exact."""
+    assert all(len(c.expert_matches) == 2 * (8 + 1) for c in null_moe_components)  # and the shared expert
+    _assert_uniform(null_moe_components)
+
+
+def _assert_uniform(null_components: list[ComponentReport]) -> None:
     assert all(c.verdict == "independent" for c in null_components)
     permutation = [c.joint_tests[0].test.p_permutation for c in null_components]
     normal = [10 ** c.joint_tests[0].test.log10_p for c in null_components]
