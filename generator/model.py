@@ -212,6 +212,9 @@ class Outcome:
     result: OutcomeKind
     grounds: Text
     sources: tuple[str, ...]
+    summary: Text
+    """Why, in one plain sentence (the home page)."""
+    summary_sources: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -165,6 +165,10 @@ class OutcomeIn(Strict):
     team: Id
     result: Literal["advanced", "eliminated_score", "disqualified_independence"]
     grounds: TextIn
+    summary: TextIn | None = None
+    """Why, in one plain sentence for the home page (defaults to the grounds)."""
+    summary_sources: list[Id] = Field(default_factory=list)
+    """Sources of the summary when they differ from the grounds' sources."""
     sources: list[Id] = Field(min_length=1)
 
 

@@ -667,8 +667,14 @@ def _resolve_outcomes(
         if item.team in outcomes:
             refs.problems.error(label, where, f"team {item.team!r} already has an outcome")
             continue
+        refs.check("source", item.summary_sources, label, where)
         outcomes[item.team] = Outcome(
-            team=item.team, result=item.result, grounds=_text(item.grounds), sources=tuple(item.sources)
+            team=item.team,
+            result=item.result,
+            grounds=_text(item.grounds),
+            sources=tuple(item.sources),
+            summary=_text(item.summary) if item.summary else _text(item.grounds),
+            summary_sources=tuple(item.summary_sources or item.sources),
         )
     if doc is not None and refs.teams:
         for team in refs.teams:

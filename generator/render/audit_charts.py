@@ -89,7 +89,8 @@ def gains_chart(demo: Demo, lang: Lang) -> TableChart:
         )
     count = len(demo.cases[0].main.gains) if demo.cases else 0
     head = (
-        f"모델마다 정규화 이득(gain) 벡터 {count}개를 원본과 비교한 원시 코사인과 중심화 코사인"
+        f"모델마다 층 정규화 가중치(LayerNorm·RMSNorm의 이득) 벡터 {count}개를 원본과 비교한 "
+        "원시 코사인과 중심화 코사인"
         f"(평균, 최솟값 … 최댓값). 시드 {demo.seed}. "
         if lang == "ko"
         else f"Raw and centred cosine of each model's {count} normalisation gain vectors against the "
@@ -117,7 +118,7 @@ def gains_chart(demo: Demo, lang: Lang) -> TableChart:
         .properties(height=alt.Step(22))
     )
     caption = (
-        "정규화 이득: 원시 코사인은 모두 1에 가깝고, 중심화 코사인만 모델을 구별합니다"
+        "층 정규화 가중치: 원시 코사인은 모두 1에 가깝고, 중심화 코사인만 모델을 구별합니다"
         if lang == "ko"
         else "Normalisation gains: raw cosine is near 1 for every model; "
         "only the centred statistic tells them apart"
@@ -172,7 +173,11 @@ def tests_chart(demo: Demo, lang: Lang) -> TableChart:
         + "; ".join(alt_parts)
         + "."
     )
-    axis = "증거의 세기: −log10 p (보정)" if lang == "ko" else "Strength of evidence: −log10 p (corrected)"
+    axis = (
+        "공유 출처의 증거가 얼마나 강한가 (−log10 p, 검정 횟수로 보정)"
+        if lang == "ko"
+        else "Strength of evidence: −log10 p (corrected)"
+    )
     bars = (
         alt.Chart(inline(data))
         .mark_bar(height=14, color=CENTRED)

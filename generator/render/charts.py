@@ -19,7 +19,7 @@ import vl_convert
 from generator.model import Text
 from generator.render.filters import number
 from generator.render.labels import STATUS, UI, Lang
-from generator.render.views import known
+from generator.render.views import known, rounded_top_below
 from generator.scoring.types import MEAN, Quantity, ScoredRound, Status
 
 FONT = "NanumGothic, 'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif"
@@ -120,6 +120,14 @@ def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str)
     spec_live = _spec(data, mean, node.max, axis_title, alt_text, lang=lang)
     spec_static = static_spec(spec_live)
     caption = node.name.get(lang) + (": 팀별 점수와 범위" if lang == "ko" else ": points and ranges by team")
+    overshoot = next((top for row in rows if (top := rounded_top_below(scored, row.quantity))), None)
+    if overshoot is not None:
+        shown = number(overshoot.value or 0.0, overshoot.decimals)
+        caption += (
+            f". 범위 막대가 1위 점수 {shown}점을 조금 넘는 것은 그 점수가 반올림된 값이기 때문입니다"
+            if lang == "ko"
+            else f". A range bar passes the top score {shown} slightly only because that score is rounded"
+        )
     return Chart(
         id=chart_id, caption=caption, alt=alt_text, spec=spec_live, svg=svg(spec_static), rows=rows_all
     )
@@ -240,12 +248,17 @@ def _spec(
     if mean is not None and mean.value is not None:
         mean_label = f"{_mean_label(lang)} {number(mean.value, mean.decimals)}"
         rule_data = inline([{"mean": round(mean.value, 6), "label": mean_label}])
+        mean_x = alt.X("mean:Q", scale=x_scale)
         layers.append(
             alt.Chart(rule_data)
             .mark_rule(strokeDash=[5, 4], color="#616161")
-            .encode(
-                x=alt.X("mean:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=_mean_label(lang))]
-            )
+            .encode(x=mean_x, tooltip=[alt.Tooltip("label:N", title=_mean_label(lang))])
+        )
+        # The line is labelled on the chart itself, above the plot, not only in a tooltip.
+        layers.append(
+            alt.Chart(rule_data)
+            .mark_text(align="right", baseline="bottom", dx=-3, dy=-2, fontSize=11, color="#616161")
+            .encode(x=mean_x, y=alt.value(0), text="label:N")
         )
     chart = (
         alt.layer(*layers)

@@ -19,7 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import escape
 
 from generator.criteria import WEIGHTS_TEXT
-from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, RankRelation, Source, Text
+from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, Source, Text
 from generator.render import korean
 from generator.render.labels import (
     ALLEGATION_OUTCOME,
@@ -35,6 +35,7 @@ from generator.render.labels import (
     WEIGHT,
     Lang,
 )
+from generator.render.views import rounded_top_below
 from generator.scoring.export import format_number
 from generator.scoring.types import (
     MEAN,
@@ -321,25 +322,9 @@ class Filters:
         return self.badge("not_disclosed")
 
     def top_below_high(self, quantity: Quantity) -> str | None:
-        """The published top score a range's upper end passes only through rounding (e.g. ``90.2``), if any.
-
-        A source says team X scored highest on the node, and X's published value is rounded: the others may
-        be up to half a unit of its last decimal above the shown value.
-        """
-        if quantity.bound is None:
-            return None
-        for relation in self.round.relations:
-            if not (
-                isinstance(relation, RankRelation)
-                and relation.kind == "highest"
-                and relation.node == quantity.node
-                and relation.team != quantity.entity
-            ):
-                continue
-            top = self.scored.cell(relation.team, relation.node)
-            if top.value is not None and quantity.bound.high > top.value + 1e-9:
-                return self.qnum(top)
-        return None
+        """The published top score a range's upper end passes only through rounding (``90.2``), if any."""
+        top = rounded_top_below(self.scored, quantity)
+        return self.qnum(top) if top is not None else None
 
     def rests_on_reading(self, quantity: Quantity) -> bool:
         """Whether an end of a range is set by a relation that is our reading of a source, not its words."""

@@ -61,7 +61,7 @@ FINDING: Final[Mapping[Finding, Text]] = {
 """The finding of an independence criterion for a team (the criteria table's badge)."""
 
 ALLEGATION_OUTCOME: Final[Mapping[AllegationOutcome, Text]] = {
-    "upheld": Text(ko="사실로 확인", en="confirmed"),
+    "upheld": Text(ko="사실로 드러남", en="confirmed"),
     "withdrawn": Text(ko="철회", en="withdrawn"),
     "not_decisive": Text(ko="당락에 영향 없음", en="not decisive"),
     "open": Text(ko="결론 나지 않음", en="open"),
@@ -91,7 +91,7 @@ VERDICT: Final[Mapping[str, Text]] = {
 """The audit engine's verdict on a component, in words (always beside its badge colour)."""
 
 DEMO_CASE: Final[Mapping[str, Text]] = {
-    "graft": Text(ko="이식: 얼린 BF16 사본", en="Graft: frozen BF16 copy"),
+    "graft": Text(ko="통째로 옮겨 심은 사본 (BF16, 학습하지 않음)", en="Graft: frozen BF16 copy"),
     "finetuned": Text(ko="미세조정한 사본", en="Fine-tuned copy"),
     "independent": Text(ko="독립 학습 모델", en="Independently trained"),
     "untrained": Text(ko="학습 전 새 초기화", en="Fresh init, untrained"),
@@ -129,9 +129,9 @@ UI: Final[Mapping[str, Text]] = {
     "mean": Text(ko="평균", en="average"),
     "title_not_recorded": Text(ko="제목 미기록", en="headline not recorded"),
     "our_reading": Text(ko="우리의 해석", en="our reading"),
-    "rests_on_reading": Text(ko="우리의 해석에 기댐", en="rests on our reading"),
+    "rests_on_reading": Text(ko="한쪽 끝은 이 사이트의 해석에 따름", en="one end rests on our reading"),
     "stated": Text(ko="출처에 명시", en="stated in the source"),
-    "by_definition": Text(ko="정의상 성립", en="true by definition"),
+    "by_definition": Text(ko="점수의 정의에서 나오는 조건", en="true by definition"),
     "no_url": Text(ko="온라인 주소 미기록", en="no web address recorded"),
     "chart_data": Text(ko="차트 데이터", en="Chart data"),
     "as_of": Text(ko="기준일", en="Data as of"),
@@ -154,7 +154,7 @@ UI: Final[Mapping[str, Text]] = {
     "statistic": Text(ko="수치", en="Statistic"),
     "scope": Text(ko="비교 대상", en="Compared"),
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
-    "outcome": Text(ko="결말", en="How it ended"),
+    "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
     "level": Text(ko="단계", en="Level"),
     "description": Text(ko="설명", en="Description"),
     "file": Text(ko="파일", en="File"),

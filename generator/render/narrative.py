@@ -49,6 +49,7 @@ class _NarrativeIn(_Strict):
     allowed: list[_PassageIn]
     not_allowed: list[_PassageIn]
     findings: list[_PassageIn]
+    withheld_reason: _PassageIn | None = None
     scale_about: _PassageIn | None = None
     glossary: list[_TermIn] = []
 
@@ -80,6 +81,8 @@ class Narrative:
     not_allowed: tuple[Passage, ...] = ()
     findings: tuple[Passage, ...] = ()
     """What the official finding rested on, beyond the rulings recorded in ``audits.yaml``."""
+    withheld_reason: Passage | None = None
+    """Why the other teams' scores were not published, in the words of whoever withheld them."""
     scale_about: Passage | None = None
     """What the proposed sovereignty scale grades, and that it is a proposal (its levels are data)."""
     glossary: tuple[Term, ...] = ()
@@ -87,7 +90,7 @@ class Narrative:
     @property
     def passages(self) -> tuple[Passage, ...]:
         """Every passage, for source checks."""
-        single = (self.definition, self.from_scratch, self.scale_about)
+        single = (self.definition, self.from_scratch, self.withheld_reason, self.scale_about)
         return (*(p for p in single if p is not None), *self.allowed, *self.not_allowed, *self.findings)
 
 
@@ -135,6 +138,8 @@ def _source_lists(parsed: _NarrativeIn) -> list[tuple[str, Sequence[str]]]:
     ]
     if parsed.scale_about is not None:
         found.append(("scale_about.sources", parsed.scale_about.sources))
+    if parsed.withheld_reason is not None:
+        found.append(("withheld_reason.sources", parsed.withheld_reason.sources))
     lists: tuple[tuple[str, Sequence[_PassageIn | _TermIn]], ...] = (
         ("allowed", parsed.allowed),
         ("not_allowed", parsed.not_allowed),
@@ -161,6 +166,7 @@ def _resolve(parsed: _NarrativeIn) -> Narrative:
         allowed=tuple(_passage(p) for p in parsed.allowed),
         not_allowed=tuple(_passage(p) for p in parsed.not_allowed),
         findings=tuple(_passage(p) for p in parsed.findings),
+        withheld_reason=_passage(parsed.withheld_reason) if parsed.withheld_reason is not None else None,
         scale_about=_passage(parsed.scale_about) if parsed.scale_about is not None else None,
         glossary=tuple(
             Term(term=_text(t.term), definition=_text(t.definition), sources=tuple(t.sources))

@@ -147,7 +147,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         template="home",
         title=info.title,
         description=info.programme,
-        context={"summary": views.summary(scored), "teams": teams, "top": (root, *top)},
+        context={"summary": views.summary(scored), "teams": teams, "n": inputs.narrative},
         charts=home_charts,
     )
     results = {

@@ -175,6 +175,10 @@ class Summary:
     announced_sources: tuple[str, ...]
     team_count: int
     advanced: tuple[Team, ...]
+    advanced_sources: tuple[str, ...]
+    """Sources of who advanced, the winner's total and the average."""
+    out: tuple[tuple[Team, Outcome], ...]
+    """The teams that are out, each with the outcome that says why."""
     out_score: tuple[Team, ...]
     out_independence: tuple[Team, ...]
     outcome_sources: tuple[str, ...]
@@ -323,12 +327,20 @@ def summary(scored: ScoredRound) -> Summary:
         "disqualified_independence": [],
     }
     outcome_sources: list[str] = []
+    advanced_sources: list[str] = []
+    out: list[tuple[Team, Outcome]] = []
     for team in round_.teams:
         outcome = round_.outcomes.get(team.id)
         if outcome is not None:
             by_result[outcome.result].append(team)
             outcome_sources += outcome.sources
+            if outcome.result == "advanced":
+                advanced_sources += outcome.sources
+            else:
+                out.append((team, outcome))
     leader, leader_sources = _leader(scored)
+    mean_total = scored.aggregates.get((MEAN, root))
+    advanced_sources += [*leader_sources, *(mean_total.sources if mean_total else ())]
     hidden = tuple(t for t in round_.teams if not known(scored.cell(t.id, root)))
     hidden_sources = [s for t in hidden for s in scored.cell(t.id, root).sources]
     # The outcomes' sources report the announcement itself; other events of that day (a later analysis,
@@ -341,13 +353,15 @@ def summary(scored: ScoredRound) -> Summary:
         announced_sources=unique(announced_sources or round_.rubric.node(root).sources),
         team_count=len(round_.teams),
         advanced=tuple(by_result["advanced"]),
+        advanced_sources=unique(advanced_sources),
+        out=tuple(out),
         out_score=tuple(by_result["eliminated_score"]),
         out_independence=tuple(by_result["disqualified_independence"]),
         outcome_sources=unique(outcome_sources),
         leader=leader,
         leader_total=scored.cell(leader.id, root) if leader else None,
         leader_sources=leader_sources,
-        mean_total=scored.aggregates.get((MEAN, root)),
+        mean_total=mean_total,
         hidden_totals=hidden,
         hidden_sources=unique(hidden_sources),
     )
@@ -443,3 +457,25 @@ def cited_by(round_: Round, narrative: Narrative) -> Mapping[str, int]:
     ids += [s for p in narrative.passages for s in p.sources]
     ids += [s for t in narrative.glossary for s in t.sources]
     return {source: ids.count(source) for source in round_.sources}
+
+
+def rounded_top_below(scored: ScoredRound, quantity: Quantity) -> Quantity | None:
+    """The published top score that a range's upper end passes only through rounding, if any.
+
+    A source says team X scored highest on the node and X's published value is rounded, so the others may
+    be up to half a unit of its last decimal above the shown value (63.75–90.25 against LG's 90.2).
+    """
+    if quantity.bound is None:
+        return None
+    for relation in scored.round.relations:
+        if not (
+            isinstance(relation, RankRelation)
+            and relation.kind == "highest"
+            and relation.node == quantity.node
+            and relation.team != quantity.entity
+        ):
+            continue
+        top = scored.cell(relation.team, relation.node)
+        if top.value is not None and quantity.bound.high > top.value + 1e-9:
+            return top
+    return None

@@ -67,7 +67,14 @@ def make_round(
         figures=figures,
         relations=tuple(relations),
         outcomes={
-            t: Outcome(team=t, result="advanced", grounds=Text(ko="-", en="-"), sources=(SOURCE,))
+            t: Outcome(
+                team=t,
+                result="advanced",
+                grounds=Text(ko="-", en="-"),
+                sources=(SOURCE,),
+                summary=Text(ko="-", en="-"),
+                summary_sources=(SOURCE,),
+            )
             for t in teams
         },
     )

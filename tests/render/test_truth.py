@@ -87,7 +87,7 @@ def test_a_range_says_when_an_end_rests_on_our_reading(round1: tuple[ScoredRound
     assert interpreted, "round 1 has an interpreted relation (NC AI had the lowest total)"
     marked = 0
     for team in TEAMS:
-        for suffix, mark in ((".md", "우리의 해석에 기댐"), (".en.md", "rests on our reading")):
+        for suffix, mark in ((".md", "이 사이트의 해석에 따름"), (".en.md", "rests on our reading")):
             page = text(site, f"teams/{team}{suffix}")
             for node in scored.round.rubric.nodes:
                 quantity = scored.cell(team, node)
