@@ -59,14 +59,14 @@ def complete(
         component = item.evidence.component
         identical[component] = identical.get(component, True) and bool(item.evidence.whole_tensor_identical)
     used = {item.evidence.reference for item in compared}
-    hashes = _Hashes(reader)
+    index = _Index(fingerprint, reader)
     added: list[Compared] = []
     left: list[Unmatched] = []
     for unpaired in unmatched:
         if not identical.get(unpaired.candidate.parsed.component) or by_kind(unpaired.reason):
             left.append(unpaired)
             continue
-        found = _find(unpaired, fingerprint, used, hashes)
+        found = index.find(unpaired, used)
         if isinstance(found, str):
             left.append(Unmatched(candidate=unpaired.candidate, reason=found, skipped=False))
         else:
@@ -75,66 +75,75 @@ def complete(
     return Completed(compared=(*compared, *added), unmatched=tuple(left))
 
 
-class _Hashes:
-    """SHA-256 digests computed at most once per tensor, orientation and precision."""
+_Place = tuple[str, int | None, int | None, tuple[int, ...]]
 
-    def __init__(self, reader: TensorReader) -> None:
+
+class _Index:
+    """The reference's weights by place and by shape, and their SHA-256 digests per shape, computed at most
+    once (stored in a fingerprint; read and hashed when the reference's checkpoint is at hand)."""
+
+    def __init__(self, fingerprint: Fingerprint, reader: TensorReader) -> None:
         self._reader = reader
-        self._known: dict[tuple[str, bool, str], str] = {}
+        self._by_place: dict[_Place, TensorProfile] = {}
+        self._by_shape: dict[tuple[int, ...], list[TensorProfile]] = {}
+        for profile in fingerprint.tensors:
+            if profile.dtype in AUDITED_DTYPES and not is_buffer(profile.name):
+                p = profile.parsed
+                self._by_place.setdefault((p.role, p.layer, p.expert, profile.shape), profile)
+                self._by_shape.setdefault(profile.shape, []).append(profile)
+        self._digests: dict[tuple[str, bool, str], str] = {}
+        self._by_hash: dict[tuple[tuple[int, ...], str], dict[tuple[str, str], list[TensorProfile]]] = {}
 
-    def of(self, info: TensorInfo, *, transposed: bool, target: str) -> str:
+    def find(self, item: Unmatched, used: set[str]) -> PairEvidence | str:
+        """The reference tensor the candidate tensor equals (whole, after the cast), or why there is none.
+
+        Its counterpart by role, layer and expert first; else the first unused reference tensor of its
+        shape (then of the transposed shape) with the same digest, in the reference's order.
+        """
+        info, parsed = item.candidate.info, item.candidate.parsed
+        own = self._by_place.get((parsed.role, parsed.layer, parsed.expert, info.shape))
+        if own is not None and own.name not in used:
+            target = lower_precision(info.dtype, own.dtype)
+            if target is not None and self._digest(info, False, target) == self._reference(own, target):
+                return _evidence(item, own, transposed=False, target=target)
+        shapes = [(info.shape, False)] + ([(info.shape[::-1], True)] if len(info.shape) == 2 else [])
+        if not any(self._by_shape.get(shape) for shape, _ in shapes):
+            return f"{item.reason}; no reference tensor of its shape to compare it with whole"
+        for shape, transposed in shapes:
+            digests = self._hashes(shape, info.dtype)
+            for target in sorted({t for t, _ in digests}):
+                same = digests.get((target, self._digest(info, transposed, target)), [])
+                match = next((p for p in same if p.name not in used), None)
+                if match is not None:
+                    return _evidence(item, match, transposed=transposed, target=target)
+        return f"{item.reason}; equals no reference tensor of its shape"
+
+    def _hashes(self, shape: tuple[int, ...], dtype: str) -> dict[tuple[str, str], list[TensorProfile]]:
+        """Reference tensors of ``shape`` by (cast dtype, digest), for a candidate tensor of ``dtype``."""
+        key = (shape, dtype)
+        if key not in self._by_hash:
+            table: dict[tuple[str, str], list[TensorProfile]] = {}
+            for profile in self._by_shape.get(shape, []):
+                target = lower_precision(dtype, profile.dtype)
+                digest = self._reference(profile, target) if target is not None else None
+                if target is not None and digest is not None:
+                    table.setdefault((target, digest), []).append(profile)
+            self._by_hash[key] = table
+        return self._by_hash[key]
+
+    def _digest(self, info: TensorInfo, transposed: bool, target: str) -> str:
         key = (info.name, transposed, target)
-        if key not in self._known:
-            self._known[key] = whole_hash(self._reader, info, transposed=transposed, target=target)
-        return self._known[key]
+        if key not in self._digests:
+            self._digests[key] = whole_hash(self._reader, info, transposed=transposed, target=target)
+        return self._digests[key]
 
-    def reference(self, profile: TensorProfile, target: str) -> str | None:
-        if profile.stored is not None:
-            key = ("\0reference\0" + profile.name, False, target)
-            if key not in self._known:
-                self._known[key] = whole_hash(self._reader, profile.stored, transposed=False, target=target)
-            return self._known[key]
-        return profile.hashes.get(target)
-
-
-def _options(item: Unmatched, fingerprint: Fingerprint, used: set[str]) -> list[tuple[TensorProfile, bool]]:
-    """Reference tensors of the same shape (``False``) or transposed (``True``), most plausible first."""
-    info, parsed = item.candidate.info, item.candidate.parsed
-    out = []
-    for profile in fingerprint.tensors:
-        if profile.name in used or profile.dtype not in AUDITED_DTYPES or is_buffer(profile.name):
-            continue
-        if profile.shape == info.shape:
-            out.append((profile, False))
-        elif len(info.shape) == 2 and profile.shape == info.shape[::-1]:
-            out.append((profile, True))
-
-    def rank(option: tuple[TensorProfile, bool]) -> tuple[int, int, int]:
-        p = option[0].parsed
-        same_role = p.role == parsed.role
-        return (
-            0 if same_role and p.layer == parsed.layer and p.expert == parsed.expert else 1,
-            0 if same_role else 1,
-            int(option[1]),
-        )
-
-    return sorted(out, key=rank)
-
-
-def _find(item: Unmatched, fingerprint: Fingerprint, used: set[str], hashes: _Hashes) -> PairEvidence | str:
-    """The reference tensor the candidate tensor equals (whole, after the cast), or why there is none."""
-    info = item.candidate.info
-    options = _options(item, fingerprint, used)
-    for profile, transposed in options:
-        target = lower_precision(info.dtype, profile.dtype)
-        if target is None:
-            continue
-        expected = hashes.reference(profile, target)
-        if expected is not None and hashes.of(info, transposed=transposed, target=target) == expected:
-            return _evidence(item, profile, transposed=transposed, target=target)
-    if not options:
-        return f"{item.reason}; no reference tensor of its shape to compare it with whole"
-    return f"{item.reason}; equals no reference tensor of its shape"
+    def _reference(self, profile: TensorProfile, target: str) -> str | None:
+        if profile.stored is None:
+            return profile.hashes.get(target)
+        key = ("\0reference\0" + profile.name, False, target)
+        if key not in self._digests:
+            self._digests[key] = whole_hash(self._reader, profile.stored, transposed=False, target=target)
+        return self._digests[key]
 
 
 def _evidence(item: Unmatched, profile: TensorProfile, *, transposed: bool, target: str) -> PairEvidence:
