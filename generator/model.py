@@ -321,6 +321,16 @@ class Evidence:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Statement:
+    """What one side said (the team, an official, an expert), and who said it."""
+
+    by: Text
+    """The speaker, with title as published (e.g. "류제명 과기정통부 제2차관")."""
+    said: Text
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Allegation:
     """An independence question raised about a team, and how it ended."""
 
@@ -331,6 +341,8 @@ class Allegation:
     evidence: tuple[Evidence, ...]
     outcome: AllegationOutcome
     outcome_detail: Text | None
+    responses: tuple[Statement, ...]
+    """Each side's published response: the team, officials, experts who disagree."""
     sources: tuple[str, ...]
 
 

@@ -238,6 +238,14 @@ class EvidenceIn(Strict):
         return self
 
 
+class StatementIn(Strict):
+    """What one side said, in its own published words or a close paraphrase, with who said it."""
+
+    by: TextIn
+    said: TextIn
+    sources: list[Id] = Field(min_length=1)
+
+
 class AllegationIn(Strict):
     id: Id
     criterion: Id
@@ -246,6 +254,7 @@ class AllegationIn(Strict):
     evidence: list[EvidenceIn] = Field(default_factory=list)
     outcome: Literal["upheld", "withdrawn", "not_decisive", "open"]
     outcome_detail: TextIn | None = None
+    responses: list[StatementIn] = Field(default_factory=list)
     sources: list[Id] = Field(min_length=1)
 
 

@@ -52,6 +52,7 @@ from generator.model import (
     Source,
     SovereigntyLevel,
     SovereigntyScale,
+    Statement,
     Team,
     Text,
 )
@@ -959,6 +960,7 @@ def _resolve_audits(
             s for a in item.allegations for s in a.sources
         ]
         cited += [s for a in item.allegations for e in a.evidence for s in e.sources]
+        cited += [s for a in item.allegations for r in a.responses for s in r.sources]
         cited += [s for r in item.rulings for s in r.sources]
         refs.check("source", cited, label, where)
         for criterion in [a.criterion for a in item.allegations] + [r.criterion for r in item.rulings]:
@@ -1018,6 +1020,10 @@ def _resolve_audits(
                     ),
                     outcome=a.outcome,
                     outcome_detail=_maybe_text(a.outcome_detail),
+                    responses=tuple(
+                        Statement(by=_text(r.by), said=_text(r.said), sources=tuple(r.sources))
+                        for r in a.responses
+                    ),
                     sources=tuple(a.sources),
                 )
                 for a in item.allegations

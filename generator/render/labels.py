@@ -155,6 +155,7 @@ UI: Final[Mapping[str, Text]] = {
     "scope": Text(ko="비교 대상", en="Compared"),
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
+    "responses": Text(ko="각자의 입장", en="What each side said"),
     "level": Text(ko="단계", en="Level"),
     "description": Text(ko="설명", en="Description"),
     "file": Text(ko="파일", en="File"),

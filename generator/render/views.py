@@ -302,6 +302,7 @@ def record_sources(record: AuditRecord | None) -> tuple[str, ...]:
         return ()
     ids = [s for c in record.components for s in c.sources]
     ids += [s for a in record.allegations for s in (*a.sources, *(x for e in a.evidence for x in e.sources))]
+    ids += [s for a in record.allegations for r in a.responses for s in r.sources]
     ids += [s for r in record.rulings for s in r.sources]
     return unique(ids)
 

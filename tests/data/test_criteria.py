@@ -89,6 +89,7 @@ def test_an_allegation_without_a_ruling_reads_alleged_even_for_a_team_that_advan
         evidence=(),
         outcome="open",
         outcome_detail=None,
+        responses=(),
         sources=("yonhap-0115",),
     )
     rec = dataclasses.replace(record(), allegations=(allegation,))
