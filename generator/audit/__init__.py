@@ -4,8 +4,10 @@ Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pic
 :mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused) →
 :mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
 :mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.align` (pairs, layer
-maps, unit alignment) → :mod:`~generator.audit.compare` (statistics per pair) →
-:mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs them in order.
+maps; :mod:`~generator.audit.pairs` its building blocks, :mod:`~generator.audit.experts` experts matched
+under permutation) → :mod:`~generator.audit.compare` (statistics per pair, unit alignment) →
+:mod:`~generator.audit.exact` (the rest of an identical component compared whole; every tensor accounted
+for) → :mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs them in order.
 """
 
 from __future__ import annotations

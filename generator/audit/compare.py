@@ -19,8 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.align import CandidateSource, Match
 from generator.audit.fingerprint import TensorProfile, tensor_hash
+from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import seed_for, window_for
 from generator.audit.quant import stored_label
 from generator.audit.read import TensorInfo, TensorReader, to_float

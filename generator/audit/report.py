@@ -7,8 +7,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from generator.audit.align import ExpertMatch, LayerMap
+from generator.audit.align import LayerMap
 from generator.audit.compare import PairEvidence
+from generator.audit.experts import ExpertMatch
 from generator.audit.stats import PermutationTest
 
 Verdict = Literal["identical", "derived", "independent", "inconclusive"]

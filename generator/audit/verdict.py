@@ -27,9 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.align import ExpertMatch, LayerMap, Unmatched
+from generator.audit.align import LayerMap
 from generator.audit.compare import Compared, PairEvidence
+from generator.audit.experts import ExpertMatch
 from generator.audit.names import fused_whole, is_fused_part
+from generator.audit.pairs import Unmatched
 from generator.audit.plan import seed_for
 from generator.audit.report import ComponentReport, JointTest, Unpaired, Verdict
 from generator.audit.stats import JOINT_PERMUTATIONS, PermutationTest, bonferroni

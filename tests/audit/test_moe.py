@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from generator.audit import AuditReport, ComponentReport, make_fingerprint, run_audit, toy, toy_moe
-from generator.audit.align import EXPERTS_PER_LAYER
 from generator.audit.cli import summary_lines
+from generator.audit.experts import EXPERTS_PER_LAYER
 from tests.audit.conftest import Zoo
 from tests.audit.test_components import assert_every_tensor_accounted_for
 

@@ -1,0 +1,255 @@
+"""Stage 5a — pairs: a candidate tensor, the reference tensor it may copy, and how to read it there.
+
+The building blocks of :mod:`~generator.audit.align` and :mod:`~generator.audit.experts`: candidate
+tensors, pairs, the reader that fetches a candidate's blocks at a reference's positions (keeping what a later
+stage asks for again), the orientations in which a candidate tensor fits a reference's layout, and the
+half-A profile score every choice rests on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from generator.audit.fingerprint import TensorProfile
+from generator.audit.names import ParsedName
+from generator.audit.plan import profile_over_all_units, view_shape, window_for
+from generator.audit.read import (
+    AUDITED_DTYPES,
+    TensorInfo,
+    TensorReader,
+    raw_finite_or_fail,
+    read_block,
+)
+from generator.audit.stats import profile_of
+
+How = Literal["layer map", "role", "content"]
+
+SWITCH_MARGIN = 0.2
+"""How much better (in mean half-A profile correlation) a re-ordered layer map must score per layer than
+the layers as named, and a transposed reading at least, before the audit believes it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    """One candidate tensor (or one part of a fused ``qkv``) with its parsed name."""
+
+    info: TensorInfo
+    """Where its data lives."""
+    parsed: ParsedName
+    """Component, stack, layer and role."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Match:
+    """A candidate tensor paired with a reference tensor."""
+
+    candidate: Candidate
+    """The candidate side."""
+    reference: TensorProfile
+    """The reference side."""
+    transposed: bool
+    """Whether the candidate stores the reference's layout transposed."""
+    how: How
+    """How the pair was found."""
+    score: float | None
+    """Centred correlation of the two profiles on half A (what the choice was based on)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unmatched:
+    """A candidate tensor with no reference counterpart, or one that is never evidence."""
+
+    candidate: Candidate
+    """The tensor."""
+    reason: str
+    """Why it is not compared."""
+    skipped: bool
+    """Whether it is excluded by kind (buffer, integer, scalar) rather than unmatched."""
+
+
+class CandidateSource:
+    """Reads candidate blocks at a reference's positions, keeping what a later stage will ask for again.
+
+    Sampled-unit blocks (small: units × window) are kept up to a byte budget, so the comparison stage reuses
+    the reads the layer maps made; an all-units block (large) is kept only while it is the latest, and the
+    sampled rows it contains are stored as the sampled block, so they are never read twice.
+    """
+
+    def __init__(self, reader: TensorReader, *, budget: int = 64 << 20, large: int = 2) -> None:
+        self._reader = reader
+        self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
+        self._sampled_bytes = 0
+        self._budget = budget
+        self._large: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
+        self._large_count = large
+        self._profiles: dict[tuple[Any, ...], npt.NDArray[np.float64]] = {}
+
+    @property
+    def reader(self) -> TensorReader:
+        """The underlying reader."""
+        return self._reader
+
+    def block(
+        self, info: TensorInfo, reference: TensorProfile, *, transposed: bool, all_units: bool
+    ) -> npt.NDArray[Any]:
+        """Raw candidate elements, units × window; all units, or the reference's sampled ones that exist."""
+        layout = reference.layout
+        assert layout.residual_axis is not None
+        units = self.present_units(info, reference, transposed)
+        where = (info.name, transposed, layout.residual_axis, layout.width)
+        key: tuple[Any, ...]
+        if all_units:
+            key = where
+            if key in self._large:
+                self._large.move_to_end(key)
+                return self._large[key]
+        else:
+            key = (*where, units.tobytes())
+            if key in self._sampled:
+                self._sampled.move_to_end(key)
+                return self._sampled[key]
+        raw = read_block(
+            self._reader,
+            info,
+            residual_axis=layout.residual_axis,
+            transposed=transposed,
+            window=window_for(layout.width).positions(),
+            units=None if all_units else units,
+        )
+        raw_finite_or_fail(raw, info.dtype, info)
+        if all_units:
+            self._large[key] = raw
+            if len(self._large) > self._large_count:
+                self._large.popitem(last=False)
+            self._keep_sampled((*where, units.tobytes()), np.ascontiguousarray(raw[units]))
+        else:
+            self._keep_sampled(key, raw)
+        return raw
+
+    def _keep_sampled(self, key: tuple[Any, ...], raw: npt.NDArray[Any]) -> None:
+        if key in self._sampled:
+            return
+        self._sampled[key] = raw
+        self._sampled_bytes += raw.nbytes
+        while self._sampled_bytes > self._budget and len(self._sampled) > 1:
+            _, dropped = self._sampled.popitem(last=False)
+            self._sampled_bytes -= dropped.nbytes
+
+    def present_units(
+        self, info: TensorInfo, reference: TensorProfile, transposed: bool
+    ) -> npt.NDArray[np.int64]:
+        """The reference's sampled units that exist in the candidate (a shrunk vocabulary lacks some)."""
+        units = np.asarray(reference.units, dtype=np.int64)
+        return units[units < self.unit_count(info, reference, transposed)]
+
+    @staticmethod
+    def unit_count(info: TensorInfo, reference: TensorProfile, transposed: bool) -> int:
+        """How many units (rows of the reference's layout) the candidate tensor has."""
+        assert reference.layout.residual_axis is not None
+        rows, cols = view_shape(info.shape)
+        return rows if reference.layout.residual_axis ^ int(transposed) == 1 else cols
+
+    def profile(
+        self, info: TensorInfo, reference: TensorProfile, transposed: bool
+    ) -> npt.NDArray[np.float64]:
+        """The candidate's profile at the reference's window (sums of squares over units, or values)."""
+        layout = reference.layout
+        assert layout.residual_axis is not None
+        key = (
+            info.name,
+            layout.residual_axis ^ int(transposed),
+            layout.width,
+            reference.shape,
+            reference.units,
+        )
+        if key not in self._profiles:
+            every = profile_over_all_units(layout)
+            raw = self.block(info, reference, transposed=transposed, all_units=every)
+            self._profiles[key] = profile_of(raw, info.dtype, single=layout.units == "single")
+        return self._profiles[key]
+
+
+def orientations(info: TensorInfo, reference: TensorProfile) -> list[bool]:
+    """Ways (``False``: as stored; ``True``: transposed) the candidate's shape fits the reference's layout."""
+    layout, shape, ref_shape = reference.layout, info.shape, reference.shape
+    transposable = len(shape) == 2 and len(ref_shape) == 2
+    if layout.kind == "plain":
+        out = [False] if shape == ref_shape else []
+        return out + ([True] if transposable and shape[::-1] == ref_shape and shape != ref_shape else [])
+    if layout.kind != "residual" or info.dtype not in AUDITED_DTYPES:
+        return []
+    if layout.units == "single":
+        return [False] if shape == ref_shape else []
+    assert layout.residual_axis is not None
+    axis, out = layout.residual_axis, []
+    same_rank = len(shape) == len(ref_shape) and view_shape(shape)[axis] == layout.width
+    if same_rank and (len(shape) <= 2 or shape[1:] == ref_shape[1:] or axis == 0):
+        out.append(False)
+    if transposable and shape[1 - axis] == layout.width:
+        out.append(True)
+    return out
+
+
+def profile_score(candidate: npt.NDArray[np.float64], reference: TensorProfile) -> float | None:
+    """Centred correlation of two profiles on half A; ``None`` when either is constant there."""
+    half = window_for(reference.layout.width).half if reference.layout.kind == "residual" else 0
+    if half < 2:
+        return None
+    x, y = (
+        candidate[:half] - candidate[:half].mean(),
+        reference.profile[:half] - reference.profile[:half].mean(),
+    )
+    norm = float(np.sqrt((x @ x) * (y @ y)))
+    return float(x @ y) / norm if norm > 0 else None
+
+
+def best_match(
+    candidate: Candidate, options: Sequence[TensorProfile], source: CandidateSource, how: How
+) -> Match | None:
+    best: Match | None = None
+    for reference in options:
+        match = None
+        for transposed in orientations(candidate.info, reference):
+            score = (
+                profile_score(source.profile(candidate.info, reference, transposed), reference)
+                if reference.layout.kind == "residual" and not reference.constant
+                else None
+            )
+            read = Match(
+                candidate=candidate, reference=reference, transposed=transposed, how=how, score=score
+            )
+            if match is None or _clearly_better(read, match, margin=how != "content"):
+                match = read
+        if match is not None and (best is None or _rank(match) > _rank(best)):
+            best = match
+    return best
+
+
+def _clearly_better(transposed: Match, stored: Match, *, margin: bool) -> bool:
+    """Whether the transposed reading of a tensor beats the stored one (clearly, with ``margin``).
+
+    A tensor paired by its name is read as stored unless the transposed reading wins by
+    :func:`_switch_margin`: on weakly related weights (a long fine-tune) profile scores are noisy, and noise
+    must not invent a disguise. A tensor paired by content alone (anonymous names) has no such prior.
+    """
+    if transposed.score is None or stored.score is None:
+        return stored.score is None and transposed.score is not None
+    return transposed.score > stored.score + (_switch_margin(stored.reference) if margin else 0.0)
+
+
+def _rank(match: Match) -> tuple[float, int]:
+    # Between references: prefer a higher score; between unscored options, the stored orientation.
+    return (match.score if match.score is not None else -2.0, 0 if match.transposed else 1)
+
+
+def _switch_margin(reference: TensorProfile) -> float:
+    """SWITCH_MARGIN, or three standard deviations of the difference of two half-A profile correlations."""
+    half = window_for(reference.layout.width).half if reference.layout.kind == "residual" else 0
+    return max(SWITCH_MARGIN, 3.0 * math.sqrt(2.0 / half)) if half > 0 else SWITCH_MARGIN
