@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,19 +118,24 @@ print(json.dumps(result))
 
 
 def _child(task: str, *args: Path) -> dict[str, float | str]:
-    code = CHILD.format(root=str(ROOT))
+    result: dict[str, float | str] = run_child(CHILD.format(root=str(ROOT)), task, *map(str, args))
+    return result
+
+
+def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python with ``args``; return the JSON object its last line prints."""
     # One BLAS/torch thread: this machine's two cores are shared, and spin-waiting threads distort timings.
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    threads = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", code, task, *map(str, args)],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         check=False,
-        env=env,
+        env={**os.environ, **(env or {}), **threads},
     )
     if done.returncode != 0:
-        raise SystemExit(f"{task} failed:\n{done.stderr}")
-    result: dict[str, float | str] = json.loads(done.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{args[0]} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 

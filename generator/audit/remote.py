@@ -21,8 +21,9 @@ import random
 import threading
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,12 +36,14 @@ from generator.errors import InputError
 
 SCHEMES = ("hf://", "http://", "https://")
 """Locations read remotely."""
-WORKERS = 16
+WORKERS = 32
 """Requests in flight at once, per audit."""
 MAX_GAP = 16 * 1024
 """Ranges closer than this are fetched as one request (a request costs more than this many bytes)."""
 MAX_REQUEST = 8 * 1024 * 1024
 """Longest single request; longer reads are split and fetched in parallel."""
+PREFETCH_BYTES = 512 * 1024 * 1024
+"""Most bytes one run holds in memory after fetching them ahead of the stage that reads them."""
 PROBE_BYTES = 64 * 1024
 """First bytes fetched of every file: the 8-byte length and, for most checkpoints, the whole header."""
 ATTEMPTS = 6
@@ -110,6 +113,10 @@ class RemoteFile:
         """Set when the server answered a ``Range`` request with the whole body."""
         self._remote = remote
         self._head = b""
+        self._ahead: dict[int, bytes] = {}  # prefetched ranges by start (disjoint)
+        self._ahead_starts: list[int] = []
+        self.rehearsal: list[tuple[int, int]] | None = None
+        """While set, reads are only recorded here (and answered with zeros): see :meth:`Remote.rehearse`."""
 
     def __str__(self) -> str:
         return self.url
@@ -128,19 +135,39 @@ class RemoteFile:
 
     def read_many(self, spans: Sequence[tuple[int, int]]) -> list[bytes]:
         """Bytes of every ``(offset, length)`` span, fetched together; in the order given."""
+        if self.rehearsal is not None:
+            self.rehearsal.extend(spans)
+            return [bytes(max(0, min(length, self.size - offset))) for offset, length in spans]
         head = self._head
         out = [head[offset : offset + length] for offset, length in spans]
-        # What the probe did not hold, fetched together.
+        for k, (offset, length) in enumerate(spans):
+            if offset + length > len(head):
+                out[k] = self._prefetched(offset, length) or out[k]
+        # What neither the probe nor a prefetch holds, fetched together.
         wanted = [
             (max(offset, len(head)), offset + length, k)
             for k, (offset, length) in enumerate(spans)
-            if offset + length > len(head) and length > 0
+            if offset + length > len(head) and length > 0 and len(out[k]) != length
         ]
         if wanted:
             for (start, end, k), data in zip(wanted, self._remote.fetch(self, wanted), strict=True):
                 assert len(data) == end - start or start + len(data) == self.size
                 out[k] += data
         return out
+
+    def _prefetched(self, offset: int, length: int) -> bytes:
+        k = bisect_right(self._ahead_starts, offset) - 1
+        if k < 0:
+            return b""
+        start = self._ahead_starts[k]
+        blob = self._ahead[start]
+        return blob[offset - start : offset - start + length] if offset + length <= start + len(blob) else b""
+
+    def keep(self, blobs: Sequence[tuple[int, bytes]]) -> None:
+        """Hold prefetched ``(start, bytes)`` ranges; later reads inside one of them cost no request."""
+        for start, blob in blobs:
+            self._ahead[start] = blob
+        self._ahead_starts = sorted(self._ahead)
 
     def probe(self) -> None:
         """Fetch the first bytes (learning the size and ETag of a plain URL); reads of them are then free."""
@@ -180,6 +207,7 @@ class Remote:
         self._lock = threading.Lock()
         self._counts = {"requests": 0, "fetched": 0, "planned": 0, "retries": 0}
         self._hub_headers: dict[str, str] = {}
+        self._held = 0
 
     def __enter__(self) -> Remote:
         return self
@@ -324,7 +352,53 @@ class Remote:
         siblings = {s.rfilename: (s.size, s.lfs.sha256 if s.lfs is not None else None) for s in info.siblings}
         return commit, siblings
 
+    # ---- reading ahead ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def rehearse(self, files: Sequence[RemoteFile]) -> Iterator[dict[RemoteFile, list[tuple[int, int]]]]:
+        """While inside, reads of ``files`` fetch nothing: they are recorded (and answered with zeros).
+
+        A stage whose reads do not depend on the values read (the reference's fingerprint: positions come
+        from roles and shapes) is run once like this to learn every range it will read, so that all of them
+        can be fetched at once, in parallel, by :meth:`prefetch`.
+        """
+        plans: dict[RemoteFile, list[tuple[int, int]]] = {file: [] for file in files}
+        for file, plan in plans.items():
+            file.rehearsal = plan
+        try:
+            yield plans
+        finally:
+            for file in files:
+                file.rehearsal = None
+
+    def prefetch(self, plans: Mapping[RemoteFile, Sequence[tuple[int, int]]]) -> None:
+        """Fetch every planned ``(offset, length)`` span of every file in one parallel batch and hold it,
+        up to :data:`PREFETCH_BYTES` in all (spans past the limit are read when asked for)."""
+        budget = PREFETCH_BYTES - self._held
+        jobs: list[tuple[RemoteFile, int, int]] = []
+        for file, spans in plans.items():
+            for start, end in coalesce([(o, min(o + n, file.size)) for o, n in spans if n > 0]):
+                if end - start > budget:
+                    break
+                budget -= end - start
+                jobs.append((file, start, end))
+        self._count(planned=sum(end - start for _, start, end in jobs))
+        # A server that ignores Range gets one streamed pass per file, not one per range.
+        batches = [(f, [(a, b)]) for f, a, b in jobs if not f.ignores_range]
+        batches += [
+            (f, [(a, b) for g, a, b in jobs if g is f]) for f in {f for f, _, _ in jobs if f.ignores_range}
+        ]
+        futures = [self._pool.submit(self._batch, file, groups) for file, groups in batches]
+        for (file, groups), future in zip(batches, futures, strict=True):
+            file.keep([(start, blob) for (start, _), blob in zip(groups, future.result(), strict=True)])
+        self._held = PREFETCH_BYTES - budget
+
     # ---- fetching -----------------------------------------------------------------------------------------
+
+    def _batch(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
+        if len(groups) > 1:
+            return self._stream(file, groups)
+        return [self._cached_get(file, groups[0][0], groups[0][1], False)]
 
     def fetch(
         self, file: RemoteFile, wanted: Sequence[tuple[int, int, int]], *, probe: bool = False

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import re
 import threading
 import time
@@ -67,11 +68,16 @@ class Log:
     """Every ``Authorization`` header received (to check that a token goes to the Hub only)."""
 
 
+Content = bytes | mmap.mmap
+"""A served file: bytes, or a read-only memory map of a large local file (the bench's)."""
+
+
 class HubServer:
     """Serves ``repos`` (repository id → file name → content) on 127.0.0.1 until closed."""
 
-    def __init__(self, repos: Mapping[str, Mapping[str, bytes]]) -> None:
-        self.repos = {repo: dict(files) for repo, files in repos.items()}
+    def __init__(self, repos: Mapping[str, Mapping[str, Content]]) -> None:
+        self.repos: dict[str, dict[str, Content]] = {repo: dict(files) for repo, files in repos.items()}
+        self._digests: dict[int, tuple[Content, str]] = {}
         self.faults = Faults()
         self.log = Log()
         self.commits = {
@@ -96,7 +102,14 @@ class HubServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def content(self, repo: str, name: str) -> bytes:
+    def sha256(self, data: Content) -> str:
+        """SHA-256 of served content, computed once per object (large files are hashed once)."""
+        key = id(data)
+        if key not in self._digests:  # keeps ``data`` alive, so its id is never reused by another object
+            self._digests[key] = (data, hashlib.sha256(data).hexdigest())
+        return self._digests[key][1]
+
+    def content(self, repo: str, name: str) -> Content:
         """A file's current content (after a replacement, the new one)."""
         with self.faults.lock:
             replaced = self.faults.replace_after is not None and self.log.requests > self.faults.replace_after
@@ -106,7 +119,7 @@ class HubServer:
 
 
 @contextmanager
-def serving(repos: Mapping[str, Mapping[str, bytes]]) -> Iterator[HubServer]:
+def serving(repos: Mapping[str, Mapping[str, Content]]) -> Iterator[HubServer]:
     """A running :class:`HubServer`, closed afterwards."""
     server = HubServer(repos)
     try:
@@ -123,6 +136,7 @@ def load(paths: Mapping[str, Path]) -> dict[str, bytes]:
 def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: tests read :attr:`HubServer.log` instead."""
@@ -166,7 +180,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             siblings = []
             for name, data in sorted(hub.repos[repo].items()):
                 size = lies.get(name, len(data))
-                lfs = {"size": size, "sha256": hashlib.sha256(data).hexdigest(), "pointerSize": 134}
+                lfs = {"size": size, "sha256": hub.sha256(data), "pointerSize": 134}
                 siblings.append({"rfilename": name, "size": size, "blobId": "0" * 40, "lfs": lfs})
             body = {"id": repo, "sha": hub.commits[repo], "private": False, "siblings": siblings}
             self._answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
@@ -177,7 +191,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 fault = hub.faults.queue.pop(0) if hub.faults.queue else ""
                 ignore = hub.faults.ignore_range
             data = hub.content(repo, name)
-            etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+            etag = f'"{hub.sha256(data)[:32]}"'
             if fault in {"429", "500"}:
                 self._answer(int(fault), b"try later", {"Retry-After": "0"})
                 return
@@ -200,7 +214,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             self._answer(206, data[first : last + 1], headers, truncate=fault == "truncate")
 
         def _answer(
-            self, status: int, body: bytes, headers: Mapping[str, str], *, truncate: bool = False
+            self, status: int, body: Content, headers: Mapping[str, str], *, truncate: bool = False
         ) -> None:
             self.send_response(status)
             for key, value in headers.items():

@@ -24,7 +24,7 @@ from generator.audit import remote as remote_module
 from generator.audit import run_audit, toy
 from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint
 from generator.audit.read import open_checkpoint
-from generator.audit.remote import Remote, coalesce, parse_hub
+from generator.audit.remote import Remote, RemoteFile, coalesce, parse_hub
 from generator.engine_audits import default_runner, resolve
 from generator.errors import InputError
 from generator.model import EngineAudit, Text
@@ -127,6 +127,21 @@ def test_sharded_index_over_hub_and_url(zoo: Zoo, hub: HubServer) -> None:
         "model-00001-of-00002.safetensors",
         "model-00002-of-00002.safetensors",
     ]
+
+
+def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
+    with Remote() as remote:
+        checkpoint = open_checkpoint("hf://org/reference", remote=remote)
+        with remote.rehearse([f for f in checkpoint.files if isinstance(f, RemoteFile)]) as plans:
+            rehearsed = fingerprint_checkpoint(checkpoint, keep_stored=True)
+        assert sum(len(spans) for spans in plans.values()) > 10
+        assert remote.transfer.requests == 1  # the probe: a rehearsal fetches nothing
+        remote.prefetch(plans)
+        fetched = remote.transfer.requests
+        real = fingerprint_checkpoint(checkpoint, keep_stored=True)
+        assert remote.transfer.requests == fetched  # every read was foreseen and is served from memory
+    assert not any(p.block.any() for p in rehearsed.tensors)  # the rehearsal saw zeros only
+    _same(_fingerprint(zoo.reference), real)
 
 
 @pytest.mark.slow

@@ -1,0 +1,130 @@
+"""Benchmark the audit of checkpoints read in place over HTTP against the same audit of local files.
+
+Run by hand or by ``make bench`` (never by ``make test``):
+``.venv/bin/python bench/remote_bench.py [--gb 1.05] [--latency-ms 20]``.
+Writes the llama-shaped bf16 pair of ``bench/audit_bench.py`` (a reference and a derived candidate, each
+``--gb`` GB, so the pair is ≥ 2 GB by default) to a temporary directory, serves both from 127.0.0.1 through
+the test Hub (``tests/audit/hubserver.py``: the Hub's revision API and ``resolve`` with ``Range``), adding
+``--latency-ms`` to every request, and measures in fresh child processes:
+
+* the local audit (both files in the page cache), counting the bytes it reads;
+* the same audit with both given as ``hf://`` locations — wall time, requests, bytes fetched.
+
+It prints the two ratios the issue asks for: bytes fetched ÷ the two files' bytes (goal ≤ 2%) and remote
+time ÷ local time (goal ≤ 3×), and checks that both audits reach the same verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mmap
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+from audit_bench import FF, VOCAB, D, _write_pair, run_child  # noqa: E402 — the bench folder is not a package
+
+from tests.audit.hubserver import serving  # noqa: E402
+
+CHILD = r"""
+import json, sys, time
+from pathlib import Path
+from typing import Any
+sys.path.insert(0, {root!r})
+from generator.audit import run_audit
+from generator.audit.read import TensorReader
+import torch  # imported before the clock starts, by both runs alike
+candidate, reference = sys.argv[1:3]
+read = [0]
+if not candidate.startswith("hf://"):
+    candidate, reference = Path(candidate), Path(reference)
+    plain = TensorReader._pread_many
+    def counted(self, info, spans):
+        read[0] += sum(n for _, n in spans)
+        return plain(self, info, spans)
+    TensorReader._pread_many = counted
+start = time.perf_counter()
+report = run_audit(candidate, reference, device="cpu")
+print(json.dumps({{"seconds": time.perf_counter() - start, "verdict": report.verdict,
+                   "transfer": report.transfer, "read": read[0]}}))
+"""
+
+
+def bench(directory: Path, gigabytes: float, latency_ms: float) -> dict[str, Any]:
+    per_layer = 2 * (4 * D * D + 3 * D * FF + 2 * D)
+    layers = max(1, round((gigabytes * 1e9 - 4 * VOCAB * D) / per_layer))
+    reference, candidate = _write_pair(directory, layers)
+    code = CHILD.format(root=str(ROOT))
+    local = run_child(code, str(candidate), str(reference))
+    with reference.open("rb") as ref, candidate.open("rb") as cand:
+        maps = [mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) for f in (ref, cand)]
+        names = ("bench/reference", "bench/candidate")
+        repos = {name: {"model.safetensors": m} for name, m in zip(names, maps, strict=True)}
+        with serving(repos) as hub:
+            for m in maps:  # hashed before the clock starts, as the real Hub has them hashed
+                hub.sha256(m)
+            with hub.faults.lock:
+                hub.faults.latency_s = latency_ms / 1000
+            remote = run_child(
+                code, "hf://bench/candidate", "hf://bench/reference", env={"HF_ENDPOINT": hub.url}
+            )
+            served = {"requests": hub.log.requests, "api": hub.log.api_requests, "bytes": hub.log.bytes_sent}
+        for m in maps:
+            m.close()
+    total = reference.stat().st_size + candidate.stat().st_size
+    transfer = remote["transfer"]
+    return {
+        "pair_gb": total / 1e9,
+        "layers": layers,
+        "latency_ms": latency_ms,
+        "local_s": local["seconds"],
+        "remote_s": remote["seconds"],
+        "time_ratio": remote["seconds"] / local["seconds"],
+        "requests": transfer["requests"],
+        "bytes_fetched": transfer["fetched"],
+        "bytes_share": transfer["fetched"] / total,
+        "local_bytes_read": local["read"],
+        "local_read_share": local["read"] / total,
+        "retries": transfer["retries"],
+        "server": served,
+        "verdict_local": local["verdict"],
+        "verdict_remote": remote["verdict"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gb", type=float, default=1.05, help="Size of each file of the pair, in GB.")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="Added to every HTTP request.")
+    parser.add_argument("--dir", type=Path, default=None, help="Where to write the checkpoints (a temp dir).")
+    options = parser.parse_args()
+    directory = Path(tempfile.mkdtemp(prefix="remote-bench-", dir=options.dir))
+    try:
+        r = bench(directory, options.gb, options.latency_ms)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    print(json.dumps(r))
+    if r["verdict_local"] != r["verdict_remote"]:
+        raise SystemExit(f"verdicts differ: local {r['verdict_local']}, remote {r['verdict_remote']}")
+    print()
+    print(
+        "| pair | latency | local audit | remote audit | remote ÷ local (≤ 3) | requests "
+        "| fetched ÷ pair (≤ 2%) | local audit read ÷ pair | verdicts |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {r['pair_gb']:.2f} GB | {r['latency_ms']:.0f} ms | {r['local_s']:.2f} s | {r['remote_s']:.2f} s "
+        f"| {r['time_ratio']:.1f} | {r['requests']:,} | {r['bytes_share']:.2%} ({r['bytes_fetched']:,} B) "
+        f"| {r['local_read_share']:.2%} | {r['verdict_local']} / {r['verdict_remote']} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
