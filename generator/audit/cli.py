@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from generator.audit.engine import make_fingerprint, run_audit
+from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
 from generator.audit.read import load_mapping
 from generator.audit.remote import is_remote
 from generator.audit.report import AuditReport, ComponentReport
@@ -122,6 +123,13 @@ def _expert_lines(component: ComponentReport) -> list[str]:
 @click.option(
     "--mapping", type=_PATH, default=None, help='YAML/JSON: {"components": {"name prefix": "component"}}.'
 )
+@click.option(
+    "--expert-seed",
+    type=int,
+    default=EXPERT_SEED,
+    show_default=True,
+    help=f"Seed choosing which routed experts are tested ({EXPERTS_PER_LAYER} per layer); in the report.",
+)
 @_CACHE
 @reports_errors
 def audit_command(
@@ -131,6 +139,7 @@ def audit_command(
     json_out: Path | None,
     device: str,
     mapping: Path | None,
+    expert_seed: int,
     cache: Path | None,
 ) -> None:
     """Audit CANDIDATE (safetensors file or directory) against REFERENCE (the same, or a fingerprint).
@@ -150,6 +159,7 @@ def audit_command(
             mapping=components,
             progress=progress,
             cache=cache,
+            expert_seed=expert_seed,
         )
     for line in summary_lines(report):
         click.echo(line)

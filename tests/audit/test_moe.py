@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 
 from generator.audit import AuditReport, ComponentReport, make_fingerprint, run_audit, toy, toy_moe
-from generator.audit.cli import summary_lines
+from generator.audit.cli import audit_command, summary_lines
 from generator.audit.experts import EXPERTS_PER_LAYER
 from tests.audit.conftest import Zoo
 from tests.audit.test_components import assert_every_tensor_accounted_for
@@ -212,3 +214,24 @@ def test_latent_attention_and_extra_norms_are_paired_by_role(moe: MoeZoo, kind: 
     independent = _audit(moe.path("mla_independent"), moe.reference("mla", kind))
     assert independent.verdict == "independent", [(c.name, c.verdict) for c in independent.components]
     assert_every_tensor_accounted_for(independent, moe.path("mla_independent"), moe.path("mla"))
+
+
+def test_the_cli_takes_the_expert_seed_and_reports_it(moe: MoeZoo, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    args = [str(moe.path("many_permuted")), str(moe.reference("many", "fingerprint")), "--json", str(out)]
+    result = CliRunner().invoke(audit_command, [*args, "--device", "cpu", "--expert-seed", "5"])
+    assert result.exit_code == 0, result.output
+    assert "Routed experts sampled per layer with expert seed 5." in result.output
+    assert "layer 1 experts: expert " in result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["expert_seed"] == 5
+    routed = [
+        m for c in document["components"] for m in c["expert_matches"] if m["candidate_expert"] is not None
+    ]
+    assert {(m["candidate_layer"], m["candidate_expert"]) for m in routed} == {
+        (m.candidate_layer, m.candidate_expert)
+        for m in _model(
+            _audit(moe.path("many_permuted"), moe.reference("many", "fingerprint"), 5)
+        ).expert_matches
+        if m.candidate_expert is not None
+    }
