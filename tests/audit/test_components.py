@@ -180,3 +180,39 @@ def test_anonymous_names_form_one_component(zoo: Zoo, tmp_path: Path) -> None:
     assert report.verdict == "identical"
     assert len(report.components[0].tensors) == len(anonymous)
     assert CONFIG.n_layers == 4
+
+
+def _hybrid(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """EXAONE/Gemma-style hybrid attention: layers 1 and 3 "global" with half the key/value width of the
+    sliding-window layers (their trained k and v rows cut to 32)."""
+    out = dict(weights)
+    for layer in (1, 3):
+        for part in "kv":
+            name = f"model.layers.{layer}.self_attn.{part}_proj.weight"
+            out[name] = weights[name][:32].clone()
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sliding_window_and_global_layers_of_other_shapes_are_paired_as_named(
+    zoo: Zoo, tmp_path: Path, kind: str
+) -> None:
+    reference = toy.save_checkpoint(_hybrid(zoo.weights), tmp_path / "hybrid.safetensors")
+    if kind == "fingerprint":
+        make_fingerprint(reference, tmp_path / "hybrid.fp")
+    against = reference if kind == "checkpoint" else tmp_path / "hybrid.fp"
+    noisy = toy.save_checkpoint(
+        toy.add_noise(_hybrid(zoo.weights), 0.3, seed=4), tmp_path / "noisy.safetensors"
+    )
+    report = run_audit(noisy, against)
+    model = next(c for c in report.components if c.name == "model")
+    assert model.verdict == "derived"
+    assert all(t.candidate == t.reference for t in model.tensors)
+    assert_every_tensor_accounted_for(report, noisy, reference)
+    halved = toy.save_checkpoint(
+        toy.keep_layers(_hybrid(zoo.weights), [1, 3]), tmp_path / "global.safetensors"
+    )
+    (layer_map,) = next(c for c in run_audit(halved, against).components if c.name == "model").layer_maps
+    assert layer_map.mapping == ((0, 1), (1, 3))  # the global layers found among the sliding ones
+    independent = toy.save_checkpoint(_hybrid(toy.train_toy(CONFIG, seed=2)), tmp_path / "other.safetensors")
+    assert run_audit(independent, against).verdict == "independent"
