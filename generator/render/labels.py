@@ -116,6 +116,7 @@ UI: Final[Mapping[str, Text]] = {
     "range": Text(ko="범위", en="range"),
     "rounding": Text(ko="반올림 오차", en="rounding"),
     "withheld_by": Text(ko="비공개 결정", en="Withheld by"),
+    "items": Text(ko="공개되지 않은 항목", en="Items not published"),
     "source": Text(ko="출처", en="Source"),
     "sources": Text(ko="출처", en="Sources"),
     "team": Text(ko="팀", en="Team"),

@@ -50,6 +50,7 @@ class _NarrativeIn(_Strict):
     not_allowed: list[_PassageIn]
     findings: list[_PassageIn]
     withheld_reason: _PassageIn | None = None
+    open_questions: list[_PassageIn] = []
     scale_about: _PassageIn | None = None
     glossary: list[_TermIn] = []
 
@@ -83,6 +84,8 @@ class Narrative:
     """What the official finding rested on, beyond the rulings recorded in ``audits.yaml``."""
     withheld_reason: Passage | None = None
     """Why the other teams' scores were not published, in the words of whoever withheld them."""
+    open_questions: tuple[Passage, ...] = ()
+    """What is not known yet, each with the source that shows the gap."""
     scale_about: Passage | None = None
     """What the proposed sovereignty scale grades, and that it is a proposal (its levels are data)."""
     glossary: tuple[Term, ...] = ()
@@ -91,7 +94,13 @@ class Narrative:
     def passages(self) -> tuple[Passage, ...]:
         """Every passage, for source checks."""
         single = (self.definition, self.from_scratch, self.withheld_reason, self.scale_about)
-        return (*(p for p in single if p is not None), *self.allowed, *self.not_allowed, *self.findings)
+        return (
+            *(p for p in single if p is not None),
+            *self.allowed,
+            *self.not_allowed,
+            *self.findings,
+            *self.open_questions,
+        )
 
 
 def parse_narrative(text: str, *, label: str, round_: Round) -> Narrative:
@@ -144,6 +153,7 @@ def _source_lists(parsed: _NarrativeIn) -> list[tuple[str, Sequence[str]]]:
         ("allowed", parsed.allowed),
         ("not_allowed", parsed.not_allowed),
         ("findings", parsed.findings),
+        ("open_questions", parsed.open_questions),
         ("glossary", parsed.glossary),
     )
     for name, items in lists:
@@ -167,6 +177,7 @@ def _resolve(parsed: _NarrativeIn) -> Narrative:
         not_allowed=tuple(_passage(p) for p in parsed.not_allowed),
         findings=tuple(_passage(p) for p in parsed.findings),
         withheld_reason=_passage(parsed.withheld_reason) if parsed.withheld_reason is not None else None,
+        open_questions=tuple(_passage(p) for p in parsed.open_questions),
         scale_about=_passage(parsed.scale_about) if parsed.scale_about is not None else None,
         glossary=tuple(
             Term(term=_text(t.term), definition=_text(t.definition), sources=tuple(t.sources))

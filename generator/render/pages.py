@@ -98,6 +98,13 @@ PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
         ),
     ),
     "timeline": (Text(ko="타임라인", en="Timeline"), Text(ko="날짜별 주요 사건", en="What happened when")),
+    "unknowns": (
+        Text(ko="아직 모르는 것", en="What we don't know"),
+        Text(
+            ko="공개되지 않은 모든 값과 방법, 아직 답이 없는 질문",
+            en="Every value and method that was not published, and the open questions",
+        ),
+    ),
     "glossary": (
         Text(ko="용어 풀이", en="Glossary"),
         Text(ko="이 사이트의 용어", en="Terms used on this site"),
@@ -205,6 +212,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
             charts={lang: method_charts(inputs.demo, lang) for lang in LANGS} if inputs.demo else {},
         ),
         _page("timeline", context={"events": round_.events}),
+        _page("unknowns", context={"u": views.unknowns(scored, inputs.narrative)}),
         _page("glossary", context={"n": inputs.narrative}),
         _page("sources", context=sources),
         _page("data", context={"downloads": inputs.downloads}),

@@ -24,7 +24,7 @@ from generator.model import (
     Team,
     Text,
 )
-from generator.render.narrative import Narrative
+from generator.render.narrative import Narrative, Passage
 from generator.scoring.types import MEAN, Constraint, Quantity, ScoredRound
 
 KNOWN = ("disclosed", "computed", "derived")
@@ -480,3 +480,59 @@ def rounded_top_below(scored: ScoredRound, quantity: Quantity) -> Quantity | Non
         if top.value is not None and quantity.bound.high > top.value + 1e-9:
             return top
     return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithheldRow:
+    """One team's values that were not published, who withheld them, and the source that says so."""
+
+    team: Team
+    nodes: tuple[RubricNode, ...]
+    withheld_by: str | None
+    """An actor id of the round (``None``: the source does not say who)."""
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MethodGap:
+    """A part of the scoring whose method was not published."""
+
+    node: RubricNode
+    note: Text
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unknowns:
+    """Everything the round's data records as not known: withheld values, unpublished methods, questions."""
+
+    withheld: tuple[WithheldRow, ...]
+    methods: tuple[MethodGap, ...]
+    questions: tuple[Passage, ...]
+
+
+def unknowns(scored: ScoredRound, narrative: Narrative) -> Unknowns:
+    """What we don't know, generated from the data: no value here is typed twice."""
+    round_ = scored.round
+    withheld: list[WithheldRow] = []
+    for team in round_.teams:
+        hidden = [scored.cell(team.id, node) for node in round_.rubric.order()]
+        hidden = [q for q in hidden if not known(q)]
+        by_actor: dict[str | None, list[Quantity]] = {}
+        for quantity in hidden:
+            by_actor.setdefault(quantity.withheld_by, []).append(quantity)
+        withheld += [
+            WithheldRow(
+                team=team,
+                nodes=tuple(round_.rubric.node(q.node) for q in quantities),
+                withheld_by=actor,
+                sources=unique([s for q in quantities for s in q.sources]),
+            )
+            for actor, quantities in by_actor.items()
+        ]
+    methods = tuple(
+        MethodGap(node=node, note=node.method_note, sources=node.sources)
+        for node in (round_.rubric.node(n) for n in round_.rubric.order())
+        if node.method_note is not None
+    )
+    return Unknowns(withheld=tuple(withheld), methods=methods, questions=narrative.open_questions)
