@@ -118,6 +118,11 @@ def number(value: float, decimals: int = BOUND_DECIMALS) -> str:
     return format_number(value, decimals)
 
 
+def plural(count: int, word: str) -> str:
+    """``1 item``, ``2 items``: an English count with its noun (Korean counters need no plural)."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def p_value(log10_p: float | None) -> str:
     """A p-value from its log10: ``0.708``, or ``≈ 10<sup>−175</sup>`` below 0.001; ``—``: no test."""
     if log10_p is None:
@@ -173,6 +178,12 @@ class Filters:
         self.round = scored.round
 
     # --- plain text ---------------------------------------------------------------------------------
+    def cited_count(self, count: int) -> str:
+        """How many items on the site cite a source: ``이 사이트의 자료 3건이 인용`` / ``cited by 1 item``."""
+        if self.lang == "ko":
+            return f"이 사이트의 자료 {count}건이 인용"
+        return f"cited by {plural(count, 'item')} on this site"
+
     def t(self, key: str) -> str:
         """An interface label (see :data:`generator.render.labels.UI`)."""
         return UI[key].get(self.lang)
@@ -496,6 +507,8 @@ def register(env: Environment, filters: Filters) -> None:
     """Register every filter of ``filters`` on ``env``: the one place the templates' vocabulary is defined."""
     table: dict[str, Callable[..., Any]] = {
         "t": filters.t,
+        "cited_count": filters.cited_count,
+        "plural": plural,
         "tx": filters.tx,
         "date": filters.date,
         "josa": filters.josa,

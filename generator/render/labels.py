@@ -202,7 +202,6 @@ UI: Final[Mapping[str, Text]] = {
     "candidate_layer": Text(ko="후보 층", en="Candidate layer"),
     "reference_layer": Text(ko="원본 층", en="Reference layer"),
     "mapped_to": Text(ko="대응 층", en="Mapped to"),
-    "cited_n": Text(ko="이 사이트의 자료 %d건이 인용", en="cited by %d items on this site"),
 }
 
 ENTITY: Final[Mapping[str, Text]] = {

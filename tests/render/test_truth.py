@@ -317,3 +317,56 @@ def test_no_page_shows_build_leftovers(round1_site: RenderedSite) -> None:
         match = BUILD_LEFTOVERS.search(page)
         assert match is None, (path, page[max(0, match.start() - 80) : match.end() + 80] if match else "")
     assert pages >= 30
+
+
+@pytest.mark.parametrize(
+    ("suffix", "terms"),
+    [
+        (
+            ".md",
+            (
+                "NIA",
+                "IITP",
+                "PM",
+                "추론 코드",
+                "가중치",
+                "초기화",
+                "인코더",
+                "프롬 스크래치",
+                "MoE",
+                "체크포인트",
+            ),
+        ),
+        (
+            ".en.md",
+            (
+                "NIA",
+                "IITP",
+                "PM",
+                "Inference code",
+                "Weights",
+                "re-initialisation",
+                "Encoder",
+                "From scratch",
+                "MoE",
+            ),
+        ),
+    ],
+)
+def test_the_glossary_explains_every_term_the_pages_lean_on(
+    round1_site: RenderedSite, suffix: str, terms: tuple[str, ...]
+) -> None:
+    glossary = text(round1_site, f"glossary{suffix}")
+    headings = re.findall(r"^(.+)\n:   ", glossary, re.M)  # definition-list terms
+    assert headings
+    for term in terms:
+        assert any(term in h for h in headings), term
+
+
+def test_english_counts_agree_with_their_nouns(round1_site: RenderedSite) -> None:
+    wrong = re.compile(r"\b1 (item|team|source|value|range|page|figure|file|component|allegation)s\b")
+    english = [path for path in round1_site.pages if path.endswith(".en.md")]
+    assert english
+    for path in english:
+        assert not wrong.search(text(round1_site, path)), path
+    assert "cited by 1 item on this site" in text(round1_site, "sources.en.md")
