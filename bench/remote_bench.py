@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-from audit_bench import FF, VOCAB, D, _write_pair, run_child  # noqa: E402 — the bench folder is not a package
+import audit_bench  # noqa: E402 — the bench folder is not a package
 
 from tests.audit.hubserver import serving  # noqa: E402
 
@@ -50,19 +50,25 @@ if not candidate.startswith("hf://"):
         read[0] += sum(n for _, n in spans)
         return plain(self, info, spans)
     TensorReader._pread_many = counted
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = run_audit(candidate, reference, device="cpu")
-print(json.dumps({{"seconds": time.perf_counter() - start, "verdict": report.verdict,
-                   "transfer": report.transfer, "read": read[0]}}))
+print(json.dumps({{"seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu,
+                   "verdict": report.verdict, "transfer": report.transfer, "read": read[0]}}))
 """
 
 
-def bench(directory: Path, gigabytes: float, latency_ms: float) -> dict[str, Any]:
-    per_layer = 2 * (4 * D * D + 3 * D * FF + 2 * D)
-    layers = max(1, round((gigabytes * 1e9 - 4 * VOCAB * D) / per_layer))
-    reference, candidate = _write_pair(directory, layers)
+SHAPES = {"tinyllama": (2048, 5632, 32000), "llama-2-7b": (4096, 11008, 32000)}
+"""Model widths (d, FFN, vocabulary) the bench can generate; the layer count sets the size."""
+
+
+def bench(directory: Path, gigabytes: float, latency_ms: float, shape: str) -> dict[str, Any]:
+    d, ff, vocab = SHAPES[shape]
+    audit_bench.D, audit_bench.FF, audit_bench.VOCAB = d, ff, vocab  # read by its generator at call time
+    per_layer = 2 * (4 * d * d + 3 * d * ff + 2 * d)
+    layers = max(1, round((gigabytes * 1e9 - 4 * vocab * d) / per_layer))
+    reference, candidate = audit_bench._write_pair(directory, layers)
     code = CHILD.format(root=str(ROOT))
-    local = run_child(code, str(candidate), str(reference))
+    local = audit_bench.run_child(code, str(candidate), str(reference))
     with reference.open("rb") as ref, candidate.open("rb") as cand:
         maps = [mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) for f in (ref, cand)]
         names = ("bench/reference", "bench/candidate")
@@ -72,7 +78,7 @@ def bench(directory: Path, gigabytes: float, latency_ms: float) -> dict[str, Any
                 hub.sha256(m)
             with hub.faults.lock:
                 hub.faults.latency_s = latency_ms / 1000
-            remote = run_child(
+            remote = audit_bench.run_child(
                 code, "hf://bench/candidate", "hf://bench/reference", env={"HF_ENDPOINT": hub.url}
             )
             served = {"requests": hub.log.requests, "api": hub.log.api_requests, "bytes": hub.log.bytes_sent}
@@ -81,11 +87,13 @@ def bench(directory: Path, gigabytes: float, latency_ms: float) -> dict[str, Any
     total = reference.stat().st_size + candidate.stat().st_size
     transfer = remote["transfer"]
     return {
+        "shape": shape,
         "pair_gb": total / 1e9,
         "layers": layers,
         "latency_ms": latency_ms,
         "local_s": local["seconds"],
         "remote_s": remote["seconds"],
+        "remote_cpu_s": remote["cpu_s"],
         "time_ratio": remote["seconds"] / local["seconds"],
         "requests": transfer["requests"],
         "bytes_fetched": transfer["fetched"],
@@ -103,11 +111,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=1.05, help="Size of each file of the pair, in GB.")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="Added to every HTTP request.")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama", help="Model widths.")
     parser.add_argument("--dir", type=Path, default=None, help="Where to write the checkpoints (a temp dir).")
     options = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="remote-bench-", dir=options.dir))
     try:
-        r = bench(directory, options.gb, options.latency_ms)
+        r = bench(directory, options.gb, options.latency_ms, options.shape)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print(json.dumps(r))
@@ -115,12 +124,14 @@ def main() -> None:
         raise SystemExit(f"verdicts differ: local {r['verdict_local']}, remote {r['verdict_remote']}")
     print()
     print(
-        "| pair | latency | local audit | remote audit | remote ÷ local (≤ 3) | requests "
+        "| pair (d) | latency | local audit | remote audit (its CPU) | remote ÷ local (≤ 3) | requests "
         "| fetched ÷ pair (≤ 2%) | local audit read ÷ pair | verdicts |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     print(
-        f"| {r['pair_gb']:.2f} GB | {r['latency_ms']:.0f} ms | {r['local_s']:.2f} s | {r['remote_s']:.2f} s "
+        f"| {r['pair_gb']:.2f} GB ({SHAPES[r['shape']][0]}) | {r['latency_ms']:.0f} ms "
+        f"| {r['local_s']:.2f} s "
+        f"| {r['remote_s']:.2f} s ({r['remote_cpu_s']:.1f} s) "
         f"| {r['time_ratio']:.1f} | {r['requests']:,} | {r['bytes_share']:.2%} ({r['bytes_fetched']:,} B) "
         f"| {r['local_read_share']:.2%} | {r['verdict_local']} / {r['verdict_remote']} |"
     )
