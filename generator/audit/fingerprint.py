@@ -58,8 +58,9 @@ from generator.errors import InputError
 
 FORMAT = "sovereign-audit-fingerprint"
 """``__metadata__["format"]`` of a fingerprint file."""
-VERSION = "1"
-"""Fingerprint format version."""
+VERSION = "2"
+"""Fingerprint format version. 2: names parsed with expert indices and component-relative unrecognised roles
+(issue 9), and tensors skipped by the statistics hashed too; a version-1 file would pair on stale parses."""
 _CASTS = {"F64": ("F32", "BF16", "F16"), "F32": ("BF16", "F16"), "BF16": ("F16",), "F16": ("BF16",)}
 
 Progress = Callable[[str, int], None]
