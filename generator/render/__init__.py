@@ -92,6 +92,7 @@ def render_site(
     inputs = Inputs(
         scored=scored,
         narrative=narrative,
+        site_url=settings.site_url,
         downloads=downloads,
         team_sections=sections,
         demo=demo,

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.model import Round, Text
+from generator.render.citation import AUTHOR, page_url, report_title
 from generator.render.labels import ENTITY
 from generator.scoring.export import format_number, formula_text, number, scores_document
 from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Quantity, ScoredRound
 
 LICENCE_ID = "CC-BY-4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-AUTHOR = "Sovereign AI report contributors"
 
 FIGURE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("round", "string", "Round id"),
@@ -213,7 +213,7 @@ def _datapackage(round_: Round) -> dict[str, Any]:
     csv_dialect = {"delimiter": ",", "lineTerminator": "\r\n", "header": True}
     return {
         "name": f"sovereign-ai-{info.id}",
-        "title": f"{info.programme.en} — {info.title.en}",
+        "title": report_title(info, "en"),
         "description": (
             "Every published, derived and undisclosed score of the round with its status and "
             "sources. Ranges are intervals consistent with the published figures, not scores."
@@ -253,7 +253,7 @@ def _datapackage(round_: Round) -> dict[str, Any]:
 
 def _licence(round_: Round) -> str:
     return (
-        f"{round_.info.programme.en} — {round_.info.title.en}\n"
+        f"{report_title(round_.info, 'en')}\n"
         f"Data as of {round_.info.as_of.isoformat()}.\n\n"
         f"The compiled data in this folder (figures, statuses, ranges, formulas and source references) is\n"
         f"released under the Creative Commons Attribution 4.0 International licence ({LICENCE_ID}):\n"
@@ -266,20 +266,21 @@ def _licence(round_: Round) -> str:
 
 
 def citation_text(round_: Round, site_url: str) -> Text:
-    """The suggested citation, in both languages."""
+    """The suggested citation, in both languages (no address in a local preview build)."""
     info = round_.info
-    url = f"{site_url.rstrip('/')}/data/"
+    data_url = page_url(site_url, "data.md", "ko")
     return Text(
-        ko=f"{AUTHOR}. 「{info.programme.ko} {info.title.ko} — 투명성 보고서 데이터」, "
-        f"{info.as_of.isoformat()} 기준. {url}",
-        en=f'{AUTHOR}. "{info.programme.en}: {info.title.en} — transparency report data", '
-        f"as of {info.as_of.isoformat()}. {url}",
+        ko=f"{AUTHOR}. 「{report_title(info, 'ko')} — 데이터」, {info.as_of.isoformat()} 기준. "
+        + (data_url or "로컬 미리보기 (공개 주소 없음)"),
+        en=f'{AUTHOR}. "{report_title(info, "en")} — data", as of {info.as_of.isoformat()}. '
+        + (data_url or "local preview (no public address)"),
     )
 
 
 def _citation_cff(round_: Round, site_url: str) -> str:
     info = round_.info
-    title = f"{info.programme.en}: {info.title.en} — transparency report data".replace('"', "'")
+    title = f"{report_title(info, 'en')} — data".replace('"', "'")
+    data_url = page_url(site_url, "data.md", "ko")
     return (
         "cff-version: 1.2.0\n"
         'message: "If you use this data, please cite it as below."\n'
@@ -289,6 +290,5 @@ def _citation_cff(round_: Round, site_url: str) -> str:
         f'  - name: "{AUTHOR}"\n'
         f'version: "{info.as_of.isoformat()}"\n'
         f'date-released: "{info.as_of.isoformat()}"\n'
-        f"license: {LICENCE_ID}\n"
-        f'url: "{site_url.rstrip("/")}/data/"\n'
+        f"license: {LICENCE_ID}\n" + (f'url: "{data_url}"\n' if data_url else "")
     )

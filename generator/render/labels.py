@@ -156,6 +156,8 @@ UI: Final[Mapping[str, Text]] = {
     "scope": Text(ko="비교 대상", en="Compared"),
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
+    "cite_page": Text(ko="이 페이지 인용하기", en="Cite this page"),
+    "cite_press": Text(ko="기사에 인용할 때", en="In an article"),
     "responses": Text(ko="각자의 입장", en="What each side said"),
     "level": Text(ko="단계", en="Level"),
     "description": Text(ko="설명", en="Description"),

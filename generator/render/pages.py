@@ -17,6 +17,7 @@ from generator.model import Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
 from generator.render.charts import Figure, TableChart, range_chart
+from generator.render.citation import cite_page, page_url
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
 from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, Lang
@@ -59,6 +60,8 @@ class Inputs:
 
     scored: ScoredRound
     narrative: Narrative
+    site_url: str
+    """The site's address; a loopback one is a local preview and prints no address."""
     downloads: Downloads
     team_sections: Mapping[str, Sequence[TeamSection]]
     demo: Demo | None = None
@@ -333,6 +336,13 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
                 "title": page.title.get(lang),
                 "charts": charts,
                 "chart": {c.id: c for c in charts},
+                "citation": cite_page(
+                    round_.info,
+                    title=page.title.get(lang),
+                    url=page_url(inputs.site_url, page.path, lang),
+                    lang=lang,
+                    key=page.path,
+                ),
                 **page.context,
             }
             body = template.render(context)
