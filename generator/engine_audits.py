@@ -89,7 +89,8 @@ class AuditSummary:
     """An audit's verdict and components, as the pages show them."""
 
     verdict: Verdict
-    """Strongest finding of any component."""
+    """The whole candidate: ``identical`` only when it is the reference; ``derived`` when a component shares
+    origin with it (see :attr:`generator.audit.AuditReport.verdict`)."""
     parameters: int
     """Elements in the candidate."""
     reference_kind: Literal["checkpoint", "fingerprint"]
