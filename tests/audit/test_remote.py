@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 import torch
 
+from generator.audit import make_fingerprint, run_audit, toy
 from generator.audit import remote as remote_module
-from generator.audit import run_audit, toy
-from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint
+from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint, load_fingerprint
 from generator.audit.read import open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, coalesce, parse_hub
 from generator.engine_audits import default_runner, resolve
@@ -168,6 +168,17 @@ def test_verdicts_over_http_equal_local_ones(zoo: Zoo, hub: HubServer) -> None:
         assert over.transfer is not None
         assert over.transfer["requests"] > 0
         assert json.dumps(over.to_dict()).count(hub.commits[f"org/{case}"]) >= 1
+
+
+def test_fingerprint_of_a_url_equals_the_local_one(zoo: Zoo, hub: HubServer, tmp_path: Path) -> None:
+    size, model_bytes = make_fingerprint("hf://org/reference", tmp_path / "remote.fp")
+    assert size > 0
+    assert model_bytes == open_checkpoint(zoo.reference).nbytes
+    remote, local = load_fingerprint(tmp_path / "remote.fp"), load_fingerprint(zoo.fingerprint)
+    _same(local, remote)
+    hashed = [p for p in local.tensors if p.hashes]
+    assert hashed  # the whole tensors were fetched and hashed alike
+    assert [dict(p.hashes) for p in hashed] == [dict(q.hashes) for q in remote.tensors if q.hashes]
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "reset", "truncate", "wrong_range"])
