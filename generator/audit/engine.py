@@ -7,13 +7,13 @@ stage to stage and returns a frozen :class:`~generator.audit.report.AuditReport`
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from generator.audit.ahead import candidate_ahead, reference_ahead
 from generator.audit.align import align
 from generator.audit.compare import compare
 from generator.audit.exact import complete, reference_unpaired
@@ -30,7 +30,7 @@ from generator.audit.pairs import Candidate, CandidateSource
 from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
 from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
-from generator.audit.remote import Remote, RemoteFile, describe, is_remote
+from generator.audit.remote import Remote, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
 from generator.audit.verdict import ALPHA, decide, overall
@@ -86,11 +86,13 @@ def run_audit(
         else:
             opened = open_checkpoint(reference, remote=remote)
             if remote is not None:
-                _read_ahead(remote, opened, checkpoint)
+                reference_ahead(remote, opened)
             fingerprint = fingerprint_checkpoint(
                 opened, progress=_bytes_progress(progress, opened.nbytes), keep_stored=True
             )
             reference_files = tuple(_source_file(f) for f in opened.files)
+        if remote is not None:
+            candidate_ahead(remote, fingerprint, checkpoint)
         report = audit_against(
             checkpoint=checkpoint,
             fingerprint=fingerprint,
@@ -107,35 +109,6 @@ def run_audit(
         reference_files=reference_files,
         transfer=None if transfer is None else dataclasses.asdict(transfer),
     )
-
-
-def _read_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint) -> None:
-    """Fetch at once, in parallel, what fingerprinting a remote reference will read — learnt by rehearsing
-    it (its positions depend on roles and shapes, not values) — and the same places of the candidate's
-    tensors of the same name, shape and dtype (what aligning and comparing read first). Without this, each
-    tensor would wait for its own round trips in turn."""
-    files = [f for f in reference.files if isinstance(f, RemoteFile)]
-    if not files:
-        return
-    try:
-        with remote.rehearse(files) as plans:
-            fingerprint_checkpoint(reference, keep_stored=True)
-    except (InputError, ArithmeticError, ValueError):
-        return  # a rehearsal on zeros that fails only loses the read-ahead; the real pass will say why
-    theirs = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
-    wanted: dict[RemoteFile, list[tuple[int, int]]] = dict(plans)
-    for file, spans in plans.items():
-        mine = sorted((t for t in reference.tensors if t.file is file), key=lambda t: t.offset)
-        starts = [t.offset for t in mine]
-        for offset, length in spans:
-            k = bisect_right(starts, offset) - 1
-            other = theirs.get(mine[k].name) if k >= 0 else None
-            relative = offset - mine[k].offset
-            if other is None or (other.shape, other.dtype) != (mine[k].shape, mine[k].dtype):
-                continue
-            if relative + length <= other.nbytes and isinstance(other.file, RemoteFile):
-                wanted.setdefault(other.file, []).append((other.offset + relative, length))
-    remote.prefetch(wanted)
 
 
 def _is_fingerprint(location: Location) -> bool:

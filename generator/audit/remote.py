@@ -583,9 +583,11 @@ def parse_hub(location: str) -> tuple[str, str, str]:
     return f"{parts[0]}/{name}", unquote(revision) or "main", folder
 
 
-def coalesce(spans: Sequence[tuple[int, int]], *, gap: int = MAX_GAP) -> list[tuple[int, int]]:
-    """Sorted ``(start, end)`` requests covering ``spans``: ranges closer than ``gap`` joined, each at most
-    :data:`MAX_REQUEST` long (a longer range is split, so its parts are fetched in parallel)."""
+def coalesce(spans: Sequence[tuple[int, int]], *, gap: int | None = None) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` requests covering ``spans``: ranges closer than ``gap`` (default
+    :data:`MAX_GAP`) joined, each at most :data:`MAX_REQUEST` long (a longer range is split, so its parts
+    are fetched in parallel)."""
+    gap = MAX_GAP if gap is None else gap
     out: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if out and start - out[-1][1] <= gap and max(end, out[-1][1]) - out[-1][0] <= MAX_REQUEST:

@@ -22,6 +22,8 @@ import torch
 
 from generator.audit import make_fingerprint, run_audit, toy
 from generator.audit import remote as remote_module
+from generator.audit.ahead import candidate_ahead
+from generator.audit.engine import audit_against
 from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint, load_fingerprint
 from generator.audit.read import open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, coalesce, parse_hub
@@ -142,6 +144,26 @@ def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
         assert remote.transfer.requests == fetched  # every read was foreseen and is served from memory
     assert not any(p.block.any() for p in rehearsed.tensors)  # the rehearsal saw zeros only
     _same(_fingerprint(zoo.reference), real)
+
+
+def test_candidate_reads_against_a_fingerprint_are_foreseen(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote_module, "MAX_GAP", -1)  # no joining: one request per window row, as at scale
+    fingerprint = load_fingerprint(zoo.fingerprint)
+    local = audit_against(
+        checkpoint=open_checkpoint(zoo.path("finetuned")), fingerprint=fingerprint, reference="fp"
+    )
+    with Remote() as remote:
+        checkpoint = open_checkpoint("hf://org/finetuned", remote=remote)
+        candidate_ahead(remote, fingerprint, checkpoint)
+        ahead = remote.transfer
+        over = audit_against(checkpoint=checkpoint, fingerprint=fingerprint, reference="fp")
+        after = remote.transfer
+    assert ahead.requests > 10
+    assert after.requests - ahead.requests <= ahead.requests // 10  # nearly every read was fetched ahead
+    assert over.verdict == local.verdict == "derived"
+    assert [(c.name, c.log10_p) for c in over.components] == [(c.name, c.log10_p) for c in local.components]
 
 
 @pytest.mark.slow
