@@ -7,7 +7,10 @@ the same data as a table next to it.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -310,3 +313,52 @@ def javascript_bundle() -> str:
     # The default snippet (None at run time) puts vegaEmbed on `window`; the stubs wrongly require a string.
     bundle: Any = vl_convert.javascript_bundle
     return str(bundle(None))
+
+
+def png(svg_text: str) -> bytes:
+    """The chart as a PNG at twice the fallback's size, for slides and articles (deterministic)."""
+    return _png_cached(svg_text)
+
+
+@cache
+def _png_cached(svg_text: str) -> bytes:
+    return bytes(vl_convert.svg_to_png(svg_text, scale=2))
+
+
+MARKUP = re.compile(r"<[^>]+>|\*\*|\\(?=[\\`*_{}\[\]()#+\-.!|])")
+"""HTML tags, bold markers and Markdown escapes, stripped from a cell for the CSV."""
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def plain(text: str) -> str:
+    """A table cell's Markdown as plain text: links keep their label."""
+    return MARKUP.sub("", LINK.sub(r"\1", text)).strip()
+
+
+def chart_csv(chart: Figure) -> str:
+    """The data behind a chart as CSV (UTF-8 with BOM so spreadsheet programs read Hangul right)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if isinstance(chart, Chart):
+        writer.writerow(["label", "status", "value", "range_low", "range_high", "max", "sources"])
+        for row in chart.rows:
+            q = row.quantity
+            low, high = (
+                (q.bound.low, q.bound.high) if q.bound is not None and q.value is None else (None, None)
+            )
+            writer.writerow(
+                [
+                    row.label,
+                    q.status,
+                    "" if q.value is None else number(q.value, q.decimals),
+                    "" if low is None else number(low),
+                    "" if high is None else number(high),
+                    number(row.maximum),
+                    ";".join(q.sources),
+                ]
+            )
+    elif isinstance(chart, TableChart):
+        writer.writerow([head.rstrip("#") for head in chart.heads])
+        for cells in chart.rows:
+            writer.writerow([plain(cell.text) for cell in cells])
+    return "\ufeff" + out.getvalue()

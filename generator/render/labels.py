@@ -157,6 +157,7 @@ UI: Final[Mapping[str, Text]] = {
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
     "cite_page": Text(ko="이 페이지 인용하기", en="Cite this page"),
+    "download": Text(ko="차트 내려받기", en="Download the chart"),
     "cite_press": Text(ko="기사에 인용할 때", en="In an article"),
     "responses": Text(ko="각자의 입장", en="What each side said"),
     "level": Text(ko="단계", en="Level"),

@@ -16,7 +16,7 @@ from generator.engine_audits import ConfiguredAudit, heatmaps_of
 from generator.model import Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
-from generator.render.charts import Figure, TableChart, range_chart
+from generator.render.charts import Figure, TableChart, chart_csv, png, range_chart
 from generator.render.citation import cite_page, page_url
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
@@ -390,10 +390,14 @@ def _tidy(text: str) -> str:
 
 
 def chart_files(pages: Sequence[Page]) -> dict[str, bytes]:
-    """The static SVG fallback of every chart: ``assets/charts/<id>-<lang>.svg``."""
+    """Every chart's static SVG (also its fallback image), a PNG and the CSV of its data, per language:
+    ``assets/charts/<id>-<lang>.svg|png|csv``."""
     files: dict[str, bytes] = {}
     for page in pages:
         for lang, charts in page.charts.items():
             for chart in charts:
-                files[f"assets/charts/{chart.id}-{lang}.svg"] = chart.svg.encode("utf-8")
+                stem = f"assets/charts/{chart.id}-{lang}"
+                files[f"{stem}.svg"] = chart.svg.encode("utf-8")
+                files[f"{stem}.png"] = png(chart.svg)
+                files[f"{stem}.csv"] = chart_csv(chart).encode("utf-8")
     return files
