@@ -26,6 +26,7 @@ from generator.render.pages import (
     nav,
     page_list,
     render_pages,
+    social_cards,
 )
 from generator.render.views import DEMO_SECTION, TeamSection, not_evidence_teams
 from generator.scoring.types import ScoredRound
@@ -112,6 +113,7 @@ def render_site(
     }
     files: dict[str, bytes] = {path: text.encode("utf-8") for path, text in markdown.items()}
     files.update(chart_files(pages))
+    files.update(social_cards(pages, scored.round.info))
     files.update(downloads.files)
     files[VEGA_BUNDLE] = javascript_bundle().encode("utf-8")
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(

@@ -109,6 +109,7 @@ NOT_RUN: Final[Mapping[str, Text]] = {
 
 UI: Final[Mapping[str, Text]] = {
     "not_a_score": Text(ko="점수 아님", en="not a score"),
+    "fictional_card": Text(ko="가상의 시연용 데이터 — 실제가 아닙니다", en="Fictional demo data — not real"),
     "above_top_rounding": Text(
         ko="위 끝이 공개된 1위 점수 {top}보다 큰 것은 그 점수가 반올림된 값이기 때문",
         en="the upper end passes the published top score {top} only because that score is rounded",

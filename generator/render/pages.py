@@ -13,15 +13,16 @@ from jinja2.bccache import Bucket
 
 from generator.demo import Demo
 from generator.engine_audits import ConfiguredAudit, heatmaps_of
-from generator.model import Text
+from generator.model import RoundInfo, Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
 from generator.render.charts import Figure, TableChart, chart_csv, png, range_chart
-from generator.render.citation import cite_page, page_url
+from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
-from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, Lang
+from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, UI, Lang
 from generator.render.narrative import Narrative
+from generator.render.social import card_path, card_png
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
 
@@ -156,7 +157,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         path="index.md",
         template="home",
         title=info.title,
-        description=info.programme,
+        description=views.home_description(scored),
         context={"summary": views.summary(scored), "teams": teams, "n": inputs.narrative},
         charts=home_charts,
     )
@@ -172,7 +173,9 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
             path=f"teams/{team.team.id}.md",
             template="team",
             title=team.team.name,
-            description=Text(
+            description=team.outcome.summary
+            if team.outcome
+            else Text(
                 ko=f"{team.team.name.ko}: 점수, 비공개 항목, 독자성 판단, 출처",
                 en=f"{team.team.name.en}: scores, what was not disclosed, independence, sources",
             ),
@@ -351,7 +354,11 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
 
 
 def _front_matter(page: Page, lang: Lang, has_charts: bool) -> str:
-    meta: dict[str, Any] = {"title": page.title.get(lang), "description": page.description.get(lang)}
+    meta: dict[str, Any] = {
+        "title": page.title.get(lang),
+        "description": page.description.get(lang),
+        "card": card_path(page.path, lang),
+    }
     if page.tags.get(lang):
         meta["tags"] = list(page.tags[lang])
     if has_charts:
@@ -387,6 +394,29 @@ def _tidy(text: str) -> str:
             kept.append("")
         kept.append(line)
     return "\n".join(kept).strip("\n") + "\n"
+
+
+def social_cards(pages: Sequence[Page], info: RoundInfo) -> dict[str, bytes]:
+    """Every page's share-preview card, per language (see :mod:`generator.render.social`)."""
+    files: dict[str, bytes] = {}
+    for lang in LANGS:
+        fictional = UI["fictional_card"].get(lang) if info.fictional else None
+        footer = (
+            f"기준일 {info.as_of.isoformat()} · 모든 숫자에 출처"
+            if lang == "ko"
+            else f"Data as of {info.as_of.isoformat()} · every figure sourced"
+        )
+        for page in pages:
+            tags = page.tags.get(lang, ())
+            files[card_path(page.path, lang)] = card_png(
+                site=report_title(info, lang),
+                title=page.title.get(lang),
+                subtitle=page.description.get(lang),
+                headline=tags[0] if tags else None,
+                footer=footer,
+                fictional=fictional,
+            )
+    return files
 
 
 def chart_files(pages: Sequence[Page]) -> dict[str, bytes]:

@@ -536,3 +536,24 @@ def unknowns(scored: ScoredRound, narrative: Narrative) -> Unknowns:
         if node.method_note is not None
     )
     return Unknowns(withheld=tuple(withheld), methods=methods, questions=narrative.open_questions)
+
+
+def home_description(scored: ScoredRound) -> Text:
+    """The home page's one-line description (search results, share previews): who advanced, who is out."""
+    s = summary(scored)
+
+    def names(teams: Sequence[Team], lang: str) -> str:
+        return (
+            "·".join(t.name.get(lang) for t in teams) if lang == "ko" else ", ".join(t.name.en for t in teams)
+        )
+
+    out = [team for team, _ in s.out]
+    ko = f"{names(s.advanced, 'ko')} 2차 진출" if s.advanced else "2차 진출 팀 없음"
+    en = f"{names(s.advanced, 'en')} advanced" if s.advanced else "No team advanced"
+    if out:
+        ko += f", {names(out, 'ko')} 탈락"
+        en += f"; {names(out, 'en')} out"
+    return Text(
+        ko=f"{ko} — 공개된 숫자와 출처, 공개되지 않은 것",
+        en=f"{en} — the published figures, their sources, and what was withheld",
+    )

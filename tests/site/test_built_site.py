@@ -98,3 +98,37 @@ def test_no_broken_links(site: BuiltSite, linkchecker: str) -> None:
     )
     assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-2000:]
     assert "0 errors found" in process.stdout or "0 errors found" in process.stderr
+
+
+class _Meta(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        key = values.get("property") or values.get("name")
+        if tag == "meta" and key and key.startswith(("og:", "twitter:")):
+            self.tags[key] = values.get("content", "")
+
+
+def test_every_page_has_share_tags_with_its_own_card(site: BuiltSite) -> None:
+    """Issue 11 §3: a link pasted anywhere previews the page's own title, description and 1200×630 card."""
+    seen_cards: set[str] = set()
+    pages = html_pages(site.folder)
+    assert len(pages) >= 30
+    for page in pages:
+        parser = _Meta()
+        parser.feed((site.folder / page / "index.html").read_text(encoding="utf-8"))
+        tags = parser.tags
+        for key in ("og:title", "og:description", "og:image", "og:url", "twitter:card", "twitter:image"):
+            assert tags.get(key), (page, key)
+        assert tags["og:url"] == site.url + page
+        assert tags["og:image"].startswith(site.url + "assets/social/")
+        card = site.folder / tags["og:image"].removeprefix(site.url)
+        png = card.read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1200, 630)
+        seen_cards.add(tags["og:image"])
+        assert tags["og:locale"] == ("en_US" if page.startswith("en/") else "ko_KR")
+    assert len(seen_cards) >= 30  # generated pages have their own cards
