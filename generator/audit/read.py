@@ -29,7 +29,8 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from generator.audit.remote import Located, Remote, RemoteFile, default_remote, is_remote
+from generator.audit.locate import Located, locate
+from generator.audit.remote import Remote, RemoteFile, default_remote, is_remote
 from generator.errors import InputError
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -406,7 +407,7 @@ def open_checkpoint(path: Path | str, *, remote: Remote | None = None) -> Checkp
     """
     if is_remote(path):
         assert isinstance(path, str)
-        located = (remote or default_remote()).locate(path)
+        located = locate(remote or default_remote(), path)
         files: tuple[Path | RemoteFile, ...] = located.files
         owner: Mapping[str, Path | RemoteFile] | None = None
         if located.index is not None:

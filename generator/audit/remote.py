@@ -7,16 +7,15 @@ in a bounded pool; 429, 5xx and broken connections are retried with backoff; a s
 (``200`` with the whole body) is streamed through without storing the file; a file whose ``ETag`` or size
 changes during a run is an error, never a verdict computed from two versions.
 
-``hf://OWNER/NAME[@REVISION][/SUBFOLDER]`` goes through the Hub's own HTTP API with ``huggingface_hub``
-(``HF_ENDPOINT`` and ``HF_TOKEN`` are honoured; the token is sent to the Hub's host only and never printed):
-the revision is resolved to a commit SHA with file sizes and LFS sha256 first, then files are read from
-``/{repo}/resolve/{sha}/{file}``, so a report names exactly what it read. An optional on-disk cache of fetched
-ranges is keyed by each file's sha256 (so it can never serve bytes of another version).
+Requests for the Hub's host carry its headers (set by :mod:`~generator.audit.locate`, which resolves an
+``hf://`` revision to a commit first; the token goes to that host only and is never printed). An optional
+on-disk cache of fetched ranges is keyed by each file's sha256 (so it can never serve bytes of another
+version). Stages whose read positions do not depend on values can be rehearsed and read ahead in one
+parallel batch (:meth:`Remote.rehearse`, :meth:`Remote.prefetch`; see :mod:`~generator.audit.ahead`).
 """
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx2
 
@@ -54,8 +53,6 @@ BACKOFF_CAP_S = 5.0
 """Longest wait between tries (also caps a server's ``Retry-After``)."""
 TIMEOUT = httpx2.Timeout(60.0, connect=15.0)
 """Per-request timeouts (seconds)."""
-MAX_INDEX_BYTES = 64 * 1024 * 1024
-"""Largest shard index fetched (the reader applies the same limit)."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(bytes fetched, bytes planned)`` after each request."""
@@ -174,22 +171,6 @@ class RemoteFile:
         self._head = self._remote.fetch(self, [(0, PROBE_BYTES, 0)], probe=True)[0]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Located:
-    """What a remote location names: the files to read, or an index and how to find its shards."""
-
-    location: str
-    """The location as given."""
-    files: tuple[RemoteFile, ...]
-    """The ``.safetensors`` files (empty when :attr:`index` is set)."""
-    index: bytes | None
-    """The raw ``*.safetensors.index.json``, when the location names one."""
-    index_url: str
-    """Where the index came from (for messages)."""
-    shard: Callable[[Sequence[str]], dict[str, RemoteFile]]
-    """Shard file names (validated by the reader) → probed files."""
-
-
 class Remote:
     """One audit's connection to remote files: a bounded pool, retries, counters, an optional cache."""
 
@@ -206,7 +187,8 @@ class Remote:
         self._progress = progress
         self._lock = threading.Lock()
         self._counts = {"requests": 0, "fetched": 0, "planned": 0, "retries": 0}
-        self._hub_headers: dict[str, str] = {}
+        self.hub_headers: dict[str, str] = {}
+        """Headers for the Hub's host: user agent, and the token when one is set (see ``locate``)."""
         self._held = 0
 
     def __enter__(self) -> Remote:
@@ -234,123 +216,10 @@ class Remote:
         if self._progress is not None:
             self._progress(fetched, planned)
 
-    # ---- locating -----------------------------------------------------------------------------------------
-
-    def locate(self, location: str) -> Located:
-        """Resolve ``location`` to files (or an index); every file is probed, so its header is at hand."""
-        if location.lower().startswith("hf://"):
-            return self._locate_hub(location)
-        parts = urlsplit(location)
-        if not parts.netloc:
-            raise InputError(f"{location}: not a URL (expected http(s)://HOST/PATH)")
-        name = unquote(parts.path.rsplit("/", 1)[-1])
-        if name.endswith(".safetensors.index.json"):
-            index = self._whole(RemoteFile(self, url=location))
-
-            def shard(names: Sequence[str]) -> dict[str, RemoteFile]:
-                return self._probed({n: RemoteFile(self, url=urljoin(location, quote(n))) for n in names})
-
-            return Located(location=location, files=(), index=index, index_url=location, shard=shard)
-        file = RemoteFile(self, url=location)
-        if name.endswith(".safetensors"):
-            file.probe()
-        return Located(location=location, files=(file,), index=None, index_url="", shard=_no_shards)
-
-    def _probed(self, files: dict[str, RemoteFile]) -> dict[str, RemoteFile]:
-        for future in [self._pool.submit(f.probe) for f in files.values()]:
+    def probe_all(self, files: Sequence[RemoteFile]) -> None:
+        """Probe ``files`` in parallel (see :meth:`RemoteFile.probe`)."""
+        for future in [self._pool.submit(f.probe) for f in files]:
             future.result()
-        return files
-
-    def _whole(self, file: RemoteFile) -> bytes:
-        file.probe()
-        if file.size > MAX_INDEX_BYTES:
-            raise InputError(f"{file.url}: index is larger than {MAX_INDEX_BYTES} bytes")
-        return file.read(0, file.size)
-
-    def _locate_hub(self, location: str) -> Located:
-        repo, revision, folder = parse_hub(location)
-        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
-        commit, siblings = self._hub_revision(location, endpoint, repo, revision)
-        prefix = f"{folder}/" if folder else ""
-
-        def file(name: str) -> RemoteFile:
-            size, sha256 = siblings[name]
-            url = f"{endpoint}/{repo}/resolve/{commit}/{quote(name)}"
-            return RemoteFile(self, url=url, size=size, sha256=sha256, revision=commit, hub=True)
-
-        if folder in siblings:  # the location names one file
-            chosen = [folder]
-        else:
-            inside = sorted(n for n in siblings if n.startswith(prefix) and "/" not in n[len(prefix) :])
-            indexes = [n for n in inside if n.endswith(".safetensors.index.json")]
-            if len(indexes) > 1:
-                raise InputError(f"{location}: holds {len(indexes)} index files; name one of them")
-            chosen = indexes or [n for n in inside if n.endswith(".safetensors")]
-            if not chosen:
-                raise InputError(f"{location}: no .safetensors files at commit {commit}")
-        if chosen[0].endswith(".index.json"):
-            index_file = file(chosen[0])
-            base = chosen[0].rsplit("/", 1)[0] + "/" if "/" in chosen[0] else ""
-
-            def shard(names: Sequence[str]) -> dict[str, RemoteFile]:
-                missing = sorted(n for n in names if base + n not in siblings)
-                if missing:
-                    raise InputError(f"{index_file.url}: shard {missing[0]!r} is not in the repository")
-                return self._probed({n: file(base + n) for n in names})
-
-            return Located(
-                location=location,
-                files=(),
-                index=self._whole(index_file),
-                index_url=index_file.url,
-                shard=shard,
-            )
-        files = self._probed({n: file(n) for n in chosen})
-        return Located(
-            location=location, files=tuple(files.values()), index=None, index_url="", shard=_no_shards
-        )
-
-    def _hub_revision(
-        self, location: str, endpoint: str, repo: str, revision: str
-    ) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
-        """``/api/models/{repo}/revision/{rev}``: the commit SHA and every file's size and LFS sha256."""
-        # Only hf:// locations need huggingface_hub (a slow import).
-        from huggingface_hub import HfApi  # noqa: PLC0415
-        from huggingface_hub.errors import (  # noqa: PLC0415
-            GatedRepoError,
-            HfHubHTTPError,
-            OfflineModeIsEnabled,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
-        from huggingface_hub.utils import (  # type: ignore[attr-defined]  # noqa: PLC0415 — lazily exported
-            build_hf_headers,
-        )
-
-        where = f"{location} ({endpoint}/api/models/{repo}/revision/{quote(revision, safe='')})"
-        try:
-            info = HfApi(endpoint=endpoint).model_info(repo, revision=revision, files_metadata=True)
-            self._hub_headers = dict(build_hf_headers())
-        except GatedRepoError as error:
-            raise InputError(
-                f"{where}: the repository is gated; accept its terms and set HF_TOKEN"
-            ) from error
-        except RevisionNotFoundError as error:
-            raise InputError(f"{where}: no revision {revision!r}") from error
-        except RepositoryNotFoundError as error:
-            raise InputError(f"{where}: no such repository (or it is private: set HF_TOKEN)") from error
-        except HfHubHTTPError as error:
-            status = error.response.status_code if error.response is not None else "no"
-            raise InputError(f"{where}: the Hub answered HTTP {status}") from error
-        except OfflineModeIsEnabled as error:
-            raise InputError(f"{where}: HF_HUB_OFFLINE is set") from error
-        except (httpx2.HTTPError, ValueError, KeyError, TypeError) as error:
-            raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
-        commit = info.sha
-        if not isinstance(commit, str) or not commit or info.siblings is None:
-            raise InputError(f"{where}: the Hub's answer has no commit SHA or file list")
-        siblings = {s.rfilename: (s.size, s.lfs.sha256 if s.lfs is not None else None) for s in info.siblings}
-        return commit, siblings
 
     # ---- reading ahead ------------------------------------------------------------------------------------
 
@@ -464,7 +333,7 @@ class Remote:
         raise InputError(f"{file.url}: failed after {ATTEMPTS} tries ({reason})")
 
     def _headers(self, file: RemoteFile, start: int | None, end: int | None) -> dict[str, str]:
-        headers = dict(self._hub_headers) if file.hub else {"Accept-Encoding": "identity"}
+        headers = dict(self.hub_headers) if file.hub else {"Accept-Encoding": "identity"}
         headers["Accept-Encoding"] = "identity"
         if start is not None and end is not None:
             headers["Range"] = f"bytes={start}-{end - 1}"
@@ -563,24 +432,6 @@ class Remote:
                 f"{file.url}: the server reports {total} bytes but {file.size} were expected "
                 "(changed during the run, or misreported)"
             )
-
-
-def _no_shards(names: Sequence[str]) -> dict[str, RemoteFile]:
-    raise AssertionError(f"no index, yet shards {list(names)[:1]} were asked for")
-
-
-def parse_hub(location: str) -> tuple[str, str, str]:
-    """``hf://OWNER/NAME[@REVISION][/SUBFOLDER]`` → repository, revision (``main``), folder or file ('')."""
-    rest = location[len("hf://") :]
-    parts = rest.split("/", 2)
-    if len(parts) < 2 or not parts[0] or not parts[1]:
-        raise InputError(f"{location}: expected hf://OWNER/NAME[@REVISION][/SUBFOLDER]")
-    name, _, revision = parts[1].partition("@")
-    folder = parts[2].strip("/") if len(parts) == 3 else ""
-    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-    if not (set(parts[0]) <= allowed and set(name) <= allowed and name) or ".." in folder.split("/"):
-        raise InputError(f"{location}: not a valid repository name")
-    return f"{parts[0]}/{name}", unquote(revision) or "main", folder
 
 
 def coalesce(spans: Sequence[tuple[int, int]], *, gap: int | None = None) -> list[tuple[int, int]]:

@@ -1,0 +1,174 @@
+"""Stage 1, remote: what an ``hf://`` or ``http(s)://`` location names — the files to read, at which version.
+
+``hf://OWNER/NAME[@REVISION][/SUBFOLDER]`` asks the Hub's API through ``huggingface_hub``
+(``/api/models/{repo}/revision/{rev}``, honouring ``HF_ENDPOINT`` and ``HF_TOKEN``) for the commit SHA and
+every file's size and LFS sha256, then names ``/{repo}/resolve/{sha}/{file}`` URLs, so that what is read is
+exactly one commit. An ``http(s)://`` URL names one ``.safetensors`` file or a ``*.safetensors.index.json``
+whose shards lie next to it. Every file found is probed (its first bytes fetched) before the reader
+validates its header; :mod:`~generator.audit.remote` moves the bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+import httpx2
+
+from generator.audit.remote import Remote, RemoteFile
+from generator.errors import InputError
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+"""Largest shard index fetched (the reader applies the same limit to local ones)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Located:
+    """What a remote location names: the files to read, or an index and how to find its shards."""
+
+    location: str
+    """The location as given."""
+    files: tuple[RemoteFile, ...]
+    """The ``.safetensors`` files (empty when :attr:`index` is set)."""
+    index: bytes | None
+    """The raw ``*.safetensors.index.json``, when the location names one."""
+    index_url: str
+    """Where the index came from (for messages)."""
+    shard: Callable[[Sequence[str]], dict[str, RemoteFile]]
+    """Shard file names (validated by the reader) → probed files."""
+
+
+def locate(remote: Remote, location: str) -> Located:
+    """Resolve ``location`` to files (or an index); every file is probed, so its header is at hand."""
+    if location.lower().startswith("hf://"):
+        return _locate_hub(remote, location)
+    parts = urlsplit(location)
+    if not parts.netloc:
+        raise InputError(f"{location}: not a URL (expected http(s)://HOST/PATH)")
+    name = unquote(parts.path.rsplit("/", 1)[-1])
+    if name.endswith(".safetensors.index.json"):
+        index = _whole(RemoteFile(remote, url=location))
+
+        def shard(names: Sequence[str]) -> dict[str, RemoteFile]:
+            return _probed(remote, {n: RemoteFile(remote, url=urljoin(location, quote(n))) for n in names})
+
+        return Located(location=location, files=(), index=index, index_url=location, shard=shard)
+    file = RemoteFile(remote, url=location)
+    if name.endswith(".safetensors"):
+        file.probe()
+    return Located(location=location, files=(file,), index=None, index_url="", shard=_no_shards)
+
+
+def _probed(remote: Remote, files: dict[str, RemoteFile]) -> dict[str, RemoteFile]:
+    remote.probe_all(list(files.values()))
+    return files
+
+
+def _whole(file: RemoteFile) -> bytes:
+    file.probe()
+    if file.size > MAX_INDEX_BYTES:
+        raise InputError(f"{file.url}: index is larger than {MAX_INDEX_BYTES} bytes")
+    return file.read(0, file.size)
+
+
+def _locate_hub(remote: Remote, location: str) -> Located:
+    repo, revision, folder = parse_hub(location)
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    commit, siblings = _hub_revision(remote, location, endpoint, repo, revision)
+    prefix = f"{folder}/" if folder else ""
+
+    def file(name: str) -> RemoteFile:
+        size, sha256 = siblings[name]
+        url = f"{endpoint}/{repo}/resolve/{commit}/{quote(name)}"
+        return RemoteFile(remote, url=url, size=size, sha256=sha256, revision=commit, hub=True)
+
+    if folder in siblings:  # the location names one file
+        chosen = [folder]
+    else:
+        inside = sorted(n for n in siblings if n.startswith(prefix) and "/" not in n[len(prefix) :])
+        indexes = [n for n in inside if n.endswith(".safetensors.index.json")]
+        if len(indexes) > 1:
+            raise InputError(f"{location}: holds {len(indexes)} index files; name one of them")
+        chosen = indexes or [n for n in inside if n.endswith(".safetensors")]
+        if not chosen:
+            raise InputError(f"{location}: no .safetensors files at commit {commit}")
+    if chosen[0].endswith(".index.json"):
+        index_file = file(chosen[0])
+        base = chosen[0].rsplit("/", 1)[0] + "/" if "/" in chosen[0] else ""
+
+        def shard(names: Sequence[str]) -> dict[str, RemoteFile]:
+            missing = sorted(n for n in names if base + n not in siblings)
+            if missing:
+                raise InputError(f"{index_file.url}: shard {missing[0]!r} is not in the repository")
+            return _probed(remote, {n: file(base + n) for n in names})
+
+        return Located(
+            location=location,
+            files=(),
+            index=_whole(index_file),
+            index_url=index_file.url,
+            shard=shard,
+        )
+    files = _probed(remote, {n: file(n) for n in chosen})
+    return Located(location=location, files=tuple(files.values()), index=None, index_url="", shard=_no_shards)
+
+
+def _hub_revision(
+    remote: Remote, location: str, endpoint: str, repo: str, revision: str
+) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
+    """``/api/models/{repo}/revision/{rev}``: the commit SHA and every file's size and LFS sha256."""
+    # Only hf:// locations need huggingface_hub (a slow import).
+    from huggingface_hub import HfApi  # noqa: PLC0415
+    from huggingface_hub.errors import (  # noqa: PLC0415
+        GatedRepoError,
+        HfHubHTTPError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+    from huggingface_hub.utils import (  # type: ignore[attr-defined]  # noqa: PLC0415 — lazily exported
+        build_hf_headers,
+    )
+
+    where = f"{location} ({endpoint}/api/models/{repo}/revision/{quote(revision, safe='')})"
+    try:
+        info = HfApi(endpoint=endpoint).model_info(repo, revision=revision, files_metadata=True)
+        remote.hub_headers = dict(build_hf_headers())
+    except GatedRepoError as error:
+        raise InputError(f"{where}: the repository is gated; accept its terms and set HF_TOKEN") from error
+    except RevisionNotFoundError as error:
+        raise InputError(f"{where}: no revision {revision!r}") from error
+    except RepositoryNotFoundError as error:
+        raise InputError(f"{where}: no such repository (or it is private: set HF_TOKEN)") from error
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else "no"
+        raise InputError(f"{where}: the Hub answered HTTP {status}") from error
+    except OfflineModeIsEnabled as error:
+        raise InputError(f"{where}: HF_HUB_OFFLINE is set") from error
+    except (httpx2.HTTPError, ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
+    commit = info.sha
+    if not isinstance(commit, str) or not commit or info.siblings is None:
+        raise InputError(f"{where}: the Hub's answer has no commit SHA or file list")
+    siblings = {s.rfilename: (s.size, s.lfs.sha256 if s.lfs is not None else None) for s in info.siblings}
+    return commit, siblings
+
+
+def _no_shards(names: Sequence[str]) -> dict[str, RemoteFile]:
+    raise AssertionError(f"no index, yet shards {list(names)[:1]} were asked for")
+
+
+def parse_hub(location: str) -> tuple[str, str, str]:
+    """``hf://OWNER/NAME[@REVISION][/SUBFOLDER]`` → repository, revision (``main``), folder or file ('')."""
+    rest = location[len("hf://") :]
+    parts = rest.split("/", 2)
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise InputError(f"{location}: expected hf://OWNER/NAME[@REVISION][/SUBFOLDER]")
+    name, _, revision = parts[1].partition("@")
+    folder = parts[2].strip("/") if len(parts) == 3 else ""
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+    if not (set(parts[0]) <= allowed and set(name) <= allowed and name) or ".." in folder.split("/"):
+        raise InputError(f"{location}: not a valid repository name")
+    return f"{parts[0]}/{name}", unquote(revision) or "main", folder
