@@ -1,6 +1,8 @@
 """Weight-independence audit: were a model's weights trained from scratch, or taken from a reference?
 
-Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle) →
+Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle; local, or in place
+over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL location's files,
+:mod:`~generator.audit.remote` fetches their ranges, :mod:`~generator.audit.ahead` reads ahead) →
 :mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused) →
 :mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
 :mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.align` (pairs, layer
