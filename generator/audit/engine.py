@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from generator.audit.pairs import Candidate, CandidateSource
 from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
 from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
-from generator.audit.remote import Remote, describe, is_remote
+from generator.audit.remote import Remote, RemoteFile, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
 from generator.audit.verdict import ALPHA, decide, overall
@@ -115,7 +115,9 @@ def _is_fingerprint(location: Location) -> bool:
     return not is_remote(location) and is_fingerprint(Path(location))
 
 
-def _remote(progress: Progress | None, cache: Path | None, *locations: Location) -> Any:
+def _remote(
+    progress: Progress | None, cache: Path | None, *locations: Location
+) -> AbstractContextManager[Remote | None]:
     """A :class:`Remote` for this run when any location is remote (else a null context)."""
     if not any(is_remote(location) for location in locations):
         return nullcontext(None)
@@ -139,7 +141,7 @@ def _bytes_progress(progress: Progress | None, total: int) -> Callable[[str, int
     return on_tensor
 
 
-def _source_file(file: Any) -> SourceFile:
+def _source_file(file: Path | RemoteFile) -> SourceFile:
     return SourceFile(**describe(file))
 
 

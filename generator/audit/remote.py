@@ -147,9 +147,8 @@ class RemoteFile:
             if offset + length > len(head) and length > 0 and len(out[k]) != length
         ]
         if wanted:
-            for (start, end, k), data in zip(wanted, self._remote.fetch(self, wanted), strict=True):
-                assert len(data) == end - start or start + len(data) == self.size
-                out[k] += data
+            for (_, _, k), data in zip(wanted, self._remote.fetch(self, wanted), strict=True):
+                out[k] += data  # the reader checks every length
         return out
 
     def _prefetched(self, offset: int, length: int) -> bytes:
@@ -281,8 +280,9 @@ class Remote:
             futures = [self._pool.submit(self._cached_get, file, s, e, probe) for s, e in groups]
             blobs = [f.result() for f in futures]
         out: list[bytes] = []
+        starts = [s for s, _ in groups]
         for start, end, _ in wanted:
-            k = _first_group(groups, start)
+            k = bisect_right(starts, start) - 1
             pieces = []
             while k < len(groups) and groups[k][0] < end:
                 pieces.append(blobs[k][max(0, start - groups[k][0]) : end - groups[k][0]])
@@ -451,11 +451,6 @@ def coalesce(spans: Sequence[tuple[int, int]], *, gap: int | None = None) -> lis
     return split
 
 
-def _first_group(groups: Sequence[tuple[int, int]], start: int) -> int:
-    """Index of the request holding byte ``start`` (sorted, disjoint requests)."""
-    return bisect_right([s for s, _ in groups], start) - 1
-
-
 def _content_range(value: str) -> tuple[int, int, int | None]:
     """``bytes FIRST-LAST/TOTAL`` → numbers (a malformed header is retried)."""
     unit, _, spec = value.partition(" ")
@@ -476,7 +471,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def describe(file: Any) -> dict[str, Any]:
+def describe(file: Path | RemoteFile) -> dict[str, Any]:
     """What identifies one file an audit read: location, size, commit, sha256, ETag (``None`` if unknown)."""
     if isinstance(file, RemoteFile):
         return {
