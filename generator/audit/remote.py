@@ -135,17 +135,18 @@ class RemoteFile:
         if self.rehearsal is not None:
             self.rehearsal.extend(spans)
             return [bytes(max(0, min(length, self.size - offset))) for offset, length in spans]
-        head = self._head
-        out = [head[offset : offset + length] for offset, length in spans]
+        # The probe's bytes first, then a prefetched range holding the rest; what neither holds is fetched.
+        out: list[bytes] = []
+        wanted: list[tuple[int, int, int]] = []
         for k, (offset, length) in enumerate(spans):
-            if offset + length > len(head):
-                out[k] = self._prefetched(offset, length) or out[k]
-        # What neither the probe nor a prefetch holds, fetched together.
-        wanted = [
-            (max(offset, len(head)), offset + length, k)
-            for k, (offset, length) in enumerate(spans)
-            if offset + length > len(head) and length > 0 and len(out[k]) != length
-        ]
+            part = self._head[offset : offset + length]
+            rest = offset + len(part) if part else offset
+            if length > len(part):
+                ahead = self._prefetched(rest, offset + length - rest)
+                part += ahead
+                if not ahead:
+                    wanted.append((rest, offset + length, k))
+            out.append(part)
         if wanted:
             for (_, _, k), data in zip(wanted, self._remote.fetch(self, wanted), strict=True):
                 out[k] += data  # the reader checks every length
@@ -158,6 +159,11 @@ class RemoteFile:
         start = self._ahead_starts[k]
         blob = self._ahead[start]
         return blob[offset - start : offset - start + length] if offset + length <= start + len(blob) else b""
+
+    @property
+    def probed(self) -> int:
+        """How many first bytes of the file the probe holds."""
+        return len(self._head)
 
     def keep(self, blobs: Sequence[tuple[int, bytes]]) -> None:
         """Hold prefetched ``(start, bytes)`` ranges; later reads inside one of them cost no request."""
@@ -245,7 +251,10 @@ class Remote:
         budget = PREFETCH_BYTES - self._held
         jobs: list[tuple[RemoteFile, int, int]] = []
         for file, spans in plans.items():
-            for start, end in coalesce([(o, min(o + n, file.size)) for o, n in spans if n > 0]):
+            held = file.probed  # the probe's bytes are at hand already
+            for start, end in coalesce(
+                [(max(o, held), min(o + n, file.size)) for o, n in spans if o + n > held]
+            ):
                 if end - start > budget:
                     break
                 budget -= end - start
