@@ -307,10 +307,15 @@ class Remote:
                 return data
         data = self._get(file, start, end, probe=probe)
         if path is not None and len(data) == end - start:
-            path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f".{path.name}.{threading.get_ident()}.partial")
-            partial.write_bytes(data)
-            partial.replace(path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_bytes(data)
+                partial.replace(path)
+            except OSError as error:
+                raise InputError(
+                    f"--cache {self._cache}: cannot be written ({error.strerror or error})"
+                ) from error
         return data
 
     def _cache_path(self, file: RemoteFile, start: int, end: int) -> Path | None:

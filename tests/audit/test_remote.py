@@ -326,6 +326,13 @@ def test_cache_serves_a_second_run_without_requests(zoo: Zoo, hub: HubServer, tm
     assert hub.log.requests == before
 
 
+def test_an_unwritable_cache_is_a_clean_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x", encoding="utf-8")
+    with Remote(cache=blocked) as remote, pytest.raises(InputError, match=r"--cache .*cannot be written"):
+        open_checkpoint("hf://org/reference", remote=remote)
+
+
 @pytest.mark.slow
 def test_cli_audits_urls_and_never_prints_the_token(zoo: Zoo, hub: HubServer, tmp_path: Path) -> None:
     assert os.environ["HF_ENDPOINT"] == hub.url  # set by the `endpoint` fixture, inherited by the CLI
