@@ -57,8 +57,9 @@ def _bf16(values: np.ndarray) -> bytes:
     return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2").tobytes()
 
 
-def _write_pair(directory: Path, layers: int) -> tuple[Path, Path]:
-    """Reference and derived candidate, written tensor by tensor (peak memory: a few tensors)."""
+def _write_pair(directory: Path, layers: int, *, independent: bool = False) -> tuple[Path, Path]:
+    """Reference and derived candidate (or, with ``independent``, one drawn afresh with the same shapes and
+    scales), written tensor by tensor (peak memory: a few tensors)."""
     rng = np.random.default_rng(layers)
     shapes = _shapes(layers)
     paths = directory / "reference.safetensors", directory / "candidate.safetensors"
@@ -79,6 +80,8 @@ def _write_pair(directory: Path, layers: int) -> tuple[Path, Path]:
             else:
                 values = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.02)
             noise = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.3 * values.std())
+            if independent:  # same scales, no shared origin (vectors keep their mean: gains start at 1)
+                noise = (noise / np.float32(0.3)) - (values - np.float32(values.mean()))
             ref.write(_bf16(values))
             cand.write(_bf16(values + noise))
             del values, noise

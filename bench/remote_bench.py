@@ -2,8 +2,9 @@
 
 Run by hand or by ``make bench`` (never by ``make test``):
 ``.venv/bin/python bench/remote_bench.py [--gb 1.05] [--latency-ms 20]``.
-Writes the llama-shaped bf16 pair of ``bench/audit_bench.py`` (a reference and a derived candidate, each
-``--gb`` GB, so the pair is ≥ 2 GB by default) to a temporary directory, serves both from 127.0.0.1 through
+Writes the llama-shaped bf16 pair of ``bench/audit_bench.py`` (a reference and a derived candidate — or,
+with ``--independent``, an unrelated one — each ``--gb`` GB, so the pair is ≥ 2 GB by default) to a
+temporary directory, serves both from 127.0.0.1 through
 the test Hub (``tests/audit/hubserver.py``: the Hub's revision API and ``resolve`` with ``Range``), adding
 ``--latency-ms`` to every request, and measures in fresh child processes:
 
@@ -61,12 +62,14 @@ SHAPES = {"tinyllama": (2048, 5632, 32000), "llama-2-7b": (4096, 11008, 32000)}
 """Model widths (d, FFN, vocabulary) the bench can generate; the layer count sets the size."""
 
 
-def bench(directory: Path, gigabytes: float, latency_ms: float, shape: str) -> dict[str, Any]:
+def bench(
+    directory: Path, gigabytes: float, latency_ms: float, shape: str, *, independent: bool
+) -> dict[str, Any]:
     d, ff, vocab = SHAPES[shape]
     audit_bench.D, audit_bench.FF, audit_bench.VOCAB = d, ff, vocab  # read by its generator at call time
     per_layer = 2 * (4 * d * d + 3 * d * ff + 2 * d)
     layers = max(1, round((gigabytes * 1e9 - 4 * vocab * d) / per_layer))
-    reference, candidate = audit_bench._write_pair(directory, layers)
+    reference, candidate = audit_bench._write_pair(directory, layers, independent=independent)
     code = CHILD.format(root=str(ROOT))
     local = audit_bench.run_child(code, str(candidate), str(reference))
     with reference.open("rb") as ref, candidate.open("rb") as cand:
@@ -112,11 +115,14 @@ def main() -> None:
     parser.add_argument("--gb", type=float, default=1.05, help="Size of each file of the pair, in GB.")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="Added to every HTTP request.")
     parser.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama", help="Model widths.")
+    parser.add_argument(
+        "--independent", action="store_true", help="An unrelated candidate, not a derived one."
+    )
     parser.add_argument("--dir", type=Path, default=None, help="Where to write the checkpoints (a temp dir).")
     options = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="remote-bench-", dir=options.dir))
     try:
-        r = bench(directory, options.gb, options.latency_ms, options.shape)
+        r = bench(directory, options.gb, options.latency_ms, options.shape, independent=options.independent)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print(json.dumps(r))
