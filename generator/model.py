@@ -218,6 +218,18 @@ class Outcome:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Change:
+    """One entry of the data's change record: which value changed, from what to what, when, on what source."""
+
+    date: date
+    kind: Literal["corrected", "added", "removed", "published"]
+    what: Text
+    before: Text | None
+    after: Text | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Event:
     """A dated event in the round's timeline."""
 
@@ -439,6 +451,8 @@ class Round:
     events: tuple[Event, ...]
     raw: RawData
     independence: Independence = field(default_factory=Independence)
+    changes: tuple[Change, ...] = ()
+    """The data's change record, newest first (``corrections.yaml``; empty when the round has none)."""
 
     def team(self, team_id: str) -> Team:
         """The team with ``team_id``."""

@@ -26,6 +26,7 @@ from generator.model import (
     BenchmarkMethod,
     BenchmarkResult,
     BenchmarkSpec,
+    Change,
     Component,
     Criterion,
     CriterionRule,
@@ -130,6 +131,7 @@ def read_round(data_dir: Path) -> Validated:
     outcomes = _resolve_outcomes(outcomes_in, docs["outcomes"], refs)
     events = _resolve_events(events_in, docs["timeline"], refs)
     independence = _read_independence(data_dir, refs)
+    changes = _read_changes(data_dir, refs, info[1].as_of if info else None)
     _warn_unused_sources(sources, refs, problems)
     if info is not None:
         _warn_cited_before_announced(info[1].announced, sources, [*figures, *relations], problems)
@@ -159,6 +161,7 @@ def read_round(data_dir: Path) -> Validated:
             events=tuple(sorted(events, key=lambda e: e.date)),
             raw=raw,
             independence=independence,
+            changes=changes,
         ),
         warnings=tuple(problems.warnings),
     )
@@ -875,6 +878,39 @@ def _require_complete(
         problems.error(label, "", f"no row for {' × '.join(key)}")
     if len(missing) > 10:
         problems.error(label, "", f"… and {len(missing) - 10} more missing rows")
+
+
+# --- the change record: corrections.yaml (optional) ---------------------------------------------------------
+
+CHANGES_FILE = "corrections.yaml"
+
+
+def _read_changes(data_dir: Path, refs: _References, as_of: date | None) -> tuple[Change, ...]:
+    path = data_dir / CHANGES_FILE
+    if not path.exists():
+        return ()
+    doc = read_yaml(path, CHANGES_FILE, refs.problems)
+    changes: list[Change] = []
+    for index, item in _parse_list(schema.ChangeIn, doc, CHANGES_FILE, refs.problems):
+        where = _entry(doc, index)
+        refs.check("source", item.sources, CHANGES_FILE, where)
+        if as_of is not None and item.date > as_of:
+            refs.problems.error(
+                CHANGES_FILE,
+                where,
+                f"dated {item.date.isoformat()}, after the data's as_of {as_of.isoformat()} in round.yaml",
+            )
+        changes.append(
+            Change(
+                date=item.date,
+                kind=item.kind,
+                what=_text(item.what),
+                before=_maybe_text(item.before),
+                after=_maybe_text(item.after),
+                sources=tuple(item.sources),
+            )
+        )
+    return tuple(sorted(changes, key=lambda c: c.date, reverse=True))
 
 
 # --- independence: criteria.yaml, sovereignty.yaml, audits.yaml (all optional) ------------------------------

@@ -26,7 +26,7 @@ from generator.render.social import card_path, card_png
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
 
-HAND_WRITTEN = ("changelog.md", "about.md", "tags.md")
+HAND_WRITTEN = ("about.md", "tags.md")
 """Pages written by hand in ``docs/pages`` (both languages); the nav lists them after the generated ones."""
 
 
@@ -116,6 +116,13 @@ PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
     "sources": (
         Text(ko="출처", en="Sources"),
         Text(ko="모든 숫자의 출처", en="Where every number comes from"),
+    ),
+    "changelog": (
+        Text(ko="변경과 정정 기록", en="Changes and corrections"),
+        Text(
+            ko="이 사이트의 데이터가 언제, 무엇에서 무엇으로, 어떤 출처에 따라 바뀌었는지",
+            en="When this site's data changed, from what to what, and on which source",
+        ),
     ),
     "data": (
         Text(ko="데이터 내려받기", en="Data and downloads"),
@@ -222,6 +229,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         _page("glossary", context={"n": inputs.narrative}),
         _page("sources", context=sources),
         _page("data", context={"downloads": inputs.downloads}),
+        _page("changelog", context={"changes": views.changes_by_day(round_.changes)}),
     )
 
 

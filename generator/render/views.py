@@ -12,6 +12,7 @@ from generator.engine_audits import ConfiguredAudit
 from generator.model import (
     Allegation,
     AuditRecord,
+    Change,
     Component,
     Criterion,
     Evidence,
@@ -557,3 +558,11 @@ def home_description(scored: ScoredRound) -> Text:
         ko=f"{ko} — 공개된 숫자와 출처, 공개되지 않은 것",
         en=f"{en} — the published figures, their sources, and what was withheld",
     )
+
+
+def changes_by_day(changes: Sequence[Change]) -> tuple[tuple[date, tuple[Change, ...]], ...]:
+    """The change record grouped by day, newest day first, in the record's order within a day."""
+    days: dict[date, list[Change]] = {}
+    for change in sorted(changes, key=lambda c: c.date, reverse=True):
+        days.setdefault(change.date, []).append(change)
+    return tuple((day, tuple(items)) for day, items in days.items())

@@ -48,8 +48,10 @@ def test_every_page_says_how_to_cite_it_with_its_own_address(round1_site: Render
         url = page_url(SITE_URL, source, lang)
         assert url is not None
         assert block.count(url) == 3, path  # press style, APA and BibTeX
-        assert "2026" in block
-        assert ("2026년 11월 22일" if lang == "ko" else "2026-11-22") in block
+        as_of = date(2026, 11, 30)  # round.yaml's as_of: the data version every citation names
+        assert (
+            f"{as_of.year}년 {as_of.month}월 {as_of.day}일" if lang == "ko" else as_of.isoformat()
+        ) in block
         assert re.search(r"@misc\{sovereign-report-round-1-[a-z0-9-]+-(ko|en),", block)
         pages += 1
     assert pages >= 30

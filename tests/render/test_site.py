@@ -115,7 +115,9 @@ def test_markdown_links_to_pages_use_md_files(round1_site: RenderedSite) -> None
         for target in LINK.findall(text(round1_site, path)):
             file = target.split("#", 1)[0]
             if file and not target.startswith(("http://", "https://")):
-                assert file.endswith((".md", ".svg", ".png", ".csv", ".json", ".txt", ".cff", "SHA256SUMS")), target
+                assert file.endswith(
+                    (".md", ".svg", ".png", ".csv", ".json", ".txt", ".cff", "SHA256SUMS")
+                ), target
 
 
 def test_chart_blocks_keep_the_markup_contract(round1_site: RenderedSite) -> None:

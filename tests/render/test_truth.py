@@ -209,8 +209,14 @@ def test_no_cell_says_pass_without_a_ruling_whose_source_states_it(
         assert "finding-pass" not in text(site, f"teams/{team_id}.md")
 
 
+CHANGE_RECORD = ("changelog.md", "changelog.en.md")
+"""The change record quotes what the site used to say (the corrected values) on purpose."""
+
+
 def test_no_team_is_placed_on_the_proposed_sovereignty_scale(round1_site: RenderedSite) -> None:
     for path in round1_site.pages:
+        if path in CHANGE_RECORD:
+            continue
         page = text(round1_site, path)
         assert 'class="placements"' not in page, path
         assert not re.search(r"\d단계 이상|\d–\d단계 \(|level \d or above|levels \d–\d \(", page), path
@@ -221,6 +227,8 @@ def test_no_team_is_placed_on_the_proposed_sovereignty_scale(round1_site: Render
 def test_korea_times_figures_are_lower_bounds_without_invented_decimals(round1_site: RenderedSite) -> None:
     shown = 0
     for path in round1_site.pages:
+        if path in CHANGE_RECORD:
+            continue
         page = text(round1_site, path)
         for invented in ("99.51", "98.98", "0.9951"):
             assert invented not in page, path

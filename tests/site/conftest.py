@@ -49,9 +49,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+REPO_URL = "https://git.example.org/civic/sovereign-report"
+"""A repository address for test builds (not github.com, whose API Material's header would call)."""
+
+
 def build(out: Path, site_url: str) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SITE_URL", site_url)
+        patch.setenv("REPO_URL", REPO_URL)
         build_site(data_dir=ROOT / "data/round-1", out_dir=out, config=ROOT / "mkdocs.yml")
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.conftest import BuiltSite, build, html_pages
+from tests.site.conftest import REPO_URL, BuiltSite, build, html_pages
 
 TEAMS = ("lg-ai-research", "upstage", "sk-telecom", "naver-cloud", "nc-ai")
 REMOTE = re.compile(r"^(?:https?:)?//")
@@ -132,3 +132,13 @@ def test_every_page_has_share_tags_with_its_own_card(site: BuiltSite) -> None:
         seen_cards.add(tags["og:image"])
         assert tags["og:locale"] == ("en_US" if page.startswith("en/") else "ko_KR")
     assert len(seen_cards) >= 30  # generated pages have their own cards
+
+
+def test_every_page_links_the_real_address_for_corrections_and_replies(site: BuiltSite) -> None:
+    """Issue 11 §3: the corrections address is derived from the repository (REPO_URL → its issues)."""
+    pages = html_pages(site.folder)
+    for page in pages:
+        html = (site.folder / page / "index.html").read_text(encoding="utf-8")
+        link = '<p class="report-error">'
+        assert link in html, page
+        assert f'href="{REPO_URL}/issues/new"' in html.split(link, 1)[1], page

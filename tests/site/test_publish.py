@@ -15,7 +15,7 @@ from generator.publish import SITE_MARKER, STALE_STAGE_SECONDS, BuildSettings, p
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "mkdocs.yml"
-NAV = ["index.md", "about.md", "changelog.md", "tags.md", "sources.md", "independence.md"]
+NAV = ["index.md", "about.md", "tags.md", "sources.md", "independence.md", "changelog.md"]
 
 
 def files(**extra: bytes) -> dict[str, bytes]:
@@ -24,6 +24,7 @@ def files(**extra: bytes) -> dict[str, bytes]:
         "index.en.md": b"---\ntitle: Home\n---\n# Home\n\n[About](about.md)\n",
         "sources.md": "# 출처\n".encode(),
         "independence.md": "# 독자성\n".encode(),
+        "changelog.md": "# 변경과 정정 기록\n".encode(),  # generated; the hand-written about page links it
     }
     return {**pages, **extra}
 
