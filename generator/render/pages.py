@@ -221,6 +221,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
                 "demo": inputs.demo,
                 "allegations": independence["allegations"],
                 "permutation_test": tuple(s for s in PERMUTATION_TEST_SOURCES if s in round_.sources),
+                "audited": any(a.result is not None for audits in inputs.audits.values() for a in audits),
             },
             charts={lang: method_charts(inputs.demo, lang) for lang in LANGS} if inputs.demo else {},
         ),
@@ -333,6 +334,7 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
     """Every page in every language: output path → Markdown text."""
     round_ = inputs.scored.round
     out: dict[str, str] = {}
+    statuses = views.statuses_present(inputs.scored)
     for lang in LANGS:
         env = environment(lang, inputs.scored)
         for page in pages:
@@ -347,6 +349,7 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
                 "title": page.title.get(lang),
                 "charts": charts,
                 "chart": {c.id: c for c in charts},
+                "statuses": statuses,
                 "citation": cite_page(
                     round_.info,
                     title=page.title.get(lang),

@@ -566,3 +566,13 @@ def changes_by_day(changes: Sequence[Change]) -> tuple[tuple[date, tuple[Change,
     for change in sorted(changes, key=lambda c: c.date, reverse=True):
         days.setdefault(change.date, []).append(change)
     return tuple((day, tuple(items)) for day, items in days.items())
+
+
+STATUS_ORDER: Final = ("disclosed", "computed", "derived", "bounded", "not_disclosed")
+"""The order statuses are explained in."""
+
+
+def statuses_present(scored: ScoredRound) -> tuple[str, ...]:
+    """The statuses some team value or aggregate of the round has, in :data:`STATUS_ORDER`."""
+    present = {q.status for q in (*scored.cells.values(), *scored.aggregates.values())}
+    return tuple(s for s in STATUS_ORDER if s in present)

@@ -134,7 +134,7 @@ def _audit(candidate: str, reference: str) -> EngineAudit:
     )
 
 
-def _never(candidate: Path, reference: Path) -> AuditSummary:
+def _never(candidate: Path | str, reference: Path | str) -> AuditSummary:
     raise AssertionError("must not run")
 
 

@@ -378,3 +378,29 @@ def test_english_counts_agree_with_their_nouns(round1_site: RenderedSite) -> Non
     for path in english:
         assert not wrong.search(text(round1_site, path)), path
     assert "cited by 1 item on this site" in text(round1_site, "sources.en.md")
+
+
+def test_the_site_claims_no_audit_of_real_checkpoints_it_has_not_run(round1_site: RenderedSite) -> None:
+    assert "This site has not yet audited any team's real checkpoints" in text(round1_site, "method.en.md")
+    assert "아직 어느 팀의 실제 체크포인트도 감사하지 않았습니다" in text(round1_site, "method.md")
+    audited = 0
+    for path in round1_site.pages:
+        page = text(round1_site, path)
+        if path.startswith("teams/") and "{ #engine-audits }" in page:
+            section = page[page.index("{ #engine-audits }") :].split("\n## ", 1)[0]
+            assert 'class="verdict ' not in section, path  # the demo's toy verdicts live elsewhere
+            assert "{ #engine-audit-" not in section, path
+            audited += 1
+    assert audited == 2  # NAVER's configured audit, in both languages
+
+
+def test_the_status_legend_lists_only_statuses_some_value_has(
+    round1: tuple[ScoredRound, RenderedSite],
+) -> None:
+    scored, site = round1
+    present = {q.status for q in (*scored.cells.values(), *scored.aggregates.values())}
+    assert "computed" not in present  # round 1 published no raw data
+    for path in ("results.md", "results.en.md", "scoring.md", "scoring.en.md"):
+        legend = re.findall(r"^- <span class=\"st st-([a-z-]+)\">", text(site, path), re.M)
+        assert legend
+        assert {s.replace("-", "_") for s in legend} == present, path
