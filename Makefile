@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA ?= data/round-1
 
-.PHONY: site test lint typecheck pytest system-deps bench linkcheck clean
+.PHONY: site test check fast lint typecheck pytest wheel system-deps bench linkcheck clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,29 @@ typecheck: $(STAMP)
 pytest: $(STAMP) system-deps
 	$(PY) -m pytest
 
-test: lint typecheck pytest
+# The fast loop while working: lint, types and the tests not marked slow (no site build, no browser).
+check: lint typecheck fast
+
+fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow and not browser and not gpu" tests/data tests/render
+
+# The package as a user gets it: build the wheel, install it into a fresh virtual environment (no editable
+# install, no source tree on the path) and run check, scores and build from it.
+WHEEL_DIR := build/wheel
+WHEEL_VENV := build/wheel-venv
+wheel: $(STAMP) system-deps
+	rm -rf $(WHEEL_DIR) $(WHEEL_VENV) build/wheel-site
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_DIR) .
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(WHEEL_VENV)/bin/python -m pip install --quiet -c constraints.txt $(WHEEL_DIR)/*.whl
+	cd /tmp && $(CURDIR)/$(WHEEL_VENV)/bin/python -c "import generator, pathlib, sys; p = pathlib.Path(generator.__file__).resolve(); sys.exit(0 if 'site-packages' in p.parts else f'generator imported from {p}, not the wheel')"
+	$(WHEEL_VENV)/bin/python -P -m generator check --data $(DATA)
+	$(WHEEL_VENV)/bin/python -P -m generator scores --data $(DATA) --format json > build/wheel-scores.json
+	$(WHEEL_VENV)/bin/python -P -m generator build --data $(DATA) --out build/wheel-site
+	test -f build/wheel-site/index.html && test -f build/wheel-site/en/teams/naver-cloud/index.html
+
+test: lint typecheck pytest wheel
 
 # Serve the built site on 127.0.0.1 and check every link in it (CI runs this after `make site`).
 LINKCHECK_PORT ?= 8123
