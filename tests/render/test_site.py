@@ -99,25 +99,31 @@ def test_every_link_points_at_a_page_or_file_that_exists(which: str, request: py
     site: RenderedSite = request.getfixturevalue(which)
     existing = set(site.files) | {p for h in HAND_WRITTEN for p in (h, h.removesuffix(".md") + ".en.md")}
     broken = []
+    checked = 0
     for path in site.pages:
         for target in LINK.findall(text(site, path)):
             if target.startswith(("#", "http://", "https://")):
                 continue
+            checked += 1
             file = target.split("#", 1)[0]
             resolved = posixpath.normpath(posixpath.join(str(PurePosixPath(path).parent), file))
             if resolved not in existing:
                 broken.append(f"{path}: {target}")
     assert broken == []
+    assert checked > 100  # the pattern found the links it is meant to check
 
 
 def test_markdown_links_to_pages_use_md_files(round1_site: RenderedSite) -> None:
+    local = 0
     for path in round1_site.pages:
         for target in LINK.findall(text(round1_site, path)):
             file = target.split("#", 1)[0]
             if file and not target.startswith(("http://", "https://")):
+                local += 1
                 assert file.endswith(
                     (".md", ".svg", ".png", ".csv", ".json", ".txt", ".cff", "SHA256SUMS")
                 ), target
+    assert local > 100
 
 
 def test_chart_blocks_keep_the_markup_contract(round1_site: RenderedSite) -> None:
@@ -152,11 +158,18 @@ def test_chart_specs_are_valid_vega_lite(round1_site: RenderedSite) -> None:
     """The renderer skips Altair's schema check for speed; check each spec once here."""
     import altair as alt  # noqa: PLC0415
 
-    for path in ("index.md", "results.en.md"):
-        for script in re.findall(
+    validated = 0
+    for path in ("index.md", "results.en.md", "method.md"):
+        scripts = re.findall(
             r'<script type="application/json" id="spec-[^"]+">(.*?)</script>', text(round1_site, path)
-        ):
-            alt.LayerChart.from_dict(json.loads(script.replace("<\\/", "</")), validate=True)
+        )
+        assert scripts, path
+        for script in scripts:
+            spec = json.loads(script.replace("<\\/", "</"))
+            chart = (alt.LayerChart if "layer" in spec else alt.Chart).from_dict(spec, validate=True)
+            assert chart.to_dict(validate=False)["description"] == spec["description"]
+            validated += 1
+    assert validated == 10  # 1 + 4 + 5 charts
 
 
 def test_vega_bundle_is_served_from_the_site(round1_site: RenderedSite) -> None:
