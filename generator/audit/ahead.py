@@ -12,9 +12,9 @@ real pass reports the problem.
 
 from __future__ import annotations
 
-from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint
-from generator.audit.pairs import CandidateSource, orientations
-from generator.audit.read import Checkpoint, TensorReader
+from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint
+from generator.audit.pairs import CandidateSource, can_switch, orientations, profile_score
+from generator.audit.read import Checkpoint, TensorInfo, TensorReader
 from generator.audit.remote import Remote, RemoteFile
 from generator.errors import InputError
 
@@ -37,21 +37,53 @@ def reference_ahead(remote: Remote, reference: Checkpoint) -> None:
 
 def candidate_ahead(remote: Remote, fingerprint: Fingerprint, candidate: Checkpoint) -> None:
     """Fetch what aligning and comparing read first of each candidate tensor named like a reference
-    tensor: its profile in every orientation that fits, and its sampled block."""
+    tensor: its profile and sampled block as stored (or in the one orientation that fits); then, in a
+    second batch, the transposed orientation of those whose stored profile leaves it a chance
+    (:func:`~generator.audit.pairs.can_switch` — a copy or fine-tune settles it, and its transposed window,
+    often the whole tensor, is never fetched)."""
     files = [f for f in candidate.files if isinstance(f, RemoteFile)]
     ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
     if not files or not ours:
         return
+    named = [
+        (info, profile, fits)
+        for profile in fingerprint.tensors
+        if (info := ours.get(profile.name)) is not None
+        and profile.layout.kind == "residual"
+        and (fits := orientations(info, profile))
+    ]
+    first = [(info, profile, fits[0]) for info, profile, fits in named]
+    if not _read_ahead(remote, files, first):
+        return
+    later = []
+    with TensorReader() as reader:  # reads what was just fetched: no request
+        source = CandidateSource(reader)
+        for info, profile, fits in named:
+            if len(fits) < 2 or profile.constant:
+                continue
+            try:
+                score = profile_score(source.profile(info, profile, fits[0]), profile)
+            except _FAILED_REHEARSAL:
+                continue  # the real pass reports it
+            if can_switch(score, profile, margin=True):
+                later += [(info, profile, transposed) for transposed in fits[1:]]
+    _read_ahead(remote, files, later)
+
+
+def _read_ahead(
+    remote: Remote, files: list[RemoteFile], reads: list[tuple[TensorInfo, TensorProfile, bool]]
+) -> bool:
+    """Rehearse each candidate tensor's profile and sampled block in one orientation, then fetch them all;
+    ``False`` when the rehearsal failed (nothing is then read ahead)."""
+    if not reads:
+        return True
     try:
         with remote.rehearse(files) as plans, TensorReader() as reader:
             source = CandidateSource(reader)
-            for profile in fingerprint.tensors:
-                info = ours.get(profile.name)
-                if info is None or profile.layout.kind != "residual":
-                    continue
-                for transposed in orientations(info, profile):
-                    source.profile(info, profile, transposed)
-                    source.block(info, profile, transposed=transposed, all_units=False)
+            for info, profile, transposed in reads:
+                source.profile(info, profile, transposed)
+                source.block(info, profile, transposed=transposed, all_units=False)
     except _FAILED_REHEARSAL:
-        return
+        return False
     remote.prefetch(plans)
+    return True

@@ -214,9 +214,12 @@ def best_match(
     candidate: Candidate, options: Sequence[TensorProfile], source: CandidateSource, how: How
 ) -> Match | None:
     best: Match | None = None
+    margin = how != "content"
     for reference in options:
         match = None
         for transposed in orientations(candidate.info, reference):
+            if match is not None and not can_switch(match.score, reference, margin=margin):
+                break  # the transposed reading could not win: it is not read at all
             score = (
                 profile_score(source.profile(candidate.info, reference, transposed), reference)
                 if reference.layout.kind == "residual" and not reference.constant
@@ -225,11 +228,29 @@ def best_match(
             read = Match(
                 candidate=candidate, reference=reference, transposed=transposed, how=how, score=score
             )
-            if match is None or _clearly_better(read, match, margin=how != "content"):
+            if match is None or _clearly_better(read, match, margin=margin):
                 match = read
         if match is not None and (best is None or _rank(match) > _rank(best)):
             best = match
     return best
+
+
+def can_switch(stored: float | None, reference: TensorProfile, *, margin: bool) -> bool:
+    """Whether a transposed reading could still beat the stored one, whose half-A score is ``stored``.
+
+    With a margin (a tensor paired by its name) it must score above ``stored`` plus :func:`_switch_margin`,
+    and no correlation exceeds 1: a stored reading that already scores within the margin of 1 (a copy or a
+    fine-tune) settles the orientation, and the transposed one — for a square matrix another window over
+    every unit, for a residual-in-rows one the whole tensor over HTTP — need not be read. The choice is
+    exactly the one reading both would make.
+    """
+    if not margin or stored is None:
+        return True
+    return stored + _switch_margin(reference) <= 1.0 + _ROUNDING
+
+
+_ROUNDING = 1e-9
+"""More than a correlation of float64 values can exceed 1 by rounding."""
 
 
 def _clearly_better(transposed: Match, stored: Match, *, margin: bool) -> bool:

@@ -11,9 +11,17 @@ import numpy.typing as npt
 import pytest
 import torch
 
-from generator.audit import compare, make_fingerprint, run_audit, toy
+from generator.audit import compare, make_fingerprint, pairs, run_audit, toy
+from generator.audit.align import align
 from generator.audit.fingerprint import fingerprint_checkpoint, write_safetensors
-from generator.audit.read import TensorReader, open_checkpoint, raw_finite_or_fail, to_float
+from generator.audit.names import entries_of
+from generator.audit.read import (
+    TensorReader,
+    open_checkpoint,
+    raw_finite_or_fail,
+    read_block,
+    to_float,
+)
 from generator.audit.stats import cast_bits, permutation_draws, profile_of
 from generator.errors import InputError
 from tests.audit.conftest import Zoo
@@ -131,3 +139,41 @@ def _one_tensor_checkpoint(tmp_path: Path) -> Path:
     path = tmp_path / "one.safetensors"
     write_safetensors(path, [("w", "F32", (2,), np.zeros(2, "<f4").tobytes())], {})
     return path
+
+
+def _aligned(
+    case: Path, fingerprint: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[tuple[str, bool]]]:
+    """The alignment of ``case`` against ``fingerprint``, and every (tensor, transposed) block it read."""
+    reads: list[tuple[str, bool]] = []
+    original = read_block
+
+    def counted(reader: Any, info: Any, **kwargs: Any) -> Any:
+        reads.append((info.name, kwargs["transposed"]))
+        return original(reader, info, **kwargs)
+
+    monkeypatch.setattr(pairs, "read_block", counted)
+    checkpoint = open_checkpoint(case)
+    candidates = [pairs.Candidate(info=i, parsed=p) for i, p in entries_of(checkpoint.tensors)]
+    with TensorReader() as reader:
+        alignment = align(candidates, fingerprint, pairs.CandidateSource(reader))
+    return alignment, reads
+
+
+@pytest.mark.parametrize(("case", "transposed_reads"), [("noise", False), ("independent_trained", True)])
+def test_a_transposed_reading_that_cannot_win_is_never_read(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch, case: str, transposed_reads: bool
+) -> None:
+    fingerprint = fingerprint_checkpoint(open_checkpoint(zoo.reference), keep_stored=True)
+    square = {p.name for p in fingerprint.tensors if len(p.shape) == 2 and p.shape[0] == p.shape[1]}
+    assert square  # q, k, v and o projections: both orientations fit them
+    lazy, reads = _aligned(zoo.path(case), fingerprint, monkeypatch)
+    assert any(name in square and flipped for name, flipped in reads) is transposed_reads
+    # The same alignment as reading every orientation: the readings skipped could not have won.
+    monkeypatch.setattr(pairs, "can_switch", lambda *_, **__: True)
+    every, all_reads = _aligned(zoo.path(case), fingerprint, monkeypatch)
+    assert any(name in square and flipped for name, flipped in all_reads)
+    assert [(m.candidate.info.name, m.reference.name, m.transposed, m.score) for m in lazy.matches] == [
+        (m.candidate.info.name, m.reference.name, m.transposed, m.score) for m in every.matches
+    ]
+    assert lazy.layer_maps == every.layer_maps
