@@ -10,11 +10,24 @@ maps; :mod:`~generator.audit.pairs` its building blocks, :mod:`~generator.audit.
 under permutation) → :mod:`~generator.audit.compare` (statistics per pair, unit alignment) →
 :mod:`~generator.audit.exact` (the rest of an identical component compared whole; every tensor accounted
 for) → :mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs them in order.
+
+Beside them, never as evidence of weight reuse: :mod:`~generator.audit.cheap` compares the configs and
+tokenizers (:func:`compare_cheap`; files read by :mod:`~generator.audit.cheap_read`).
 """
 
 from __future__ import annotations
 
+from generator.audit.cheap import CheapEvidence, compare_cheap
 from generator.audit.engine import make_fingerprint, resolve_device, run_audit
 from generator.audit.report import AuditReport, ComponentReport, Verdict
 
-__all__ = ["AuditReport", "ComponentReport", "Verdict", "make_fingerprint", "resolve_device", "run_audit"]
+__all__ = [
+    "AuditReport",
+    "CheapEvidence",
+    "ComponentReport",
+    "Verdict",
+    "compare_cheap",
+    "make_fingerprint",
+    "resolve_device",
+    "run_audit",
+]

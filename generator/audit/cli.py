@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from generator.audit import cheap
 from generator.audit.engine import make_fingerprint, run_audit
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
 from generator.audit.read import load_mapping
@@ -94,6 +95,8 @@ def summary_lines(report: AuditReport) -> list[str]:
             f"  fetched {report.transfer['fetched']:,} bytes in {report.transfer['requests']:,} requests "
             f"({report.transfer['fetched'] / max(1, remote):.2%} of the remote files' {remote:,} bytes)"
         )
+    if report.cheap is not None:
+        lines.extend(cheap.summary_lines(report.cheap))
     return lines
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.audit.ahead import candidate_ahead, reference_ahead
 from generator.audit.align import align
+from generator.audit.cheap import compare_cheap
 from generator.audit.compare import compare
 from generator.audit.exact import complete, reference_unpaired
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
@@ -72,7 +73,8 @@ def run_audit(
     ``expert_seed`` chooses which routed experts of each layer are tested (recorded in the report).
 
     Remote locations are read in place (only headers and sampled windows travel); ``cache`` keeps fetched
-    ranges on disk, keyed by each file's sha256.
+    ranges on disk, keyed by each file's sha256. The configs and tokenizers beside both are compared too
+    (:func:`~generator.audit.cheap.compare_cheap`; not evidence, and never a reason to stop).
     """
     if _is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
@@ -108,6 +110,7 @@ def run_audit(
         candidate_files=tuple(_source_file(f) for f in checkpoint.files),
         reference_files=reference_files,
         transfer=None if transfer is None else dataclasses.asdict(transfer),
+        cheap=compare_cheap(candidate, reference),  # its own connection: `transfer` counts the weights' bytes
     )
 
 

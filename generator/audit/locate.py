@@ -80,9 +80,7 @@ def _locate_hub(remote: Remote, location: str) -> Located:
     prefix = f"{folder}/" if folder else ""
 
     def file(name: str) -> RemoteFile:
-        size, sha256 = siblings[name]
-        url = f"{endpoint}/{repo}/resolve/{commit}/{quote(name)}"
-        return RemoteFile(remote, url=url, size=size, sha256=sha256, revision=commit, hub=True)
+        return _hub_file(remote, f"{endpoint}/{repo}", commit, name, siblings[name])
 
     if folder in siblings:  # the location names one file
         chosen = [folder]
@@ -113,6 +111,33 @@ def _locate_hub(remote: Remote, location: str) -> Located:
         )
     files = _probed(remote, {n: file(n) for n in chosen})
     return Located(location=location, files=tuple(files.values()), index=None, index_url="", shard=_no_shards)
+
+
+def hub_folder(remote: Remote, location: str) -> tuple[str, dict[str, RemoteFile]]:
+    """The files directly in an ``hf://`` location's folder (for a location naming one file, that file's
+    folder), by name, at the commit the revision resolves to: ``(where, files)``, ``where`` naming the
+    folder at that commit. Only the revision is looked up; no file is probed."""
+    repo, revision, folder = parse_hub(location)
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    commit, siblings = _hub_revision(remote, location, endpoint, repo, revision)
+    if folder in siblings:
+        folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+    prefix = f"{folder}/" if folder else ""
+    files = {
+        name[len(prefix) :]: _hub_file(remote, f"{endpoint}/{repo}", commit, name, known)
+        for name, known in siblings.items()
+        if name.startswith(prefix) and "/" not in name[len(prefix) :]
+    }
+    return f"hf://{repo}@{commit}/{prefix}", files
+
+
+def _hub_file(
+    remote: Remote, base: str, commit: str, name: str, known: tuple[int | None, str | None]
+) -> RemoteFile:
+    """The ``resolve`` URL of ``name`` at ``commit``, with the size and LFS sha256 the Hub gave."""
+    size, sha256 = known
+    url = f"{base}/resolve/{commit}/{quote(name)}"
+    return RemoteFile(remote, url=url, size=size, sha256=sha256, revision=commit, hub=True)
 
 
 def _hub_revision(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.audit.align import LayerMap
+from generator.audit.cheap import CheapEvidence
 from generator.audit.compare import PairEvidence
 from generator.audit.experts import ExpertMatch
 from generator.audit.stats import PermutationTest
@@ -128,6 +129,8 @@ class AuditReport:
     """The reference's files (or the fingerprint file)."""
     transfer: dict[str, int] | None = None
     """For remote locations: HTTP requests, bytes fetched and planned, retries."""
+    cheap: CheapEvidence | None = None
+    """Configs and tokenizers compared beside the weights: first signals, never evidence of weight reuse."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (non-finite numbers become ``null``)."""
