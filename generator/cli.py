@@ -48,7 +48,20 @@ def main() -> None:
 def _register_commands() -> None:
     # Commands live beside the stage they drive; importing here keeps `--help` fast and the CLI thin.
     from generator.audit.cli import audit_command, fingerprint_command  # noqa: PLC0415
-    from generator.commands import build_command, check_command, scores_command  # noqa: PLC0415
+    from generator.commands import (  # noqa: PLC0415
+        build_command,
+        check_command,
+        evidence_command,
+        scores_command,
+    )
 
-    for command in (check_command, scores_command, build_command, audit_command, fingerprint_command):
+    commands = (
+        check_command,
+        scores_command,
+        build_command,
+        evidence_command,
+        audit_command,
+        fingerprint_command,
+    )
+    for command in commands:
         cli.add_command(command)

@@ -1,4 +1,4 @@
-"""The report commands: ``check``, ``scores`` and ``build``. Each is a few lines over the library."""
+"""The report commands (check, scores, build, evidence); each is a few lines over the library."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from rich.table import Table
 
 from generator.cli import reports_errors
 from generator.demo import DEFAULT_SEED
+from generator.errors import InputError
+from generator.evidence import configured, hub_resolver, run_evidence
 from generator.scoring import score_round
 from generator.scoring.export import format_number, formula_text, scores_document
 from generator.scoring.types import ScoredRound
@@ -102,3 +104,44 @@ def build_command(data_dir: Path, out_dir: Path, demo_seed: int) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result)
+
+
+@click.command("evidence")
+@DATA_OPTION
+@click.option("--only", "only", multiple=True, metavar="ID", help="Run only this audit (repeatable).")
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Where the audit's matrix products run (auto: CUDA when available).",
+)
+@click.option("--list", "list_ids", is_flag=True, help="Print the configured audit ids as JSON and stop.")
+@reports_errors
+def evidence_command(data_dir: Path, only: tuple[str, ...], device: str, list_ids: bool) -> None:
+    """Run the configured Hub audits and write evidence/<audit-id>.json for each (exit 2 when one failed).
+
+    A file is written only when its audit finished, and left untouched when it already holds the commits
+    the Hub resolves to now. HF_ENDPOINT and HF_TOKEN (optional; gated repositories) are honoured.
+    """
+    audits = configured(read_round(data_dir).round)
+    if list_ids:
+        click.echo(json.dumps([a.id for a in audits]))
+        return
+    unknown = sorted(set(only) - {a.id for a in audits})
+    if unknown:
+        raise InputError(f"--only {unknown[0]}: no such audit in {data_dir}/audits.yaml")
+    from generator.audit.engine import resolve_device  # noqa: PLC0415 — torch is heavy to import
+
+    resolved_device = resolve_device(device)
+    resolver = hub_resolver()
+    failed = []
+    for audit in audits:
+        if only and audit.id not in only:
+            continue
+        outcome = run_evidence(audit, data_dir, device=resolved_device, resolver=resolver)
+        click.echo(outcome.detail, err=outcome.status == "failed")
+        if outcome.status == "failed":
+            failed.append(outcome.audit)
+    if failed:
+        raise InputError(f"{len(failed)} audit(s) failed: {', '.join(failed)}")

@@ -381,6 +381,48 @@ class EngineAudit:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Checkpoint:
+    """A public checkpoint on the Hugging Face Hub."""
+
+    repos: tuple[str, ...]
+    """``OWNER/NAME``; more than one when the id is not confirmed (spellings tried in order)."""
+    revision: str
+    """``main``, or a pinned commit SHA."""
+    seen_in: tuple[str, ...]
+    """Where the id was published (a URL, or a document named as it is cited)."""
+    confirmed: bool
+    """Whether the id is confirmed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditReason:
+    """Why an audit is run."""
+
+    kind: Literal["allegation", "screen"]
+    """``allegation``: someone alleged derivation; ``screen``: nobody did (a screen is not an accusation)."""
+    allegation: str | None
+    """The allegation's id (``kind == "allegation"``)."""
+    basis: Literal["same_family", "other_team"] | None
+    """What a screen compares with: an open model of the same architecture family, another team's model."""
+    sources: tuple[str, ...]
+    """Source ids behind the reason."""
+    note: Text
+    """The reason in a sentence."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubAudit:
+    """A configured audit of a team's public checkpoint (``python -m generator evidence`` runs it)."""
+
+    id: str
+    team: str
+    candidate: Checkpoint
+    reference: Checkpoint
+    reason: AuditReason
+    label: Text
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditRecord:
     """Everything recorded about one team's independence."""
 
@@ -389,6 +431,7 @@ class AuditRecord:
     allegations: tuple[Allegation, ...]
     rulings: tuple[Ruling, ...]
     engine_audits: tuple[EngineAudit, ...]
+    hub_audits: tuple[HubAudit, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

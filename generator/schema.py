@@ -295,12 +295,64 @@ class EngineAuditIn(Strict):
     label: TextIn
 
 
+HubRepo = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+]
+"""A Hugging Face Hub repository id, ``OWNER/NAME``."""
+
+
+class CheckpointIn(Strict):
+    """A public checkpoint on the Hub; several ``repos``: spellings of one unconfirmed id, tried in order."""
+
+    repos: list[HubRepo] = Field(min_length=1)
+    revision: Annotated[str, StringConstraints(pattern=r"^(main|[0-9a-f]{40})$")] = "main"
+    seen_in: list[NonEmpty] = Field(min_length=1)
+    confirmed: bool = True
+
+    @model_validator(mode="after")
+    def _spellings(self) -> CheckpointIn:
+        if len(self.repos) > 1 and self.confirmed:
+            raise ValueError("several spellings of a repository id: mark it 'confirmed: false'")
+        if len(set(self.repos)) != len(self.repos):
+            raise ValueError("a repository id is listed twice")
+        return self
+
+
+class AuditReasonIn(Strict):
+    """Why an audit is run: an allegation (with its sources), or a screen where nobody alleged anything."""
+
+    kind: Literal["allegation", "screen"]
+    allegation: Id | None = None
+    basis: Literal["same_family", "other_team"] | None = None
+    sources: list[Id] = Field(default_factory=list)
+    note: TextIn
+
+    @model_validator(mode="after")
+    def _complete(self) -> AuditReasonIn:
+        if self.kind == "allegation" and (self.allegation is None or not self.sources or self.basis):
+            raise ValueError("an allegation reason names the allegation and its sources, and no screen basis")
+        if self.kind == "screen" and (self.basis is None or self.allegation is not None):
+            raise ValueError("a screen names its basis (same_family or other_team) and no allegation")
+        return self
+
+
+class HubAuditIn(Strict):
+    """An audit of a team's public checkpoint against a reference, run by ``python -m generator evidence``."""
+
+    id: Id
+    candidate: CheckpointIn
+    reference: CheckpointIn
+    reason: AuditReasonIn
+    label: TextIn
+
+
 class AuditRecordIn(Strict):
     team: Id
     components: list[ComponentIn] = Field(default_factory=list)
     allegations: list[AllegationIn] = Field(default_factory=list)
     rulings: list[RulingIn] = Field(default_factory=list)
     engine_audits: list[EngineAuditIn] = Field(default_factory=list)
+    hub_audits: list[HubAuditIn] = Field(default_factory=list)
 
 
 class RuleIn(Strict):

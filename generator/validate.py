@@ -19,14 +19,17 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator import schema
 from generator.errors import DataError, Problem
+from generator.evidence import check_evidence
 from generator.load import CsvTable, Problems, YamlDocument, read_csv, read_yaml
 from generator.model import (
     Allegation,
+    AuditReason,
     AuditRecord,
     BenchmarkMethod,
     BenchmarkResult,
     BenchmarkSpec,
     Change,
+    Checkpoint,
     Component,
     Criterion,
     CriterionRule,
@@ -34,6 +37,7 @@ from generator.model import (
     Event,
     Evidence,
     Figure,
+    HubAudit,
     Independence,
     Location,
     MeanRelation,
@@ -131,6 +135,7 @@ def read_round(data_dir: Path) -> Validated:
     outcomes = _resolve_outcomes(outcomes_in, docs["outcomes"], refs)
     events = _resolve_events(events_in, docs["timeline"], refs)
     independence = _read_independence(data_dir, refs)
+    check_evidence(data_dir, [a for r in independence.records.values() for a in r.hub_audits], problems)
     changes = _read_changes(data_dir, refs, info[1].as_of if info else None)
     _warn_unused_sources(sources, refs, problems)
     if info is not None:
@@ -1080,5 +1085,56 @@ def _resolve_audits(
                 )
                 for e in item.engine_audits
             ),
+            hub_audits=_hub_audits(item, refs, where),
         )
+    _duplicates(
+        [(a.id, a.team) for r in records.values() for a in r.hub_audits], f"{label} hub_audits", refs.problems
+    )
     return {t: records[t] for t in (refs.teams or []) if t in records}
+
+
+def _hub_audits(item: schema.AuditRecordIn, refs: _References, where: str) -> tuple[HubAudit, ...]:
+    """A team's configured Hub audits: each allegation one of the team's, each team against two references."""
+    label = INDEPENDENCE_FILES["audits"]
+    allegations = {a.id for a in item.allegations}
+    for audit in item.hub_audits:
+        refs.check("source", audit.reason.sources, label, f"{where}, hub audit {audit.id!r}")
+        if audit.reason.allegation is not None and audit.reason.allegation not in allegations:
+            refs.problems.error(
+                label,
+                where,
+                f"hub audit {audit.id!r} names allegation {audit.reason.allegation!r}, "
+                f"which is not one of {item.team!r}'s{_closest(audit.reason.allegation, allegations)}",
+            )
+        if set(audit.candidate.repos) & set(audit.reference.repos):
+            refs.problems.error(label, where, f"hub audit {audit.id!r} compares a repository with itself")
+    references = {a.reference.repos[0] for a in item.hub_audits}
+    if item.hub_audits and len(references) < 2:
+        refs.problems.error(
+            label,
+            where,
+            f"team {item.team!r} is audited against {len(references)} reference(s); at least two",
+        )
+    return tuple(
+        HubAudit(
+            id=a.id,
+            team=item.team,
+            candidate=_checkpoint(a.candidate),
+            reference=_checkpoint(a.reference),
+            reason=AuditReason(
+                kind=a.reason.kind,
+                allegation=a.reason.allegation,
+                basis=a.reason.basis,
+                sources=tuple(a.reason.sources),
+                note=_text(a.reason.note),
+            ),
+            label=_text(a.label),
+        )
+        for a in item.hub_audits
+    )
+
+
+def _checkpoint(c: schema.CheckpointIn) -> Checkpoint:
+    return Checkpoint(
+        repos=tuple(c.repos), revision=c.revision, seen_in=tuple(c.seen_in), confirmed=c.confirmed
+    )
