@@ -350,25 +350,34 @@ def write_atomically(path: Path, data: bytes) -> None:
 # ---- checking -------------------------------------------------------------------------------------
 
 
-def check_evidence(data_dir: Path, audits: Sequence[HubAudit], problems: Problems) -> None:
-    """Every ``evidence/*.json``: valid, and matching the configured audit it claims to be."""
+def check_evidence(data_dir: Path, audits: Sequence[HubAudit], problems: Problems) -> dict[str, EvidenceIn]:
+    """Every ``evidence/*.json``: valid, and matching the configured audit it claims to be; the files without
+    a problem by audit id (``result`` is the :class:`~generator.engine_audits.AuditSummary` pages show)."""
     folder = data_dir / EVIDENCE_DIR
     if not folder.is_dir():
-        return
+        return {}
     by_id = {a.id: a for a in audits}
+    valid: dict[str, EvidenceIn] = {}
     for path in sorted(folder.glob("*.json")):
-        label = f"{EVIDENCE_DIR}/{path.name}"
-        for message in _problems(path, by_id):
-            problems.error(label, "", message)
+        evidence, messages = _read_one(path, by_id)
+        for message in messages:
+            problems.error(f"{EVIDENCE_DIR}/{path.name}", "", message)
+        if evidence is not None and not messages:
+            valid[evidence.audit] = evidence
+    return valid
 
 
-def _problems(path: Path, by_id: Mapping[str, HubAudit]) -> Iterator[str]:
+def _read_one(path: Path, by_id: Mapping[str, HubAudit]) -> tuple[EvidenceIn | None, list[str]]:
     try:
         evidence = EvidenceIn.model_validate_json(path.read_bytes())
     except pydantic.ValidationError as error:
-        for item in error.errors()[:5]:
-            yield f"{'.'.join(str(p) for p in item['loc']) or 'file'}: {item['msg']}"
-        return
+        return None, [
+            f"{'.'.join(str(p) for p in item['loc']) or 'file'}: {item['msg']}" for item in error.errors()[:5]
+        ]
+    return evidence, list(_problems(path, evidence, by_id))
+
+
+def _problems(path: Path, evidence: EvidenceIn, by_id: Mapping[str, HubAudit]) -> Iterator[str]:
     audit = by_id.get(evidence.audit)
     if audit is None:
         yield f"audit {evidence.audit!r} is not configured in audits.yaml"

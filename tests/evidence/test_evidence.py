@@ -17,6 +17,8 @@ from click.testing import CliRunner, Result
 
 from generator.commands import check_command, evidence_command
 from generator.errors import DataError
+from generator.evidence import check_evidence, configured
+from generator.load import Problems
 from generator.validate import read_round
 from tests.audit.hubserver import HubServer
 from tests.evidence.conftest import VAETKI_MISSING, VAETKI_SERVED
@@ -85,6 +87,13 @@ def test_every_configured_audit_writes_a_file_that_check_accepts(hub: HubServer,
 
     checked = CliRunner().invoke(check_command, ["--data", str(DATA)])
     assert checked.exit_code == 0, checked.output
+    problems = Problems()
+    valid = check_evidence(DATA, configured(read_round(DATA).round), problems)
+    assert not problems.errors
+    assert sorted(valid) == sorted(listed)
+    summary = valid[NAVER].result  # what the pages show, read back from the file
+    assert summary.component("vision_tower").verdict == components["vision_tower"]
+    assert summary.component("vision_tower").share_identical > 0.9
 
 
 def test_a_rerun_for_the_same_commits_changes_nothing_and_fetches_nothing(
@@ -98,6 +107,13 @@ def test_a_rerun_for_the_same_commits_changes_nothing_and_fetches_nothing(
     assert "unchanged" in again.output
     assert (EVIDENCE / f"{NAVER}.json").read_bytes() == before
     assert hub.log.requests == requests, "no weight byte is read again"
+
+    older = json.loads(before)
+    older["engine"]["version"] = "0.0.1"  # the same commits audited by another engine version: run again
+    (EVIDENCE / f"{NAVER}.json").write_text(json.dumps(older), encoding="utf-8")
+    assert _evidence("--only", NAVER).exit_code == 0
+    assert hub.log.requests > requests
+    assert _read(NAVER)["engine"]["version"] != "0.0.1"
 
 
 def test_the_same_inputs_give_the_same_file_apart_from_date_and_time(
