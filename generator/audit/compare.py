@@ -1,9 +1,11 @@
 """Stage 6 — compare: the statistics of each matched pair, and the joint matrices of each component.
 
 For a pair: align units on half A (by index when the index alignment is already significant, else each
-reference unit's best-matching candidate unit — permuted neurons and heads are found this way); then on the
-whole window the identity statistics (bit-identical and identical-after-cast fractions, relative L2, centred
-and — for display only — raw cosine), and on half B the permutation test. When the sample is identical, the
+reference unit's best-matching candidate unit — permuted neurons and heads are found this way; where no
+sampled unit agrees with its own index, a wide tensor's units are searched first in one seeded run of them,
+and all of them are read only when the run shows clear matches); then on the whole window the identity
+statistics (bit-identical and identical-after-cast fractions, relative L2, centred and — for display only —
+raw cosine), and on half B the permutation test. When the sample is identical, the
 whole tensors confirm it: compared chunk by chunk when the reference's checkpoint is at hand (stopping at the
 first difference), else the candidate's SHA-256 against the one in the reference's fingerprint.
 """
@@ -21,7 +23,7 @@ import numpy.typing as npt
 
 from generator.audit.fingerprint import TensorProfile, tensor_hash
 from generator.audit.pairs import CandidateSource, Match
-from generator.audit.plan import seed_for, window_for
+from generator.audit.plan import search_run, seed_for, window_for
 from generator.audit.quant import stored_label
 from generator.audit.read import TensorInfo, TensorReader, to_float
 from generator.audit.stats import (
@@ -60,6 +62,10 @@ class UnitAlignment:
     flipped: int = 0
     """Aligned units whose sign was flipped (clearly negative correlation on half A); flipping a unit's
     incoming and outgoing weights leaves an odd-symmetric or linear path's function unchanged."""
+    searched: int | None = None
+    """Candidate units among which best matches were sought: all of them, or — where no sampled unit agreed
+    with its own index and none matched clearly inside a seeded run of units (:func:`~generator.audit.plan.
+    search_run`) — that run only (``hits`` is then ``None``); ``None`` when no search was needed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,7 +220,13 @@ def _hidden(
     if count == _unit_count(reference):
         sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
         own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values, half)
-        if own.size and bool(np.all(np.abs(own_corr) >= _threshold(count, half))):
+        clear = np.abs(own_corr) >= _threshold(count, half)
+        searched = None
+        if not clear.any():
+            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
+        if searched is not None:
+            return sampled, np.arange(own.size), searched
+        if own.size and bool(np.all(clear)):
             alignment = UnitAlignment(
                 method="index",
                 sampled=int(own.size),
@@ -245,11 +257,53 @@ def _tokens(
     count = source.unit_count(info, reference, match.transposed)
     if keep.any():
         own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values[keep], half)
-        if bool(np.all(np.abs(own_corr) >= _threshold(count, half))):
+        clear = np.abs(own_corr) >= _threshold(count, half)
+        if bool(np.all(clear)):
             return sampled, np.arange(sampled.shape[0]), None, keep
+        if count == _unit_count(reference) and not clear.any():
+            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
+            if searched is not None:
+                return sampled, np.arange(sampled.shape[0]), searched, keep
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)
     chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
     return everything, chosen, alignment, np.ones(keep.shape, dtype=bool)
+
+
+def _search(
+    match: Match,
+    source: CandidateSource,
+    ref_values: npt.NDArray[np.float64],
+    own_corr: npt.NDArray[np.float64],
+    *,
+    half: int,
+    device: Any,
+) -> UnitAlignment | None:
+    """The index alignment, when no sampled unit agrees with its own index and none matches clearly inside
+    a seeded run of the candidate's units either; ``None`` (search them all) otherwise, or for a small tensor.
+
+    Decided on half A only, so the test on half B stays exact; an independent candidate then reads one run
+    of units instead of all of them, while a re-ordered copy still shows clear matches in the run.
+    """
+    info, reference = match.candidate.info, match.reference
+    count = source.unit_count(info, reference, match.transposed)
+    run = search_run(reference.parsed.seed_role, reference.shape, count, own_corr.size)
+    if run is None or own_corr.size == 0:
+        return None
+    raw = source.run_block(info, reference, transposed=match.transposed, run=run)
+    cand_a, ref_a = standardise(to_float(raw, info.dtype)[:, :half]), standardise(ref_values[:, :half])
+    _, best_corr = best_matches(ref_a, cand_a, device=device)
+    if bool(np.any(np.abs(best_corr) >= _threshold(count, half))):
+        return None
+    return UnitAlignment(
+        method="index",
+        sampled=int(own_corr.size),
+        index_z=float(own_corr.mean() * math.sqrt(own_corr.size * half)),
+        hits=None,
+        log10_p_hits=None,
+        mean_best_correlation=float(best_corr.mean()),
+        moved=0,
+        searched=len(run),
+    )
 
 
 def _align_units(
@@ -278,6 +332,7 @@ def _align_units(
     )
     alignment = UnitAlignment(
         method=method,
+        searched=int(cand.shape[0]),
         sampled=int(own.size),
         index_z=index_z,
         hits=hits,

@@ -115,15 +115,7 @@ class CandidateSource:
             if key in self._sampled:
                 self._sampled.move_to_end(key)
                 return self._sampled[key]
-        raw = read_block(
-            self._reader,
-            info,
-            residual_axis=layout.residual_axis,
-            transposed=transposed,
-            window=window_for(layout.width).positions(),
-            units=None if all_units else units,
-        )
-        raw_finite_or_fail(raw, info.dtype, info)
+        raw = self._read(info, reference, transposed=transposed, units=None if all_units else units)
         if all_units:
             self._large[key] = raw
             if len(self._large) > self._large_count:
@@ -131,6 +123,35 @@ class CandidateSource:
             self._keep_sampled((*where, units.tobytes()), np.ascontiguousarray(raw[units]))
         else:
             self._keep_sampled(key, raw)
+        return raw
+
+    def run_block(
+        self, info: TensorInfo, reference: TensorProfile, *, transposed: bool, run: range
+    ) -> npt.NDArray[Any]:
+        """Raw candidate elements, the units of ``run`` × window (not kept: read once, by the unit search)."""
+        return self._read(
+            info, reference, transposed=transposed, units=np.arange(run.start, run.stop, dtype=np.int64)
+        )
+
+    def _read(
+        self,
+        info: TensorInfo,
+        reference: TensorProfile,
+        *,
+        transposed: bool,
+        units: npt.NDArray[np.int64] | None,
+    ) -> npt.NDArray[Any]:
+        """Raw candidate elements ``units × window`` (``None``: every unit), checked finite."""
+        assert reference.layout.residual_axis is not None
+        raw = read_block(
+            self._reader,
+            info,
+            residual_axis=reference.layout.residual_axis,
+            transposed=transposed,
+            window=window_for(reference.layout.width).positions(),
+            units=units,
+        )
+        raw_finite_or_fail(raw, info.dtype, info)
         return raw
 
     def _keep_sampled(self, key: tuple[Any, ...], raw: npt.NDArray[Any]) -> None:

@@ -37,6 +37,12 @@ TOKEN_UNITS = 512
 """Token (or pixel) rows sampled per reference matrix."""
 PLAIN_LIMIT = 65_536
 """Tensors without a residual axis are tested whole up to this many elements, skipped above."""
+SEARCH_PARTNERS = 16
+"""Sampled reference units expected to have their partner inside a searched run of the candidate's units,
+were those units a re-ordered copy: the run holds ``16/s`` of the ``n`` units (``s`` sampled), and misses
+every partner with probability about e^-16 (1e-7)."""
+SEARCH_MIN_UNITS = 1024
+"""Fewer candidate units than this are searched all at once (reading them all costs little)."""
 
 UnitKind = Literal["hidden", "token", "single"]
 _TOKEN_ROLES = ("embed", "lm_head", "pos_embed")
@@ -161,3 +167,18 @@ def choose_units(layout: Layout, role_key: str, shape: tuple[int, ...]) -> tuple
         return tuple(range(n))
     rng = np.random.default_rng(seed_for(f"units|{role_key}|{tuple(shape)}"))
     return tuple(int(u) for u in np.sort(rng.choice(n, size=count, replace=False)))
+
+
+def search_run(role_key: str, shape: tuple[int, ...], n: int, sampled: int) -> range | None:
+    """The seeded run of a candidate's ``n`` units where a unit search looks first, or ``None`` to search all.
+
+    Used only where none of the ``sampled`` reference units agrees with its own index: a re-ordered copy
+    shows clear matches inside the run (:data:`SEARCH_PARTNERS` expected), and only then are all units read.
+    Contiguous, so that it is one range of rows to read. Seeded by role and shape, like every sample.
+    """
+    count = math.ceil(n * SEARCH_PARTNERS / max(1, sampled))
+    if n < SEARCH_MIN_UNITS or 4 * count > n:
+        return None
+    rng = np.random.default_rng(seed_for(f"search|{role_key}|{tuple(shape)}|{n}"))
+    start = int(rng.integers(0, n - count + 1))
+    return range(start, start + count)

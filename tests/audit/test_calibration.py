@@ -10,7 +10,7 @@ import pytest
 import torch
 from scipy import stats
 
-from generator.audit import run_audit, toy, toy_moe
+from generator.audit import plan, run_audit, toy, toy_moe
 from generator.audit.report import ComponentReport
 
 TINY = toy.ToyConfig(vocab=64, d_model=64, n_layers=2, d_ff=128)
@@ -34,6 +34,21 @@ def null_components(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentR
 
 
 @pytest.fixture(scope="module")
+def null_components_run_first(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentReport]:
+    """The same independent pairs, every unit search looking in a seeded run of units first (as wide
+    tensors do; these are narrower than plan.SEARCH_MIN_UNITS, so it is lowered here)."""
+    root = tmp_path_factory.mktemp("calibration-run")
+    out = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan, "SEARCH_MIN_UNITS", 0)
+        for seed in range(SEEDS):
+            a = toy.save_checkpoint(toy.init_toy(TINY, seed=1000 + 2 * seed), root / f"{seed}a.safetensors")
+            b = toy.save_checkpoint(toy.init_toy(TINY, seed=1001 + 2 * seed), root / f"{seed}b.safetensors")
+            out.append(_model_component(a, b))
+    return out
+
+
+@pytest.fixture(scope="module")
 def null_moe_components(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentReport]:
     root = tmp_path_factory.mktemp("calibration-moe")
     out = []
@@ -52,6 +67,16 @@ def null_moe_components(tmp_path_factory: pytest.TempPathFactory) -> list[Compon
 @pytest.mark.slow
 def test_independent_p_values_are_uniform(null_components: list[ComponentReport]) -> None:
     _assert_uniform(null_components)
+
+
+@pytest.mark.slow
+def test_independent_p_values_are_uniform_when_a_run_of_units_is_searched_first(
+    null_components_run_first: list[ComponentReport],
+) -> None:
+    """Whether all units are searched is decided on half A: the half-B test stays exact."""
+    searched = [e.units.searched for c in null_components_run_first for e in c.tensors if e.units is not None]
+    assert 16 in searched  # the run (16 expected partners among 64 or 128 units) was all that was searched
+    _assert_uniform(null_components_run_first)
 
 
 @pytest.mark.slow

@@ -60,6 +60,7 @@ def test_fingerprint_gives_the_same_numbers(zoo: Zoo, case: str) -> None:
     light = _report(zoo, case, "fingerprint").to_dict()
     for document in (full, light):
         del document["reference"], document["reference_kind"], document["reference_files"]  # what was read
+        del document["cheap"]  # config and tokenizer beside the weights: a fingerprint holds neither
     assert full == light
 
 

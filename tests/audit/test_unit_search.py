@@ -1,0 +1,97 @@
+"""The unit search reads a seeded run of a wide tensor's units first, and all of them only when it must.
+
+An independent candidate has no unit agreeing with its own index and none matching inside the run: the run is
+all it reads of that tensor. A re-ordered copy shows clear matches inside the run, and is then searched whole
+exactly as before. (Calibration with the run searched: ``test_calibration.py``.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.audit import plan, run_audit, toy
+from generator.audit.read import TensorReader
+from generator.audit.report import AuditReport
+
+WIDE = toy.ToyConfig(vocab=4096, d_model=64, n_layers=1, d_ff=2048)
+"""FFN and vocabulary wide enough (≥ plan.SEARCH_MIN_UNITS) for the run to be searched first."""
+SEARCHED = ("mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "embed_tokens", "lm_head")
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("wide")
+    reference = toy.init_toy(WIDE, seed=11)
+    return {
+        "reference": toy.save_checkpoint(reference, root / "reference.safetensors"),
+        "independent": toy.save_checkpoint(toy.init_toy(WIDE, seed=12), root / "independent.safetensors"),
+        "permuted": toy.save_checkpoint(
+            toy.permute_units(reference, WIDE, seed=13), root / "permuted.safetensors"
+        ),
+    }
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Bytes read per file name."""
+    read: dict[str, int] = {}
+    plain = TensorReader._pread_many
+
+    def counting(self: TensorReader, info: Any, spans: Any) -> Any:
+        read[Path(str(info.file)).name] = read.get(Path(str(info.file)).name, 0) + sum(n for _, n in spans)
+        return plain(self, info, spans)
+
+    monkeypatch.setattr(TensorReader, "_pread_many", counting)
+    return read
+
+
+def _searched(report: AuditReport) -> dict[str, int | None]:
+    return {
+        e.candidate: e.units.searched
+        for c in report.components
+        for e in c.tensors
+        if e.units is not None and any(key in e.candidate for key in SEARCHED)
+    }
+
+
+def test_an_independent_candidate_reads_one_run_of_units(
+    wide: dict[str, Path], counted: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searched = run_audit(wide["independent"], wide["reference"])
+    run_bytes = counted.pop("independent.safetensors")
+    monkeypatch.setattr(plan, "SEARCH_MIN_UNITS", 10**9)  # search every unit, as before
+    everything = run_audit(wide["independent"], wide["reference"])
+    all_bytes = counted.pop("independent.safetensors")
+    assert searched.verdict == everything.verdict == "independent"
+    runs, alls = _searched(searched), _searched(everything)
+    assert len(runs) == len(SEARCHED)
+    for name, count in runs.items():
+        units = 2048 if "mlp" in name else 4096
+        # 16 expected partners: 2048 · 16 / 128 sampled FFN units, 4096 · 16 / 512 sampled token rows
+        assert count == (256 if "mlp" in name else 128)
+        assert alls[name] == units
+    assert run_bytes < all_bytes / 2
+
+
+def test_a_reordered_copy_is_still_searched_whole(wide: dict[str, Path], counted: dict[str, int]) -> None:
+    report = run_audit(wide["permuted"], wide["reference"])
+    assert report.verdict == "derived"
+    model = next(c for c in report.components if c.name == "model")
+    assert "units re-ordered" in model.disguises
+    ffn = {name: n for name, n in _searched(report).items() if "mlp" in name}
+    assert len(ffn) == 3
+    assert set(ffn.values()) == {2048}  # the run showed clear matches: every unit was searched
+
+
+def test_the_run_is_seeded_by_role_and_shape_and_skipped_when_small() -> None:
+    run = plan.search_run("mlp.up", (2048, 64), 2048, 128)
+    assert run == plan.search_run("mlp.up", (2048, 64), 2048, 128)
+    assert run is not None
+    assert len(run) == 256
+    assert run.start >= 0
+    assert run.stop <= 2048
+    assert plan.search_run("mlp.up", (512, 64), 512, 128) is None  # under SEARCH_MIN_UNITS: all at once
+    assert plan.search_run("mlp.up", (2048, 64), 2048, 16) is None  # the run would be half the units
