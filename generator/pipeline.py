@@ -76,7 +76,12 @@ def generate(
         validated.round, environ=os.environ if environ is None else environ, base=data_dir
     )
     rendered = render_site(
-        scored, narrative=narrative, settings=SiteSettings(site_url=site_url), demo=demo, audits=audits
+        scored,
+        narrative=narrative,
+        settings=SiteSettings(site_url=site_url),
+        demo=demo,
+        audits=audits,
+        evidence=validated.evidence,
     )
     return rendered, validated.round, (*(str(w) for w in validated.warnings), *not_run_notes(audits))
 

@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator import schema
 from generator.errors import DataError, Problem
-from generator.evidence import check_evidence
+from generator.evidence import EvidenceIn, check_evidence
 from generator.load import CsvTable, Problems, YamlDocument, read_csv, read_yaml
 from generator.model import (
     Allegation,
@@ -87,6 +87,8 @@ class Validated:
 
     round: Round
     warnings: tuple[Problem, ...]
+    evidence: Mapping[str, EvidenceIn] = field(default_factory=dict)
+    """Valid evidence files by audit id (``evidence/<id>.json``), for the pages."""
 
 
 def read_round(data_dir: Path) -> Validated:
@@ -135,7 +137,9 @@ def read_round(data_dir: Path) -> Validated:
     outcomes = _resolve_outcomes(outcomes_in, docs["outcomes"], refs)
     events = _resolve_events(events_in, docs["timeline"], refs)
     independence = _read_independence(data_dir, refs)
-    check_evidence(data_dir, [a for r in independence.records.values() for a in r.hub_audits], problems)
+    evidence = check_evidence(
+        data_dir, [a for r in independence.records.values() for a in r.hub_audits], problems
+    )
     changes = _read_changes(data_dir, refs, info[1].as_of if info else None)
     _warn_unused_sources(sources, refs, problems)
     if info is not None:
@@ -169,6 +173,7 @@ def read_round(data_dir: Path) -> Validated:
             changes=changes,
         ),
         warnings=tuple(problems.warnings),
+        evidence=evidence,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.demo import Demo
 from generator.engine_audits import ConfiguredAudit
+from generator.evidence import EvidenceIn
 from generator.model import Text
 from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
@@ -76,6 +77,7 @@ def render_site(
     team_sections: Mapping[str, Sequence[TeamSection]] | None = None,
     demo: Demo | None = None,
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
+    evidence: Mapping[str, EvidenceIn] | None = None,
 ) -> RenderedSite:
     """Render every generated page, chart, download and the manifest.
 
@@ -98,6 +100,7 @@ def render_site(
         team_sections=sections,
         demo=demo,
         audits=audits or {},
+        evidence=evidence or {},
     )
     pages = page_list(inputs)
     markdown = render_pages(inputs, pages)

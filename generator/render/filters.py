@@ -23,6 +23,7 @@ from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, Sour
 from generator.render import korean
 from generator.render.labels import (
     ALLEGATION_OUTCOME,
+    COMPONENT_SENTENCE,
     DEMO_CASE,
     ENTITY,
     FINDING,
@@ -286,6 +287,17 @@ class Filters:
         """The name of one of the method demo's models."""
         return DEMO_CASE[case_id].get(self.lang)
 
+    def hub_link(self, repo: str, revision: str | None = None) -> str:
+        """A Hub repository as a link (``owner/name``), pinned to ``revision`` when given."""
+        tree = f"/tree/{revision}" if revision else ""
+        shown = f"{repo}@{revision[:7]}" if revision else repo
+        return f"[{md(shown)}](https://huggingface.co/{repo}{tree})"
+
+    def component_sentence(self, component: Any) -> str:
+        """One component's verdict as a sentence a citizen reads (the reference is named by the row)."""
+        text = COMPONENT_SENTENCE[component.verdict].get(self.lang)
+        return f"{md(component.name)}: {text}"
+
     # --- numbers ------------------------------------------------------------------------------------
     def num(self, value: float, decimals: int = BOUND_DECIMALS) -> str:
         """A number for display."""
@@ -507,6 +519,8 @@ def register(env: Environment, filters: Filters) -> None:
     """Register every filter of ``filters`` on ``env``: the one place the templates' vocabulary is defined."""
     table: dict[str, Callable[..., Any]] = {
         "t": filters.t,
+        "hub_link": filters.hub_link,
+        "component_sentence": filters.component_sentence,
         "cited_count": filters.cited_count,
         "plural": plural,
         "tx": filters.tx,

@@ -82,6 +82,21 @@ STATISTIC: Final[Mapping[str, Text]] = {
     "other": Text(ko="기타 수치", en="other figure"),
 }
 
+COMPONENT_SENTENCE: Final[Mapping[str, Text]] = {
+    "identical": Text(
+        ko="비교한 모델의 가중치를 그대로 사용", en="the compared model's weights, used as they are"
+    ),
+    "derived": Text(
+        ko="비교한 모델의 가중치에서 출발해 바뀜",
+        en="started from the compared model's weights, then changed",
+    ),
+    "independent": Text(ko="공통 출처의 흔적 없음", en="no sign of a shared origin"),
+    "inconclusive": Text(
+        ko="판단할 수 없음 (비교할 수 있는 부분이 부족함)", en="cannot tell (too little to compare)"
+    ),
+}
+"""A component's verdict in one plain sentence (the audit table names what it was compared with)."""
+
 VERDICT: Final[Mapping[str, Text]] = {
     "identical": Text(ko="동일 (그대로 재사용)", en="identical (reused as-is)"),
     "derived": Text(ko="파생 (같은 출발점에서 변경)", en="derived (started from the reference)"),
@@ -158,6 +173,13 @@ UI: Final[Mapping[str, Text]] = {
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
     "cite_page": Text(ko="이 페이지 인용하기", en="Cite this page"),
+    "comparison": Text(ko="비교", en="Comparison"),
+    "reason": Text(ko="이유", en="Why"),
+    "audit_result": Text(ko="결과", en="Result"),
+    "screen": Text(ko="선별 검사", en="Screen"),
+    "allegation_test": Text(ko="의혹 검증", en="Testing an allegation"),
+    "not_run_yet": Text(ko="아직 실행 안 함", en="not run yet"),
+    "unconfirmed_id": Text(ko="저장소 이름 미확인", en="repository id not confirmed"),
     "change_corrected": Text(ko="정정", en="Corrected"),
     "change_added": Text(ko="추가", en="Added"),
     "change_removed": Text(ko="삭제", en="Removed"),

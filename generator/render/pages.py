@@ -13,6 +13,7 @@ from jinja2.bccache import Bucket
 
 from generator.demo import Demo
 from generator.engine_audits import ConfiguredAudit, heatmaps_of
+from generator.evidence import EvidenceIn
 from generator.model import RoundInfo, Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
@@ -69,6 +70,8 @@ class Inputs:
     """The method demo computed at build time (``None``: not run for this build)."""
     audits: Mapping[str, Sequence[ConfiguredAudit]] = field(default_factory=dict)
     """Configured engine audits per team, run or not."""
+    evidence: Mapping[str, EvidenceIn] = field(default_factory=dict)
+    """Valid evidence files of the round's Hub audits, by audit id."""
 
 
 PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
@@ -92,6 +95,13 @@ PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
         Text(
             ko="기술적·정책적·윤리적 독자성 기준, 프롬 스크래치, 프로즌 인코더",
             en="Technical, policy and ethical criteria; from scratch; the frozen encoders",
+        ),
+    ),
+    "audits": (
+        Text(ko="가중치 감사 한눈에 보기", en="All weight audits"),
+        Text(
+            ko="팀마다 공개 가중치를 무엇과, 왜 비교하는지와 그 결과",
+            en="What each team's published weights are compared with, why, and the result",
         ),
     ),
     "method": (
@@ -149,7 +159,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     scored = inputs.scored
     round_ = scored.round
     info = round_.info
-    teams = views.team_views(scored, inputs.team_sections, inputs.audits)
+    teams = views.team_views(scored, inputs.team_sections, inputs.audits, inputs.evidence)
     criteria = round_.independence.criteria
     root = round_.rubric.root
     top = round_.rubric.node(root).children
@@ -224,6 +234,13 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
                 "audited": any(a.result is not None for audits in inputs.audits.values() for a in audits),
             },
             charts={lang: method_charts(inputs.demo, lang) for lang in LANGS} if inputs.demo else {},
+        ),
+        _page(
+            "audits",
+            context={
+                "rows": tuple(a for t in teams for a in t.hub_audits),
+                "ran": any(a.evidence is not None for t in teams for a in t.hub_audits),
+            },
         ),
         _page("timeline", context={"events": round_.events}),
         _page("unknowns", context={"u": views.unknowns(scored, inputs.narrative)}),

@@ -9,6 +9,7 @@ from typing import Final, Literal
 
 from generator.criteria import CriterionResult, evaluate
 from generator.engine_audits import ConfiguredAudit
+from generator.evidence import EvidenceIn
 from generator.model import (
     Allegation,
     AuditRecord,
@@ -16,6 +17,7 @@ from generator.model import (
     Component,
     Criterion,
     Evidence,
+    HubAudit,
     Outcome,
     OutcomeKind,
     RankRelation,
@@ -141,6 +143,8 @@ class TeamView:
     sections: tuple[TeamSection, ...]
     audits: tuple[ConfiguredAudit, ...] = ()
     """Configured engine audits of the team: results, or what was not run and why."""
+    hub_audits: tuple[HubAuditView, ...] = ()
+    """The team's public checkpoints audited against references, with evidence where it exists."""
 
     @property
     def demo(self) -> TeamSection | None:
@@ -227,9 +231,11 @@ def team_views(
     scored: ScoredRound,
     sections: Mapping[str, Sequence[TeamSection]],
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
+    evidence: Mapping[str, EvidenceIn] | None = None,
 ) -> tuple[TeamView, ...]:
     """A view per team, in the data's order."""
     round_ = scored.round
+    hub = hub_audit_views(round_, evidence or {})
     return tuple(
         TeamView(
             team=team,
@@ -238,6 +244,7 @@ def team_views(
             independence=team_independence(round_, team.id),
             sections=tuple(sections.get(team.id, ())),
             audits=tuple((audits or {}).get(team.id, ())),
+            hub_audits=hub.get(team.id, ()),
         )
         for team in round_.teams
     )
@@ -576,3 +583,30 @@ def statuses_present(scored: ScoredRound) -> tuple[str, ...]:
     """The statuses some team value or aggregate of the round has, in :data:`STATUS_ORDER`."""
     present = {q.status for q in (*scored.cells.values(), *scored.aggregates.values())}
     return tuple(s for s in STATUS_ORDER if s in present)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubAuditView:
+    """A configured audit of a team's public weights: what is compared with what and why, and its evidence
+    file's result when the publishing side has run it (``None``: not run yet)."""
+
+    audit: HubAudit
+    allegation: Allegation | None
+    """The allegation the audit tests (``reason.kind == "allegation"``)."""
+    evidence: EvidenceIn | None
+
+
+def hub_audit_views(round_: Round, evidence: Mapping[str, EvidenceIn]) -> dict[str, tuple[HubAuditView, ...]]:
+    """Every team's configured Hub audits, each with its allegation and evidence where they exist."""
+    out: dict[str, tuple[HubAuditView, ...]] = {}
+    for team, record in round_.independence.records.items():
+        allegations = {a.id: a for a in record.allegations}
+        out[team] = tuple(
+            HubAuditView(
+                audit=audit,
+                allegation=allegations.get(audit.reason.allegation or ""),
+                evidence=evidence.get(audit.id),
+            )
+            for audit in record.hub_audits
+        )
+    return out

@@ -94,8 +94,8 @@ def test_without_a_demo_the_method_page_says_so_and_upstage_keeps_the_placeholde
 @pytest.mark.parametrize(
     ("path", "words"),
     [
-        ("teams/naver-cloud.en.md", "The weight audit of this team's model has not been run yet."),
-        ("teams/naver-cloud.md", "이 팀의 모델에 대한 가중치 감사는 아직 실행되지 않았습니다."),
+        ("teams/naver-cloud.en.md", "The audit of this team's published weights has not been run yet."),
+        ("teams/naver-cloud.md", "이 팀의 공개 가중치에 대한 감사는 아직 실행되지 않았습니다."),
     ],
 )
 def test_naver_page_says_plainly_that_no_audit_has_run(
@@ -105,7 +105,7 @@ def test_naver_page_says_plainly_that_no_audit_has_run(
     section = page[page.index("{ #engine-audits }") :]
     section = section[: section.index("\n## ")]
     assert words in section
-    for leftover in ("SOVEREIGN_WEIGHTS", "${", "Qwen2.5-VL-32B-Instruct", "illustrative", "예시 설정"):
+    for leftover in ("SOVEREIGN_WEIGHTS", "${", "illustrative", "예시 설정"):
         assert leftover not in section
     assert "audit-components" not in section  # no result table for an audit that did not run
 

@@ -1,0 +1,138 @@
+"""Every team's public weights audited against at least two references, each with its reason (issue 10 §1,
+§4): on the team page, what is compared with what and why; "not run yet" until evidence exists; with
+evidence, the verdict per component in a plain sentence and the pinned commit it was read at."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from generator.engine_audits import AuditSummary, ComponentResult
+from generator.evidence import EvidenceIn, ResolvedIn
+from generator.render import RenderedSite
+from generator.scoring.types import ScoredRound
+from tests.render.conftest import round_1_with
+from tests.render.test_truth import text
+
+
+def rows(page: str) -> list[str]:
+    table = page[page.index('<table class="hub-audits"') :]
+    return re.findall(r'<tr id="audit-[^"]+" markdown>(.*?)</tr>', table[: table.index("</table>")])
+
+
+@pytest.mark.parametrize("suffix", [".md", ".en.md"])
+def test_every_team_shows_what_is_compared_with_what_and_why(
+    round1: tuple[ScoredRound, RenderedSite], suffix: str
+) -> None:
+    scored, site = round1
+    screen, allegation = (
+        ("선별 검사", "의혹 검증") if suffix == ".md" else ("Screen", "Testing an allegation")
+    )
+    for team in scored.round.teams:
+        record = scored.round.independence.records[team.id]
+        page = text(site, f"teams/{team.id}{suffix}")
+        shown = rows(page)
+        assert len(shown) == len(record.hub_audits) >= 2, team.id
+        for audit, row in zip(record.hub_audits, shown, strict=True):
+            if audit.reason.kind == "screen":
+                assert screen in row
+                assert ("고발이 아닙니다" if suffix == ".md" else "not an accusation") in row
+            else:
+                assert allegation in row
+                assert f"(#allegation-{audit.reason.allegation})" in row
+            for checkpoint in (audit.candidate, audit.reference):
+                for repo in checkpoint.repos:
+                    linked = f"(https://huggingface.co/{repo})" in row
+                    assert linked == checkpoint.confirmed, (repo, checkpoint.confirmed)
+            assert ("아직 실행 안 함" if suffix == ".md" else "not run yet") in row
+
+
+def test_evidence_shows_the_verdict_per_component_and_the_commit_read(
+    round1: tuple[ScoredRound, RenderedSite],
+) -> None:
+    scored, _ = round1
+    audit = scored.round.independence.records["naver-cloud"].hub_audits[0]
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    component = ComponentResult(
+        name="model.vision_tower",
+        verdict="identical",
+        parameters=10,
+        share_compared=1.0,
+        share_identical=1.0,
+        log10_p=None,
+        p_permutation=None,
+        permutations=0,
+        matrix_centred=None,
+        tensors=3,
+        disguises=(),
+        summary="",
+        gains=(),
+        heatmaps=(),
+    )
+    independent = ComponentResult(
+        **{**component.__dict__, "name": "model.language_model", "verdict": "independent"}
+    )
+    # Only what a page reads; the full file format is tested with the evidence command (tests/evidence/).
+    evidence = EvidenceIn.model_construct(  # type: ignore[call-arg]
+        audit=audit.id,
+        candidate=ResolvedIn.model_construct(repo=audit.candidate.repos[0], revision=sha, tried=[]),
+        reference=ResolvedIn.model_construct(repo=audit.reference.repos[0], revision=sha, tried=[]),
+        verdict="derived",
+        date=date(2026, 12, 1),
+        result=AuditSummary(
+            verdict="derived",
+            parameters=20,
+            reference_kind="checkpoint",
+            alpha=1e-6,
+            components=(component, independent),
+        ),
+    )
+    site = round_1_with(scored, evidence={audit.id: evidence})
+    for suffix, words in (
+        (
+            ".md",
+            (
+                "model.vision\\_tower: 비교한 모델의 가중치를 그대로 사용",
+                "model.language\\_model: 공통 출처의 흔적 없음",
+            ),
+        ),
+        (
+            ".en.md",
+            (
+                "model.vision\\_tower: the compared model's weights",
+                "model.language\\_model: no sign of a shared origin",
+            ),
+        ),
+    ):
+        page = text(site, f"teams/naver-cloud{suffix}")
+        row = rows(page)[0]
+        assert "verdict-derived" in row
+        for word in words:
+            assert word in row
+        assert f"https://huggingface.co/{audit.candidate.repos[0]}/tree/{sha})" in row
+        assert "2026-12-01" in row
+        assert ("아직 실행되지 않았습니다" if suffix == ".md" else "has not been run yet") not in page.split(
+            "{ #engine-audits }"
+        )[1].split("\n## ")[0]
+
+
+@pytest.mark.parametrize("suffix", [".md", ".en.md"])
+def test_one_page_lists_every_audit_with_its_team(
+    round1: tuple[ScoredRound, RenderedSite], suffix: str
+) -> None:
+    scored, site = round1
+    page = text(site, f"audits{suffix}")
+    audits = [a for r in scored.round.independence.records.values() for a in r.hub_audits]
+    shown = rows(page)
+    assert len(shown) == len(audits) == 10
+    for team, record in scored.round.independence.records.items():
+        mine = [r for r in shown if f"(teams/{team}.md)" in r.split("</td>", 1)[0]]
+        assert len(mine) == len(record.hub_audits), team
+    allegation_rows = [r for r in shown if "#allegation-" in r]
+    assert len(allegation_rows) == 3  # NAVER, Upstage and SK Telecom
+    assert all(re.search(r"\(teams/[a-z-]+\.md#allegation-", r) for r in allegation_rows)
+    assert (
+        "아직 어떤 감사도 실행되지 않았습니다" if suffix == ".md" else "No audit has been run yet"
+    ) in page
