@@ -33,6 +33,16 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+DEVICE_OPTION = click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Where the audit's matrix products run (auto: CUDA when available).",
+)
+"""The ``--device`` option of every command that runs the audit engine."""
+
+
 @click.group()
 @click.version_option(package_name="sovereign-ai-report")
 def cli() -> None:

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from generator.cli import reports_errors
+from generator.cli import DEVICE_OPTION, reports_errors
 from generator.demo import DEFAULT_SEED
 from generator.errors import InputError
 from generator.evidence import configured, hub_resolver, run_evidence
@@ -109,13 +109,7 @@ def build_command(data_dir: Path, out_dir: Path, demo_seed: int) -> None:
 @click.command("evidence")
 @DATA_OPTION
 @click.option("--only", "only", multiple=True, metavar="ID", help="Run only this audit (repeatable).")
-@click.option(
-    "--device",
-    type=click.Choice(["auto", "cpu", "cuda"]),
-    default="auto",
-    show_default=True,
-    help="Where the audit's matrix products run (auto: CUDA when available).",
-)
+@DEVICE_OPTION
 @click.option("--list", "list_ids", is_flag=True, help="Print the configured audit ids as JSON and stop.")
 @reports_errors
 def evidence_command(data_dir: Path, only: tuple[str, ...], device: str, list_ids: bool) -> None:

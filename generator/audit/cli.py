@@ -19,7 +19,7 @@ from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
 from generator.audit.read import load_mapping
 from generator.audit.remote import is_remote
 from generator.audit.report import AuditReport, ComponentReport
-from generator.cli import reports_errors
+from generator.cli import DEVICE_OPTION, reports_errors
 from generator.errors import InputError
 
 _PATH = click.Path(path_type=Path)
@@ -116,13 +116,7 @@ def _expert_lines(component: ComponentReport) -> list[str]:
 @click.argument("candidate")
 @click.argument("reference")
 @click.option("--json", "json_out", type=_PATH, default=None, help="Write the full report here.")
-@click.option(
-    "--device",
-    type=click.Choice(["auto", "cpu", "cuda"]),
-    default="auto",
-    show_default=True,
-    help="Where matrix products run (auto: CUDA when available).",
-)
+@DEVICE_OPTION
 @click.option(
     "--mapping", type=_PATH, default=None, help='YAML/JSON: {"components": {"name prefix": "component"}}.'
 )
