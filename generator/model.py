@@ -254,6 +254,9 @@ class RoundInfo:
     """Actor id → name, e.g. ``ministry`` → 과학기술정보통신부."""
     fictional: bool
     """True for demo/test rounds; the site marks every page of such a round as fictional."""
+    omits: tuple[str, ...] = ()
+    """Parts the round does not include (``criteria``, ``sovereignty``, ``audits``, ``narrative``,
+    ``corrections``); the site says so."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,6 +39,10 @@ class RoundIn(Strict):
     as_of: date
     fictional: bool = False
     actors: dict[Id, TextIn] = Field(default_factory=dict)
+    omits: list[Literal["criteria", "sovereignty", "audits", "narrative", "corrections"]] = Field(
+        default_factory=list
+    )
+    """The parts this round does not include; any other missing file is an error."""
 
 
 class SourceIn(Strict):

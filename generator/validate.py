@@ -131,6 +131,8 @@ def read_round(data_dir: Path) -> Validated:
     refs.nodes = set(rubric.nodes) if rubric else None
     refs.actors = set(info[1].actors) if info else None
 
+    if info is not None:
+        _check_declared_parts(data_dir, info[1].omits, problems)
     raw = _read_raw(data_dir, rubric, refs)
     figures = _resolve_figures(figures_table, refs, rubric, _raw_covered(rubric, raw))
     relations = _resolve_relations(relations_in, docs["relations"], refs, rubric)
@@ -160,6 +162,7 @@ def read_round(data_dir: Path) -> Validated:
                 as_of=round_in.as_of,
                 actors={k: _text(v) for k, v in sorted(round_in.actors.items())},
                 fictional=round_in.fictional,
+                omits=tuple(round_in.omits),
             ),
             sources=sources,
             teams=tuple(teams),
@@ -890,6 +893,30 @@ def _require_complete(
         problems.error(label, "", f"… and {len(missing) - 10} more missing rows")
 
 
+# --- parts a round may omit, if round.yaml says so ---------------------------------------------------------
+
+DECLARABLE_FILES = {
+    "criteria": "criteria.yaml",
+    "sovereignty": "sovereignty.yaml",
+    "audits": "audits.yaml",
+    "narrative": "narrative.yaml",
+    "corrections": "corrections.yaml",
+}
+"""Files a round includes unless ``round.yaml`` lists them under ``omits``."""
+
+
+def _check_declared_parts(data_dir: Path, omits: Sequence[str], problems: Problems) -> None:
+    """A missing file is one problem naming it, unless the round declares that it omits it."""
+    for key, name in DECLARABLE_FILES.items():
+        present = (data_dir / name).exists()
+        if not present and key not in omits:
+            problems.error(
+                name, "", f"file missing: a round includes it, or lists {key!r} under omits in round.yaml"
+            )
+        elif present and key in omits:
+            problems.warn(FILES["round"], "omits", f"lists {key!r}, but {name} is present (it is read)")
+
+
 # --- the change record: corrections.yaml (optional) ---------------------------------------------------------
 
 CHANGES_FILE = "corrections.yaml"
@@ -955,7 +982,9 @@ def _read_independence(data_dir: Path, refs: _References) -> Independence:
                 for lv in sorted(scale_in.levels, key=lambda lv: lv.level)
             ),
         )
-    known_criteria = {c.id for c in criteria}
+    # Without a criteria file (missing, or omitted) the criteria an audit names cannot be checked: one problem
+    # about the file, not one "unknown criterion" per ruling.
+    known_criteria = {c.id for c in criteria} if docs["criteria"] is not None else None
     records = _resolve_audits(
         _parse_list(schema.AuditRecordIn, docs["audits"], INDEPENDENCE_FILES["audits"], problems),
         docs["audits"],
@@ -992,7 +1021,7 @@ def _resolve_audits(
     items: list[tuple[int, schema.AuditRecordIn]],
     doc: YamlDocument | None,
     refs: _References,
-    criteria: set[str],
+    criteria: set[str] | None,
 ) -> dict[str, AuditRecord]:
     label = INDEPENDENCE_FILES["audits"]
     records: dict[str, AuditRecord] = {}
@@ -1010,7 +1039,7 @@ def _resolve_audits(
         cited += [s for r in item.rulings for s in r.sources]
         refs.check("source", cited, label, where)
         for criterion in [a.criterion for a in item.allegations] + [r.criterion for r in item.rulings]:
-            if criterion not in criteria:
+            if criteria is not None and criterion not in criteria:
                 refs.problems.error(
                     label, where, f"unknown criterion id {criterion!r}{_closest(criterion, criteria)}"
                 )

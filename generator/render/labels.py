@@ -173,6 +173,13 @@ UI: Final[Mapping[str, Text]] = {
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
     "cite_page": Text(ko="이 페이지 인용하기", en="Cite this page"),
+    "omits_criteria": Text(ko="독자성 기준", en="the independence criteria"),
+    "omits_sovereignty": Text(ko="제안된 주권 등급", en="the proposed sovereignty scale"),
+    "omits_audits": Text(
+        ko="팀별 독자성 기록과 가중치 감사", en="the teams' independence records and weight audits"
+    ),
+    "omits_narrative": Text(ko="해설과 용어 풀이", en="the explanatory texts and glossary"),
+    "omits_corrections": Text(ko="변경과 정정 기록", en="the change record"),
     "comparison": Text(ko="비교", en="Comparison"),
     "reason": Text(ko="이유", en="Why"),
     "audit_result": Text(ko="결과", en="Result"),

@@ -151,12 +151,29 @@ def test_a_missing_file_is_named_as_configured(tmp_path: Path) -> None:
     assert str(tmp_path) not in repr(result.not_run)  # no local path reaches a page
 
 
-def test_round_1_without_the_variable_says_what_was_not_run() -> None:
-    round_ = read_round(ROUND_1).round
-    audits = run_configured(round_, environ={}, base=ROUND_1, runner=_never)
-    (naver,) = audits["naver-cloud"]
-    assert naver.not_run == (NotRun(kind="variable_not_set", detail="SOVEREIGN_WEIGHTS"),)
-    assert set(audits) == {"naver-cloud"}
+def test_a_local_audit_configured_in_a_round_says_what_was_not_run(round1_copy: Path) -> None:
+    # Round 1 audits public checkpoints on the Hub (hub_audits); a local engine audit is still a valid setup.
+    assert read_round(ROUND_1).round.independence.records["naver-cloud"].engine_audits == ()
+    audits_yaml = round1_copy / "audits.yaml"
+    text = audits_yaml.read_text(encoding="utf-8")
+    local = (
+        "  engine_audits:\n"
+        "    - id: local-check\n"
+        "      candidate: ${SOVEREIGN_WEIGHTS}/candidate\n"
+        "      reference: ${SOVEREIGN_WEIGHTS}/reference\n"
+        "      label: {ko: 로컬 감사, en: Local audit}\n"
+    )
+    anchor = "- team: nc-ai\n"
+    assert anchor in text
+    head, tail = text.split(anchor, 1)
+    audits_yaml.write_text(
+        head + anchor + tail.replace("  rulings: []\n", "  rulings: []\n" + local, 1), encoding="utf-8"
+    )
+    round_ = read_round(round1_copy).round
+    audits = run_configured(round_, environ={}, base=round1_copy, runner=_never)
+    (configured,) = audits["nc-ai"]
+    assert configured.not_run == (NotRun(kind="variable_not_set", detail="SOVEREIGN_WEIGHTS"),)
+    assert set(audits) == {"nc-ai"}
 
 
 def test_present_files_run_the_real_audit_on_tiny_saved_models(tmp_path: Path) -> None:
