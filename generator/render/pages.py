@@ -170,12 +170,13 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     home_charts = {lang: (range_chart(scored, root, lang, chart_id=f"home-{root}"),) for lang in LANGS}
     team_cells = tuple(q for t in teams for q in t.cells)
     aggregates = tuple(q for _, group in views.aggregates_by_entity(scored) for q in group)
+    home_summary = views.summary(scored)
     home = Page(
         path="index.md",
         template="home",
         title=info.title,
-        description=views.home_description(scored),
-        context={"summary": views.summary(scored), "teams": teams, "n": inputs.narrative},
+        description=views.home_description(home_summary),
+        context={"summary": home_summary, "teams": teams, "n": inputs.narrative},
         charts=home_charts,
     )
     results = {

@@ -546,9 +546,8 @@ def unknowns(scored: ScoredRound, narrative: Narrative) -> Unknowns:
     return Unknowns(withheld=tuple(withheld), methods=methods, questions=narrative.open_questions)
 
 
-def home_description(scored: ScoredRound) -> Text:
+def home_description(s: Summary) -> Text:
     """The home page's one-line description (search results, share previews): who advanced, who is out."""
-    s = summary(scored)
 
     def names(teams: Sequence[Team], lang: str) -> str:
         return (
