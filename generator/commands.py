@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from generator.audit.demo import DEFAULT_SEED
 from generator.cli import DEVICE_OPTION, reports_errors
-from generator.demo import DEFAULT_SEED
 from generator.errors import InputError
 from generator.evidence import configured, hub_resolver, run_evidence
 from generator.scoring import score_round

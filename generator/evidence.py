@@ -34,7 +34,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from generator import __version__
-from generator.engine_audits import AuditSummary, summarise
+from generator.audit.configured import AuditSummary, summarise
 from generator.errors import InputError
 from generator.load import Problems
 from generator.model import Checkpoint, HubAudit, Round
@@ -352,7 +352,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def check_evidence(data_dir: Path, audits: Sequence[HubAudit], problems: Problems) -> dict[str, EvidenceIn]:
     """Every ``evidence/*.json``: valid, and matching the configured audit it claims to be; the files without
-    a problem by audit id (``result`` is the :class:`~generator.engine_audits.AuditSummary` pages show)."""
+    a problem by audit id (``result`` is the :class:`~generator.audit.configured.AuditSummary` pages show)."""
     folder = data_dir / EVIDENCE_DIR
     if not folder.is_dir():
         return {}

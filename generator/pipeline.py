@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
-from generator.engine_audits import ConfiguredAudit, run_configured
+from generator.audit.configured import ConfiguredAudit, run_configured
+from generator.audit.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
 from generator.errors import DataError, Problem
 from generator.model import Round
 from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of

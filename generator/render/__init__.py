@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.demo import Demo
-from generator.engine_audits import ConfiguredAudit
+from generator.audit.configured import ConfiguredAudit
+from generator.audit.demo import Demo
 from generator.evidence import EvidenceIn
 from generator.model import Text
 from generator.render.charts import javascript_bundle

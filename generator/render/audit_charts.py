@@ -13,8 +13,8 @@ from typing import Any
 import altair as alt
 
 from generator.audit.align import LayerMap
-from generator.demo import Demo, DemoCase
-from generator.engine_audits import GainPair
+from generator.audit.configured import GainPair
+from generator.audit.demo import Demo, DemoCase
 from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
 from generator.render.filters import fixed, number, p_value, spread
 from generator.render.labels import DEMO_CASE, UI, VERDICT, Lang

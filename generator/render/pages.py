@@ -11,8 +11,8 @@ import yaml
 from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from jinja2.bccache import Bucket
 
-from generator.demo import Demo
-from generator.engine_audits import ConfiguredAudit, heatmaps_of
+from generator.audit.configured import ConfiguredAudit, heatmaps_of
+from generator.audit.demo import Demo
 from generator.evidence import EvidenceIn
 from generator.model import RoundInfo, Text
 from generator.render import views

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
 
+from generator.audit.configured import ConfiguredAudit
 from generator.criteria import CriterionResult, evaluate
-from generator.engine_audits import ConfiguredAudit
 from generator.evidence import EvidenceIn
 from generator.model import (
     Allegation,

@@ -23,12 +23,12 @@ import torch
 from generator.audit import make_fingerprint, run_audit, toy
 from generator.audit import remote as remote_module
 from generator.audit.ahead import candidate_ahead
+from generator.audit.configured import default_runner, resolve
 from generator.audit.engine import audit_against
 from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint, load_fingerprint
 from generator.audit.locate import parse_hub
 from generator.audit.read import open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, coalesce
-from generator.engine_audits import default_runner, resolve
 from generator.errors import InputError
 from generator.model import EngineAudit, Text
 from tests.audit.conftest import Zoo

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.demo import CASES, EXPECTED, GRAFTED, LANGUAGE, Demo, cache_key, run_demo
-from generator.engine_audits import (
+from generator.audit.configured import (
     AuditSummary,
     ConfiguredAudit,
     NotRun,
@@ -15,6 +14,7 @@ from generator.engine_audits import (
     resolve,
     run_configured,
 )
+from generator.audit.demo import CASES, EXPECTED, GRAFTED, LANGUAGE, Demo, cache_key, run_demo
 from generator.model import EngineAudit, Text
 from generator.validate import read_round
 from tests.conftest import ROUND_1
@@ -101,17 +101,17 @@ def test_the_cache_is_hit_when_nothing_changed_and_missed_when_the_key_does(
     assert (cache / f"demo-{cache_key(seed)}.json").exists()
     assert cache_key(seed) != cache_key(seed + 1)
     # A change to the method (here: the demo's version) changes the key, so the result is recomputed.
-    monkeypatch.setattr("generator.demo.DEMO_VERSION", 999)
+    monkeypatch.setattr("generator.audit.demo.DEMO_VERSION", 999)
     assert cache_key(seed) not in {p.stem.removeprefix("demo-") for p in cache.glob("*.json")}
-    monkeypatch.setattr("generator.demo.compute_demo", lambda s: demos[seed])
+    monkeypatch.setattr("generator.audit.demo.compute_demo", lambda s: demos[seed])
     run_demo(seed, cache_dir=cache, report=events.append)
     assert events == ["hit", "miss"]
 
 
 def test_a_corrupt_cache_entry_is_recomputed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sentinel = object()
-    monkeypatch.setattr("generator.demo.compute_demo", lambda s: sentinel)
-    monkeypatch.setattr("generator.demo.to_json", lambda d: b"{}")
+    monkeypatch.setattr("generator.audit.demo.compute_demo", lambda s: sentinel)
+    monkeypatch.setattr("generator.audit.demo.to_json", lambda d: b"{}")
     (tmp_path / f"demo-{cache_key(5)}.json").write_text("not json")
     events: list[str] = []
     assert run_demo(5, cache_dir=tmp_path, report=events.append) is sentinel
@@ -119,10 +119,10 @@ def test_a_corrupt_cache_entry_is_recomputed(tmp_path: Path, monkeypatch: pytest
 
 
 def test_the_key_follows_the_audit_engine_source() -> None:
-    from generator import demo  # noqa: PLC0415
+    from generator.audit import demo  # noqa: PLC0415
 
     sources = {p.name for p in demo._AUDIT_DIR.glob("*.py")}
-    assert {"engine.py", "stats.py", "verdict.py"} <= sources
+    assert {"engine.py", "stats.py", "verdict.py", "demo.py", "configured.py"} <= sources
 
 
 # ---- configured audits ----------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from generator.demo import Demo, from_json
-from generator.engine_audits import run_configured
+from generator.audit.configured import run_configured
+from generator.audit.demo import Demo, from_json
 from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
 from generator.scoring import score_round
 from generator.scoring.types import ScoredRound
@@ -22,8 +22,8 @@ from tests.conftest import FICTIONAL, ROUND_1
 
 SITE_URL = "https://example.org/report/"
 DEMO_FIXTURE = Path(__file__).parent / "demo.json"
-"""A method demo computed once by ``generator.demo.run_demo`` (default seed) and kept, so that the golden
-files do not depend on this machine's floating point; tests/demo checks the live computation."""
+"""A method demo computed once by ``generator.audit.demo.run_demo`` (default seed) and kept, so that the
+golden files do not depend on this machine's floating point; tests/demo checks the live computation."""
 
 
 def fixture_demo() -> Demo:

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from generator.engine_audits import AuditSummary, ComponentResult
+from generator.audit.configured import AuditSummary, ComponentResult
 from generator.evidence import EvidenceIn, ResolvedIn
 from generator.render import RenderedSite
 from generator.scoring.types import ScoredRound

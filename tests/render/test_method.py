@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from generator.audit.align import LayerMap
-from generator.engine_audits import (
+from generator.audit.configured import (
     AuditSummary,
     ComponentResult,
     ConfiguredAudit,

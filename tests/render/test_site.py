@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from generator.engine_audits import run_configured
+from generator.audit.configured import run_configured
 from generator.render import MANIFEST, RenderedSite, SiteSettings, render_site
 from generator.render.pages import HAND_WRITTEN
 from generator.scoring.types import ScoredRound

@@ -29,7 +29,7 @@ from typing import Literal
 
 import pydantic
 
-from generator.engine_audits import AuditSummary, ComponentResult, summarise
+from generator.audit.configured import AuditSummary, ComponentResult, summarise
 
 DEFAULT_SEED = 20260115
 """The demo's seed unless ``build --demo-seed`` says otherwise (the day round 1's results were announced)."""
@@ -53,8 +53,8 @@ FINETUNE_STEPS = 40
 """Adam steps of the fine-tune (on another task)."""
 DEMO_VERSION = 1
 """Bump when the demo's construction changes in a way the source hash would not see."""
-_SOURCES = (Path(__file__), Path(__file__).with_name("engine_audits.py"))
-_AUDIT_DIR = Path(__file__).with_name("audit")
+_AUDIT_DIR = Path(__file__).parent
+"""The audit's sources, this demo and the summaries it caches among them: the cache key hashes them all."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,8 +118,7 @@ def cache_key(seed: int) -> str:
     from generator.audit.toy import ToyConfig  # noqa: PLC0415 — toy imports torch; keep the key cheap
 
     digest = hashlib.sha256()
-    sources = sorted(_AUDIT_DIR.glob("*.py")) + list(_SOURCES)
-    for path in sources:
+    for path in sorted(_AUDIT_DIR.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     inputs = {
         "seed": seed,

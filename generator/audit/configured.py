@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Literal
 
 from generator.audit.align import LayerMap
 from generator.audit.remote import is_remote
+from generator.audit.report import Verdict
 from generator.errors import InputError
 from generator.model import EngineAudit, Round
 
 if TYPE_CHECKING:
     from generator.audit import AuditReport, ComponentReport
 
-Verdict = Literal["identical", "derived", "independent", "inconclusive"]
-"""The engine's verdicts (``generator.audit.Verdict``, repeated so that this module imports no torch)."""
 CONSTANT = "constant tensor"
 """How the engine's note on a pair starts when a tensor is constant (its correlation is undefined)."""
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
