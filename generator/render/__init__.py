@@ -6,7 +6,6 @@ the same inputs give byte-identical files (no clock, sorted keys, fixed chart re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,6 @@ from generator.render.downloads import build_downloads
 from generator.render.labels import LANGS
 from generator.render.narrative import Narrative, parse_narrative
 from generator.render.pages import (
-    HAND_WRITTEN,
     Inputs,
     chart_files,
     environment,
@@ -34,7 +32,6 @@ from generator.scoring.types import ScoredRound
 
 __all__ = [
     "DEMO_SECTION",
-    "MANIFEST",
     "Narrative",
     "RenderedSite",
     "SiteSettings",
@@ -44,8 +41,6 @@ __all__ = [
     "render_site",
 ]
 
-MANIFEST = ".site.json"
-"""Name of the manifest the MkDocs hook reads (nav, fictional flag, date); a dot file, so never published."""
 VEGA_BUNDLE = "assets/javascripts/vega-bundle.js"
 
 
@@ -66,7 +61,7 @@ class RenderedSite:
     pages: tuple[str, ...]
     """Generated Markdown pages (both languages)."""
     nav: Sequence[Any] = field(default_factory=list)
-    manifest: Mapping[str, Any] = field(default_factory=dict)
+    """MkDocs ``nav``: the generated pages in order, then the hand-written ones."""
 
 
 def render_site(
@@ -79,7 +74,7 @@ def render_site(
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
     evidence: Mapping[str, EvidenceIn] | None = None,
 ) -> RenderedSite:
-    """Render every generated page, chart, download and the manifest.
+    """Render every generated page, chart and download.
 
     ``demo``: the method demo computed at build time; it fills the method page and, for every team with an
     allegation resting only on raw cosine, the :data:`DEMO_SECTION` (unless ``team_sections`` gives one).
@@ -104,27 +99,12 @@ def render_site(
     )
     pages = page_list(inputs)
     markdown = render_pages(inputs, pages)
-    site_nav = nav(pages)
-    info = scored.round.info
-    manifest = {
-        "round": info.id,
-        "as_of": info.as_of.isoformat(),
-        "fictional": info.fictional,
-        "nav": site_nav,
-        "generated": sorted(markdown),
-        "hand_written": list(HAND_WRITTEN),
-    }
     files: dict[str, bytes] = {path: text.encode("utf-8") for path, text in markdown.items()}
     files.update(chart_files(pages))
     files.update(social_cards(pages, scored.round.info))
     files.update(downloads.files)
     files[VEGA_BUNDLE] = javascript_bundle().encode("utf-8")
-    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
-        "utf-8"
-    )
-    return RenderedSite(
-        files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=site_nav, manifest=manifest
-    )
+    return RenderedSite(files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=nav(pages))
 
 
 def demo_section(scored: ScoredRound, demo: Demo) -> TeamSection:

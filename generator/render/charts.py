@@ -58,7 +58,7 @@ class ChartRow:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Figure:
+class ChartBlock:
     """What every chart block shows: the live spec, its static SVG, a caption and alt text from the data."""
 
     id: str
@@ -69,7 +69,7 @@ class Figure:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Chart(Figure):
+class RangeChart(ChartBlock):
     """A score chart, with the rows of its data table (team, value, maximum, sources)."""
 
     rows: tuple[ChartRow, ...]
@@ -84,7 +84,7 @@ class Cell:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TableChart(Figure):
+class TableChart(ChartBlock):
     """A chart whose data table has its own columns (the method demo's and the audits' charts)."""
 
     heads: tuple[str, ...]
@@ -104,7 +104,7 @@ def finish(chart: Any, *, alt_text: str) -> dict[str, Any]:
     return spec
 
 
-def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str) -> Chart:
+def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str) -> RangeChart:
     """Every team's points on ``node_id``: points where known, ranges where not; the average as a rule."""
     round_ = scored.round
     node = round_.rubric.node(node_id)
@@ -131,7 +131,7 @@ def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str)
             if lang == "ko"
             else f". A range bar passes the top score {shown} slightly only because that score is rounded"
         )
-    return Chart(
+    return RangeChart(
         id=chart_id, caption=caption, alt=alt_text, spec=spec_live, svg=svg(spec_static), rows=rows_all
     )
 
@@ -335,11 +335,11 @@ def plain(text: str) -> str:
     return MARKUP.sub("", LINK.sub(r"\1", text)).strip()
 
 
-def chart_csv(chart: Figure) -> str:
+def chart_csv(chart: ChartBlock) -> str:
     """The data behind a chart as CSV (UTF-8 with BOM so spreadsheet programs read Hangul right)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    if isinstance(chart, Chart):
+    if isinstance(chart, RangeChart):
         writer.writerow(["label", "status", "value", "range_low", "range_high", "max", "sources"])
         for row in chart.rows:
             q = row.quantity

@@ -17,7 +17,7 @@ from generator.evidence import EvidenceIn
 from generator.model import RoundInfo, Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
-from generator.render.charts import Figure, TableChart, chart_csv, png, range_chart
+from generator.render.charts import ChartBlock, TableChart, chart_csv, png, range_chart
 from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
@@ -41,7 +41,7 @@ class Page:
     title: Text
     description: Text
     context: Mapping[str, Any] = field(default_factory=dict)
-    charts: Mapping[Lang, tuple[Figure, ...]] = field(default_factory=dict)
+    charts: Mapping[Lang, tuple[ChartBlock, ...]] = field(default_factory=dict)
     tags: Mapping[Lang, tuple[str, ...]] = field(default_factory=dict)
     boost: float | None = None
     """Search ranking boost (Material's ``search.boost``)."""

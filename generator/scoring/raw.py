@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,8 +123,3 @@ def _panel_text(method: PanelMethod, raters: int, maximum: float) -> Text:
         "rescaled to 0–1, "
         f"then the {en_how[method.aggregate]}, scaled to {maximum:g} points",
     )
-
-
-def points_table(computed: Sequence[Computed]) -> Mapping[tuple[str, str], float]:
-    """(team, node) → points."""
-    return {(c.team, c.node): c.points for c in computed}

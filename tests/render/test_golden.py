@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import MANIFEST, RenderedSite
+from generator.render import RenderedSite
 
 GOLDEN = Path(__file__).parent / "golden"
-COMPARED = (MANIFEST,)
-"""Besides every Markdown page: the manifest (nav, flags) the build reads."""
 
 
 def compared(site: RenderedSite) -> dict[str, bytes]:
-    return {path: data for path, data in site.files.items() if path.endswith(".md") or path in COMPARED}
+    return {path: data for path, data in site.files.items() if path.endswith(".md")}
 
 
 def test_generated_markdown_matches_the_golden_files(round1_site: RenderedSite, update_golden: bool) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from generator.audit.configured import run_configured
-from generator.render import MANIFEST, RenderedSite, SiteSettings, render_site
+from generator.render import RenderedSite, SiteSettings, render_site
 from generator.render.pages import HAND_WRITTEN
 from generator.scoring.types import ScoredRound
 from tests.conftest import ROUND_1
@@ -75,12 +75,9 @@ def test_every_generated_page_is_in_the_nav_and_every_nav_entry_exists(
     assert korean_pages <= set(in_nav)
     assert set(in_nav) <= korean_pages | set(HAND_WRITTEN)
     assert len(in_nav) == len(set(in_nav))
-    manifest = json.loads(site.files[MANIFEST])
-    assert manifest["nav"] == site.nav
 
 
 def test_the_fictional_round_is_marked_fictional_on_every_page(fictional_site: RenderedSite) -> None:
-    assert json.loads(fictional_site.files[MANIFEST])["fictional"] is True
     for path in fictional_site.pages:
         page = text(fictional_site, path)
         body = page.split("---\n", 2)[2].lstrip("\n")
