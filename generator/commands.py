@@ -35,9 +35,6 @@ def check_command(data_dir: Path) -> None:
     """Validate a round's data and report every problem at once (exit 2 when invalid)."""
     validated = read_round(data_dir)
     scored = score_round(validated.round)
-    from generator.pipeline import read_narrative  # noqa: PLC0415 - the site stack is heavy to import
-
-    read_narrative(data_dir, validated.round)  # the hand-written texts cite the round's sources too
     for warning in validated.warnings:
         click.echo(f"warning: {warning}", err=True)
     known = sum(q.status in ("disclosed", "computed", "derived") for q in scored.cells.values())

@@ -14,16 +14,12 @@ from pathlib import Path
 
 from generator.audit.configured import ConfiguredAudit, run_configured
 from generator.audit.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
-from generator.errors import DataError, Problem
 from generator.model import Round
 from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of
-from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
+from generator.render import RenderedSite, SiteSettings, render_site
 from generator.render.labels import LANGS, NOT_RUN
 from generator.scoring import score_round
 from generator.validate import read_round
-
-NARRATIVE_FILE = "narrative.yaml"
-"""Optional hand-written, sourced prose of a round, beside its data files."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,18 +39,6 @@ class BuildResult:
         )
 
 
-def read_narrative(data_dir: Path, round_: Round) -> Narrative:
-    """The round's narrative file, checked against the round; empty when the round has none."""
-    path = data_dir / NARRATIVE_FILE
-    if not path.exists():
-        return Narrative()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError([Problem(file=NARRATIVE_FILE, message=f"cannot read: {error}")]) from error
-    return parse_narrative(text, label=NARRATIVE_FILE, round_=round_)
-
-
 def generate(
     data_dir: Path,
     *,
@@ -70,14 +54,13 @@ def generate(
     """
     validated = read_round(data_dir)
     scored = score_round(validated.round)
-    narrative = read_narrative(data_dir, validated.round)
     demo = run_demo(demo_seed, cache_dir=cache_dir)
     audits = run_configured(
         validated.round, environ=os.environ if environ is None else environ, base=data_dir
     )
     rendered = render_site(
         scored,
-        narrative=narrative,
+        narrative=validated.narrative,
         settings=SiteSettings(site_url=site_url),
         demo=demo,
         audits=audits,

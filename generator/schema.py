@@ -6,7 +6,6 @@ and normalises them into the frozen types of :mod:`generator.model`.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -129,7 +128,7 @@ class NodeIn(Strict):
 
 
 class FigureRow(Strict):
-    """One row of ``figures.csv``; every cell is text as read, parsed in :mod:`generator.validate`."""
+    """One row of ``figures.csv``; every cell is text as read, parsed in :mod:`generator.validate.figures`."""
 
     team: NonEmpty
     node: NonEmpty
@@ -222,11 +221,6 @@ class PanelRow(Strict):
     rater: NonEmpty
     criterion: NonEmpty
     score: float
-
-
-def is_id(text: str) -> bool:
-    """True when ``text`` is a valid id (lowercase words joined by hyphens)."""
-    return re.fullmatch(ID_PATTERN, text) is not None
 
 
 # --- independence records -----------------------------------------------------------------------------------
@@ -386,7 +380,43 @@ class LevelIn(Strict):
     description: TextIn
 
 
-class ScaleIn6(Strict):
+class SovereigntyScaleIn(Strict):
+    """``sovereignty.yaml``: a proposed scale of sovereignty levels 0–6, with who proposed it."""
+
     proposed_by: TextIn
     sources: list[Id] = Field(min_length=1)
     levels: list[LevelIn] = Field(min_length=1)
+
+
+# --- narrative.yaml: hand-written, sourced prose ----------------------------------------------------------
+
+
+class PassageIn(Strict):
+    """A sentence or two with the sources that state it."""
+
+    text: TextIn
+    sources: list[str] = Field(min_length=1)
+
+
+class TermIn(Strict):
+    """A glossary entry."""
+
+    term: TextIn
+    definition: TextIn
+    sources: list[str] = Field(default_factory=list)
+
+
+class NarrativeIn(Strict):
+    """``narrative.yaml``: prose the data files do not hold (criteria, allegations and the scale are data)."""
+
+    round: str
+    """The round it was written for."""
+    definition: PassageIn
+    from_scratch: PassageIn
+    allowed: list[PassageIn]
+    not_allowed: list[PassageIn]
+    findings: list[PassageIn]
+    withheld_reason: PassageIn | None = None
+    open_questions: list[PassageIn] = Field(default_factory=list)
+    scale_about: PassageIn | None = None
+    glossary: list[TermIn] = Field(default_factory=list)

@@ -13,11 +13,10 @@ from typing import Any
 from generator.audit.configured import ConfiguredAudit
 from generator.audit.demo import Demo
 from generator.evidence import EvidenceIn
-from generator.model import Text
+from generator.model import Narrative, Text
 from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
 from generator.render.labels import LANGS
-from generator.render.narrative import Narrative, parse_narrative
 from generator.render.pages import (
     Inputs,
     chart_files,
@@ -37,7 +36,6 @@ __all__ = [
     "SiteSettings",
     "TeamSection",
     "demo_section",
-    "parse_narrative",
     "render_site",
 ]
 

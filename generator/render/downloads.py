@@ -14,7 +14,7 @@ from typing import Any
 from generator.model import Round, Text
 from generator.render.citation import AUTHOR, page_url, report_title
 from generator.render.labels import ENTITY
-from generator.scoring.export import format_number, formula_text, number, scores_document
+from generator.scoring.export import format_number, formula_text, output_float, scores_document
 from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Quantity, ScoredRound
 
 LICENCE_ID = "CC-BY-4.0"
@@ -188,7 +188,7 @@ def _figure_row(scored: ScoredRound, q: Quantity) -> list[str]:
 
 
 def _num(value: float) -> str:
-    rounded = number(value)
+    rounded = output_float(value)
     return format_number(rounded, 6) if rounded is not None else ""
 
 

@@ -14,7 +14,7 @@ from jinja2.bccache import Bucket
 from generator.audit.configured import ConfiguredAudit, heatmaps_of
 from generator.audit.demo import Demo
 from generator.evidence import EvidenceIn
-from generator.model import RoundInfo, Text
+from generator.model import Narrative, RoundInfo, Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
 from generator.render.charts import ChartBlock, TableChart, chart_csv, png, range_chart
@@ -22,7 +22,6 @@ from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
 from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, UI, Lang
-from generator.render.narrative import Narrative
 from generator.render.social import card_path, card_png
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound

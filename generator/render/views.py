@@ -18,8 +18,10 @@ from generator.model import (
     Criterion,
     Evidence,
     HubAudit,
+    Narrative,
     Outcome,
     OutcomeKind,
+    Passage,
     RankRelation,
     Round,
     RubricNode,
@@ -27,7 +29,6 @@ from generator.model import (
     Team,
     Text,
 )
-from generator.render.narrative import Narrative, Passage
 from generator.scoring.types import MEAN, Constraint, Quantity, ScoredRound
 
 KNOWN = ("disclosed", "computed", "derived")

@@ -9,7 +9,7 @@ from generator.scoring.types import Formula, Quantity, ScoredRound
 FLOAT_DIGITS = 6
 
 
-def number(value: float | None) -> float | None:
+def output_float(value: float | None) -> float | None:
     """A float rounded for output (no binary noise such as 20.740000000000002)."""
     return None if value is None else round(value, FLOAT_DIGITS) + 0.0
 
@@ -61,9 +61,9 @@ def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
         "entity": quantity.entity,
         "node": quantity.node,
         "status": quantity.status,
-        "value": number(quantity.value),
+        "value": output_float(quantity.value),
         "display": format_number(quantity.value, quantity.decimals) if quantity.value is not None else None,
-        "rounding": number(quantity.uncertainty) if quantity.value is not None else None,
+        "rounding": output_float(quantity.uncertainty) if quantity.value is not None else None,
         "sources": list(quantity.sources),
         "formula": None,
         "bounds": None,
@@ -79,8 +79,8 @@ def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
         record["computed"] = {"ko": quantity.computed.ko, "en": quantity.computed.en}
     if quantity.bound is not None:
         record["bounds"] = {
-            "low": number(quantity.bound.low),
-            "high": number(quantity.bound.high),
+            "low": output_float(quantity.bound.low),
+            "high": output_float(quantity.bound.high),
             "low_constrained_by": list(quantity.bound.low_by),
             "high_constrained_by": list(quantity.bound.high_by),
             "note": "a range of values consistent with every published figure, not a score",

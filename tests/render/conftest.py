@@ -14,7 +14,8 @@ import pytest
 
 from generator.audit.configured import run_configured
 from generator.audit.demo import Demo, from_json
-from generator.render import Narrative, RenderedSite, SiteSettings, parse_narrative, render_site
+from generator.model import Narrative
+from generator.render import RenderedSite, SiteSettings, render_site
 from generator.scoring import score_round
 from generator.scoring.types import ScoredRound
 from generator.validate import read_round
@@ -40,10 +41,10 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 def narrative_of(data_dir: Path, scored: ScoredRound) -> Narrative:
-    path = data_dir / "narrative.yaml"
-    if not path.exists():
-        return Narrative()
-    return parse_narrative(path.read_text(encoding="utf-8"), label="narrative.yaml", round_=scored.round)
+    """The narrative that ``read_round`` validated with the round (``scored``: that round, scored)."""
+    validated = read_round(data_dir)
+    assert validated.round == scored.round
+    return validated.narrative
 
 
 def render(data_dir: Path) -> tuple[ScoredRound, RenderedSite]:
