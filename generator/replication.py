@@ -114,9 +114,12 @@ def resolve_replications(
         return (), []
     if allegation is None:
         return (), ["a screen reproduces no published analysis: 'replicates' needs an allegation reason"]
+    ids = [f.id for f in figures or () if f.id is not None]
     known = {f.id: f for f in figures or () if f.id is not None}
     out: list[Replication] = []
-    problems: list[str] = []
+    problems = [
+        f"allegation {allegation!r} names two figures {i!r}" for i in sorted(set(ids)) if ids.count(i) > 1
+    ]
     for index, link in enumerate(links):
         where = f"replicates[{index}]"
         figure = known.get(link.figure)
@@ -219,7 +222,7 @@ def _unstated(figure: PublishedFigure, ours: Ours) -> Comparison:
     published, unit = figure.value, ours.unit
     values = [v for v in (ours.low, ours.high, ours.pooled) if v is not None]
     low, high = min(values), max(values)
-    span = f"{low:g}–{high:g} over {ours.count} {unit}s and pooled"
+    span = f"{low:g} to {high:g} over {ours.count} {unit}s and pooled"
     unsaid = f"the source does not say which {unit}s it used"
     if figure.above:
         if low >= published:

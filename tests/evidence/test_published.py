@@ -7,12 +7,16 @@ origin, while the Pearson correlation (the same vectors centred) is near 0; a co
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.audit import toy
 from generator.audit.published import (
     MATCHING,
     Measured,
@@ -20,6 +24,7 @@ from generator.audit.published import (
     compare_gains,
     cosine,
     match_by_depth,
+    measure,
     moments,
     pearson,
     pooled,
@@ -158,3 +163,83 @@ def test_gains_of_different_widths_are_skipped() -> None:
         "norm.attn.weight: widths differ (32, 64)",
         "norm.mlp.weight: widths differ (32, 64)",
     )
+
+
+# ---- reading local checkpoints -----------------------------------------------------------------------------
+
+
+def _gain(seed: int, width: int = 32) -> torch.Tensor:
+    return 1 + 0.1 * torch.randn(width, generator=torch.Generator().manual_seed(seed))
+
+
+def _model(seed: int, layers: int, *, mtp: bool = False) -> dict[str, torch.Tensor]:
+    """A text stack of ``layers`` (plus a multi-token-prediction layer) and a shorter vision stack."""
+    params = {}
+    for layer in range(layers + mtp):
+        for name in ("input_layernorm", "post_attention_layernorm"):
+            params[f"model.layers.{layer}.{name}.weight"] = _gain(seed * 100 + layer * 2 + len(name))
+    if mtp:
+        params[f"model.layers.{layers}.enorm.weight"] = _gain(seed + 7)
+        params[f"model.layers.{layers}.hnorm.weight"] = _gain(seed + 8)
+    params["visual.blocks.0.norm1.weight"] = _gain(seed + 9)
+    params["visual.blocks.0.mlp.fc1.weight"] = torch.randn(
+        8, 4, generator=torch.Generator().manual_seed(seed)
+    )
+    return params
+
+
+def test_gains_are_read_from_the_deepest_stack_without_the_prediction_layer(tmp_path: Path) -> None:
+    candidate = toy.save_checkpoint(_model(1, 3), tmp_path / "candidate" / "model.safetensors")
+    reference = toy.save_checkpoint(_model(2, 4, mtp=True), tmp_path / "reference" / "model.safetensors")
+    measured = measure(candidate, reference, None, ["norm_gain_pearson"])
+    assert measured.vision is None
+    assert measured.vision_missing == ""
+    assert measured.transfer == {}
+    gains = measured.gains
+    assert gains is not None
+    assert gains.stacks == ("model.layers", "model.layers")
+    assert gains.layers == (3, 4)  # layer 4 of the reference predicts the next token: left out
+    assert sorted({p.layers for p in gains.pairs if p.layers is not None}) == [(0, 0), (1, 2), (2, 3)]
+    assert gains.pairs[0].candidate == "model.layers.0.input_layernorm.weight"
+    same = measure(candidate, candidate, None, ["norm_gain_cosine"]).gains
+    assert same is not None
+    assert all(p.moments.pearson == pytest.approx(1.0) for p in same.pairs)
+
+
+def _report(*pairs: tuple[str, str, bool, bool]) -> SimpleNamespace:
+    tensors = [
+        SimpleNamespace(candidate=c, reference=r, transposed=t, same_shape=s, role="mlp.up.weight")
+        for c, r, t, s in pairs
+    ]
+    return SimpleNamespace(components=[SimpleNamespace(name="model.visual", tensors=tensors)])
+
+
+def test_vision_pairs_are_the_audits_compared_whole_and_transposed_back(tmp_path: Path) -> None:
+    weight = torch.randn(8, 4, generator=torch.Generator().manual_seed(3))
+    reference = toy.save_checkpoint(
+        {"visual.fc.weight": weight, "visual.other.weight": torch.randn(8, 4)},
+        tmp_path / "reference" / "model.safetensors",
+    )
+    candidate = toy.save_checkpoint(
+        {"model.visual.fc.weight": weight.T.contiguous(), "model.visual.wide.weight": torch.randn(8, 5)},
+        tmp_path / "candidate" / "model.safetensors",
+    )
+    report = _report(
+        ("model.visual.fc.weight", "visual.fc.weight", True, True),
+        ("model.visual.wide.weight", "visual.other.weight", False, False),
+        ("model.visual.gone.weight", "visual.other.weight", False, True),
+    )
+    measured = measure(candidate, reference, report, ["tensor_pearson"])
+    assert measured.gains is None
+    vision = measured.vision
+    assert vision is not None
+    assert vision.components == ("model.visual",)
+    assert [p.candidate for p in vision.pairs] == ["model.visual.fc.weight"]
+    assert vision.pairs[0].moments.pearson == pytest.approx(1.0)
+    assert vision.skipped == (
+        "model.visual.wide.weight: shapes differ ((8, 5) vs (8, 4))",
+        "model.visual.gone.weight: not found in the checkpoint as the audit named it",
+    )
+    nothing = measure(candidate, reference, SimpleNamespace(components=[]), ["tensor_cosine"])
+    assert nothing.vision is None
+    assert "no vision-encoder component" in nothing.vision_missing

@@ -58,10 +58,12 @@ def test_links_resolve_to_the_allegations_figures() -> None:
         ([_link("pearson")], "alleged", "statistic 'norm_gain_cosine' does not reproduce it"),
         ([_link("cosine")], None, "a screen reproduces no published analysis"),
         ([_link("cosine"), _link("cosine", "tensor_cosine")], "alleged", "figure 'cosine' is linked twice"),
+        ([_link("cosine")], "twice", "allegation 'twice' names two figures 'pearson'"),
     ],
 )
 def test_a_bad_link_is_a_problem(links: list[ReplicationIn], allegation: str | None, expected: str) -> None:
-    _, problems = resolve_replications(links, allegation, FIGURES)
+    figures = (*FIGURES, Figure("pearson", "pearson", 0.2)) if allegation == "twice" else FIGURES
+    _, problems = resolve_replications(links, allegation, figures)
     assert any(expected in p for p in problems), problems
 
 
