@@ -5,9 +5,11 @@ over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL location's f
 :mod:`~generator.audit.remote` fetches their ranges, :mod:`~generator.audit.ahead` reads ahead) →
 :mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused) →
 :mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
-:mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.align` (pairs, layer
-maps; :mod:`~generator.audit.pairs` its building blocks, :mod:`~generator.audit.experts` experts matched
-under permutation) → :mod:`~generator.audit.compare` (statistics per pair, unit alignment) →
+:mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.residual` (a permuted,
+pruned or rotated residual stream recovered from the token embeddings, which are then not evidence) →
+:mod:`~generator.audit.align` (pairs, layer maps; :mod:`~generator.audit.pairs` its building blocks,
+:mod:`~generator.audit.experts` experts matched under permutation) → :mod:`~generator.audit.compare`
+(statistics per pair; :mod:`~generator.audit.units` aligns hidden units) →
 :mod:`~generator.audit.exact` (the rest of an identical component compared whole; every tensor accounted
 for) → :mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs them in order.
 

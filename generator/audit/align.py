@@ -42,6 +42,7 @@ from generator.audit.pairs import (
     profile_score,
 )
 from generator.audit.read import AUDITED_DTYPES, TensorInfo
+from generator.audit.residual import NO_COUNTERPART
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,11 +108,7 @@ def align(
             progress(candidate.info.name)
         match = _by_role(candidate, usable, source) or _by_content(candidate, usable, source)
         if match is None:
-            unmatched.append(
-                Unmatched(
-                    candidate=candidate, reason="no reference tensor of a compatible shape", skipped=False
-                )
-            )
+            unmatched.append(Unmatched(candidate=candidate, reason=NO_COUNTERPART, skipped=False))
         else:
             matches.append(match)
     return Alignment(
@@ -280,7 +277,7 @@ def _stack_map(
                     or reference.layout.kind != "residual"
                 ):
                     continue
-                fits = orientations(candidate.info, reference)
+                fits = orientations(candidate.info, reference, source.width(candidate.info, reference))
                 if fits:
                     score = profile_score(source.profile(candidate.info, reference, fits[0]), reference)
                     if score is not None:

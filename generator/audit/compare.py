@@ -1,9 +1,6 @@
 """Stage 6 — compare: the statistics of each matched pair, and the joint matrices of each component.
 
-For a pair: align units on half A (by index when the index alignment is already significant, else each
-reference unit's best-matching candidate unit — permuted neurons and heads are found this way; where no
-sampled unit agrees with its own index, a wide tensor's units are searched first in one seeded run of them,
-and all of them are read only when the run shows clear matches); then on the whole window the identity
+For a pair: align units on half A (:mod:`~generator.audit.units`); then on the whole window the identity
 statistics (bit-identical and identical-after-cast fractions, relative L2, centred and — for display only —
 raw cosine), and on half B the permutation test. When the sample is identical, the
 whole tensors confirm it: compared chunk by chunk when the reference's checkpoint is at hand (stopping at the
@@ -13,59 +10,29 @@ first difference), else the candidate's SHA-256 against the one in the reference
 from __future__ import annotations
 
 import dataclasses
-import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.fingerprint import TensorProfile, tensor_hash
+from generator.audit.fingerprint import tensor_hash
 from generator.audit.pairs import CandidateSource, Match
-from generator.audit.plan import search_run, seed_for, window_for
+from generator.audit.plan import seed_for, window_for
 from generator.audit.quant import stored_label
 from generator.audit.read import TensorInfo, TensorReader, to_float
 from generator.audit.stats import (
     PermutationTest,
-    best_matches,
     cast_bits,
     cosines,
     identical_fraction,
-    identity_hits_log10_p,
     linear_permutation_test,
     relative_l2,
     standardise,
     vector_permutation_test,
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnitAlignment:
-    """How hidden units were aligned (on half A)."""
-
-    method: Literal["index", "matched", "mixed"]
-    """``index``: unit i with unit i; ``matched``: each reference unit with its best-matching candidate unit;
-    ``mixed``: some of each (e.g. whole attention heads moved, others left in place)."""
-    sampled: int
-    """Reference units sampled."""
-    index_z: float | None
-    """z-score of the index alignment on half A (``None`` when the unit counts differ)."""
-    hits: int | None
-    """Reference units whose best match is their own index."""
-    log10_p_hits: float | None
-    """log10 of a bound on the chance of that many hits under independence."""
-    mean_best_correlation: float
-    """Mean correlation of each reference unit with its best match on half A."""
-    moved: int
-    """Reference units aligned with a candidate unit other than their own index."""
-    flipped: int = 0
-    """Aligned units whose sign was flipped (clearly negative correlation on half A); flipping a unit's
-    incoming and outgoing weights leaves an odd-symmetric or linear path's function unchanged."""
-    searched: int | None = None
-    """Candidate units among which best matches were sought: all of them, or — where no sampled unit agreed
-    with its own index and none matched clearly inside a seeded run of units (:func:`~generator.audit.plan.
-    search_run`) — that run only (``hits`` is then ``None``); ``None`` when no search was needed."""
+from generator.audit.units import UnitAlignment, hidden_units, token_units, unflip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,9 +110,9 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
     units: UnitAlignment | None = None
     reference_raw = reference.block
     if layout.units == "hidden":
-        raw, chosen, units = _hidden(match, source, ref_values, half, device)
+        raw, chosen, units = hidden_units(match, source, ref_values, half, device)
     elif layout.units == "token":
-        raw, chosen, units, keep = _tokens(match, source, ref_values, half, device)
+        raw, chosen, units, keep = token_units(match, source, ref_values, half, device)
         ref_values, reference_raw = ref_values[keep], reference.block[keep]
     else:
         raw = source.block(info, reference, transposed=match.transposed, all_units=False)
@@ -153,7 +120,7 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
     cand_values = to_float(raw, info.dtype)
     aligned_raw, aligned = raw[chosen], cand_values[chosen]
     if units is not None:
-        aligned, flipped = _unflip(aligned, ref_values, half)
+        aligned, flipped = unflip(aligned, ref_values, half)
         units = dataclasses.replace(units, flipped=flipped)
     note, test, joint = "", None, None
     if _constant(aligned) or reference.constant:
@@ -176,177 +143,10 @@ def compare(match: Match, source: CandidateSource, *, device: Any = "cpu") -> Co
         note=note,
         same_shape=same_shape,
         source=source,
-        by_index=units is None or units.method == "index",
+        # read through a residual map, the stored tensor is not the sample: never checked whole
+        by_index=(units is None or units.method == "index") and source.residual_map(info, reference) is None,
     )
     return Compared(evidence=evidence, joint=joint if test is not None else None)
-
-
-def _unflip(
-    aligned: npt.NDArray[np.float64], ref_values: npt.NDArray[np.float64], half: int
-) -> tuple[npt.NDArray[np.float64], int]:
-    """Aligned units with a clearly negative correlation on half A, sign-flipped; and how many.
-
-    Decided on half A only, so the tests on half B stay exact.
-    """
-    flip = _half_a_correlations(aligned, ref_values, half) <= -_threshold(aligned.shape[0], half)
-    if not flip.any():
-        return aligned, 0
-    return np.where(flip[:, None], -aligned, aligned), int(np.count_nonzero(flip))
-
-
-def _half_a_correlations(
-    cand: npt.NDArray[np.float64], ref: npt.NDArray[np.float64], half: int
-) -> npt.NDArray[np.float64]:
-    """Per row, the correlation of candidate and reference units on half A of the window."""
-    return np.asarray((standardise(cand[:, :half]) * standardise(ref[:, :half])).sum(axis=1))
-
-
-def _threshold(units: int, half: int) -> float:
-    """A best match above this is beyond what the maximum over ``units`` candidate units reaches by chance."""
-    return min(0.9, (math.sqrt(2 * math.log(max(2, units))) + 2) / math.sqrt(max(1, half)))
-
-
-def _hidden(
-    match: Match, source: CandidateSource, ref_values: npt.NDArray[np.float64], half: int, device: Any
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], UnitAlignment]:
-    """Candidate rows aligned with the reference's sampled units, reading all units only when needed.
-
-    First only the sampled units are read; when every one of them agrees clearly with its own index on
-    half A, that is the alignment (a copy or a fine-tune). Otherwise all units are read and matched.
-    """
-    info, reference = match.candidate.info, match.reference
-    own = np.asarray(reference.units, dtype=np.int64)
-    count = source.unit_count(info, reference, match.transposed)
-    if count == _unit_count(reference):
-        sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
-        own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values, half)
-        clear = np.abs(own_corr) >= _threshold(count, half)
-        searched = None
-        if not clear.any():
-            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
-        if searched is not None:
-            return sampled, np.arange(own.size), searched
-        if own.size and bool(np.all(clear)):
-            alignment = UnitAlignment(
-                method="index",
-                sampled=int(own.size),
-                index_z=float(own_corr.mean() * math.sqrt(own.size * half)),
-                hits=None,
-                log10_p_hits=None,
-                mean_best_correlation=float(own_corr.mean()),
-                moved=0,
-            )
-            return sampled, np.arange(own.size), alignment
-    everything = source.block(info, reference, transposed=match.transposed, all_units=True)
-    chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
-    return everything, chosen, alignment
-
-
-def _tokens(
-    match: Match, source: CandidateSource, ref_values: npt.NDArray[np.float64], half: int, device: Any
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], UnitAlignment | None, npt.NDArray[np.bool_]]:
-    """Candidate token rows for the reference's sampled ones, and which sampled rows are kept.
-
-    By index when every sampled row the candidate has agrees clearly with its own index on half A (the
-    vocabulary unchanged, grown, or cut at its end); otherwise every candidate row is read and each sampled
-    reference row is matched on half A (rows removed from the middle, or re-ordered).
-    """
-    info, reference = match.candidate.info, match.reference
-    keep = np.isin(np.asarray(reference.units), source.present_units(info, reference, match.transposed))
-    sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
-    count = source.unit_count(info, reference, match.transposed)
-    if keep.any():
-        own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values[keep], half)
-        clear = np.abs(own_corr) >= _threshold(count, half)
-        if bool(np.all(clear)):
-            return sampled, np.arange(sampled.shape[0]), None, keep
-        if count == _unit_count(reference) and not clear.any():
-            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
-            if searched is not None:
-                return sampled, np.arange(sampled.shape[0]), searched, keep
-    everything = source.block(info, reference, transposed=match.transposed, all_units=True)
-    chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
-    return everything, chosen, alignment, np.ones(keep.shape, dtype=bool)
-
-
-def _search(
-    match: Match,
-    source: CandidateSource,
-    ref_values: npt.NDArray[np.float64],
-    own_corr: npt.NDArray[np.float64],
-    *,
-    half: int,
-    device: Any,
-) -> UnitAlignment | None:
-    """The index alignment, when no sampled unit agrees with its own index and none matches clearly inside
-    a seeded run of the candidate's units either; ``None`` (search them all) otherwise, or for a small tensor.
-
-    Decided on half A only, so the test on half B stays exact; an independent candidate then reads one run
-    of units instead of all of them, while a re-ordered copy still shows clear matches in the run.
-    """
-    info, reference = match.candidate.info, match.reference
-    count = source.unit_count(info, reference, match.transposed)
-    run = search_run(reference.parsed.seed_role, reference.shape, count, own_corr.size)
-    if run is None or own_corr.size == 0:
-        return None
-    raw = source.run_block(info, reference, transposed=match.transposed, run=run)
-    cand_a, ref_a = standardise(to_float(raw, info.dtype)[:, :half]), standardise(ref_values[:, :half])
-    _, best_corr = best_matches(ref_a, cand_a, device=device)
-    if bool(np.any(np.abs(best_corr) >= _threshold(count, half))):
-        return None
-    return UnitAlignment(
-        method="index",
-        sampled=int(own_corr.size),
-        index_z=float(own_corr.mean() * math.sqrt(own_corr.size * half)),
-        hits=None,
-        log10_p_hits=None,
-        mean_best_correlation=float(best_corr.mean()),
-        moved=0,
-        searched=len(run),
-    )
-
-
-def _align_units(
-    cand: npt.NDArray[np.float64],
-    ref: npt.NDArray[np.float64],
-    reference: TensorProfile,
-    half: int,
-    device: Any,
-) -> tuple[npt.NDArray[np.int64], UnitAlignment]:
-    """Per reference unit: its own index, unless another candidate unit matches clearly better on half A."""
-    own = np.asarray(reference.units, dtype=np.int64)
-    cand_a, ref_a = standardise(cand[:, :half]), standardise(ref[:, :half])
-    best, best_corr = best_matches(ref_a, cand_a, device=device)
-    threshold = _threshold(cand.shape[0], half)
-    index_z, hits, log10_hits = None, None, None
-    chosen = best.copy()
-    if own.size and _unit_count(reference) == cand.shape[0]:
-        own_corr = (ref_a * cand_a[own]).sum(axis=1)
-        index_z = float(own_corr.mean() * math.sqrt(own.size * half))
-        hits = int(np.count_nonzero(best == own))
-        log10_hits = identity_hits_log10_p(hits, own.size, cand.shape[0])
-        moved = (np.abs(best_corr) >= threshold) & (np.abs(best_corr) > np.abs(own_corr) + 0.1)
-        chosen = np.where(moved, best, own)
-    method: Literal["index", "matched", "mixed"] = (
-        "index" if np.array_equal(chosen, own) else "matched" if np.array_equal(chosen, best) else "mixed"
-    )
-    alignment = UnitAlignment(
-        method=method,
-        searched=int(cand.shape[0]),
-        sampled=int(own.size),
-        index_z=index_z,
-        hits=hits,
-        log10_p_hits=log10_hits,
-        mean_best_correlation=float(best_corr.mean()) if best_corr.size else 0.0,
-        moved=int(np.count_nonzero(chosen != own)) if chosen.shape == own.shape else int(own.size),
-    )
-    return chosen, alignment
-
-
-def _unit_count(reference: TensorProfile) -> int:
-    rows = reference.shape[0] if len(reference.shape) >= 2 else 1
-    cols = math.prod(reference.shape[1:]) if len(reference.shape) >= 2 else reference.shape[0]
-    return cols if reference.layout.residual_axis == 0 else rows
 
 
 def _constant(values: npt.NDArray[np.float64]) -> bool:

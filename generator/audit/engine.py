@@ -27,12 +27,13 @@ from generator.audit.fingerprint import (
     write_fingerprint,
 )
 from generator.audit.names import entries_of
-from generator.audit.pairs import Candidate, CandidateSource
+from generator.audit.pairs import Candidate, CandidateSource, Unmatched
 from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
 from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
+from generator.audit.residual import PERMUTATION_GATE, ROTATION_GATE, USED_TO_FIT, fit_residual
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
 from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
@@ -167,7 +168,15 @@ def audit_against(
     for candidate in candidates:
         parameters[candidate.parsed.component] += candidate.info.numel
     with TensorReader() as reader:
-        source = CandidateSource(reader)
+        residual = fit_residual(candidates, fingerprint, reader)
+        fitted = set(residual.candidate_fitted)
+        set_aside = [
+            Unmatched(candidate=c, reason=USED_TO_FIT, skipped=False)
+            for c in candidates
+            if c.info.name in fitted
+        ]
+        candidates = [c for c in candidates if c.info.name not in fitted]
+        source = CandidateSource(reader, residual=residual.maps)
         aligned = 0
 
         def on_align(_: str) -> None:
@@ -182,7 +191,8 @@ def audit_against(
             compared.append(compare(match, source, device=device))
             if progress is not None:
                 progress("comparing", index, len(alignment.matches))
-        completed = complete(compared, alignment.unmatched, fingerprint, reader)
+        unmatched = (*set_aside, *(residual.explain(u) for u in alignment.unmatched))
+        completed = complete(compared, unmatched, fingerprint, reader)
     reports = decide(
         components=components,
         compared=completed.compared,
@@ -191,8 +201,11 @@ def audit_against(
         parameters=parameters,
         reference_layers=_reference_layers(fingerprint),
         expert_matches=alignment.expert_matches,
+        residual=residual.alignments,
     )
-    unpaired, reference_complete = reference_unpaired(fingerprint, completed.compared)
+    unpaired, reference_complete = reference_unpaired(
+        fingerprint, completed.compared, fitted=residual.reference_fitted
+    )
     whole = overall(reports, reference_complete=reference_complete)
     return AuditReport(
         candidate=str(checkpoint.path),
@@ -231,6 +244,12 @@ def _method(device: str) -> dict[str, Any]:
         "experts_sampled_per_layer": EXPERTS_PER_LAYER,
         "device": device,
         "raw_cosine": "reported for display only; never evidence",
+        "residual_alignment": (
+            "fitted from the token embeddings when the same-index columns disagree: an assignment (permuted"
+            " or pruned residual dimensions) or orthogonal Procrustes (a rotation), kept only when its median"
+            " held-out column correlation reaches the gate; the embeddings it was fitted on are not evidence"
+        ),
+        "residual_gates": {"permutation": PERMUTATION_GATE, "rotation": ROTATION_GATE},
     }
 
 

@@ -25,6 +25,7 @@ from generator.audit.names import is_buffer
 from generator.audit.pairs import Unmatched
 from generator.audit.read import AUDITED_DTYPES, TensorInfo, TensorReader
 from generator.audit.report import Unpaired
+from generator.audit.residual import USED_TO_FIT
 from generator.audit.stats import lower_precision
 
 KIND_SKIPS = ("tensors are not weights", "deterministic buffer", "scalar")
@@ -174,17 +175,20 @@ def _evidence(item: Unmatched, profile: TensorProfile, *, transposed: bool, targ
 
 
 def reference_unpaired(
-    fingerprint: Fingerprint, compared: Sequence[Compared]
+    fingerprint: Fingerprint, compared: Sequence[Compared], *, fitted: Sequence[str] = ()
 ) -> tuple[tuple[Unpaired, ...], bool]:
     """Reference tensors no candidate tensor was compared with, and whether all of them are left out by kind
-    (so that the candidate can be the whole reference)."""
+    (so that the candidate can be the whole reference). ``fitted``: tensors a residual map was fitted on
+    (:mod:`~generator.audit.residual`), listed as such."""
     used = {item.evidence.reference for item in compared}
     out = []
     for profile in fingerprint.tensors:
         if profile.name in used:
             continue
         reason = profile.layout.reason
-        if not by_kind(reason):
+        if profile.name in fitted:
+            reason = USED_TO_FIT
+        elif not by_kind(reason):
             reason = f"{NOT_COMPARED} ({reason})" if reason else NOT_COMPARED
         out.append(Unpaired(name=profile.name, parameters=math.prod(profile.shape), reason=reason))
     return tuple(out), all(by_kind(u.reason) for u in out)

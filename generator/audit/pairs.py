@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +27,7 @@ from generator.audit.read import (
     raw_finite_or_fail,
     read_block,
 )
+from generator.audit.residual import ResidualMap
 from generator.audit.stats import profile_of
 
 How = Literal["layer map", "role", "content"]
@@ -80,10 +81,21 @@ class CandidateSource:
     Sampled-unit blocks (small: units × window) are kept up to a byte budget, so the comparison stage reuses
     the reads the layer maps made; an all-units block (large) is kept only while it is the latest, and the
     sampled rows it contains are stored as the sampled block, so they are never read twice.
+
+    A tensor with a fitted residual map (:mod:`~generator.audit.residual`) is read through it: its blocks come
+    out in the reference's residual coordinates, so every later stage works as for a tensor stored that way.
     """
 
-    def __init__(self, reader: TensorReader, *, budget: int = 64 << 20, large: int = 2) -> None:
+    def __init__(
+        self,
+        reader: TensorReader,
+        *,
+        budget: int = 64 << 20,
+        large: int = 2,
+        residual: Mapping[str, ResidualMap] | None = None,
+    ) -> None:
         self._reader = reader
+        self._residual = dict(residual or {})
         self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
         self._sampled_bytes = 0
         self._budget = budget
@@ -143,16 +155,35 @@ class CandidateSource:
     ) -> npt.NDArray[Any]:
         """Raw candidate elements ``units × window`` (``None``: every unit), checked finite."""
         assert reference.layout.residual_axis is not None
+        mapped = self.residual_map(info, reference)
         raw = read_block(
             self._reader,
             info,
             residual_axis=reference.layout.residual_axis,
             transposed=transposed,
-            window=window_for(reference.layout.width).positions(),
+            window=window_for(reference.layout.width).positions() if mapped is None else mapped.positions(),
             units=units,
         )
         raw_finite_or_fail(raw, info.dtype, info)
-        return raw
+        return raw if mapped is None else mapped.apply(raw, info.dtype)
+
+    def residual_map(self, info: TensorInfo, reference: TensorProfile) -> ResidualMap | None:
+        """The residual map ``info`` is read through against ``reference``, or ``None`` (read as stored).
+
+        Norm gains are not rotated: a rotation needs them folded into the next matrices first.
+        """
+        mapped = self._residual.get(info.name)
+        layout = reference.layout
+        if mapped is None or layout.kind != "residual" or layout.width != mapped.reference_width:
+            return None
+        if mapped.kind == "rotation" and reference.parsed.role.startswith("norm."):
+            return None
+        return mapped
+
+    def width(self, info: TensorInfo, reference: TensorProfile) -> int:
+        """The candidate's residual width to look for against ``reference`` (narrower when pruned)."""
+        mapped = self.residual_map(info, reference)
+        return reference.layout.width if mapped is None else mapped.candidate_width
 
     def _keep_sampled(self, key: tuple[Any, ...], raw: npt.NDArray[Any]) -> None:
         if key in self._sampled:
@@ -197,9 +228,14 @@ class CandidateSource:
         return self._profiles[key]
 
 
-def orientations(info: TensorInfo, reference: TensorProfile) -> list[bool]:
-    """Ways (``False``: as stored; ``True``: transposed) the candidate's shape fits the reference's layout."""
+def orientations(info: TensorInfo, reference: TensorProfile, width: int | None = None) -> list[bool]:
+    """Ways (``False``: as stored; ``True``: transposed) the candidate's shape fits the reference's layout.
+
+    ``width``: the candidate's residual width when it differs from the reference's (a pruned copy read
+    through a residual map; :meth:`CandidateSource.width`).
+    """
     layout, shape, ref_shape = reference.layout, info.shape, reference.shape
+    d = layout.width if width is None else width
     transposable = len(shape) == 2 and len(ref_shape) == 2
     if layout.kind == "plain":
         out = [False] if shape == ref_shape else []
@@ -207,13 +243,13 @@ def orientations(info: TensorInfo, reference: TensorProfile) -> list[bool]:
     if layout.kind != "residual" or info.dtype not in AUDITED_DTYPES:
         return []
     if layout.units == "single":
-        return [False] if shape == ref_shape else []
+        return [False] if shape == (ref_shape if d == layout.width else (d,)) else []
     assert layout.residual_axis is not None
     axis, out = layout.residual_axis, []
-    same_rank = len(shape) == len(ref_shape) and view_shape(shape)[axis] == layout.width
+    same_rank = len(shape) == len(ref_shape) and view_shape(shape)[axis] == d
     if same_rank and (len(shape) <= 2 or shape[1:] == ref_shape[1:] or axis == 0):
         out.append(False)
-    if transposable and shape[1 - axis] == layout.width:
+    if transposable and shape[1 - axis] == d:
         out.append(True)
     return out
 
@@ -238,7 +274,7 @@ def best_match(
     margin = how != "content"
     for reference in options:
         match = None
-        for transposed in orientations(candidate.info, reference):
+        for transposed in orientations(candidate.info, reference, source.width(candidate.info, reference)):
             if match is not None and not can_switch(match.score, reference, margin=margin):
                 break  # the transposed reading could not win: it is not read at all
             score = (

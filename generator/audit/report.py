@@ -11,6 +11,7 @@ from generator.audit.align import LayerMap
 from generator.audit.cheap import CheapEvidence
 from generator.audit.compare import PairEvidence
 from generator.audit.experts import ExpertMatch
+from generator.audit.residual import ResidualAlignment
 from generator.audit.stats import PermutationTest
 
 Verdict = Literal["identical", "derived", "independent", "inconclusive"]
@@ -76,6 +77,9 @@ class ComponentReport:
     """Layer maps of the component's stacks, with similarity matrices for heatmaps."""
     expert_matches: tuple[ExpertMatch, ...] = ()
     """Which reference expert (or dense FFN) each sampled candidate expert was matched with."""
+    residual: ResidualAlignment | None = None
+    """The residual alignment fitted in this component or applied to it (``None``: none was tried — no token
+    embeddings to fit one on)."""
 
 
 @dataclass(frozen=True, kw_only=True)

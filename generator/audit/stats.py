@@ -100,13 +100,6 @@ def relative_l2(a: FloatArray, b: FloatArray) -> float:
     return diff / base
 
 
-def unit_cosine(a_std: FloatArray, b_std: FloatArray) -> float:
-    """Mean per-unit Pearson correlation of two standardised blocks (0 when there are no units)."""
-    if a_std.shape[0] == 0:
-        return 0.0
-    return float((a_std * b_std).sum(axis=1).mean())
-
-
 def log10_two_sided(z: float) -> float:
     """log10 of ``2Φ(−|z|) = erfc(|z|/√2)``, accurate far into the tail (z = 50 gives about −545)."""
     x = abs(z) / math.sqrt(2.0)

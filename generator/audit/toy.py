@@ -214,14 +214,6 @@ def adam(
                 param.sub_(lr * update)
 
 
-def toy_loss(params: Mapping[str, torch.Tensor], config: ToyConfig, *, task_seed: int = 0) -> float:
-    """Mean next-token loss on held-out batches of task ``task_seed``."""
-    batch = task_batches(config, task_seed=task_seed, data_seed=999_983, steps=4).view(-1, config.seq_len + 1)
-    with torch.no_grad():
-        logits = toy_logits(params, config, batch[:, :-1])
-        return float(F.cross_entropy(logits.reshape(-1, config.vocab), batch[:, 1:].reshape(-1)))
-
-
 # ---- how a borrowed copy is disguised -------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from generator.audit.names import fused_whole, is_fused_part
 from generator.audit.pairs import Unmatched
 from generator.audit.plan import seed_for
 from generator.audit.report import ComponentReport, JointTest, Unpaired, Verdict
+from generator.audit.residual import ResidualAlignment
 from generator.audit.stats import JOINT_PERMUTATIONS, PermutationTest, bonferroni
 
 ALPHA = 1e-6
@@ -49,6 +50,7 @@ def decide(
     parameters: dict[str, int],
     reference_layers: dict[str, int],
     expert_matches: Sequence[ExpertMatch] = (),
+    residual: Sequence[ResidualAlignment] = (),
 ) -> tuple[ComponentReport, ...]:
     """One report per candidate component (in the order given)."""
     by_component: dict[str, list[Compared]] = defaultdict(list)
@@ -66,6 +68,7 @@ def decide(
             parameters=parameters[name],
             reference_layers=reference_layers,
             expert_matches=[m for m in expert_matches if m.component == name],
+            residual=next((a for a in residual if name in (a.component, *a.applied_to)), None),
         )
         for name in components
     )
@@ -113,6 +116,7 @@ def _component(
     parameters: int,
     reference_layers: dict[str, int],
     expert_matches: list[ExpertMatch],
+    residual: ResidualAlignment | None,
 ) -> ComponentReport:
     evidence = [c.evidence for c in compared]
     joints = _joint_tests(name, compared)
@@ -135,6 +139,8 @@ def _component(
     total = max(1, parameters)
     significant = [e for e in evidence if e.test is not None and _significant(e.test, count)]
     disguises = _disguises(significant, layer_maps, reference_layers) if shared else ()
+    if shared and residual is not None and residual.kind != "none":
+        disguises = (_RELABELLED[residual.kind], *disguises)
     return ComponentReport(
         name=name,
         verdict=verdict,
@@ -154,7 +160,15 @@ def _component(
         ),
         layer_maps=tuple(layer_maps),
         expert_matches=_expert_significance(expert_matches, {e.candidate for e in significant}),
+        residual=residual,
     )
+
+
+_RELABELLED = {
+    "permutation": "residual stream permuted",
+    "subset": "residual width pruned (a subset of dimensions kept)",
+    "rotation": "residual stream rotated",
+}
 
 
 def _expert_significance(matches: list[ExpertMatch], significant: set[str]) -> tuple[ExpertMatch, ...]:

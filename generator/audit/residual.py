@@ -1,0 +1,368 @@
+"""Stage 4b — residual: a relabelled residual stream, recovered from the token embeddings.
+
+A function-preserving relabelling of the residual stream — a permutation of its dimensions (with signs), a
+subset of them kept (Minitron-style width pruning), or an orthogonal rotation with the norm gains folded into
+the next matrices (QuaRot, SpinQuant) — moves every residual axis of every tensor together, so every
+index-by-index statistic looks independent. When candidate and reference share token ids, the embedding rows
+of one token are the same point in both residual streams, so the map between the streams can be fitted from
+them: each reference window position's best candidate dimension (an assignment), or an orthogonal map
+(Procrustes, a partial isometry when the candidate is narrower).
+
+Honesty rules. A map is fitted on one half of the sampled token rows and kept only when it predicts the
+reference's embedding columns on the other half far better than independent models do
+(:data:`PERMUTATION_GATE`, :data:`ROTATION_GATE`); otherwise the tensors are read as stored, as before. A
+kept map is refitted on every sampled row and applied to the candidate's residual axes wherever a block is
+read (:class:`~generator.audit.pairs.CandidateSource`). The embeddings it was fitted on are then never
+evidence: both are listed as used to fit it, not compared. After a fitted map the permutation null is no
+longer exact by construction (the map depends on both models), so the gates are calibrated on independent
+models trained on the same token stream (``tests/audit/test_calibration.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+
+from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.names import is_buffer
+from generator.audit.plan import model_width, seed_for, window_for
+from generator.audit.read import AUDITED_DTYPES, DTYPES, TensorReader, to_float
+from generator.audit.stats import cast_bits, standardise
+
+if TYPE_CHECKING:  # pairs reads blocks through a ResidualMap, so it imports this module
+    from generator.audit.pairs import Candidate, Unmatched
+
+PERMUTATION_GATE = 0.5
+"""Median held-out correlation of matched embedding columns a permutation or subset must reach (one column of
+an independent model matches one column of another near 0 on held-out tokens)."""
+ROTATION_GATE = 0.8
+"""Median held-out correlation a fitted rotation must reach (an orthogonal map has many more parameters, and
+independent models that learned the same token stream share some linear structure)."""
+MIN_TOKENS = 32
+"""Fewest shared token rows to fit a map on (half to fit, half to check)."""
+MIN_KEPT = 0.5
+"""Fewest reference window positions (share) a map must predict at the gate for it to be used."""
+
+Kind = Literal["none", "permutation", "subset", "rotation"]
+USED_TO_FIT = "used to fit the residual alignment; never evidence"
+NO_COUNTERPART = "no reference tensor of a compatible shape"
+GAIN_NOT_ROTATED = (
+    "norm gain of a rotated, narrower residual stream: a rotation folds the gains into the next matrices,"
+    " so no reference gain corresponds to it"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResidualAlignment:
+    """How the candidate's residual stream was read against the reference's (reported per component)."""
+
+    kind: Kind
+    """``none``: as stored; ``permutation``: dimensions re-ordered (signs too); ``subset``: a narrower
+    candidate's dimensions placed among the reference's (the others read as zeros); ``rotation``: an
+    orthogonal map (a partial isometry when the candidate is narrower)."""
+    candidate_width: int
+    """The candidate's residual width."""
+    reference_width: int
+    """The reference's residual width."""
+    tokens: int
+    """Shared token rows the map was fitted and checked on."""
+    index_correlation: float | None
+    """Median over the reference's window positions of the correlation of the same-index embedding columns
+    (``None`` when the widths differ): near 1 for a copy or a fine-tune."""
+    held_out_correlation: float | None
+    """Fit quality: median correlation of the predicted and the reference's embedding columns on the half of
+    the tokens the map was not fitted on (of the kind chosen; of the best kind tried when ``none``)."""
+    positions: int
+    """Reference window positions with a counterpart in the candidate (a subset has fewer)."""
+    window: int
+    """Reference window positions."""
+    component: str
+    """The candidate component whose embeddings it was fitted on."""
+    fitted_on: tuple[str, ...]
+    """The candidate's and the reference's tensors the map was fitted on (never evidence once it is used)."""
+    applied_to: tuple[str, ...]
+    """Candidate components read through the map (none when ``kind`` is ``none``)."""
+    note: str
+    """Why no map was used, or anything unusual."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResidualMap:
+    """A fitted map from the candidate's residual dimensions to the reference's window positions."""
+
+    kind: Kind
+    """As in :class:`ResidualAlignment` (never ``none``)."""
+    reference_width: int
+    """Reference width ``d`` whose window the map fills."""
+    candidate_width: int
+    """Candidate width ``d'``."""
+    index: npt.NDArray[np.int64] | None = None
+    """Per window position, the candidate dimension (``-1``: none); permutation and subset."""
+    signs: npt.NDArray[np.float64] | None = None
+    """Per window position, ``±1``; permutation and subset."""
+    matrix: npt.NDArray[np.float64] | None = None
+    """``d' × window``: candidate values times it are the reference's window (rotation)."""
+
+    def positions(self) -> npt.NDArray[np.int64]:
+        """Candidate residual positions to read (sorted, unique)."""
+        if self.index is None:
+            return np.arange(self.candidate_width, dtype=np.int64)
+        return np.unique(self.index[self.index >= 0])
+
+    def apply(self, raw: npt.NDArray[np.generic], dtype: str) -> npt.NDArray[np.generic]:
+        """Raw ``units × positions()`` elements of ``dtype`` → raw ``units × window`` in the reference's
+        coordinates (a re-ordering is bit-exact; a rotation is rounded back to ``dtype``)."""
+        if self.matrix is not None:
+            return raw_of(to_float(raw, dtype) @ self.matrix, dtype)
+        assert self.index is not None
+        assert self.signs is not None
+        read = self.positions()
+        out = np.zeros((raw.shape[0], self.index.size), dtype=raw.dtype)
+        kept = self.index >= 0
+        out[:, kept] = raw[:, np.searchsorted(read, self.index[kept])]
+        flip = kept & (self.signs < 0)
+        if flip.any():
+            out[:, flip] = raw_of(-to_float(out[:, flip], dtype), dtype)
+        return out
+
+
+def raw_of(values: npt.NDArray[np.float64], dtype: str) -> npt.NDArray[np.generic]:
+    """Float values as raw elements of ``dtype`` (rounded to nearest), as the reader returns them."""
+    bits = cast_bits(np.ascontiguousarray(values, dtype=np.float64), "F64", dtype)
+    return np.asarray(bits.view(np.dtype(DTYPES[dtype].numpy)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResidualFit:
+    """The residual alignments of one audit, and what they cost the evidence."""
+
+    alignments: tuple[ResidualAlignment, ...] = ()
+    """One per candidate embedding tried."""
+    maps: dict[str, ResidualMap] = field(default_factory=dict)
+    """Candidate tensor name → the map its residual axes are read through."""
+    candidate_fitted: tuple[str, ...] = ()
+    """Candidate tensors a kept map was fitted on (never evidence)."""
+    reference_fitted: tuple[str, ...] = ()
+    """Reference tensors a kept map was fitted on (never evidence)."""
+
+    def explain(self, unmatched: Unmatched) -> Unmatched:
+        """A narrower norm gain of a rotated stream says why it has no counterpart."""
+        mapped = self.maps.get(unmatched.candidate.info.name)
+        gain = unmatched.candidate.parsed.role.startswith("norm.")
+        if mapped is None or mapped.kind != "rotation" or not gain or unmatched.reason != NO_COUNTERPART:
+            return unmatched
+        return replace(unmatched, reason=GAIN_NOT_ROTATED)
+
+    def for_component(self, component: str) -> ResidualAlignment | None:
+        """The alignment fitted in ``component`` or applied to it."""
+        return next(
+            (a for a in self.alignments if component in a.applied_to or component == a.component), None
+        )
+
+
+def fit_residual(
+    candidates: Sequence[Candidate], reference: Fingerprint, reader: TensorReader
+) -> ResidualFit:
+    """Fit a residual map for each candidate component that has token embeddings (see the module docstring).
+
+    A map is applied to its own component and to components with no vectors of their own (a separate
+    ``lm_head``), whose residual width can only be the model's.
+    """
+    references = [p for p in reference.tensors if _is_embedding(p)]
+    alignments: list[ResidualAlignment] = []
+    maps: dict[str, ResidualMap] = {}
+    fitted_c: list[str] = []
+    fitted_r: list[str] = []
+    bare = _bare_components(candidates)
+    for candidate in candidates:
+        info = candidate.info
+        usable = candidate.parsed.role.startswith("embed") and len(info.shape) == 2
+        if not usable or info.dtype not in AUDITED_DTYPES or is_buffer(info.name):
+            continue
+        tried = [_fit(candidate, r, reader) for r in references if r.layout.width >= info.shape[1]]
+        scored = [t for t in tried if t is not None]
+        if not scored:
+            continue
+        alignment, fitted = max(scored, key=lambda t: (t[1] is not None, t[0].held_out_correlation or -1.0))
+        component = candidate.parsed.component
+        applied = (component, *sorted(bare - {component}))
+        if fitted is None:
+            alignments.append(alignment)
+            continue
+        alignments.append(replace(alignment, applied_to=applied))
+        fitted_c.append(info.name)
+        fitted_r.append(alignment.fitted_on[1])
+        for other in candidates:
+            if other.parsed.component in applied and other.info.name != info.name:
+                maps[other.info.name] = fitted
+    return ResidualFit(
+        alignments=tuple(alignments),
+        maps=maps,
+        candidate_fitted=tuple(fitted_c),
+        reference_fitted=tuple(fitted_r),
+    )
+
+
+def _is_embedding(profile: TensorProfile) -> bool:
+    layout = profile.layout
+    return (
+        profile.parsed.role.startswith("embed")
+        and layout.kind == "residual"
+        and layout.units == "token"
+        and layout.residual_axis == 1
+        and len(profile.shape) == 2
+        and not profile.constant
+    )
+
+
+def _bare_components(candidates: Sequence[Candidate]) -> set[str]:
+    """Candidate components without vectors of their own (their width is the model's)."""
+    by_component: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_component.setdefault(c.parsed.component, []).append(c)
+    return {
+        name
+        for name, members in by_component.items()
+        if model_width((c.parsed, c.info.shape) for c in members) is None
+    }
+
+
+def _fit(
+    candidate: Candidate, reference: TensorProfile, reader: TensorReader
+) -> tuple[ResidualAlignment, ResidualMap | None] | None:
+    """The best map between one candidate and one reference embedding (``None``: too few shared tokens)."""
+    info = candidate.info
+    d, width = reference.layout.width, info.shape[1]
+    units = np.asarray(reference.units, dtype=np.int64)
+    shared = units < info.shape[0]
+    if int(shared.sum()) < MIN_TOKENS:
+        return None
+    rows = units[shared]
+    y = to_float(reference.block, reference.dtype)[shared]
+    window, count = y.shape[1], y.shape[0]
+    rng = np.random.default_rng(seed_for(f"residual-fit|{reference.shape}"))
+    order = rng.permutation(count)
+    fit, check = np.sort(order[: count // 2]), np.sort(order[count // 2 :])
+    base = ResidualAlignment(
+        kind="none",
+        candidate_width=width,
+        reference_width=d,
+        tokens=int(count),
+        index_correlation=None,
+        held_out_correlation=None,
+        positions=window,
+        window=window,
+        component=candidate.parsed.component,
+        fitted_on=(info.name, reference.name),
+        applied_to=(),
+        note="",
+    )
+    if width == d:
+        # the window's columns first (what the audit reads anyway); whole rows only when they disagree
+        same = _column_correlations(
+            to_float(reader.read_2d(info, rows, window_for(d).positions()), info.dtype), y
+        )
+        index = float(np.median(same))
+        base = replace(base, index_correlation=index)
+        if index >= PERMUTATION_GATE:
+            return replace(base, note="the same-index columns agree: read as stored"), None
+    x = to_float(reader.read_2d(info, rows), info.dtype)
+    assignment = _assignment(x, y, fit, check)
+    kind: Kind = "permutation" if width == d else "subset"
+    kept = assignment.index >= 0
+    if kept.mean() >= MIN_KEPT and assignment.quality >= PERMUTATION_GATE:
+        final = _assignment(x, y, np.arange(count), check)
+        mapping = ResidualMap(
+            kind=kind,
+            reference_width=d,
+            candidate_width=width,
+            index=np.where(kept, final.index, -1),
+            signs=final.signs,
+        )
+        return replace(
+            base, kind=kind, held_out_correlation=assignment.quality, positions=int(kept.sum())
+        ), mapping
+    rotation = _procrustes(x, y, fit, check)
+    if rotation.kept.mean() >= MIN_KEPT and rotation.quality >= ROTATION_GATE:
+        matrix = _procrustes(x, y, np.arange(count), check).matrix * rotation.kept[None, :]
+        mapping = ResidualMap(kind="rotation", reference_width=d, candidate_width=width, matrix=matrix)
+        return replace(
+            base,
+            kind="rotation",
+            held_out_correlation=rotation.quality,
+            positions=int(rotation.kept.sum()),
+        ), mapping
+    best = max(assignment.quality, rotation.quality)
+    return replace(
+        base,
+        held_out_correlation=best,
+        note=(
+            f"no map predicts held-out embedding columns well enough (median correlation {best:.2f}; "
+            f"needs {PERMUTATION_GATE} for a permutation, {ROTATION_GATE} for a rotation): read as stored"
+        ),
+    ), None
+
+
+def _column_correlations(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Per column, the correlation of ``a``'s and ``b``'s values over rows."""
+    return np.asarray((standardise(a.T) * standardise(b.T)).sum(axis=1))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Assigned:
+    index: npt.NDArray[np.int64]
+    signs: npt.NDArray[np.float64]
+    quality: float
+
+
+def _assignment(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    fit: npt.NDArray[np.intp],
+    check: npt.NDArray[np.intp],
+) -> _Assigned:
+    """Each reference window column's candidate column (one-to-one, by |correlation| on ``fit``); columns
+    whose match does not hold on ``check`` are dropped (``-1``)."""
+    corr = standardise(y[fit].T) @ standardise(x[fit].T).T  # window × d'
+    rows, cols = linear_sum_assignment(-np.abs(corr))
+    index = np.full(y.shape[1], -1, dtype=np.int64)
+    signs = np.ones(y.shape[1])
+    index[rows] = cols
+    signs[rows] = np.sign(corr[rows, cols]) + (corr[rows, cols] == 0)
+    matched = index >= 0
+    held = np.zeros(y.shape[1])
+    held[matched] = _column_correlations(x[check][:, index[matched]] * signs[matched], y[check][:, matched])
+    good = matched & (held >= PERMUTATION_GATE)
+    quality = float(np.median(held)) if held.size else 0.0
+    return _Assigned(index=np.where(good, index, -1), signs=signs, quality=quality)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Rotated:
+    matrix: npt.NDArray[np.float64]
+    kept: npt.NDArray[np.float64]
+    quality: float
+
+
+def _procrustes(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    fit: npt.NDArray[np.intp],
+    check: npt.NDArray[np.intp],
+) -> _Rotated:
+    """The partial isometry ``R`` (``d' × window``) maximising ``trace(Rᵀ Xᵀ Y)`` on ``fit`` (orthogonal
+    Procrustes); window columns it does not predict on ``check`` are zeroed in :attr:`_Rotated.kept`."""
+    xc = x - x[fit].mean(axis=0, keepdims=True)
+    yc = y - y[fit].mean(axis=0, keepdims=True)
+    u, _, vt = np.linalg.svd(xc[fit].T @ yc[fit], full_matrices=False)
+    matrix = u @ vt
+    held = _column_correlations(xc[check] @ matrix, yc[check])
+    kept = (held >= ROTATION_GATE).astype(np.float64)
+    quality = float(np.median(held)) if held.size else 0.0
+    return _Rotated(matrix=np.asarray(matrix), kept=kept, quality=quality if math.isfinite(quality) else 0.0)

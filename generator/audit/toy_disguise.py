@@ -1,0 +1,116 @@
+"""Relabelling disguises of a llama-style toy model (:mod:`~generator.audit.toy`): the residual stream
+permuted, rotated with the norm gains folded (QuaRot), or pruned to a subset of its width (Minitron).
+
+The permutation and the rotation leave the model's function unchanged (up to float rounding); pruning changes
+it, as it does before Minitron's distillation. Every function returns a new state dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import torch
+
+from generator.audit.toy import StateDict, ToyConfig, permute_units
+
+_INPUTS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj")
+"""Matrices that read the residual stream (its dimensions are their columns)."""
+_OUTPUTS = ("self_attn.o_proj", "mlp.down_proj")
+"""Matrices that write it (its dimensions are their rows)."""
+
+
+def _residual_map(
+    params: Mapping[str, torch.Tensor], config: ToyConfig, columns: torch.Tensor, rows: torch.Tensor
+) -> StateDict:
+    """Every residual axis transformed: readers ``W @ columns``, writers ``rows @ W`` (``columns`` is
+    ``d × d'``, ``rows`` is ``d' × d``); norm gains are left to the caller."""
+    out = {k: v.clone() for k, v in params.items()}
+    out["model.embed_tokens.weight"] = params["model.embed_tokens.weight"] @ columns
+    out["lm_head.weight"] = params["lm_head.weight"] @ columns
+    for i in range(config.n_layers):
+        pre = f"model.layers.{i}."
+        for name in _INPUTS:
+            out[pre + name + ".weight"] = params[pre + name + ".weight"] @ columns
+        for name in _OUTPUTS:
+            out[pre + name + ".weight"] = rows @ params[pre + name + ".weight"]
+    return out
+
+
+def _gains(config: ToyConfig) -> list[str]:
+    names = [f"model.layers.{i}.{n}.weight" for i in range(config.n_layers) for n in ("input_layernorm",)]
+    names += [f"model.layers.{i}.post_attention_layernorm.weight" for i in range(config.n_layers)]
+    return [*names, "model.norm.weight"]
+
+
+def relabel(params: Mapping[str, torch.Tensor], config: ToyConfig, *, seed: int) -> StateDict:
+    """Residual dimensions permuted with random signs, then every layer's neurons and heads permuted."""
+    gen = torch.Generator().manual_seed(seed)
+    d = config.d_model
+    order = torch.randperm(d, generator=gen)
+    signs = torch.randint(0, 2, (d,), generator=gen).float() * 2 - 1
+    signed = torch.zeros(d, d)
+    signed[order, torch.arange(d)] = signs  # column j of the new stream is ±(old dimension order[j])
+    out = _residual_map(params, config, signed, signed.T)
+    for name in _gains(config):
+        out[name] = params[name][order].clone()  # RMSNorm commutes with a signed permutation
+    return permute_units(out, config, seed=seed + 1)
+
+
+def fold_gains(params: Mapping[str, torch.Tensor], config: ToyConfig) -> StateDict:
+    """Each RMSNorm gain multiplied into the matrices that read its output, and set to ones."""
+    out = {k: v.clone() for k, v in params.items()}
+    for i in range(config.n_layers):
+        pre = f"model.layers.{i}."
+        for gain, readers in (
+            ("input_layernorm", _INPUTS[:3]),
+            ("post_attention_layernorm", _INPUTS[3:]),
+        ):
+            g = params[pre + gain + ".weight"]
+            for name in readers:
+                out[pre + name + ".weight"] = params[pre + name + ".weight"] * g[None, :]
+            out[pre + gain + ".weight"] = torch.ones_like(g)
+    out["lm_head.weight"] = params["lm_head.weight"] * params["model.norm.weight"][None, :]
+    out["model.norm.weight"] = torch.ones_like(params["model.norm.weight"])
+    return out
+
+
+def rotate(params: Mapping[str, torch.Tensor], config: ToyConfig, *, seed: int) -> StateDict:
+    """QuaRot-style: gains folded, then the residual stream rotated by a random orthogonal matrix
+    (``RMSNorm(x Q) = RMSNorm(x) Q`` once the gains are ones)."""
+    gen = torch.Generator().manual_seed(seed)
+    q, r = torch.linalg.qr(torch.randn(config.d_model, config.d_model, generator=gen, dtype=torch.float64))
+    rotation = (q * torch.sign(torch.diagonal(r))[None, :]).float()
+    folded = fold_gains(params, config)
+    return _residual_map(folded, config, rotation, rotation.T)
+
+
+def prune(
+    params: Mapping[str, torch.Tensor], config: ToyConfig, *, keep: float, seed: int
+) -> tuple[StateDict, ToyConfig]:
+    """Minitron-style width pruning: a random ``keep`` share of residual dimensions, of every layer's heads
+    and of its neurons kept (in their order); returns the weights and the narrower config."""
+    gen = torch.Generator().manual_seed(seed)
+    d, heads, ff, hd = config.d_model, config.n_heads, config.d_ff, config.head_dim
+    kept_heads = max(1, round(heads * keep))
+    width = kept_heads * hd
+    dims = torch.sort(torch.randperm(d, generator=gen)[:width]).values
+    select = torch.zeros(d, width)
+    select[dims, torch.arange(width)] = 1.0
+    out = _residual_map(params, config, select, select.T)
+    for name in _gains(config):
+        out[name] = params[name][dims].clone()
+    neurons = round(ff * keep)
+    for i in range(config.n_layers):
+        pre = f"model.layers.{i}."
+        chosen = torch.sort(torch.randperm(heads, generator=gen)[:kept_heads]).values
+        units = (chosen[:, None] * hd + torch.arange(hd)[None, :]).reshape(-1)
+        for name in _INPUTS[:3]:
+            out[pre + name + ".weight"] = out[pre + name + ".weight"][units]
+        out[pre + "self_attn.o_proj.weight"] = out[pre + "self_attn.o_proj.weight"][:, units]
+        keep_ff = torch.sort(torch.randperm(ff, generator=gen)[:neurons]).values
+        for name in _INPUTS[3:]:
+            out[pre + name + ".weight"] = out[pre + name + ".weight"][keep_ff]
+        out[pre + "mlp.down_proj.weight"] = out[pre + "mlp.down_proj.weight"][:, keep_ff]
+    narrower = replace(config, d_model=width, n_heads=kept_heads, d_ff=neurons)
+    return {k: v.contiguous() for k, v in out.items()}, narrower

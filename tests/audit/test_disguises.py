@@ -1,0 +1,172 @@
+"""Relabelling disguises (issue 9 §5): the residual stream permuted, rotated or pruned, recovered from the
+token embeddings — against the reference's checkpoint and its fingerprint, the fitted tensors set aside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+import torch
+
+from generator.audit import AuditReport, run_audit, toy, toy_disguise
+from generator.audit.exact import NOT_COMPARED
+from generator.audit.read import open_checkpoint
+from generator.audit.residual import GAIN_NOT_ROTATED, USED_TO_FIT
+from tests.audit.conftest import CONFIG, Zoo
+
+EMBED = "model.embed_tokens.weight"
+KINDS = ("checkpoint", "fingerprint")
+PRUNED = "residual width pruned (a subset of dimensions kept)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """A disguised copy and what the audit must find."""
+
+    residual: str
+    """The residual alignment the audit must report."""
+    disguise: str
+    """A change it must name."""
+    positions: int
+    """Reference window positions the alignment must find a counterpart for."""
+
+
+CASES = {
+    "relabelled": Case(residual="permutation", disguise="residual stream permuted", positions=64),
+    "rotated": Case(residual="rotation", disguise="residual stream rotated", positions=64),
+    "pruned": Case(
+        residual="subset", disguise="residual width pruned (a subset of dimensions kept)", positions=48
+    ),
+    "pruned_rotated": Case(residual="rotation", disguise="residual stream rotated", positions=48),
+}
+
+
+def _disguised(weights: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
+    pruned, narrower = toy_disguise.prune(weights, CONFIG, keep=0.75, seed=5)
+    return {
+        "relabelled": toy_disguise.relabel(weights, CONFIG, seed=3),
+        "rotated": toy.cast(toy_disguise.rotate(weights, CONFIG, seed=4), torch.bfloat16),
+        "pruned": pruned,
+        "pruned_rotated": toy_disguise.rotate(pruned, narrower, seed=6),
+    }
+
+
+@pytest.fixture(scope="module")
+def disguised(zoo: Zoo) -> Zoo:
+    for name, params in _disguised(zoo.weights).items():
+        toy.save_checkpoint(params, zoo.path(name))
+    return zoo
+
+
+@cache
+def _audit(candidate: Path, reference: Path) -> AuditReport:
+    return run_audit(candidate, reference)
+
+
+def _report(zoo: Zoo, case: str, kind: str) -> AuditReport:
+    return _audit(zoo.path(case), zoo.reference if kind == "checkpoint" else zoo.fingerprint)
+
+
+def test_relabelling_and_rotation_keep_the_function(zoo: Zoo) -> None:
+    tokens = toy.task_batches(CONFIG, task_seed=0, data_seed=5, steps=1)[0][:, :-1]
+    expected = toy.toy_logits(zoo.weights, CONFIG, tokens)
+    for disguise in (
+        toy_disguise.relabel(zoo.weights, CONFIG, seed=3),
+        toy_disguise.rotate(zoo.weights, CONFIG, seed=4),
+    ):
+        assert disguise[EMBED].shape == zoo.weights[EMBED].shape
+        assert not torch.equal(disguise[EMBED], zoo.weights[EMBED])
+        assert torch.allclose(toy.toy_logits(disguise, CONFIG, tokens), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_relabelled_copies_are_derived(disguised: Zoo, case: str, kind: str) -> None:
+    report = _report(disguised, case, kind)
+    expected = CASES[case]
+    assert report.verdict == "derived"
+    assert {c.name: c.verdict for c in report.components} == {"model": "derived", "lm_head": "derived"}
+    for component in report.components:
+        residual = component.residual
+        assert residual is not None
+        assert residual.kind == expected.residual
+        assert residual.positions == expected.positions
+        assert residual.held_out_correlation is not None
+        assert residual.held_out_correlation > 0.9
+        assert residual.applied_to == ("model", "lm_head")
+        assert expected.disguise in component.disguises
+        assert component.log10_p is not None
+        assert component.log10_p < -50
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_fitted_embeddings_are_listed_never_compared(disguised: Zoo, case: str) -> None:
+    report = _report(disguised, case, "checkpoint")
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    assert model.residual.fitted_on == (EMBED, EMBED)
+    assert EMBED not in {e.candidate for c in report.components for e in c.tensors}
+    assert EMBED not in {e.reference for c in report.components for e in c.tensors}
+    unpaired = {(u.name, u.reason) for u in model.unpaired}
+    if case == "pruned_rotated":  # its gains are ones (folded), narrower than any reference gain
+        gains = {(u.name, GAIN_NOT_ROTATED) for u in model.unpaired if u.name.endswith("norm.weight")}
+        assert len(gains) == 2 * CONFIG.n_layers + 1
+        unpaired -= gains
+    assert unpaired == {(EMBED, USED_TO_FIT)}
+    reference = {(u.name, u.reason) for u in report.reference_unpaired}
+    if case == "pruned_rotated":
+        reference -= {(name, NOT_COMPARED) for name, _ in gains}
+    assert reference == {(EMBED, USED_TO_FIT)}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_tensor_of_both_checkpoints_is_accounted_for(disguised: Zoo, case: str) -> None:
+    report = _report(disguised, case, "checkpoint")
+    candidate = {t.name for t in open_checkpoint(disguised.path(case)).tensors}
+    reference = {t.name for t in open_checkpoint(disguised.reference).tensors}
+    compared = [e for c in report.components for e in c.tensors]
+    listed = [u.name for c in report.components for u in c.unpaired]
+    assert sorted([e.candidate for e in compared] + listed) == sorted(candidate)
+    assert sorted({e.reference for e in compared} | {u.name for u in report.reference_unpaired}) == sorted(
+        reference
+    )
+    assert len({e.reference for e in compared}) == len(compared)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fingerprint_gives_the_same_numbers(disguised: Zoo, case: str) -> None:
+    full = _report(disguised, case, "checkpoint").to_dict()
+    light = _report(disguised, case, "fingerprint").to_dict()
+    for document in (full, light):
+        del document["reference"], document["reference_kind"], document["reference_files"], document["cheap"]
+    assert full == light
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", ["independent_trained", "independent_untrained"])
+def test_independent_models_sharing_the_tokenizer_are_read_as_stored(zoo: Zoo, case: str, kind: str) -> None:
+    """Same token ids (and for the trained one the same token stream): a fit is tried, fails its gate, and the
+    embeddings stay evidence, tested by index as before."""
+    report = _report(zoo, case, kind)
+    assert report.verdict == "independent"
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    assert model.residual.kind == "none"
+    assert model.residual.held_out_correlation is not None
+    assert abs(model.residual.held_out_correlation) < 0.2
+    assert model.residual.applied_to == ()
+    assert "read as stored" in model.residual.note
+    assert EMBED in {e.candidate for e in model.tensors}
+
+
+@pytest.mark.parametrize("case", ["fused_qkv", "finetuned"])
+def test_copies_need_no_alignment(zoo: Zoo, case: str) -> None:
+    report = _report(zoo, case, "fingerprint")
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    assert model.residual.kind == "none"
+    assert model.residual.index_correlation is not None
+    assert model.residual.index_correlation > 0.9
+    assert model.residual.note == "the same-index columns agree: read as stored"
