@@ -23,34 +23,7 @@ from generator.model import (
     OutcomeKind,
     Round,
     Ruling,
-    Text,
 )
-
-WEIGHTS_TEXT = {
-    "trained_from_scratch": Text(ko="처음부터 학습", en="trained from scratch"),
-    "fine_tuned": Text(
-        ko="기존 가중치에서 미세조정 (초기화 안 함)",
-        en="fine-tuned from existing weights (not re-initialised)",
-    ),
-    "frozen": Text(ko="가중치를 그대로 사용 (프로즌)", en="weights used as-is (frozen)"),
-    "unknown": Text(ko="알 수 없음", en="unknown"),
-    "not_applicable": Text(ko="가중치 아님 (코드)", en="not weights (code)"),
-}
-
-
-NO_FINDING_REASON = Text(
-    ko="팀은 2차 단계에 진출했고, 이 기준에 대한 지적은 보도되지 않았습니다. "
-    "기준별 판정은 공개되지 않았습니다.",
-    en="The team advanced to phase 2 and no finding on this criterion was reported; "
-    "no per-criterion ruling was published.",
-)
-"""Why an advanced team with no ruling reads "no finding reported", not "pass"."""
-
-NOT_ASSESSED_REASON = Text(
-    ko="이 기준에 대해 공개된 판정도, 보도된 지적도 없습니다.",
-    en="No ruling on this criterion was published and no finding was reported.",
-)
-"""Why a team that did not advance, with no ruling, reads "no published assessment"."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,9 +38,8 @@ class CriterionResult:
     official: Ruling | None
     agrees: bool | None
     """False when the rule and the official ruling disagree; None when either is missing."""
-    reasons: tuple[Text, ...]
     components: tuple[str, ...]
-    """Ids of the components that fail the rule."""
+    """Ids of the components that fail the rule, in the record's order (the page says why for each)."""
     allegations: tuple[str, ...]
     """Ids of the allegations raised under this criterion."""
     sources: tuple[str, ...]
@@ -79,6 +51,23 @@ class TeamCriteria:
 
     team: str
     results: tuple[CriterionResult, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Judgement:
+    """The independence stage's result: every criterion judged for every team of a round, once."""
+
+    teams: Mapping[str, TeamCriteria]
+    """Team id → its criteria, for every team of the round."""
+
+    def of(self, team: str) -> TeamCriteria:
+        """One team's criteria."""
+        return self.teams[team]
+
+
+def judge_independence(round_: Round) -> Judgement:
+    """Judge every criterion for every team of the round (the stage between scoring and rendering)."""
+    return Judgement(teams=evaluate(round_))
 
 
 def evaluate(round_: Round) -> Mapping[str, TeamCriteria]:
@@ -144,28 +133,6 @@ def _criterion(criterion: Criterion, record: AuditRecord, outcome: OutcomeKind |
     agrees = None
     if official is not None and rule != "not_assessed":
         agrees = (rule == "fail") == (official.finding == "fail")
-    reasons: list[Text] = []
-    if official is not None:
-        reasons.append(official.reason)
-    elif finding == "no_finding":
-        reasons.append(NO_FINDING_REASON)
-    elif finding == "not_assessed":
-        reasons.append(NOT_ASSESSED_REASON)
-    for component in failing:
-        reference = f" — {component.reference.ko}" if component.reference else ""
-        reference_en = f" — {component.reference.en}" if component.reference else ""
-        weights = WEIGHTS_TEXT[component.weights]
-        ours = (
-            Text(ko="", en="")
-            if official
-            else Text(ko=" (공식 판정 아님, 이 사이트의 해석)", en=" (not a ruling; our reading)")
-        )
-        reasons.append(
-            Text(
-                ko=f"{component.name.ko}{reference}: {weights.ko}{ours.ko}",
-                en=f"{component.name.en}{reference_en}: {weights.en}{ours.en}",
-            )
-        )
     sources = [*(official.sources if official else ()), *(s for c in failing for s in c.sources)]
     sources += [s for a in allegations for s in a.sources]
     return CriterionResult(
@@ -174,7 +141,6 @@ def _criterion(criterion: Criterion, record: AuditRecord, outcome: OutcomeKind |
         rule=rule,
         official=official,
         agrees=agrees,
-        reasons=tuple(reasons),
         components=tuple(c.id for c in failing),
         allegations=tuple(a.id for a in allegations),
         sources=tuple(dict.fromkeys(sources)),

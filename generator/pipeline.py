@@ -14,6 +14,7 @@ from pathlib import Path
 
 from generator.audit.configured import ConfiguredAudit, run_configured
 from generator.audit.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
+from generator.criteria import judge_independence
 from generator.model import Round
 from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of
 from generator.render import RenderedSite, SiteSettings, render_site
@@ -60,6 +61,7 @@ def generate(
     )
     rendered = render_site(
         scored,
+        judgement=judge_independence(validated.round),
         narrative=validated.narrative,
         settings=SiteSettings(site_url=site_url),
         demo=demo,

@@ -12,11 +12,12 @@ from typing import Any
 
 from generator.audit.configured import ConfiguredAudit
 from generator.audit.demo import Demo
+from generator.criteria import Judgement
 from generator.evidence import EvidenceIn
 from generator.model import Narrative, Text
 from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
-from generator.render.labels import LANGS
+from generator.render.labels import LANGS, UI
 from generator.render.pages import (
     Inputs,
     chart_files,
@@ -65,6 +66,7 @@ class RenderedSite:
 def render_site(
     scored: ScoredRound,
     *,
+    judgement: Judgement,
     narrative: Narrative,
     settings: SiteSettings,
     team_sections: Mapping[str, Sequence[TeamSection]] | None = None,
@@ -73,6 +75,9 @@ def render_site(
     evidence: Mapping[str, EvidenceIn] | None = None,
 ) -> RenderedSite:
     """Render every generated page, chart and download.
+
+    ``judgement``: the independence criteria judged for every team
+    (:func:`generator.criteria.judge_independence`); render only formats it.
 
     ``demo``: the method demo computed at build time; it fills the method page and, for every team with an
     allegation resting only on raw cosine, the :data:`DEMO_SECTION` (unless ``team_sections`` gives one).
@@ -87,6 +92,7 @@ def render_site(
                 sections.setdefault(team, []).append(section)
     inputs = Inputs(
         scored=scored,
+        judgement=judgement,
         narrative=narrative,
         site_url=settings.site_url,
         downloads=downloads,
@@ -109,13 +115,13 @@ def demo_section(scored: ScoredRound, demo: Demo) -> TeamSection:
     """The team-page section that explains a raw-cosine allegation with the demo's own numbers."""
     body = {
         lang: environment(lang, scored)
-        .get_template(f"{lang}/demo_section.md.j2")
+        .get_template("pages/demo_section.md.j2")
         .render({"lang": lang, "root": "../", "demo": demo, "round": scored.round})
         .strip()
         for lang in LANGS
     }
     return TeamSection(
         id=DEMO_SECTION,
-        title=Text(ko="작은 모델로 직접 확인한 결과", en="Checked on small models trained for this site"),
+        title=UI["demo_section"],
         body=Text(ko=body["ko"], en=body["en"]),
     )

@@ -18,22 +18,27 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import escape
 
-from generator.criteria import WEIGHTS_TEXT
 from generator.model import BenchmarkMethod, Evidence, Method, PanelMethod, Source, Text
 from generator.render import korean
 from generator.render.labels import (
     ALLEGATION_OUTCOME,
+    CHANGE_KIND,
     COMPONENT_SENTENCE,
     DEMO_CASE,
     ENTITY,
     FINDING,
+    HEADING,
+    OMITTED,
     OUTCOME,
+    PHRASE,
+    REFERENCE_KIND,
     STATISTIC,
     STATUS,
     STATUS_EXPLAINED,
     UI,
     VERDICT,
     WEIGHT,
+    WEIGHTS_ORIGIN,
     Lang,
 )
 from generator.render.views import rounded_top_below
@@ -133,6 +138,11 @@ def p_value(log10_p: float | None) -> str:
     return f"≈ 10<sup>−{round(-log10_p)}</sup>"
 
 
+def p_sortkey(log10_p: float | None) -> str:
+    """The ``data-sort`` key of a p-value column: ``−log10 p`` (larger is stronger), empty without a test."""
+    return "" if log10_p is None else number(-log10_p, 3)
+
+
 def fixed(value: float | None, decimals: int = BOUND_DECIMALS) -> str:
     """A correlation with a fixed number of decimals and a typographic minus (``−0.053``); ``—``: none."""
     if value is None:
@@ -147,6 +157,16 @@ def spread(values: Sequence[float], decimals: int = BOUND_DECIMALS) -> str:
         return "—"
     mean = sum(values) / len(values)
     return f"{fixed(mean, decimals)} ({fixed(min(values), decimals)} … {fixed(max(values), decimals)})"
+
+
+def count(value: int) -> str:
+    """A whole count with thousands separators: ``1,234,567``."""
+    return f"{value:,}"
+
+
+def percent(share: float, decimals: int = 1) -> str:
+    """A share of 1 as a percentage: ``0.125`` → ``12.5%``."""
+    return f"{number(100 * share, decimals)}%"
 
 
 def power_of_ten(value: float) -> str:
@@ -181,13 +201,19 @@ class Filters:
     # --- plain text ---------------------------------------------------------------------------------
     def cited_count(self, count: int) -> str:
         """How many items on the site cite a source: ``이 사이트의 자료 3건이 인용`` / ``cited by 1 item``."""
-        if self.lang == "ko":
-            return f"이 사이트의 자료 {count}건이 인용"
-        return f"cited by {plural(count, 'item')} on this site"
+        return self.phrase("cited_count", count=count, items=plural(count, "item"))
+
+    def phrase(self, key: str, **fields: object) -> str:
+        """A :data:`generator.render.labels.PHRASE` in this language with its fields filled in."""
+        return PHRASE[key].get(self.lang).format(**fields)
 
     def t(self, key: str) -> str:
         """An interface label (see :data:`generator.render.labels.UI`)."""
         return UI[key].get(self.lang)
+
+    def heading(self, key: str) -> str:
+        """A section heading (see :data:`generator.render.labels.HEADING`)."""
+        return HEADING[key].get(self.lang)
 
     def tx(self, text: Text | None) -> str:
         """A bilingual data text in this language, Markdown-escaped; empty for ``None``."""
@@ -269,7 +295,7 @@ class Filters:
 
     def weights_origin(self, weights: str) -> str:
         """Where a component's weights came from, in words."""
-        return WEIGHTS_TEXT[weights].get(self.lang)
+        return WEIGHTS_ORIGIN[weights].get(self.lang)  # type: ignore[index]
 
     def levels(self, levels: Sequence[int]) -> str:
         """A list of scale levels, runs collapsed."""
@@ -277,11 +303,23 @@ class Filters:
 
     def size(self, size: int) -> str:
         """A file size in bytes, with thousands separators."""
-        return f"{size:,}바이트" if self.lang == "ko" else f"{size:,} bytes"
+        return self.phrase("size", size=f"{size:,}")
 
     def verdict(self, verdict: str) -> str:
         """An audit verdict as a badge, always in words."""
         return f'<span class="{badge_class("verdict", verdict)}">{VERDICT[verdict].get(self.lang)}</span>'
+
+    def omitted(self, part: str) -> str:
+        """A part of the data the round omits, in words."""
+        return OMITTED[part].get(self.lang)
+
+    def change_kind(self, kind: str) -> str:
+        """What kind of change a change-record entry is, in words."""
+        return CHANGE_KIND[kind].get(self.lang)
+
+    def reference_kind(self, kind: str) -> str:
+        """What an engine audit compared against, in words."""
+        return REFERENCE_KIND[kind].get(self.lang)
 
     def demo_case(self, case_id: str) -> str:
         """The name of one of the method demo's models."""
@@ -364,7 +402,7 @@ class Filters:
             return self.badge("not_disclosed")
         shown = f"**{number(evidence.value, 4)}**"
         if evidence.above:
-            return f"{shown} 초과" if self.lang == "ko" else f"above {shown}"
+            return self.phrase("above", value=shown)
         return f"{self.t('approx')} {shown}" if evidence.approximate else shown
 
     def share(self, quantity: Quantity, maximum: float) -> str:
@@ -467,13 +505,11 @@ class Filters:
         """How a rubric node turns raw data into points, when that was published."""
         if isinstance(method, BenchmarkMethod):
             items = ", ".join(f"{md(b.name)} ×{number(b.weight)}" for b in method.benchmarks)
-            return ("벤치마크 가중 평균: " if self.lang == "ko" else "Weighted mean of benchmarks: ") + items
+            return self.phrase("benchmark_method", items=items)
         if isinstance(method, PanelMethod):
             criteria = ", ".join(f"{md(k)} ×{number(v)}" for k, v in sorted(method.criteria.items()))
             scale = f"{number(method.scale_min)}–{number(method.scale_max)}"
-            if self.lang == "ko":
-                return f"평가 척도 {scale}, 기준별 가중치 {criteria}, 집계 {method.aggregate}"
-            return f"Rating scale {scale}; criterion weights {criteria}; combined by {method.aggregate}"
+            return self.phrase("panel_method", scale=scale, criteria=criteria, aggregate=method.aggregate)
         return ""
 
     def json_script(self, value: Any) -> str:
@@ -519,6 +555,7 @@ def register(env: Environment, filters: Filters) -> None:
     """Register every filter of ``filters`` on ``env``: the one place the templates' vocabulary is defined."""
     table: dict[str, Callable[..., Any]] = {
         "t": filters.t,
+        "heading": filters.heading,
         "hub_link": filters.hub_link,
         "component_sentence": filters.component_sentence,
         "cited_count": filters.cited_count,
@@ -570,7 +607,13 @@ def register(env: Environment, filters: Filters) -> None:
         "share": filters.share,
         "verdict": filters.verdict,
         "demo_case": filters.demo_case,
+        "reference_kind": filters.reference_kind,
+        "change_kind": filters.change_kind,
+        "omitted": filters.omitted,
+        "count": count,
+        "percent": percent,
         "pval": filters.pval,
+        "pval_sortkey": p_sortkey,
         "spread": spread,
         "fixed": fixed,
         "power_of_ten": power_of_ten,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from generator.model import AllegationOutcome, Finding, OutcomeKind, Text
+from generator.model import AllegationOutcome, Finding, OutcomeKind, Text, WeightsOrigin
 from generator.scoring.types import Status
 
 Lang = Literal["ko", "en"]
@@ -59,6 +59,32 @@ FINDING: Final[Mapping[Finding, Text]] = {
     "not_assessed": Text(ko="공개된 판단 없음", en="no published assessment"),
 }
 """The finding of an independence criterion for a team (the criteria table's badge)."""
+
+FINDING_REASON: Final[Mapping[Finding, Text]] = {
+    "no_finding": Text(
+        ko="팀은 2차 단계에 진출했고, 이 기준에 대한 지적은 보도되지 않았습니다. "
+        "기준별 판정은 공개되지 않았습니다.",
+        en="The team advanced to phase 2 and no finding on this criterion was reported; "
+        "no per-criterion ruling was published.",
+    ),
+    "not_assessed": Text(
+        ko="이 기준에 대해 공개된 판정도, 보도된 지적도 없습니다.",
+        en="No ruling on this criterion was published and no finding was reported.",
+    ),
+}
+"""Why a finding without a ruling reads as it does: an advanced team's "no finding reported" is not "pass"."""
+
+WEIGHTS_ORIGIN: Final[Mapping[WeightsOrigin, Text]] = {
+    "trained_from_scratch": Text(ko="처음부터 학습", en="trained from scratch"),
+    "fine_tuned": Text(
+        ko="기존 가중치에서 미세조정 (초기화 안 함)",
+        en="fine-tuned from existing weights (not re-initialised)",
+    ),
+    "frozen": Text(ko="가중치를 그대로 사용 (프로즌)", en="weights used as-is (frozen)"),
+    "unknown": Text(ko="알 수 없음", en="unknown"),
+    "not_applicable": Text(ko="가중치 아님 (코드)", en="not weights (code)"),
+}
+"""Where a component's weights came from, in words."""
 
 ALLEGATION_OUTCOME: Final[Mapping[AllegationOutcome, Text]] = {
     "upheld": Text(ko="사실로 드러남", en="confirmed"),
@@ -113,6 +139,31 @@ DEMO_CASE: Final[Mapping[str, Text]] = {
 }
 """The method demo's candidates."""
 
+OMITTED: Final[Mapping[str, Text]] = {
+    "criteria": Text(ko="독자성 기준", en="the independence criteria"),
+    "sovereignty": Text(ko="제안된 주권 등급", en="the proposed sovereignty scale"),
+    "audits": Text(
+        ko="팀별 독자성 기록과 가중치 감사", en="the teams' independence records and weight audits"
+    ),
+    "narrative": Text(ko="해설과 용어 풀이", en="the explanatory texts and glossary"),
+    "corrections": Text(ko="변경과 정정 기록", en="the change record"),
+}
+"""A part of the data a round folder may omit (``round.yaml`` ``omits``)."""
+
+CHANGE_KIND: Final[Mapping[str, Text]] = {
+    "corrected": Text(ko="정정", en="Corrected"),
+    "added": Text(ko="추가", en="Added"),
+    "removed": Text(ko="삭제", en="Removed"),
+    "published": Text(ko="공개", en="Published"),
+}
+"""What kind of change a change-record entry is."""
+
+REFERENCE_KIND: Final[Mapping[str, Text]] = {
+    "checkpoint": Text(ko="체크포인트", en="checkpoint"),
+    "fingerprint": Text(ko="지문 파일", en="fingerprint file"),
+}
+"""What an engine audit compared against: a whole checkpoint, or a stored fingerprint of one."""
+
 NOT_RUN: Final[Mapping[str, Text]] = {
     "variable_not_set": Text(ko="환경 변수 {detail}가 설정되지 않았습니다", en="{detail} is not set"),
     "file_not_found": Text(ko="파일이 없습니다: {detail}", en="file not found: {detail}"),
@@ -121,6 +172,107 @@ NOT_RUN: Final[Mapping[str, Text]] = {
     ),
 }
 """Why a configured audit was not run; ``{detail}`` is the variable, the configured path or the error."""
+
+PAGE: Final[Mapping[str, tuple[Text, Text]]] = {
+    "results": (
+        Text(ko="팀별 결과", en="Results by team"),
+        Text(
+            ko="모든 팀 × 모든 평가 항목: 공개, 도출, 범위, 비공개",
+            en="Every team × every item: disclosed, derived, range, not disclosed",
+        ),
+    ),
+    "teams": (
+        Text(ko="정예팀", en="The teams"),
+        Text(ko="팀별 결과와 독자성 판단", en="Each team's result and independence ruling"),
+    ),
+    "scoring": (
+        Text(ko="점수 산정 방식", en="How the score works"),
+        Text(ko="벤치마크 40 + 전문가 35 + 사용자 25", en="Benchmarks 40 + experts 35 + users 25"),
+    ),
+    "independence": (
+        Text(ko="독자성 기준과 탈락", en="Independence criteria and disqualification"),
+        Text(
+            ko="기술적·정책적·윤리적 독자성 기준, 프롬 스크래치, 프로즌 인코더",
+            en="Technical, policy and ethical criteria; from scratch; the frozen encoders",
+        ),
+    ),
+    "audits": (
+        Text(ko="가중치 감사 한눈에 보기", en="All weight audits"),
+        Text(
+            ko="팀마다 공개 가중치를 무엇과, 왜 비교하는지와 그 결과",
+            en="What each team's published weights are compared with, why, and the result",
+        ),
+    ),
+    "method": (
+        Text(ko="가중치 감사 방법", en="How the weight audit works"),
+        Text(
+            ko="작은 모델을 직접 학습시켜 보여 주는 검증 방법: 원시 코사인과 중심화 통계, 순열 검정",
+            en="The method shown on models trained at build time: raw vs centred cosine, permutation test",
+        ),
+    ),
+    "timeline": (Text(ko="타임라인", en="Timeline"), Text(ko="날짜별 주요 사건", en="What happened when")),
+    "unknowns": (
+        Text(ko="아직 모르는 것", en="What we don't know"),
+        Text(
+            ko="공개되지 않은 모든 값과 방법, 아직 답이 없는 질문",
+            en="Every value and method that was not published, and the open questions",
+        ),
+    ),
+    "glossary": (
+        Text(ko="용어 풀이", en="Glossary"),
+        Text(ko="이 사이트의 용어", en="Terms used on this site"),
+    ),
+    "sources": (
+        Text(ko="출처", en="Sources"),
+        Text(ko="모든 숫자의 출처", en="Where every number comes from"),
+    ),
+    "changelog": (
+        Text(ko="변경과 정정 기록", en="Changes and corrections"),
+        Text(
+            ko="이 사이트의 데이터가 언제, 무엇에서 무엇으로, 어떤 출처에 따라 바뀌었는지",
+            en="When this site's data changed, from what to what, and on which source",
+        ),
+    ),
+    "data": (
+        Text(ko="데이터 내려받기", en="Data and downloads"),
+        Text(ko="CSV, JSON, 스키마, 체크섬, 인용 방법", en="CSV, JSON, schema, checksums, citation"),
+    ),
+}
+"""Title and description of each fixed page (the home page takes the round's; team pages their team's)."""
+
+PHRASE: Final[Mapping[str, Text]] = {
+    "team_description": Text(
+        ko="{team}: 점수, 비공개 항목, 독자성 판단, 출처",
+        en="{team}: scores, what was not disclosed, independence, sources",
+    ),
+    "demo_heatmap": Text(
+        ko="{case} — 원본과의 층별 유사도", en="{case} — layer similarity with the reference"
+    ),
+    "audit_heatmap": Text(
+        ko="{audit} — {component}: 층별 유사도", en="{audit} — {component}: layer similarity"
+    ),
+    "home_advanced": Text(ko="{teams} 2차 진출", en="{teams} advanced"),
+    "home_none_advanced": Text(ko="2차 진출 팀 없음", en="No team advanced"),
+    "home_out": Text(ko=", {teams} 탈락", en="; {teams} out"),
+    "home_description": Text(
+        ko="{outcome} — 공개된 숫자와 출처, 공개되지 않은 것",
+        en="{outcome} — the published figures, their sources, and what was withheld",
+    ),
+    "list_separator": Text(ko="·", en=", "),
+    "cited_count": Text(ko="이 사이트의 자료 {count}건이 인용", en="cited by {items} on this site"),
+    "size": Text(ko="{size}바이트", en="{size} bytes"),
+    "above": Text(ko="{value} 초과", en="above {value}"),
+    "benchmark_method": Text(ko="벤치마크 가중 평균: {items}", en="Weighted mean of benchmarks: {items}"),
+    "panel_method": Text(
+        ko="평가 척도 {scale}, 기준별 가중치 {criteria}, 집계 {aggregate}",
+        en="Rating scale {scale}; criterion weights {criteria}; combined by {aggregate}",
+    ),
+    "card_footer": Text(
+        ko="기준일 {as_of} · 모든 숫자에 출처", en="Data as of {as_of} · every figure sourced"
+    ),
+}
+"""Short texts with named fields (``str.format``) that the code fills in; the fields are the same in both
+languages."""
 
 UI: Final[Mapping[str, Text]] = {
     "not_a_score": Text(ko="점수 아님", en="not a score"),
@@ -136,6 +288,7 @@ UI: Final[Mapping[str, Text]] = {
     "source": Text(ko="출처", en="Source"),
     "sources": Text(ko="출처", en="Sources"),
     "team": Text(ko="팀", en="Team"),
+    "nav_teams": Text(ko="팀", en="Teams"),
     "node": Text(ko="항목", en="Item"),
     "max": Text(ko="만점", en="Maximum"),
     "status": Text(ko="상태", en="Status"),
@@ -157,11 +310,19 @@ UI: Final[Mapping[str, Text]] = {
     "rule": Text(ko="규칙 적용 결과", en="Rule applied to the record"),
     "disagrees": Text(ko="공식 판정과 다름", en="differs from the official ruling"),
     "official": Text(ko="공식 판정", en="Official ruling"),
+    "not_a_ruling": Text(ko="공식 판정 아님, 이 사이트의 해석", en="not a ruling; our reading"),
     "rule_no_fail": Text(
         ko="기록된 구성 요소에서는 미충족 사유를 찾지 못함", en="nothing in the recorded components fails it"
     ),
     "allegation": Text(ko="제기된 의혹", en="Question raised"),
     "component": Text(ko="구성 요소", en="Component"),
+    "model": Text(ko="모델", en="Model"),
+    "all_teams": Text(ko="정예팀 목록", en="All teams"),
+    "compare_results": Text(ko="팀별 결과 비교", en="Compare results"),
+    "demo_section": Text(
+        ko="작은 모델로 직접 확인한 결과", en="Checked on small models trained for this site"
+    ),
+    "why_not_evidence": Text(ko="왜 증거가 아닌가", en="Why this is not evidence"),
     "reference": Text(ko="출처 모델", en="Taken from"),
     "weights": Text(ko="가중치", en="Weights"),
     "origin": Text(ko="출처 구분", en="Origin"),
@@ -173,13 +334,8 @@ UI: Final[Mapping[str, Text]] = {
     "weight": Text(ko="이 수치로 알 수 있는 것", en="What it shows"),
     "outcome": Text(ko="어떻게 끝났나", en="How it ended"),
     "cite_page": Text(ko="이 페이지 인용하기", en="Cite this page"),
-    "omits_criteria": Text(ko="독자성 기준", en="the independence criteria"),
-    "omits_sovereignty": Text(ko="제안된 주권 등급", en="the proposed sovereignty scale"),
-    "omits_audits": Text(
-        ko="팀별 독자성 기록과 가중치 감사", en="the teams' independence records and weight audits"
-    ),
-    "omits_narrative": Text(ko="해설과 용어 풀이", en="the explanatory texts and glossary"),
-    "omits_corrections": Text(ko="변경과 정정 기록", en="the change record"),
+    "omits": Text(ko="이 라운드의 데이터에 포함되지 않은 것", en="This round's data does not include"),
+    "out": Text(ko="탈락", en="Out"),
     "comparison": Text(ko="비교", en="Comparison"),
     "reason": Text(ko="이유", en="Why"),
     "audit_result": Text(ko="결과", en="Result"),
@@ -187,10 +343,21 @@ UI: Final[Mapping[str, Text]] = {
     "allegation_test": Text(ko="의혹 검증", en="Testing an allegation"),
     "not_run_yet": Text(ko="아직 실행 안 함", en="not run yet"),
     "unconfirmed_id": Text(ko="저장소 이름 미확인", en="repository id not confirmed"),
-    "change_corrected": Text(ko="정정", en="Corrected"),
-    "change_added": Text(ko="추가", en="Added"),
-    "change_removed": Text(ko="삭제", en="Removed"),
-    "change_published": Text(ko="공개", en="Published"),
+    "before": Text(ko="이전", en="Before"),
+    "now": Text(ko="지금", en="Now"),
+    "matrix_caption": Text(ko="팀 × 항목 (범위는 점수 아님)", en="Team × item (ranges are not scores)"),
+    "fold_aggregates": Text(
+        ko="표 펼치기: 평균과 도출한 값", en="Show the table: averages and derived values"
+    ),
+    "fold_cells": Text(
+        ko="표 펼치기: 팀 × 항목마다 값 또는 범위와 그 근거",
+        en="Show the table: every team × item with its value or range and evidence",
+    ),
+    "fold_constraints": Text(
+        ko="표 펼치기: 범위의 양 끝을 정한 조건",
+        en="Show the table: the conditions that set each range's ends",
+    ),
+    "published_scores": Text(ko="공개된 점수", en="published scores"),
     "download": Text(ko="차트 내려받기", en="Download the chart"),
     "cite_press": Text(ko="기사에 인용할 때", en="In an article"),
     "responses": Text(ko="각자의 입장", en="What each side said"),
@@ -247,3 +414,70 @@ ENTITY: Final[Mapping[str, Text]] = {
     "@others-mean:": Text(ko="{team} 제외 나머지 팀 평균", en="Average of every team but {team}"),
 }
 """Names of the aggregate entities the scoring stage derives; ``{team}`` is filled in."""
+
+
+HEADING: Final[Mapping[str, Text]] = {
+    "data.files": Text(ko="파일", en="Files"),
+    "data.reading": Text(ko="읽는 법", en="Reading the data"),
+    "data.licence": Text(ko="이용 허락", en="Licence"),
+    "data.citation": Text(ko="인용 방법", en="How to cite"),
+    "home.summary": Text(ko="한눈에 보기", en="At a glance"),
+    "home.teams": Text(ko="팀별 결과", en="Results by team"),
+    "home.more": Text(ko="더 보기", en="More"),
+    "independence.definition": Text(
+        ko="독자 AI 파운데이션 모델의 정의", en="What an independent foundation model is"
+    ),
+    "independence.criteria": Text(
+        ko="세 가지 기준: 기술적·정책적·윤리적", en="Three criteria: technical, policy, ethical"
+    ),
+    "independence.from-scratch": Text(ko="프롬 스크래치란", en='What "from scratch" means'),
+    "independence.allowed": Text(ko="허용되는 것", en="Allowed"),
+    "independence.not-allowed": Text(ko="허용되지 않는 것", en="Not allowed"),
+    "independence.frozen-encoder": Text(ko="프로즌 인코더 판정", en="The frozen-encoder finding"),
+    "independence.by-team": Text(ko="팀별 판정", en="Finding for each team"),
+    "independence.questions": Text(ko="제기된 의혹", en="Questions raised"),
+    "independence.similarity": Text(ko="유사도 수치를 읽는 법", en="Reading similarity figures"),
+    "independence.sovereignty": Text(ko="제안된 AI 주권 등급", en="The proposed AI sovereignty scale"),
+    "method.models": Text(ko="실험에 쓴 모델", en="The models"),
+    "method.raw-cosine": Text(
+        ko='"99% 비슷하다"가 아무 의미 없을 때', en='Why "99% similar" can mean nothing'
+    ),
+    "method.centred": Text(
+        ko="같은 수치가 가중치 행렬에서는 결정적인 이유",
+        en="Why the same figure is damning for a weight matrix",
+    ),
+    "method.graft": Text(ko="이식한 부분만 정확히 찾아냅니다", en="The grafted part is singled out"),
+    "method.layers": Text(ko="층별 비교", en="Layer by layer"),
+    "method.round-1": Text(ko="1차 평가에서 보도된 수치", en="The figures reported in round 1"),
+    "method.limits": Text(ko="한계", en="Limits"),
+    "results.matrix": Text(ko="한눈에 보기", en="At a glance"),
+    "results.charts": Text(ko="차트", en="Charts"),
+    "results.aggregates": Text(ko="평균과 도출한 값", en="Averages and derived values"),
+    "results.evidence": Text(ko="근거 표", en="Evidence table"),
+    "results.constraints": Text(ko="제약 조건", en="Constraints"),
+    "scoring.tree": Text(ko="점수 트리", en="The score tree"),
+    "scoring.derived": Text(ko="평균에서 도출한 값", en="Values derived from the averages"),
+    "scoring.statuses": Text(ko="값의 상태", en="What each status means"),
+    "team.status": Text(ko="결과", en="How its round ended"),
+    "team.criteria": Text(ko="독자성 기준", en="Independence criteria"),
+    "team.questions": Text(ko="제기된 의혹과 판단", en="Questions raised and how they were judged"),
+    "team.components": Text(ko="구성 요소와 가져온 곳", en="Components and where they came from"),
+    "team.engine-audits": Text(ko="가중치 감사", en="Weight audits"),
+    "team.disclosed": Text(ko="공개된 점수", en="Published scores"),
+    "team.not-disclosed": Text(ko="공개되지 않은 것", en="What was not disclosed"),
+    "team.sources": Text(ko="출처", en="Sources"),
+    "teams.results": Text(ko="결과", en="Results"),
+    "teams.criteria": Text(ko="독자성 기준별 판정", en="Finding on each independence criterion"),
+    "unknowns.withheld": Text(ko="공개되지 않은 점수", en="Scores that were not published"),
+    "unknowns.methods": Text(ko="공개되지 않은 평가 방법", en="Evaluation methods that were not published"),
+    "unknowns.questions": Text(ko="아직 답이 없는 질문", en="Open questions"),
+}
+"""Section headings, by ``page.anchor`` (the anchor stays the same in both languages)."""
+
+
+def fill(phrase: Text, **fields: Text) -> Text:
+    """A :data:`PHRASE` with bilingual fields filled in, in both languages."""
+    return Text(
+        ko=phrase.ko.format(**{k: v.ko for k, v in fields.items()}),
+        en=phrase.en.format(**{k: v.en for k, v in fields.items()}),
+    )

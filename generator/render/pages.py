@@ -13,6 +13,7 @@ from jinja2.bccache import Bucket
 
 from generator.audit.configured import ConfiguredAudit, heatmaps_of
 from generator.audit.demo import Demo
+from generator.criteria import Judgement
 from generator.evidence import EvidenceIn
 from generator.model import Narrative, RoundInfo, Text
 from generator.render import views
@@ -21,7 +22,7 @@ from generator.render.charts import ChartBlock, TableChart, chart_csv, png, rang
 from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
-from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, UI, Lang
+from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
 from generator.render.social import card_path, card_png
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
@@ -60,6 +61,8 @@ class Inputs:
     """Everything the pages are made from."""
 
     scored: ScoredRound
+    judgement: Judgement
+    """The independence criteria, judged once for every team before rendering."""
     narrative: Narrative
     site_url: str
     """The site's address; a loopback one is a local preview and prints no address."""
@@ -73,81 +76,13 @@ class Inputs:
     """Valid evidence files of the round's Hub audits, by audit id."""
 
 
-PAGE_TEXT: Mapping[str, tuple[Text, Text]] = {
-    "results": (
-        Text(ko="팀별 결과", en="Results by team"),
-        Text(
-            ko="모든 팀 × 모든 평가 항목: 공개, 도출, 범위, 비공개",
-            en="Every team × every item: disclosed, derived, range, not disclosed",
-        ),
-    ),
-    "teams": (
-        Text(ko="정예팀", en="The teams"),
-        Text(ko="팀별 결과와 독자성 판단", en="Each team's result and independence ruling"),
-    ),
-    "scoring": (
-        Text(ko="점수 산정 방식", en="How the score works"),
-        Text(ko="벤치마크 40 + 전문가 35 + 사용자 25", en="Benchmarks 40 + experts 35 + users 25"),
-    ),
-    "independence": (
-        Text(ko="독자성 기준과 탈락", en="Independence criteria and disqualification"),
-        Text(
-            ko="기술적·정책적·윤리적 독자성 기준, 프롬 스크래치, 프로즌 인코더",
-            en="Technical, policy and ethical criteria; from scratch; the frozen encoders",
-        ),
-    ),
-    "audits": (
-        Text(ko="가중치 감사 한눈에 보기", en="All weight audits"),
-        Text(
-            ko="팀마다 공개 가중치를 무엇과, 왜 비교하는지와 그 결과",
-            en="What each team's published weights are compared with, why, and the result",
-        ),
-    ),
-    "method": (
-        Text(ko="가중치 감사 방법", en="How the weight audit works"),
-        Text(
-            ko="작은 모델을 직접 학습시켜 보여 주는 검증 방법: 원시 코사인과 중심화 통계, 순열 검정",
-            en="The method shown on models trained at build time: raw vs centred cosine, permutation test",
-        ),
-    ),
-    "timeline": (Text(ko="타임라인", en="Timeline"), Text(ko="날짜별 주요 사건", en="What happened when")),
-    "unknowns": (
-        Text(ko="아직 모르는 것", en="What we don't know"),
-        Text(
-            ko="공개되지 않은 모든 값과 방법, 아직 답이 없는 질문",
-            en="Every value and method that was not published, and the open questions",
-        ),
-    ),
-    "glossary": (
-        Text(ko="용어 풀이", en="Glossary"),
-        Text(ko="이 사이트의 용어", en="Terms used on this site"),
-    ),
-    "sources": (
-        Text(ko="출처", en="Sources"),
-        Text(ko="모든 숫자의 출처", en="Where every number comes from"),
-    ),
-    "changelog": (
-        Text(ko="변경과 정정 기록", en="Changes and corrections"),
-        Text(
-            ko="이 사이트의 데이터가 언제, 무엇에서 무엇으로, 어떤 출처에 따라 바뀌었는지",
-            en="When this site's data changed, from what to what, and on which source",
-        ),
-    ),
-    "data": (
-        Text(ko="데이터 내려받기", en="Data and downloads"),
-        Text(ko="CSV, JSON, 스키마, 체크섬, 인용 방법", en="CSV, JSON, schema, checksums, citation"),
-    ),
-}
-"""Title and description of each fixed page (the home page takes the round's; team pages their team's)."""
-
-
 PERMUTATION_TEST_SOURCES = ("zhu-2025",)
 """Source ids of the method the audit follows, cited on the method page when the round's sources hold them."""
 
 
 def _page(template: str, path: str | None = None, **fields: Any) -> Page:
-    """A fixed page: its title and description from :data:`PAGE_TEXT`, at ``<template>.md`` by default."""
-    title, description = PAGE_TEXT[template]
+    """A fixed page: title and description from :data:`generator.render.labels.PAGE`, at ``<template>.md``."""
+    title, description = PAGE[template]
     return Page(
         path=path or f"{template}.md", template=template, title=title, description=description, **fields
     )
@@ -158,7 +93,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     scored = inputs.scored
     round_ = scored.round
     info = round_.info
-    teams = views.team_views(scored, inputs.team_sections, inputs.audits, inputs.evidence)
+    teams = views.team_views(scored, inputs.judgement, inputs.team_sections, inputs.audits, inputs.evidence)
     criteria = round_.independence.criteria
     root = round_.rubric.root
     top = round_.rubric.node(root).children
@@ -192,10 +127,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
             title=team.team.name,
             description=team.outcome.summary
             if team.outcome
-            else Text(
-                ko=f"{team.team.name.ko}: 점수, 비공개 항목, 독자성 판단, 출처",
-                en=f"{team.team.name.en}: scores, what was not disclosed, independence, sources",
-            ),
+            else fill(PHRASE["team_description"], team=team.team.name),
             context={
                 "t": team,
                 "constraints": views.cited_constraints(scored, team.cells),
@@ -210,6 +142,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     nodes = [round_.rubric.node(n) for n in round_.rubric.order()]
     independence = {
         "teams": teams,
+        "disqualified": tuple(t for t in teams if t.result == "disqualified_independence"),
         "allegations": tuple((team, av) for team in teams for av in team.independence.allegations),
         "n": inputs.narrative,
         "criteria": criteria,
@@ -229,6 +162,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
             "method",
             context={
                 "demo": inputs.demo,
+                "chance": chance_width(inputs.demo) if inputs.demo else None,
                 "allegations": independence["allegations"],
                 "permutation_test": tuple(s for s in PERMUTATION_TEST_SOURCES if s in round_.sources),
                 "audited": any(a.result is not None for audits in inputs.audits.values() for a in audits),
@@ -251,6 +185,11 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
     )
 
 
+def chance_width(demo: Demo) -> float:
+    """``1/√d``: the spread of the correlation of two unrelated vectors of the demo's width."""
+    return float(1 / demo.d_model**0.5)
+
+
 METHOD_HEATMAPS = (("graft", "vision_tower"), ("finetuned", "model"), ("independent", "model"))
 """The demo's layer maps on the method page: (case, component)."""
 
@@ -261,11 +200,7 @@ def method_charts(demo: Demo, lang: Lang) -> tuple[TableChart, ...]:
     for case_id, component in METHOD_HEATMAPS:
         case = demo.case(case_id)
         (heatmap, *_) = case.audit.component(component).heatmaps
-        title = (
-            f"{DEMO_CASE[case_id].get(lang)} — 원본과의 층별 유사도"
-            if lang == "ko"
-            else f"{DEMO_CASE[case_id].get(lang)} — layer similarity with the reference"
-        )
+        title = PHRASE["demo_heatmap"].get(lang).format(case=DEMO_CASE[case_id].get(lang))
         heatmaps.append(heatmap_chart(heatmap, lang, chart_id=f"method-heatmap-{case_id}", title=title))
     return (gains_chart(demo, lang), tests_chart(demo, lang), *heatmaps)
 
@@ -287,9 +222,9 @@ def audit_charts(team: str, audits: Sequence[ConfiguredAudit], lang: Lang) -> tu
         ids = audit_chart_ids(team, audit)
         for chart_id, (component, heatmap) in zip(ids, heatmaps_of(audit.result), strict=True):
             title = (
-                f"{audit.audit.label.get(lang)} — {component.name}: 층별 유사도"
-                if lang == "ko"
-                else f"{audit.audit.label.get(lang)} — {component.name}: layer similarity"
+                PHRASE["audit_heatmap"]
+                .get(lang)
+                .format(audit=audit.audit.label.get(lang), component=component.name)
             )
             charts.append(heatmap_chart(heatmap, lang, chart_id=chart_id, title=title))
     return tuple(charts)
@@ -301,7 +236,7 @@ def nav(pages: Sequence[Page]) -> list[Any]:
     team_pages = [p.path for p in pages if p.path.startswith("teams/")]
     for page in pages:
         if page.path == "teams/index.md":
-            entries.append({"팀": team_pages})
+            entries.append({UI["nav_teams"].get(LANGS[0]): team_pages})
         elif not page.path.startswith("teams/"):
             entries.append(page.path)
     return entries + list(HAND_WRITTEN)
@@ -355,7 +290,7 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
     for lang in LANGS:
         env = environment(lang, inputs.scored)
         for page in pages:
-            template = env.get_template(f"{lang}/{page.template}.md.j2")
+            template = env.get_template(f"pages/{page.template}.md.j2")
             charts = page.charts.get(lang, ())
             context = {
                 "lang": lang,
@@ -429,11 +364,7 @@ def social_cards(pages: Sequence[Page], info: RoundInfo) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for lang in LANGS:
         fictional = UI["fictional_card"].get(lang) if info.fictional else None
-        footer = (
-            f"기준일 {info.as_of.isoformat()} · 모든 숫자에 출처"
-            if lang == "ko"
-            else f"Data as of {info.as_of.isoformat()} · every figure sourced"
-        )
+        footer = PHRASE["card_footer"].get(lang).format(as_of=info.as_of.isoformat())
         for page in pages:
             tags = page.tags.get(lang, ())
             files[card_path(page.path, lang)] = card_png(

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Final, Literal
 
 from generator.audit.configured import ConfiguredAudit
-from generator.criteria import CriterionResult, evaluate
+from generator.criteria import CriterionResult, Judgement, TeamCriteria
 from generator.evidence import EvidenceIn
 from generator.model import (
     Allegation,
@@ -29,6 +29,7 @@ from generator.model import (
     Team,
     Text,
 )
+from generator.render.labels import FINDING_REASON, PHRASE, UI, WEIGHTS_ORIGIN, Lang
 from generator.scoring.types import MEAN, Constraint, Quantity, ScoredRound
 
 KNOWN = ("disclosed", "computed", "derived")
@@ -106,6 +107,9 @@ class CriterionRow:
 
     criterion: Criterion
     result: CriterionResult
+    reasons: tuple[Text, ...]
+    """Why the finding reads as it does: the ruling's reason or what is on record, then each component that
+    fails the rule (marked as our reading when no ruling says so)."""
     allegations: tuple[Allegation, ...]
 
 
@@ -146,6 +150,21 @@ class TeamView:
     """Configured engine audits of the team: results, or what was not run and why."""
     hub_audits: tuple[HubAuditView, ...] = ()
     """The team's public checkpoints audited against references, with evidence where it exists."""
+
+    @property
+    def audits_ran(self) -> tuple[ConfiguredAudit, ...]:
+        """The configured engine audits that produced a result."""
+        return tuple(a for a in self.audits if a.result is not None)
+
+    @property
+    def hub_audits_ran(self) -> bool:
+        """Whether any of the team's Hub audits has an evidence file."""
+        return any(a.evidence is not None for a in self.hub_audits)
+
+    def audit_component(self, audit: ConfiguredAudit) -> Component | None:
+        """The recorded component a configured audit examines (``None``: the whole model, or not recorded)."""
+        wanted = audit.audit.component
+        return next((c for c in self.independence.components if c.id == wanted), None) if wanted else None
 
     @property
     def demo(self) -> TeamSection | None:
@@ -230,6 +249,7 @@ def unique(ids: Sequence[str]) -> tuple[str, ...]:
 
 def team_views(
     scored: ScoredRound,
+    judgement: Judgement,
     sections: Mapping[str, Sequence[TeamSection]],
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
     evidence: Mapping[str, EvidenceIn] | None = None,
@@ -242,7 +262,7 @@ def team_views(
             team=team,
             outcome=round_.outcomes.get(team.id),
             cells=tuple(scored.cell(team.id, node) for node in round_.rubric.order()),
-            independence=team_independence(round_, team.id),
+            independence=team_independence(round_, judgement.of(team.id)),
             sections=tuple(sections.get(team.id, ())),
             audits=tuple((audits or {}).get(team.id, ())),
             hub_audits=hub.get(team.id, ()),
@@ -251,35 +271,64 @@ def team_views(
     )
 
 
-def team_independence(round_: Round, team: str) -> TeamIndependence:
-    """The criteria table, components and allegations of one team."""
+def team_independence(round_: Round, judged: TeamCriteria) -> TeamIndependence:
+    """The criteria table, components and allegations of one team, from its judged criteria."""
     independence = round_.independence
-    record = independence.records.get(team)
-    evaluated = evaluate(round_)[team]
+    record = independence.records.get(judged.team)
     criteria = {c.id: c for c in independence.criteria}
+    components = {c.id: c for c in record.components} if record else {}
     allegations = record.allegations if record else ()
     rows = tuple(
         CriterionRow(
             criterion=criteria[result.criterion],
             result=result,
+            reasons=criterion_reasons(result, components),
             allegations=tuple(a for a in allegations if a.criterion == result.criterion),
         )
-        for result in evaluated.results
+        for result in judged.results
     )
     return TeamIndependence(
         recorded=record is not None,
         rows=rows,
         components=record.components if record else (),
-        allegations=tuple(_allegation(a, criteria.get(a.criterion)) for a in allegations),
+        allegations=allegation_views(round_, judged.team),
     )
+
+
+def criterion_reasons(result: CriterionResult, components: Mapping[str, Component]) -> tuple[Text, ...]:
+    """The reasons a criteria-table row gives, in both languages (see :attr:`CriterionRow.reasons`)."""
+    reasons: list[Text] = []
+    if result.official is not None:
+        reasons.append(result.official.reason)
+    elif result.finding in FINDING_REASON:
+        reasons.append(FINDING_REASON[result.finding])
+    ruled = result.official is not None
+    reasons += [_failing_reason(components[c], ruled=ruled) for c in result.components]
+    return tuple(reasons)
+
+
+def _failing_reason(component: Component, *, ruled: bool) -> Text:
+    """``name — reference: where its weights came from``, marked as our reading without a ruling."""
+
+    def line(lang: Lang) -> str:
+        reference = f" — {component.reference.get(lang)}" if component.reference else ""
+        mark = "" if ruled else f" ({UI['not_a_ruling'].get(lang)})"
+        return f"{component.name.get(lang)}{reference}: {WEIGHTS_ORIGIN[component.weights].get(lang)}{mark}"
+
+    return Text(ko=line("ko"), en=line("en"))
+
+
+def allegation_views(round_: Round, team: str) -> tuple[AllegationView, ...]:
+    """A team's allegations, each with its criterion and its evidence weighed."""
+    record = round_.independence.records.get(team)
+    criteria = {c.id: c for c in round_.independence.criteria}
+    return tuple(_allegation(a, criteria.get(a.criterion)) for a in (record.allegations if record else ()))
 
 
 def not_evidence_teams(round_: Round) -> tuple[str, ...]:
     """Teams with an allegation whose every published figure is no evidence on its own (raw cosine)."""
     return tuple(
-        team.id
-        for team in round_.teams
-        if any(a.not_evidence for a in team_independence(round_, team.id).allegations)
+        team.id for team in round_.teams if any(a.not_evidence for a in allegation_views(round_, team.id))
     )
 
 
@@ -550,21 +599,20 @@ def unknowns(scored: ScoredRound, narrative: Narrative) -> Unknowns:
 def home_description(s: Summary) -> Text:
     """The home page's one-line description (search results, share previews): who advanced, who is out."""
 
-    def names(teams: Sequence[Team], lang: str) -> str:
-        return (
-            "·".join(t.name.get(lang) for t in teams) if lang == "ko" else ", ".join(t.name.en for t in teams)
-        )
+    def line(lang: Lang) -> str:
+        def names(teams: Sequence[Team]) -> str:
+            return PHRASE["list_separator"].get(lang).join(t.name.get(lang) for t in teams)
 
-    out = [team for team, _ in s.out]
-    ko = f"{names(s.advanced, 'ko')} 2차 진출" if s.advanced else "2차 진출 팀 없음"
-    en = f"{names(s.advanced, 'en')} advanced" if s.advanced else "No team advanced"
-    if out:
-        ko += f", {names(out, 'ko')} 탈락"
-        en += f"; {names(out, 'en')} out"
-    return Text(
-        ko=f"{ko} — 공개된 숫자와 출처, 공개되지 않은 것",
-        en=f"{en} — the published figures, their sources, and what was withheld",
-    )
+        outcome = (
+            PHRASE["home_advanced"].get(lang).format(teams=names(s.advanced))
+            if s.advanced
+            else PHRASE["home_none_advanced"].get(lang)
+        )
+        if s.out:
+            outcome += PHRASE["home_out"].get(lang).format(teams=names([team for team, _ in s.out]))
+        return PHRASE["home_description"].get(lang).format(outcome=outcome)
+
+    return Text(ko=line("ko"), en=line("en"))
 
 
 def changes_by_day(changes: Sequence[Change]) -> tuple[tuple[date, tuple[Change, ...]], ...]:

@@ -14,6 +14,7 @@ import pytest
 
 from generator.audit.configured import run_configured
 from generator.audit.demo import Demo, from_json
+from generator.criteria import judge_independence
 from generator.model import Narrative
 from generator.render import RenderedSite, SiteSettings, render_site
 from generator.scoring import score_round
@@ -52,6 +53,7 @@ def render(data_dir: Path) -> tuple[ScoredRound, RenderedSite]:
     scored = score_round(read_round(data_dir).round)
     site = render_site(
         scored,
+        judgement=judge_independence(scored.round),
         narrative=narrative_of(data_dir, scored),
         settings=SiteSettings(site_url=SITE_URL),
         demo=fixture_demo(),
@@ -62,6 +64,8 @@ def render(data_dir: Path) -> tuple[ScoredRound, RenderedSite]:
 
 def round_1_with(scored: ScoredRound, **inputs: Any) -> RenderedSite:
     """Round 1 rendered again with other demo, audits or sections (``render_site``'s keyword arguments)."""
+    if "judgement" not in inputs:
+        inputs["judgement"] = judge_independence(scored.round)
     return render_site(
         scored, narrative=narrative_of(ROUND_1, scored), settings=SiteSettings(site_url=SITE_URL), **inputs
     )

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from generator.criteria import judge_independence
 from generator.model import RoundInfo, Text
 from generator.render import RenderedSite, SiteSettings, render_site
 from generator.render.citation import cite_page, is_local, page_url, report_title
@@ -69,6 +70,7 @@ def test_a_local_preview_build_prints_no_loopback_address(round1: tuple[ScoredRo
     scored, _ = round1
     local = render_site(
         scored,
+        judgement=judge_independence(scored.round),
         narrative=narrative_of(ROUND_1, scored),
         settings=SiteSettings(site_url="http://127.0.0.1:8000/"),
     )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from generator.audit.configured import run_configured
+from generator.criteria import judge_independence
 from generator.render import RenderedSite, SiteSettings, render_site
 from generator.render.pages import HAND_WRITTEN
 from generator.scoring.types import ScoredRound
@@ -41,6 +42,7 @@ def test_rendering_twice_gives_identical_bytes(round1: tuple[ScoredRound, Render
     scored, first = round1
     again = render_site(
         scored,
+        judgement=judge_independence(scored.round),
         narrative=narrative_of(ROUND_1, scored),
         settings=SiteSettings(site_url=SITE_URL),
         demo=fixture_demo(),

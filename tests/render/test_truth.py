@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from generator.criteria import judge_independence
 from generator.model import Text
 from generator.render import RenderedSite, SiteSettings, TeamSection, render_site
 from generator.render.filters import cell_anchor, p_value, spread
@@ -289,6 +290,7 @@ def test_a_demo_section_takes_the_place_kept_for_it(round1: tuple[ScoredRound, R
     )
     site = render_site(
         scored,
+        judgement=judge_independence(scored.round),
         narrative=narrative_of(ROUND_1, scored),
         settings=SiteSettings(site_url=SITE_URL),
         team_sections={"upstage": [demo]},
