@@ -27,7 +27,7 @@ from generator.audit.cheap import (
     compare_configs,
     summary_lines,
 )
-from generator.audit.cli import audit_command
+from generator.commands import audit_command
 from tests.audit.hubserver import HubServer, serving
 
 CANDIDATE_CONFIG = {

@@ -1,10 +1,12 @@
-"""The CLI contract: `audit … --json`, `fingerprint --out`, `--device`, exit codes."""
+"""The CLI contract: `audit … --json`, `fingerprint --out`, `--device`, exit codes.
+
+The commands run in-process (:func:`tests.cli.run.run_cli`); one test runs a real process to show that a
+refused option prints one line and no traceback.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,29 +14,19 @@ import torch
 
 from generator.audit import ComponentReport, run_audit
 from tests.audit.conftest import Zoo
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.cli.run import run_cli, run_process
 
 
 @pytest.mark.slow
 def test_fingerprint_then_audit_via_cli(zoo: Zoo, tmp_path: Path) -> None:
     fingerprint = tmp_path / "reference.fp"
-    made = _run("fingerprint", str(zoo.reference), "--out", str(fingerprint))
+    made = run_cli("fingerprint", str(zoo.reference), "--out", str(fingerprint))
     assert made.returncode == 0, made.stderr
     assert fingerprint.exists()
     out = tmp_path / "report.json"
-    audited = _run("audit", str(zoo.path("graft")), str(fingerprint), "--json", str(out), "--device", "auto")
+    audited = run_cli(
+        "audit", str(zoo.path("graft")), str(fingerprint), "--json", str(out), "--device", "auto"
+    )
     assert audited.returncode == 0, audited.stderr
     assert "Verdict: derived" in audited.stdout
     assert "Shares origin with the reference in: language_model: identical." in audited.stdout
@@ -48,16 +40,17 @@ def test_fingerprint_then_audit_via_cli(zoo: Zoo, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_independent_verdict_still_exits_zero(zoo: Zoo, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    audited = _run("audit", str(zoo.path("independent_trained")), str(zoo.reference), "--json", str(out))
+    audited = run_cli("audit", str(zoo.path("independent_trained")), str(zoo.reference), "--json", str(out))
     assert audited.returncode == 0, audited.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["verdict"] == "independent"
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised without CUDA")
 def test_cuda_without_cuda_is_a_clean_error(zoo: Zoo) -> None:
-    result = _run("audit", str(zoo.path("noise")), str(zoo.fingerprint), "--device", "cuda")
+    result = run_process("audit", str(zoo.path("noise")), str(zoo.fingerprint), "--device", "cuda")
     assert result.returncode != 0
     assert result.stderr.startswith("Error: --device cuda")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -91,7 +84,7 @@ def _moved_units(component: ComponentReport) -> list[tuple[str, str | None, int 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cli_auto_uses_cuda_when_present(zoo: Zoo, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    audited = _run("audit", str(zoo.path("permuted")), str(zoo.fingerprint), "--json", str(out))
+    audited = run_cli("audit", str(zoo.path("permuted")), str(zoo.fingerprint), "--json", str(out))
     assert audited.returncode == 0, audited.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["method"]["device"] == "cuda"
@@ -113,7 +106,7 @@ def test_fingerprint_never_overwrites_the_model_or_another_file(zoo: Zoo, tmp_pa
         (model, model / "fp.safetensors", "would join the model"),
         (model, notes, "exists and is not a fingerprint"),
     ):
-        made = _run("fingerprint", str(model_arg), "--out", str(out))
+        made = run_cli("fingerprint", str(model_arg), "--out", str(out))
         assert made.returncode != 0
         assert message in made.stderr, made.stderr
         assert "Traceback" not in made.stderr
@@ -122,12 +115,12 @@ def test_fingerprint_never_overwrites_the_model_or_another_file(zoo: Zoo, tmp_pa
     assert sorted(p.name for p in model.iterdir()) == ["model.safetensors"]
     again = tmp_path / "reference.fp"
     for _ in range(2):  # an existing fingerprint may be replaced
-        assert _run("fingerprint", str(shard), "--out", str(again)).returncode == 0
+        assert run_cli("fingerprint", str(shard), "--out", str(again)).returncode == 0
 
 
 def test_an_unwritable_report_path_is_refused_before_the_audit(zoo: Zoo, tmp_path: Path) -> None:
     out = tmp_path / "missing" / "report.json"
-    audited = _run("audit", str(zoo.path("noise")), str(zoo.fingerprint), "--json", str(out))
+    audited = run_cli("audit", str(zoo.path("noise")), str(zoo.fingerprint), "--json", str(out))
     assert audited.returncode != 0
     assert audited.stderr.startswith(f"Error: --json {out}: folder")
     assert "Verdict" not in audited.stdout, "refused before auditing"

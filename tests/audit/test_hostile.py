@@ -1,4 +1,7 @@
-"""Malformed and hostile files are refused cleanly via the CLI: one line naming the file, never unpickled."""
+"""Malformed and hostile files are refused cleanly via the CLI: one line naming the file, never unpickled.
+
+The CLI runs in-process: an exception escaping its error boundary fails the test (it would be a traceback).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import json
 import os
 import pickle
 import struct
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +17,7 @@ import pytest
 
 from generator.audit.fingerprint import write_safetensors
 from tests.audit.conftest import Zoo
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.run import run_cli
 
 
 def _header(path: Path, header: object, data: bytes = b"", *, declared: int | None = None) -> Path:
@@ -109,17 +109,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, zoo: Zoo) -> dict[str, Pat
     return _cases(tmp_path_factory.mktemp("hostile"), zoo)
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 CASES = [
     "truncated",
     "offsets_past_end",
@@ -144,7 +133,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_hostile_candidate_is_refused(hostile: dict[str, Path], zoo: Zoo, case: str) -> None:
     bad = hostile[case]
-    result = _run("audit", str(bad), str(zoo.fingerprint))
+    result = run_cli("audit", str(bad), str(zoo.fingerprint))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -157,7 +146,7 @@ def test_hostile_candidate_is_refused(hostile: dict[str, Path], zoo: Zoo, case: 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["tampered_fingerprint", "pickle_renamed", "truncated"])
 def test_hostile_reference_is_refused(hostile: dict[str, Path], zoo: Zoo, case: str) -> None:
-    result = _run("audit", str(zoo.reference), str(hostile[case]))
+    result = run_cli("audit", str(zoo.reference), str(hostile[case]))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"Error: {hostile[case]}")

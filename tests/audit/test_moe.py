@@ -12,8 +12,9 @@ import torch
 from click.testing import CliRunner
 
 from generator.audit import AuditReport, ComponentReport, make_fingerprint, run_audit, toy, toy_moe
-from generator.audit.cli import audit_command, summary_lines
 from generator.audit.experts import EXPERTS_PER_LAYER
+from generator.audit.summary import summary_lines
+from generator.commands import audit_command
 from tests.audit.conftest import Zoo
 from tests.audit.test_components import assert_every_tensor_accounted_for
 

@@ -23,7 +23,7 @@ from generator.audit.quant import dequantised, stored_label
 from generator.audit.read import TensorInfo, TensorReader, open_checkpoint
 from generator.errors import InputError
 from tests.audit.conftest import Zoo
-from tests.audit.test_cli import _run as run_cli
+from tests.cli.run import run_cli
 
 FP8_CONFIG: dict[str, object] = {
     "quantization_config": {"quant_method": "fp8", "weight_block_size": [16, 16]}

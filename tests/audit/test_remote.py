@@ -33,7 +33,7 @@ from generator.errors import InputError
 from generator.model import EngineAudit, Text
 from tests.audit.conftest import Zoo
 from tests.audit.hubserver import HubServer, load, serving
-from tests.audit.test_cli import _run
+from tests.cli.run import run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "hf_test_secret_token_0123456789"
@@ -337,7 +337,7 @@ def test_an_unwritable_cache_is_a_clean_error(tmp_path: Path) -> None:
 def test_cli_audits_urls_and_never_prints_the_token(zoo: Zoo, hub: HubServer, tmp_path: Path) -> None:
     assert os.environ["HF_ENDPOINT"] == hub.url  # set by the `endpoint` fixture, inherited by the CLI
     out = tmp_path / "report.json"
-    done = _run("audit", "hf://org/finetuned", "hf://org/reference", "--json", str(out))
+    done = run_process("audit", "hf://org/finetuned", "hf://org/reference", "--json", str(out))
     assert done.returncode == 0, done.stderr
     assert "Verdict: derived" in done.stdout
     assert hub.commits["org/finetuned"] in done.stdout
@@ -345,7 +345,7 @@ def test_cli_audits_urls_and_never_prints_the_token(zoo: Zoo, hub: HubServer, tm
     assert TOKEN not in done.stdout + done.stderr + document
     files = json.loads(document)["reference_files"]
     assert files[0]["sha256"] == hashlib.sha256(zoo.reference.read_bytes()).hexdigest()
-    failed = _run("audit", "hf://org/missing", "hf://org/reference")
+    failed = run_process("audit", "hf://org/missing", "hf://org/reference")
     assert failed.returncode != 0
     assert failed.stderr.startswith("Error: hf://org/missing")
     assert "Traceback" not in failed.stderr

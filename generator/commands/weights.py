@@ -1,4 +1,5 @@
-"""``audit`` and ``fingerprint`` commands: thin wrappers over :mod:`generator.audit`."""
+"""The commands over checkpoints — ``audit`` and ``fingerprint`` — thin wrappers over
+:mod:`generator.audit`, which each imports only when it runs (torch is heavy to import)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from generator.audit import cheap
-from generator.audit.engine import make_fingerprint, run_audit
-from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
-from generator.audit.read import load_mapping
-from generator.audit.remote import is_remote
-from generator.audit.report import AuditReport, ComponentReport
-from generator.cli import DEVICE_OPTION, reports_errors
+from generator.commands.boundary import reports_errors
+from generator.commands.options import CACHE_OPTION, DEVICE_OPTION, LibraryDefault
 from generator.errors import InputError
 
 _PATH = click.Path(path_type=Path)
-_CACHE = click.option(
-    "--cache",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Keep ranges fetched from hf:// or http(s):// locations here (keyed by each file's sha256).",
-)
 
 
 def _location(text: str) -> Path | str:
     """A command-line checkpoint argument: a URL stays text (``Path`` would fold ``//``), else a path."""
+    from generator.audit.remote import is_remote  # noqa: PLC0415
+
     return text if is_remote(text) else Path(text)
 
 
@@ -42,6 +32,16 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -61,55 +61,12 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
         yield update
 
 
-def summary_lines(report: AuditReport) -> list[str]:
-    """The readable summary printed after an audit."""
-    lines = [f"Verdict: {report.verdict}  ({report.candidate} vs {report.reference_kind} {report.reference})"]
-    if report.summary:
-        lines.append(f"  {report.summary}")
-    for component in report.components:
-        evidence = f"log10 p = {component.log10_p:.1f}" if component.log10_p is not None else "no test"
-        lines.append(
-            f"  {component.name}: {component.verdict} — {component.parameters:,} parameters, "
-            f"{component.share_compared:.0%} compared, {component.share_identical:.0%} identical, {evidence}"
-        )
-        lines.append(f"    {component.summary}")
-        lines.extend(f"    {line}" for line in _expert_lines(component))
-    if any(c.expert_matches for c in report.components):
-        lines.append(f"  Routed experts sampled per layer with expert seed {report.expert_seed}.")
-    if report.reference_unpaired:
-        lines.append(
-            f"  Reference tensors not compared with any candidate tensor: {len(report.reference_unpaired):,}."
-        )
-    for role, files in (("candidate", report.candidate_files), ("reference", report.reference_files)):
-        for file in files:
-            if file.revision is not None or file.etag is not None or file.sha256 is not None:
-                lines.append(
-                    f"  {role} file {file.location}: {file.size:,} bytes, commit {file.revision or 'n/a'}, "
-                    f"sha256 {file.sha256 or 'not published'}"
-                )
-    if report.transfer is not None:
-        remote = sum(
-            f.size for f in (*report.candidate_files, *report.reference_files) if f.etag or f.revision
-        )
-        lines.append(
-            f"  fetched {report.transfer['fetched']:,} bytes in {report.transfer['requests']:,} requests "
-            f"({report.transfer['fetched'] / max(1, remote):.2%} of the remote files' {remote:,} bytes)"
-        )
-    if report.cheap is not None:
-        lines.extend(cheap.summary_lines(report.cheap))
-    return lines
+def _expert_seed() -> tuple[object, str]:
+    from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER  # noqa: PLC0415
 
-
-def _expert_lines(component: ComponentReport) -> list[str]:
-    """One line per candidate layer: which reference FFN each sampled expert was matched with."""
-    by_layer: dict[int, list[str]] = {}
-    for match in component.expert_matches:
-        mark = " *" if match.significant else ""
-        by_layer.setdefault(match.candidate_layer, []).append(
-            f"{match.candidate} → {match.reference_layer}:{match.reference}{mark}"
-        )
-    lines = [f"layer {layer} experts: {', '.join(pairs)}" for layer, pairs in sorted(by_layer.items())]
-    return [*lines, "(* shows shared origin on its own)"] if lines else []
+    return EXPERT_SEED, (
+        f"Seed choosing which routed experts are tested ({EXPERTS_PER_LAYER} per layer); in the report."
+    )
 
 
 @click.command("audit")
@@ -120,14 +77,8 @@ def _expert_lines(component: ComponentReport) -> list[str]:
 @click.option(
     "--mapping", type=_PATH, default=None, help='YAML/JSON: {"components": {"name prefix": "component"}}.'
 )
-@click.option(
-    "--expert-seed",
-    type=int,
-    default=EXPERT_SEED,
-    show_default=True,
-    help=f"Seed choosing which routed experts are tested ({EXPERTS_PER_LAYER} per layer); in the report.",
-)
-@_CACHE
+@click.option("--expert-seed", cls=LibraryDefault, library=_expert_seed, type=int, show_default=True)
+@CACHE_OPTION
 @reports_errors
 def audit_command(
     *,
@@ -145,6 +96,10 @@ def audit_command(
     or of a *.safetensors.index.json: only headers and sampled windows are fetched (HF_ENDPOINT and HF_TOKEN
     are honoured).
     """
+    from generator.audit.engine import run_audit  # noqa: PLC0415
+    from generator.audit.read import load_mapping  # noqa: PLC0415
+    from generator.audit.summary import summary_lines  # noqa: PLC0415
+
     components = load_mapping(mapping) if mapping is not None else None
     if json_out is not None:
         _check_writable(json_out)  # before a long audit, not after it
@@ -183,11 +138,13 @@ def _check_writable(path: Path) -> None:
 @click.command("fingerprint")
 @click.argument("model")
 @click.option("--out", type=_PATH, required=True, help="Fingerprint file to write.")
-@_CACHE
+@CACHE_OPTION
 @reports_errors
 def fingerprint_command(model: str, out: Path, cache: Path | None) -> None:
     """Write a compact fingerprint of MODEL (a path, hf:// or http(s):// URL) that `audit` accepts in place
     of the reference."""
+    from generator.audit.engine import make_fingerprint  # noqa: PLC0415
+
     with _progress() as progress:
         size, model_bytes = make_fingerprint(_location(model), out, progress=progress, cache=cache)
     click.echo(

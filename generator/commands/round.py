@@ -1,31 +1,22 @@
-"""The report commands (check, scores, build, evidence); each is a few lines over the library."""
+"""The commands over a round folder — ``check``, ``scores``, ``build``, ``evidence`` — each a few lines over
+the library, which each imports only when it runs."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from generator.audit.demo import DEFAULT_SEED
-from generator.cli import DEVICE_OPTION, reports_errors
+from generator.commands.boundary import reports_errors
+from generator.commands.options import DATA_OPTION, DEVICE_OPTION, FOLDER, LibraryDefault
 from generator.errors import InputError
-from generator.evidence import configured, hub_resolver, run_evidence
-from generator.scoring import score_round
-from generator.scoring.export import format_number, formula_text, scores_document
-from generator.scoring.types import ScoredRound
-from generator.validate import read_round
 
-DATA_OPTION = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("data/round-1"),
-    show_default=True,
-    help="Folder with the round's data files.",
-)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from generator.scoring.types import ScoredRound
 
 
 @click.command("check")
@@ -33,8 +24,11 @@ DATA_OPTION = click.option(
 @reports_errors
 def check_command(data_dir: Path) -> None:
     """Validate a round's data and report every problem at once (exit 2 when invalid)."""
+    from generator.scoring import score_round  # noqa: PLC0415
+    from generator.validate import read_round  # noqa: PLC0415
+
     validated = read_round(data_dir)
-    scored = score_round(validated.round)
+    scored = score_round(validated.round)  # published figures that contradict each other are invalid data
     for warning in validated.warnings:
         click.echo(f"warning: {warning}", err=True)
     known = sum(q.status in ("disclosed", "computed", "derived") for q in scored.cells.values())
@@ -46,18 +40,35 @@ def check_command(data_dir: Path) -> None:
 
 @click.command("scores")
 @DATA_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: to read; json: the document the site offers for download as scores.json.",
+)
 @reports_errors
 def scores_command(data_dir: Path, fmt: str) -> None:
     """Print the resolved score tree: value, status, and source, formula or bounds."""
+    from generator.scoring import score_round  # noqa: PLC0415
+    from generator.scoring.export import scores_document  # noqa: PLC0415
+    from generator.validate import read_round  # noqa: PLC0415
+
     scored = score_round(read_round(data_dir).round)
     if fmt == "json":
         click.echo(json.dumps(scores_document(scored), ensure_ascii=False, indent=2))
     else:
+        from rich.console import Console  # noqa: PLC0415
+
         Console(width=160).print(_table(scored))
 
 
 def _table(scored: ScoredRound) -> Table:
+    from rich.table import Table  # noqa: PLC0415
+
+    from generator.scoring.export import format_number, formula_text  # noqa: PLC0415
+
     table = Table(title=f"{scored.round.info.id} — resolved scores")
     for column in ("team", "node", "status", "value", "source / formula / bounds"):
         table.add_column(column)
@@ -75,27 +86,32 @@ def _table(scored: ScoredRound) -> Table:
     return table
 
 
+def _demo_seed() -> tuple[object, str]:
+    from generator.audit.demo import DEFAULT_SEED  # noqa: PLC0415
+
+    return (
+        DEFAULT_SEED,
+        "Seed of the method demo's models: another seed changes its numbers, not its verdicts.",
+    )
+
+
 @click.command("build")
 @DATA_OPTION
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     default=Path("site"),
     show_default=True,
     help="Where the built site goes; replaced only when the build succeeds.",
 )
 @click.option(
-    "--demo-seed",
-    type=click.IntRange(min=0),
-    default=DEFAULT_SEED,
-    show_default=True,
-    help="Seed of the method demo's models: another seed changes its numbers, not its verdicts.",
+    "--demo-seed", cls=LibraryDefault, library=_demo_seed, type=click.IntRange(min=0), show_default=True
 )
 @reports_errors
 def build_command(data_dir: Path, out_dir: Path, demo_seed: int) -> None:
     """Generate the report pages and build the static site (atomically)."""
-    from generator.pipeline import build_site  # noqa: PLC0415 - the site stack is heavy to import
+    from generator.pipeline import build_site  # noqa: PLC0415
 
     result = build_site(data_dir=data_dir, out_dir=out_dir, demo_seed=demo_seed)
     for warning in result.warnings:
@@ -115,6 +131,9 @@ def evidence_command(data_dir: Path, only: tuple[str, ...], device: str, list_id
     A file is written only when its audit finished, and left untouched when it already holds the commits
     the Hub resolves to now. HF_ENDPOINT and HF_TOKEN (optional; gated repositories) are honoured.
     """
+    from generator.evidence import configured, hub_resolver, run_evidence  # noqa: PLC0415
+    from generator.validate import read_round  # noqa: PLC0415
+
     audits = configured(read_round(data_dir).round)
     if list_ids:
         click.echo(json.dumps([a.id for a in audits]))
@@ -122,7 +141,7 @@ def evidence_command(data_dir: Path, only: tuple[str, ...], device: str, list_id
     unknown = sorted(set(only) - {a.id for a in audits})
     if unknown:
         raise InputError(f"--only {unknown[0]}: no such audit in {data_dir}/audits.yaml")
-    from generator.audit.engine import resolve_device  # noqa: PLC0415 — torch is heavy to import
+    from generator.audit.engine import resolve_device  # noqa: PLC0415 — torch is imported only to run audits
 
     resolved_device = resolve_device(device)
     resolver = hub_resolver()

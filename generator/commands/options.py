@@ -1,0 +1,75 @@
+"""The options several commands share, and options whose default is a library constant.
+
+A command module imports only click at the top: the library is imported inside each command, so that
+``python -m generator --help`` and the commands that do not need the audit engine or the site stack stay
+fast. :class:`LibraryDefault` does the same for an option whose default (and help text) comes from the
+library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+class LibraryDefault(click.Option):
+    """An option whose default and help text are read from the library only when they are needed.
+
+    ``library`` returns ``(default, help)``; it is called when the command runs or its own ``--help`` is
+    shown, never when the group's ``--help`` lists the commands.
+    """
+
+    def __init__(self, *decls: Any, library: Callable[[], tuple[object, str]], **attrs: Any) -> None:
+        super().__init__(*decls, **attrs)
+        self._library: Callable[[], tuple[object, str]] | None = library
+
+    def _load(self) -> None:
+        if self._library is not None:
+            self.default, self.help = self._library()
+            self._library = None
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        self._load()
+        return super().get_default(ctx, call=call)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self._load()
+        return super().get_help_record(ctx)
+
+    def to_info_dict(self) -> dict[str, Any]:
+        self._load()
+        return super().to_info_dict()
+
+
+FOLDER = click.Path(path_type=Path, file_okay=False)
+"""A folder argument, as a :class:`~pathlib.Path`."""
+
+DATA_OPTION = click.option(
+    "--data",
+    "data_dir",
+    type=FOLDER,
+    default=Path("data/round-1"),
+    show_default=True,
+    help="Folder with the round's data files.",
+)
+"""``--data``: the round folder a command reads."""
+
+DEVICE_OPTION = click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Where the audit's matrix products run (auto: CUDA when available).",
+)
+"""``--device``: where the audit engine runs, for every command that runs it."""
+
+CACHE_OPTION = click.option(
+    "--cache",
+    type=FOLDER,
+    default=None,
+    help="Keep ranges fetched from hf:// or http(s):// locations here (keyed by each file's sha256).",
+)
+"""``--cache``: where fetched ranges of remote checkpoints are kept."""
