@@ -38,9 +38,11 @@ from generator.audit.configured import AuditSummary, summarise
 from generator.errors import InputError
 from generator.load import Problems
 from generator.model import Checkpoint, HubAudit, Round
+from generator.replication import Statistic
+from generator.replication_file import SectionIn, section, section_problems
 
-SCHEMA = "sovereign-ai-report/evidence/1"
-"""The evidence file format (bumped when a field changes meaning)."""
+SCHEMA = "sovereign-ai-report/evidence/2"
+"""The evidence file format (bumped when a field changes meaning; 2 added ``replication``)."""
 EVIDENCE_DIR = "evidence"
 """Folder of a round's evidence files."""
 ENGINE = "sovereign-ai-report"
@@ -96,7 +98,7 @@ class ReasonIn(_Closed):
 class EvidenceIn(_Closed):
     """An evidence file as ``check`` reads it."""
 
-    schema_: Literal["sovereign-ai-report/evidence/1"] = Field(alias="schema")
+    schema_: Literal["sovereign-ai-report/evidence/2"] = Field(alias="schema")
     audit: str
     team: str
     reason: ReasonIn
@@ -115,6 +117,8 @@ class EvidenceIn(_Closed):
     expert_matches: list[dict[str, Any]]
     method: dict[str, Any]
     cheap: dict[str, Any] | None
+    replication: SectionIn | None
+    """The published figures the audit reproduces, beside ours (``None``: it links none)."""
 
 
 # ---- running --------------------------------------------------------------------------------------
@@ -136,6 +140,9 @@ Resolver = Callable[[str, str], str]
 """``(repo, revision) -> commit SHA``; raises :class:`InputError` (not found, gated, network)."""
 Auditor = Callable[[str, str, str], Any]
 """``(candidate location, reference location, device) -> AuditReport``."""
+Replicator = Callable[[str, str, Any, Sequence[Statistic]], Any]
+"""``(candidate location, reference location, AuditReport, statistics) -> Measured``: the published analyses'
+statistics (:func:`generator.audit.published.measure`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,6 +191,13 @@ def engine_auditor(candidate: str, reference: str, device: str) -> Any:
     return run_audit(candidate, reference, device=device, cache=None)
 
 
+def engine_replicator(candidate: str, reference: str, report: Any, statistics: Sequence[Statistic]) -> Any:
+    """The published analyses' statistics read over HTTP, only the tensors they need."""
+    from generator.audit.published import measure  # noqa: PLC0415 — the audit stack is heavy to import
+
+    return measure(candidate, reference, report, statistics)
+
+
 def run_evidence(
     audit: HubAudit,
     data_dir: Path,
@@ -191,6 +205,7 @@ def run_evidence(
     device: str,
     resolver: Resolver,
     auditor: Auditor = engine_auditor,
+    replicator: Replicator = engine_replicator,
     today: Callable[[], date] = date.today,
     clock: Callable[[], float] = time.monotonic,
 ) -> Outcome:
@@ -221,6 +236,8 @@ def run_evidence(
         locations = (f"hf://{r.repo}@{r.revision}" for r in (candidate, reference))
         cand_at, ref_at = locations
         report = auditor(cand_at, ref_at, device)
+        statistics = [r.statistic for r in audit.replicates]
+        measured = replicator(cand_at, ref_at, report, statistics) if statistics else None
         document = evidence_document(
             audit,
             candidate=candidate,
@@ -229,6 +246,7 @@ def run_evidence(
             command=reproduce_command(data_dir, audit.id, device),
             today=today(),
             seconds=clock() - started,
+            measured=measured,
         )
     except InputError as error:
         return Outcome(audit=audit.id, status="failed", detail=f"{audit.id}: {error}; no file written")
@@ -270,6 +288,7 @@ def evidence_document(
     command: str,
     today: date,
     seconds: float,
+    measured: Any = None,
 ) -> dict[str, Any]:
     """The evidence file's content (plain JSON values; keys in a fixed order)."""
     summary = summarise(report)
@@ -301,6 +320,8 @@ def evidence_document(
         "method": _plain(report.method),
         # configs and tokenizers compared (not evidence of reuse); None when the engine has no such comparison
         "cheap": report.cheap.to_json() if getattr(report, "cheap", None) is not None else None,
+        # the published analyses' statistics on the same tensors, each figure beside ours (method page)
+        "replication": section(audit.replicates, measured) if audit.replicates and measured else None,
     }
 
 
@@ -402,3 +423,4 @@ def _problems(path: Path, evidence: EvidenceIn, by_id: Mapping[str, HubAudit]) -
             yield f"no {role} file is listed"
     if evidence.verdict != evidence.result.verdict:
         yield f"verdict {evidence.verdict!r} differs from the result's {evidence.result.verdict!r}"
+    yield from section_problems(evidence.replication, audit.replicates)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from generator.replication import Replication
+
 Basis = Literal["stated", "interpreted"]
 OutcomeKind = Literal["advanced", "eliminated_score", "disqualified_independence"]
 Normalise = Literal["linear", "relative_to_best"]
@@ -333,6 +335,8 @@ class Evidence:
     sources: tuple[str, ...]
     unsourced: Text | None
     """Set when we hold no citable source for the figure; the site says so."""
+    id: str | None = None
+    """The figure's id, for a Hub audit that reproduces it (``HubAudit.replicates``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -423,6 +427,8 @@ class HubAudit:
     reference: Checkpoint
     reason: AuditReason
     label: Text
+    replicates: tuple[Replication, ...] = ()
+    """Published figures of the allegation this audit reproduces (:mod:`generator.replication`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

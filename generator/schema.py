@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from generator.replication import ReplicationIn
+
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 
@@ -239,6 +241,8 @@ class ComponentIn(Strict):
 
 
 class EvidenceIn(Strict):
+    id: Id | None = None
+    """Names the figure for a Hub audit that reproduces it (``hub_audits[].replicates``)."""
     statistic: Literal["raw_cosine", "pearson", "centred_cosine", "relative_l2", "other"]
     value: float | None
     approximate: bool = False
@@ -342,6 +346,8 @@ class HubAuditIn(Strict):
     reference: CheckpointIn
     reason: AuditReasonIn
     label: TextIn
+    replicates: list[ReplicationIn] = Field(default_factory=list)
+    """Figures of its allegation the audit reproduces, with our statistic (:mod:`generator.replication`)."""
 
 
 class AuditRecordIn(Strict):

@@ -52,10 +52,13 @@ class Moments:
     n: int
     """Entries."""
     mean_a: float
+    """Mean of the candidate's entries."""
     mean_b: float
+    """Mean of the reference's entries."""
     m2_a: float
     """Σ (a − mean a)²."""
     m2_b: float
+    """Σ (b − mean b)²."""
     co: float
     """Σ (a − mean a)(b − mean b)."""
     dot: float
@@ -63,6 +66,7 @@ class Moments:
     sq_a: float
     """Σ a² (raw)."""
     sq_b: float
+    """Σ b² (raw)."""
 
     @property
     def cosine(self) -> float | None:
@@ -198,9 +202,13 @@ class Measured:
     """What :func:`measure` found; ``None`` parts say why in ``…_missing``."""
 
     gains: NormGains | None
+    """The gain vectors compared (``None``: not asked for, or none to compare)."""
     gains_missing: str
+    """Why there are none, when they were asked for; else empty."""
     vision: VisionTensors | None
+    """The vision encoder's tensors compared (``None``: not asked for, or none to compare)."""
     vision_missing: str
+    """Why there are none, when they were asked for; else empty."""
     transfer: Mapping[str, int]
     """Requests and bytes of the remote reads (empty for local checkpoints)."""
 

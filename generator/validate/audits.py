@@ -16,6 +16,7 @@ from generator.model import (
     Ruling,
     Statement,
 )
+from generator.replication import Replication, resolve_replications
 from generator.validate.parse import entry, maybe_text, text
 from generator.validate.references import References, closest, duplicates
 
@@ -126,6 +127,7 @@ def _allegation(a: schema.AllegationIn) -> Allegation:
                 note=maybe_text(e.note),
                 sources=tuple(e.sources),
                 unsourced=maybe_text(e.unsourced),
+                id=e.id,
             )
             for e in a.evidence
         ),
@@ -173,9 +175,22 @@ def _hub_audits(item: schema.AuditRecordIn, refs: References, where: str) -> tup
                 note=text(a.reason.note),
             ),
             label=text(a.label),
+            replicates=_replicates(a, item, refs, where),
         )
         for a in item.hub_audits
     )
+
+
+def _replicates(
+    audit: schema.HubAuditIn, item: schema.AuditRecordIn, refs: References, where: str
+) -> tuple[Replication, ...]:
+    """The published figures a hub audit reproduces, each a figure of its own allegation."""
+    allegation = next((a for a in item.allegations if a.id == audit.reason.allegation), None)
+    figures = _allegation(allegation).evidence if allegation is not None else None
+    resolved, problems = resolve_replications(audit.replicates, audit.reason.allegation, figures)
+    for problem in problems:
+        refs.problems.error(LABEL, where, f"hub audit {audit.id!r} {problem}")
+    return resolved
 
 
 def _checkpoint(c: schema.CheckpointIn) -> Checkpoint:

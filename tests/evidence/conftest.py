@@ -1,9 +1,12 @@
 """Tiny stand-in models served under the configured repository ids by the local Hub test server.
 
-* Qwen2.5-VL: a vision tower, a projector and a language model (all freshly initialised).
+* Qwen2.5-VL: a vision tower, a projector and a language model (all freshly initialised; the tower's gains
+  spread around 1 as a trained model's do, so that their Pearson correlation is defined).
 * NAVER's HyperCLOVAX-SEED-Think-32B: the Qwen stand-in's vision tower copied (cast to bfloat16) beside an
   independent language model and projector — what the allegation says.
-* The MoE teams (K-EXAONE, Solar Open, A.X K1, VAETKI) and GLM-4.5-Air: independent MoE models.
+* The MoE teams (K-EXAONE, Solar Open, A.X K1, VAETKI) and GLM-4.5-Air: independent MoE models. Solar
+  Open (3 layers) and GLM-4.5-Air (4 layers: matched by depth) have independent gains spread around 1 so
+  that their raw cosine is ≈ 0.989, as the accuser's was, while their Pearson correlation is near 0.
 * DeepSeek-V3: an independent MoE stored as FP8 with block scales (``weight_scale_inv``).
 
 Only Solar Open and GLM-4.5-Air have a ``config.json`` with architecture fields, and none has a tokenizer: the
@@ -31,6 +34,9 @@ VAETKI_SERVED = "nc-ai-consortium/VAETKI"
 VAETKI_MISSING = "NC-AI-consortium-VAETKI/VAETKI"
 MOE_CONFIG: dict[str, object] = {"hidden_size": 64, "num_hidden_layers": 3, "n_routed_experts": 8}
 """The config.json of the Solar and GLM stand-ins (the others have none, or only a quantisation block)."""
+GAIN_SPREAD = 0.105
+"""Standard deviation of the stand-ins' gains around 1: independent gains then have raw cosine ≈ 1/(1+σ²)
+≈ 0.989."""
 FP8_CONFIG: dict[str, object] = {
     "quantization_config": {"quant_method": "fp8", "weight_block_size": [16, 16]}
 }
@@ -40,6 +46,16 @@ def _bytes(
     params: dict[str, torch.Tensor], folder: Path, name: str, config: Mapping[str, object] | None = None
 ) -> bytes:
     return toy.save_checkpoint(params, folder / name / "model.safetensors", config=config).read_bytes()
+
+
+def spread_gains(params: Mapping[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
+    """Every all-ones gain vector replaced by 1 + N(0, σ²) (:data:`GAIN_SPREAD`), independently per seed."""
+    gen = torch.Generator().manual_seed(seed)
+    out = dict(params)
+    for name, tensor in params.items():
+        if tensor.ndim == 1 and name.endswith("weight") and bool((tensor == 1).all()):
+            out[name] = 1 + GAIN_SPREAD * torch.randn(tensor.shape, generator=gen)
+    return out
 
 
 def _vision_language(vision: dict[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
@@ -55,7 +71,7 @@ def _vision_language(vision: dict[str, torch.Tensor], seed: int) -> dict[str, to
 
 def stand_ins(folder: Path) -> dict[str, dict[str, bytes]]:
     """Repository id → file name → bytes, for every repository audits.yaml configures."""
-    vit = toy.init_toy(toy.ToyConfig(style="vit", vocab=96), seed=7)
+    vit = spread_gains(toy.init_toy(toy.ToyConfig(style="vit", vocab=96), seed=7), seed=8)
     moe = toy_moe.MoeConfig()
     dsv3, _ = toy.quantise_fp8_blocks(toy_moe.init_moe(toy_moe.MoeConfig(mla=True), seed=50))
     models = {
@@ -66,12 +82,15 @@ def stand_ins(folder: Path) -> dict[str, dict[str, bytes]]:
         ),
         "LGAI-EXAONE/K-EXAONE-236B-A23B": (toy_moe.init_moe(moe, seed=30), None),
         "upstage/Solar-Open-100B": (
-            toy_moe.init_moe(moe, seed=31),
+            spread_gains(toy_moe.init_moe(moe, seed=31), seed=41),
             MOE_CONFIG | {"model_type": "solar_open"},
         ),
         "skt/A.X-K1": (toy_moe.init_moe(toy_moe.MoeConfig(mla=True, post_mlp_norm=True), seed=32), None),
         VAETKI_SERVED: (toy_moe.init_moe(toy_moe.MoeConfig(mla=True), seed=33), None),
-        "zai-org/GLM-4.5-Air": (toy_moe.init_moe(moe, seed=34), MOE_CONFIG | {"model_type": "glm4_moe"}),
+        "zai-org/GLM-4.5-Air": (
+            spread_gains(toy_moe.init_moe(toy_moe.MoeConfig(n_layers=4), seed=34), seed=44),
+            MOE_CONFIG | {"model_type": "glm4_moe", "num_hidden_layers": 4},
+        ),
         "deepseek-ai/DeepSeek-V3": (dsv3, FP8_CONFIG),
     }
     repos: dict[str, dict[str, bytes]] = {}

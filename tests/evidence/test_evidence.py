@@ -28,6 +28,7 @@ EVIDENCE = DATA / "evidence"
 NAVER = "naver-hcx-think-32b-vs-qwen2-5-vl-32b"
 SKT = "skt-ax-k1-vs-deepseek-v3"
 NC = "nc-vaetki-vs-solar-open"
+UPSTAGE = "upstage-solar-open-vs-glm-4-5-air"
 
 pytestmark = pytest.mark.slow
 
@@ -193,7 +194,7 @@ def test_check_rejects_evidence_that_does_not_match_its_configuration(hub: HubSe
     assert any("'no-such-audit' is not configured" in p for p in _check_problems(workdir))
 
     (EVIDENCE / "no-such-audit.json").write_text(
-        '{"schema": "sovereign-ai-report/evidence/1"}', encoding="utf-8"
+        '{"schema": "sovereign-ai-report/evidence/2"}', encoding="utf-8"
     )
     assert any("Field required" in p for p in _check_problems(workdir))
 
@@ -257,3 +258,130 @@ def test_a_configured_audit_carries_its_reason_and_two_references(
 ) -> None:
     _configure(workdir, "nc-ai", *audits)
     assert any(expected in p for p in _check_problems(workdir)), _check_problems(workdir)
+
+
+# ---- the published analyses, recomputed beside ours (issue 10 §5) ------------------------------------------
+
+
+def _figures(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["figure"]: f for f in document["replication"]["figures"]}
+
+
+def test_the_published_figures_are_recomputed_on_the_same_tensors(hub: HubServer, workdir: Path) -> None:
+    result = _evidence("--only", NAVER, "--only", UPSTAGE)
+    assert result.exit_code == 0, result.output
+
+    naver = _read(NAVER)  # a copied vision tower: every tensor clears the published lower bounds
+    figures = _figures(naver)
+    assert list(figures) == ["koreatimes-vision-cosine", "koreatimes-vision-pearson"]
+    cosine, pearson = figures["koreatimes-vision-cosine"], figures["koreatimes-vision-pearson"]
+    assert cosine["published"] == {
+        "statistic": "raw_cosine",
+        "value": 0.995,
+        "qualifier": "above",
+        "sources": ["koreatimes-0107"],
+    }
+    assert cosine["statistic"] == "tensor_cosine"
+    assert pearson["published"]["value"] == 0.989
+    for figure in (cosine, pearson):
+        assert figure["ours"]["low"] >= figure["published"]["value"], figure
+        assert figure["ours"]["value"] == figure["ours"]["mean"]
+        assert figure["comparison"]["result"] == "reproduces", figure
+        assert "every tensor of ours" in figure["comparison"]["reason"]
+    vision = naver["replication"]["measured"]["vision"]
+    assert vision["components"] == ["vision_tower"]
+    vision_tensors = next(c for c in naver["result"]["components"] if c["name"] == "vision_tower")["tensors"]
+    assert len(vision["pairs"]) == vision_tensors, "every pair the audit matched in the vision encoder"
+    assert all(p["candidate"].startswith("vision_tower.") for p in vision["pairs"])
+    assert {p["role"] for p in vision["pairs"]} >= {"norm.attn.weight", "attn.q.weight", "mlp.up.weight"}
+    defined = [p for p in vision["pairs"] if p["pearson"] is not None]
+    assert min(p["pearson"] for p in defined) > 0.99  # gain vectors included: they spread around 1
+    undefined = [p for p in vision["pairs"] if p["pearson"] is None]  # constant tensors: the zero biases
+    assert all(p["role"].endswith(".bias") for p in undefined), undefined
+    assert pearson["ours"]["count"] == len(defined)
+    assert "norm_gains" not in naver["replication"]["measured"], "only what the linked figures need"
+
+    upstage = _read(UPSTAGE)  # independent gains near 1: the accuser's cosine, the rebuttal's Pearson
+    gains = upstage["replication"]["measured"]["norm_gains"]
+    assert gains["stacks"] == {"candidate": "model.layers", "reference": "model.layers"}
+    assert gains["layers"] == {"candidate": 3, "reference": 4}
+    assert "relative depth" in gains["matching"]
+    assert sorted({tuple(p["layers"]) for p in gains["pairs"]}) == [(0, 0), (1, 2), (2, 3)]
+    assert {p["role"] for p in gains["pairs"]} == {"norm.attn.weight", "norm.mlp.weight"}
+    figures = _figures(upstage)
+    raw = figures["sionic-layernorm-cosine"]["ours"]
+    assert raw["low"] > 0.98, raw  # high for independent gains...
+    assert figures["sionic-layernorm-cosine"]["comparison"]["result"] == "not_comparable"
+    assert "does not say which layers" in figures["sionic-layernorm-cosine"]["comparison"]["reason"]
+    centred = figures["cho-matched-layer-pearson-mean"]["ours"]
+    assert abs(centred["mean"]) < 0.25, centred  # ...while the Pearson correlation is near 0
+    assert abs(gains["control"]["pearson"]) < 0.25, gains["control"]
+    assert gains["control"]["cosine"] > 0.98
+    assert upstage["verdict"] == "independent"
+
+    checked = CliRunner().invoke(check_command, ["--data", str(DATA)])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_check_rejects_a_replication_that_does_not_follow_from_its_numbers(
+    hub: HubServer, workdir: Path
+) -> None:
+    assert _evidence("--only", NAVER).exit_code == 0
+    path = EVIDENCE / f"{NAVER}.json"
+    good = json.loads(path.read_text(encoding="utf-8"))
+
+    tampered = json.loads(json.dumps(good))
+    tampered["replication"]["figures"][0]["comparison"]["result"] = "differs"
+    tampered["replication"]["figures"][1]["published"]["value"] = 0.999
+    path.write_text(json.dumps(tampered), encoding="utf-8")
+    problems = _check_problems(workdir)
+    assert any("'koreatimes-vision-cosine': comparison 'differs' does not follow" in p for p in problems)
+    assert any(
+        "'koreatimes-vision-pearson': published figure differs from audits.yaml" in p for p in problems
+    )
+
+    tampered = json.loads(json.dumps(good))
+    tampered["replication"] = None
+    path.write_text(json.dumps(tampered), encoding="utf-8")
+    assert any("replication: missing" in p for p in _check_problems(workdir))
+    assert any("delete it and run evidence again" in p for p in _check_problems(workdir))
+    path.unlink()
+    assert _evidence("--only", NAVER).exit_code == 0
+    assert _read(NAVER)["replication"] == good["replication"], "the same inputs give the same section"
+
+
+BAD_LINK = """
+      replicates:
+        - {figure: koreatimes-vision-cosine, statistic: tensor_cosine, over: unstated}
+        - {figure: no-such-figure, statistic: tensor_cosine, over: mean}
+        - {figure: koreatimes-vision-pearson, statistic: norm_gain_cosine, over: unstated}
+"""
+
+
+def test_a_link_to_an_unknown_figure_or_the_wrong_statistic_is_a_located_problem(workdir: Path) -> None:
+    path = workdir / DATA / "audits.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"    - id: {NAVER}\n")
+    block = text.index("      replicates:\n", start)
+    end = text.index("\n    - id: ", block)
+    path.write_text(text[:block] + BAD_LINK.lstrip("\n").rstrip("\n") + text[end:], encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        read_round(workdir / DATA)
+    problems = [p for p in raised.value.problems if "replicates" in p.message]
+    assert [p.file for p in problems] == ["audits.yaml", "audits.yaml"], raised.value.problems
+    assert all("naver-cloud" in p.where for p in problems), problems
+    messages = [p.message for p in problems]
+    assert any(
+        "replicates[1]: figure 'no-such-figure' is not one of allegation 'naver-qwen-encoder'" in m
+        for m in messages
+    )
+    assert any("replicates[2]: figure 'koreatimes-vision-pearson' is a pearson figure" in m for m in messages)
+
+    path.write_text(
+        text.replace("statistic: tensor_cosine, over: unstated", "statistic: spearman, over: unstated")
+    )
+    with pytest.raises(DataError) as raised:
+        read_round(workdir / DATA)
+    assert any("statistic" in str(p) and "audits.yaml" in str(p) for p in raised.value.problems), (
+        raised.value.problems
+    )
