@@ -129,6 +129,10 @@ def read_round(data_dir: Path) -> Validated:
         independence=independence,
         changes=changes,
     )
-    warn_unused_sources(sources, cited_sources(round_), problems)
+    narrative_cites = (
+        *(s for p in narrative.passages for s in p.sources),
+        *(s for t in narrative.glossary for s in t.sources),
+    )
+    warn_unused_sources(sources, {*cited_sources(round_), *narrative_cites}, problems)
     warn_cited_before_announced(round_in.announced, sources, [*figures, *relations], problems)
     return Validated(round=round_, warnings=tuple(problems.warnings), narrative=narrative, evidence=evidence)

@@ -50,6 +50,7 @@ def test_a_source_nothing_cites_is_a_warning(round1_copy: Path) -> None:
         ("audits.yaml", "\n      sources: ["),  # an allegation
         ("audits.yaml", "\n        sources: ["),  # a Hub audit's reason
         ("figures.csv", ",yonhap-0115;"),
+        ("narrative.yaml", "sources: ["),  # a passage the site shows with its sources
     ],
 )
 def test_a_citation_from_any_file_counts(round1_copy: Path, name: str, old: str) -> None:
