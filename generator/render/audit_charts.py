@@ -17,7 +17,7 @@ from generator.audit.configured import GainPair
 from generator.audit.demo import Demo, DemoCase
 from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
 from generator.render.filters import fixed, number, p_value, spread
-from generator.render.labels import DEMO_CASE, UI, VERDICT, Lang
+from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, Lang
 
 RAW = "#ef6c00"
 """Raw cosine: the figure an accuser quotes, drawn in a warning colour."""
@@ -83,19 +83,10 @@ def gains_chart(demo: Demo, lang: Lang) -> TableChart:
         rows.append([Cell(text=label), Cell(text=raw_label), Cell(text=spread(raw, 4)), Cell(text=verdict)])
         rows.append([Cell(text=label), Cell(text=centred_label), Cell(text=centred_text), Cell(text=verdict)])
         alt_parts.append(
-            f"{label}: 원시 {spread(raw, 4)}, 중심화 {centred_text}"
-            if lang == "ko"
-            else f"{label}: raw {spread(raw, 4)}, centred {centred_text}"
+            PHRASE["gains_alt_case"].get(lang).format(case=label, raw=spread(raw, 4), centred=centred_text)
         )
     count = len(demo.cases[0].main.gains) if demo.cases else 0
-    head = (
-        f"모델마다 층 정규화 가중치(LayerNorm·RMSNorm의 이득) 벡터 {count}개를 원본과 비교한 "
-        "원시 코사인과 중심화 코사인"
-        f"(평균, 최솟값 … 최댓값). 시드 {demo.seed}. "
-        if lang == "ko"
-        else f"Raw and centred cosine of each model's {count} normalisation gain vectors against the "
-        f"reference (mean, lowest … highest). Seed {demo.seed}. "
-    )
+    head = PHRASE["gains_alt"].get(lang).format(count=count, seed=demo.seed)
     alt_text = head + "; ".join(alt_parts) + "."
     colour = alt.Color(
         "statistic:N",
@@ -117,12 +108,7 @@ def gains_chart(demo: Demo, lang: Lang) -> TableChart:
         )
         .properties(height=alt.Step(22))
     )
-    caption = (
-        "층 정규화 가중치: 원시 코사인은 모두 1에 가깝고, 중심화 코사인만 모델을 구별합니다"
-        if lang == "ko"
-        else "Normalisation gains: raw cosine is near 1 for every model; "
-        "only the centred statistic tells them apart"
-    )
+    caption = UI["gains_caption"].get(lang)
     heads = [
         UI["case"].get(lang),
         UI["statistic"].get(lang),
@@ -164,20 +150,11 @@ def tests_chart(demo: Demo, lang: Lang) -> TableChart:
         )
         alt_parts.append(f"{label} {number(strength, 1)} ({VERDICT[main.verdict].get(lang)})")
     alt_text = (
-        (
-            f"모델별 증거의 세기(보정한 p값의 −log10). 기준선 {number(threshold, 1)}. 시드 {demo.seed}. "
-            if lang == "ko"
-            else "Strength of evidence by model (−log10 of the corrected p-value); "
-            f"threshold {number(threshold, 1)}. Seed {demo.seed}. "
-        )
+        PHRASE["tests_alt"].get(lang).format(threshold=number(threshold, 1), seed=demo.seed)
         + "; ".join(alt_parts)
         + "."
     )
-    axis = (
-        "공유 출처의 증거가 얼마나 강한가 (−log10 p, 검정 횟수로 보정)"
-        if lang == "ko"
-        else "Strength of evidence: −log10 p (corrected)"
-    )
+    axis = UI["tests_axis"].get(lang)
     bars = (
         alt.Chart(inline(data))
         .mark_bar(height=14, color=CENTRED)
@@ -193,17 +170,13 @@ def tests_chart(demo: Demo, lang: Lang) -> TableChart:
             ],
         )
     )
-    rule_label = f"{'기준' if lang == 'ko' else 'threshold'} p = 10^−{number(threshold, 0)}"
+    rule_label = PHRASE["tests_rule"].get(lang).format(exponent=number(threshold, 0))
     rule = (
         alt.Chart(inline([{"threshold": threshold, "label": rule_label}]))
         .mark_rule(strokeDash=[5, 4], color="#616161")
         .encode(x="threshold:Q", tooltip=[alt.Tooltip("label:N")])
     )
-    caption = (
-        "순열 검정: 원본에서 출발한 모델만 기준선을 넘습니다"
-        if lang == "ko"
-        else "Permutation test: only the models that started from the reference cross the threshold"
-    )
+    caption = UI["tests_caption"].get(lang)
     heads = [
         UI["case"].get(lang),
         UI["verdict"].get(lang),
@@ -285,11 +258,7 @@ def heatmap_chart(heatmap: LayerMap, lang: Lang, *, chart_id: str, title: str) -
     matched = ", ".join(fixed(v, 2) for v in diagonal) or "—"
     largest_off = fixed(max(off, key=abs), 2) if off else "—"
     alt_text = (
-        f"{title} ({size} 행렬). 엔진이 대응시킨 층 쌍의 값 {matched}; 그 밖의 칸 중 절댓값이 가장 큰 값 "
-        f"{largest_off}."
-        if lang == "ko"
-        else f"{title} ({size} matrix). Values of the layer pairs the engine mapped: {matched}; "
-        f"largest other cell {largest_off}."
+        PHRASE["heatmap_alt"].get(lang).format(title=title, size=size, matched=matched, largest=largest_off)
     )
     return _table_chart(
         chart_id=chart_id, caption=title, alt_text=alt_text, chart=chart, heads=heads, rows=rows

@@ -19,9 +19,8 @@ from typing import Any
 import altair as alt
 import vl_convert
 
-from generator.model import Text
 from generator.render.filters import number
-from generator.render.labels import STATUS, UI, Lang
+from generator.render.labels import MARK_LABEL, PHRASE, STATUS, UI, Lang
 from generator.render.views import known, rounded_top_below
 from generator.scoring.types import MEAN, Quantity, ScoredRound, Status
 
@@ -30,13 +29,6 @@ FONT = "NanumGothic, 'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic',
 FALLBACK_WIDTH = 560
 ROW_STEP = 30
 
-MARK_LABEL: Mapping[Status, Text] = {
-    "disclosed": Text(ko="공개 점수", en="published score"),
-    "computed": Text(ko="계산한 점수", en="computed score"),
-    "derived": Text(ko="도출한 값", en="derived value"),
-    "bounded": Text(ko="범위 (점수 아님)", en="range (not a score)"),
-    "not_disclosed": Text(ko="비공개 (만점 범위, 점수 아님)", en="not disclosed (full range, not a score)"),
-}
 COLOURS: Mapping[Status, str] = {
     "disclosed": "#1565c0",
     "computed": "#00838f",
@@ -122,22 +114,18 @@ def range_chart(scored: ScoredRound, node_id: str, lang: Lang, *, chart_id: str)
     alt_text = _alt_text(node.name.get(lang), rows_all, lang)
     spec_live = _spec(data, mean, node.max, axis_title, alt_text, lang=lang)
     spec_static = static_spec(spec_live)
-    caption = node.name.get(lang) + (": 팀별 점수와 범위" if lang == "ko" else ": points and ranges by team")
+    caption = PHRASE["range_chart_caption"].get(lang).format(node=node.name.get(lang))
     overshoot = next((top for row in rows if (top := rounded_top_below(scored, row.quantity))), None)
     if overshoot is not None:
         shown = number(overshoot.value or 0.0, overshoot.decimals)
-        caption += (
-            f". 범위 막대가 1위 점수 {shown}점을 조금 넘는 것은 그 점수가 반올림된 값이기 때문입니다"
-            if lang == "ko"
-            else f". A range bar passes the top score {shown} slightly only because that score is rounded"
-        )
+        caption += PHRASE["range_chart_rounding"].get(lang).format(top=shown)
     return RangeChart(
         id=chart_id, caption=caption, alt=alt_text, spec=spec_live, svg=svg(spec_static), rows=rows_all
     )
 
 
 def _mean_label(lang: Lang) -> str:
-    return "전체 팀 평균" if lang == "ko" else "All-team average"
+    return UI["mean_col"].get(lang)
 
 
 def _datum(row: ChartRow, index: int, lang: Lang) -> dict[str, Any]:
@@ -176,23 +164,17 @@ def _alt_text(node_name: str, rows: tuple[ChartRow, ...], lang: Lang) -> str:
             assert q.value is not None
             word = STATUS[q.status].get(lang)
             parts.append(
-                f"{row.label} {number(q.value, q.decimals)}점({word})"
-                if lang == "ko"
-                else f"{row.label}: {number(q.value, q.decimals)} ({word})"
+                PHRASE["alt_value"]
+                .get(lang)
+                .format(label=row.label, value=number(q.value, q.decimals), status=word)
             )
         else:
             low, high = (q.bound.low, q.bound.high) if q.bound is not None else (0.0, row.maximum)
             parts.append(
-                f"{row.label} 비공개, 범위 {number(low)}–{number(high)}점(점수 아님)"
-                if lang == "ko"
-                else f"{row.label}: not disclosed, range {number(low)}–{number(high)} (not a score)"
+                PHRASE["alt_range"].get(lang).format(label=row.label, low=number(low), high=number(high))
             )
     maximum = number(rows[0].maximum) if rows else "?"
-    head = (
-        f"{node_name} 차트({maximum}점 만점). 점은 값, 막대는 범위입니다. "
-        if lang == "ko"
-        else f"{node_name} chart (out of {maximum}). Dots are values, bars are ranges. "
-    )
+    head = PHRASE["alt_head"].get(lang).format(node=node_name, maximum=maximum)
     return head + ("; ".join(parts) + ".")
 
 

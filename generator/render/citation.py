@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from generator.model import RoundInfo
+from generator.render.labels import PHRASE, UI
 
 AUTHOR = "Sovereign AI report contributors"
 """Who the site's pages and data are credited to."""
@@ -54,20 +55,29 @@ def report_title(info: RoundInfo, lang: str) -> str:
     title = info.title.get(lang)
     programme = info.programme.get(lang)
     if not title.startswith(programme):
-        title = f"{programme} {title}" if lang == "ko" else f"{programme}: {title}"
-    return f"{title} 투명성 보고서" if lang == "ko" else f"{title} — transparency report"
+        title = PHRASE["programme_title"].get(lang).format(programme=programme, title=title)
+    return PHRASE["report_title"].get(lang).format(title=title)
 
 
 def cite_page(info: RoundInfo, *, title: str, url: str | None, lang: str, key: str) -> PageCitation:
     """Every citation of one page; ``key`` makes the BibTeX key unique (the page's path)."""
     as_of = info.as_of
     report = report_title(info, lang)
-    where = url or ("로컬 미리보기 (공개 주소 없음)" if lang == "ko" else "local preview (no public address)")
-    if lang == "ko":
-        dated = f"{as_of.year}년 {as_of.month}월 {as_of.day}일 기준 데이터"
-        press = f"{AUTHOR}, 「{title}」, 『{report}』, {dated}. {where}"
-    else:
-        press = f'{AUTHOR}, "{title}", {report}, data as of {as_of.isoformat()}. {where}'
+    where = url or UI["local_preview"].get(lang)
+    press = (
+        PHRASE["press_citation"]
+        .get(lang)
+        .format(
+            author=AUTHOR,
+            title=title,
+            report=report,
+            iso=as_of.isoformat(),
+            year=as_of.year,
+            month=as_of.month,
+            day=as_of.day,
+            where=where,
+        )
+    )
     month_name = as_of.strftime("%B")
     apa = f"{AUTHOR}. ({as_of.year}, {month_name} {as_of.day}). {title}. In {report}. {where}"
     slug = "".join(c if c.isalnum() else "-" for c in key.removesuffix(".md")).strip("-")

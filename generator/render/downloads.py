@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.model import Round, Text
 from generator.render.citation import AUTHOR, page_url, report_title
-from generator.render.labels import ENTITY
+from generator.render.labels import DOWNLOAD, ENTITY, PHRASE, UI, fill
 from generator.scoring.export import format_number, formula_text, output_float, scores_document
 from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Quantity, ScoredRound
 
@@ -75,26 +75,6 @@ class Downloads:
     citation: Text
 
 
-DESCRIPTIONS: Mapping[str, Text] = {
-    "figures.csv": Text(
-        ko="팀 × 항목별 모든 값과 상태, 범위, 식, 출처 (CSV, UTF-8 BOM)",
-        en="Every team × item value with status, range, formula and sources (CSV, UTF-8 with BOM)",
-    ),
-    "sources.csv": Text(ko="출처 목록 (CSV, UTF-8 BOM)", en="The sources (CSV, UTF-8 with BOM)"),
-    "scores.json": Text(
-        ko="점수 트리 전체와 제약 조건, 출처 (JSON)",
-        en="The whole score tree with constraints and sources (JSON)",
-    ),
-    "datapackage.json": Text(
-        ko="위 파일들의 스키마 (Frictionless Data Package)",
-        en="Schema of the files above (Frictionless Data Package)",
-    ),
-    "LICENSE.txt": Text(ko="이용 허락 안내", en="Licence note"),
-    "CITATION.cff": Text(ko="인용 정보 (Citation File Format)", en="How to cite (Citation File Format)"),
-    "SHA256SUMS": Text(ko="모든 파일의 SHA-256 체크섬", en="SHA-256 checksums of every file"),
-}
-
-
 def entity_name(scored: ScoredRound, entity: str) -> Text:
     """A team's or aggregate's name in both languages."""
     if entity == MEAN:
@@ -141,7 +121,7 @@ def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
     ).encode()
     listing = tuple(
         Download(
-            name=name, description=DESCRIPTIONS[name], size=len(data), sha256=hashlib.sha256(data).hexdigest()
+            name=name, description=DOWNLOAD[name], size=len(data), sha256=hashlib.sha256(data).hexdigest()
         )
         for name, data in files.items()
     )
@@ -269,11 +249,13 @@ def citation_text(round_: Round, site_url: str) -> Text:
     """The suggested citation, in both languages (no address in a local preview build)."""
     info = round_.info
     data_url = page_url(site_url, "data.md", "ko")
-    return Text(
-        ko=f"{AUTHOR}. 「{report_title(info, 'ko')} — 데이터」, {info.as_of.isoformat()} 기준. "
-        + (data_url or "로컬 미리보기 (공개 주소 없음)"),
-        en=f'{AUTHOR}. "{report_title(info, "en")} — data", as of {info.as_of.isoformat()}. '
-        + (data_url or "local preview (no public address)"),
+    where = Text(ko=data_url, en=data_url) if data_url else UI["local_preview"]
+    return fill(
+        PHRASE["data_citation"],
+        author=Text(ko=AUTHOR, en=AUTHOR),
+        report=Text(ko=report_title(info, "ko"), en=report_title(info, "en")),
+        as_of=Text(ko=info.as_of.isoformat(), en=info.as_of.isoformat()),
+        where=where,
     )
 
 

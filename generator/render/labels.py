@@ -240,7 +240,81 @@ PAGE: Final[Mapping[str, tuple[Text, Text]]] = {
 }
 """Title and description of each fixed page (the home page takes the round's; team pages their team's)."""
 
+MARK_LABEL: Final[Mapping[Status, Text]] = {
+    "disclosed": Text(ko="공개 점수", en="published score"),
+    "computed": Text(ko="계산한 점수", en="computed score"),
+    "derived": Text(ko="도출한 값", en="derived value"),
+    "bounded": Text(ko="범위 (점수 아님)", en="range (not a score)"),
+    "not_disclosed": Text(ko="비공개 (만점 범위, 점수 아님)", en="not disclosed (full range, not a score)"),
+}
+"""A chart mark's legend entry, by the status of its value."""
+
+DOWNLOAD: Final[Mapping[str, Text]] = {
+    "figures.csv": Text(
+        ko="팀 × 항목별 모든 값과 상태, 범위, 식, 출처 (CSV, UTF-8 BOM)",
+        en="Every team × item value with status, range, formula and sources (CSV, UTF-8 with BOM)",
+    ),
+    "sources.csv": Text(ko="출처 목록 (CSV, UTF-8 BOM)", en="The sources (CSV, UTF-8 with BOM)"),
+    "scores.json": Text(
+        ko="점수 트리 전체와 제약 조건, 출처 (JSON)",
+        en="The whole score tree with constraints and sources (JSON)",
+    ),
+    "datapackage.json": Text(
+        ko="위 파일들의 스키마 (Frictionless Data Package)",
+        en="Schema of the files above (Frictionless Data Package)",
+    ),
+    "LICENSE.txt": Text(ko="이용 허락 안내", en="Licence note"),
+    "CITATION.cff": Text(ko="인용 정보 (Citation File Format)", en="How to cite (Citation File Format)"),
+    "SHA256SUMS": Text(ko="모든 파일의 SHA-256 체크섬", en="SHA-256 checksums of every file"),
+}
+"""What each download file holds (the data page's file table)."""
+
 PHRASE: Final[Mapping[str, Text]] = {
+    "programme_title": Text(ko="{programme} {title}", en="{programme}: {title}"),
+    "report_title": Text(ko="{title} 투명성 보고서", en="{title} — transparency report"),
+    "press_citation": Text(
+        ko="{author}, 「{title}」, 『{report}』, {year}년 {month}월 {day}일 기준 데이터. {where}",
+        en='{author}, "{title}", {report}, data as of {iso}. {where}',
+    ),
+    "data_citation": Text(
+        ko="{author}. 「{report} — 데이터」, {as_of} 기준. {where}",
+        en='{author}. "{report} — data", as of {as_of}. {where}',
+    ),
+    "gains_alt_case": Text(
+        ko="{case}: 원시 {raw}, 중심화 {centred}", en="{case}: raw {raw}, centred {centred}"
+    ),
+    "gains_alt": Text(
+        ko="모델마다 층 정규화 가중치(LayerNorm·RMSNorm의 이득) 벡터 {count}개를 원본과 비교한 "
+        "원시 코사인과 중심화 코사인(평균, 최솟값 … 최댓값). 시드 {seed}. ",
+        en="Raw and centred cosine of each model's {count} normalisation gain vectors against the "
+        "reference (mean, lowest … highest). Seed {seed}. ",
+    ),
+    "tests_alt": Text(
+        ko="모델별 증거의 세기(보정한 p값의 −log10). 기준선 {threshold}. 시드 {seed}. ",
+        en="Strength of evidence by model (−log10 of the corrected p-value); "
+        "threshold {threshold}. Seed {seed}. ",
+    ),
+    "tests_rule": Text(ko="기준 p = 10^−{exponent}", en="threshold p = 10^−{exponent}"),
+    "heatmap_alt": Text(
+        ko="{title} ({size} 행렬). 엔진이 대응시킨 층 쌍의 값 {matched}; "
+        "그 밖의 칸 중 절댓값이 가장 큰 값 {largest}.",
+        en="{title} ({size} matrix). Values of the layer pairs the engine mapped: {matched}; "
+        "largest other cell {largest}.",
+    ),
+    "range_chart_caption": Text(ko="{node}: 팀별 점수와 범위", en="{node}: points and ranges by team"),
+    "range_chart_rounding": Text(
+        ko=". 범위 막대가 1위 점수 {top}점을 조금 넘는 것은 그 점수가 반올림된 값이기 때문입니다",
+        en=". A range bar passes the top score {top} slightly only because that score is rounded",
+    ),
+    "alt_value": Text(ko="{label} {value}점({status})", en="{label}: {value} ({status})"),
+    "alt_range": Text(
+        ko="{label} 비공개, 범위 {low}–{high}점(점수 아님)",
+        en="{label}: not disclosed, range {low}–{high} (not a score)",
+    ),
+    "alt_head": Text(
+        ko="{node} 차트({maximum}점 만점). 점은 값, 막대는 범위입니다. ",
+        en="{node} chart (out of {maximum}). Dots are values, bars are ranges. ",
+    ),
     "team_description": Text(
         ko="{team}: 점수, 비공개 항목, 독자성 판단, 출처",
         en="{team}: scores, what was not disclosed, independence, sources",
@@ -322,6 +396,20 @@ UI: Final[Mapping[str, Text]] = {
     "demo_section": Text(
         ko="작은 모델로 직접 확인한 결과", en="Checked on small models trained for this site"
     ),
+    "gains_caption": Text(
+        ko="층 정규화 가중치: 원시 코사인은 모두 1에 가깝고, 중심화 코사인만 모델을 구별합니다",
+        en="Normalisation gains: raw cosine is near 1 for every model; "
+        "only the centred statistic tells them apart",
+    ),
+    "tests_axis": Text(
+        ko="공유 출처의 증거가 얼마나 강한가 (−log10 p, 검정 횟수로 보정)",
+        en="Strength of evidence: −log10 p (corrected)",
+    ),
+    "tests_caption": Text(
+        ko="순열 검정: 원본에서 출발한 모델만 기준선을 넘습니다",
+        en="Permutation test: only the models that started from the reference cross the threshold",
+    ),
+    "local_preview": Text(ko="로컬 미리보기 (공개 주소 없음)", en="local preview (no public address)"),
     "why_not_evidence": Text(ko="왜 증거가 아닌가", en="Why this is not evidence"),
     "reference": Text(ko="출처 모델", en="Taken from"),
     "weights": Text(ko="가중치", en="Weights"),
