@@ -107,3 +107,11 @@ def test_the_readers_of_the_readme_find_what_they_look_for() -> None:
     assert (group.command, group.options) == (None, ("--help", "--version"))
     text = "`make lint` runs; figures make it tight\n```sh\nmake site  # x\ngit clone r && make test\n```\n"
     assert _make_targets(text) == {"lint", "site", "test"}
+
+
+def test_every_path_the_readme_names_exists() -> None:
+    words = re.findall(r"(?<![\w/.])(?:generator|tests|bench|docs|data)/[^\s`)\]'\"]*", README)
+    paths = {w.rstrip("/.,:;") for w in words if not set(w) & set("<*{[")}  # not a pattern or placeholder
+    assert "generator/pipeline.py" in paths, sorted(paths)
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert not missing, f"README.md names paths that do not exist: {missing}"

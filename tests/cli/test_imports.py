@@ -11,6 +11,7 @@ round with raw data; torch only to run an audit.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -60,3 +61,15 @@ def test_check_imports_no_torch_no_site_stack_and_no_scipy_stats() -> None:
     heavy = AUDIT_ENGINE | SITE_STACK
     assert not heavy & _top_level(modules), sorted(heavy & _top_level(modules))
     assert "scipy.stats" not in modules
+
+
+def test_nothing_in_the_package_imports_the_cli() -> None:
+    """``cli.py`` assembles the commands; a module importing it back would close a circle."""
+    importers = []
+    for path in sorted((ROOT / "generator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if "generator.cli" in names:
+                importers.append(path.relative_to(ROOT).as_posix())
+    assert importers == ["generator/__main__.py"]
