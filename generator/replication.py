@@ -167,6 +167,10 @@ class Ours:
     """Smallest."""
     high: float | None
     """Largest."""
+    low_at: str | None = None
+    """The candidate tensor where the smallest is (first of equals)."""
+    high_at: str | None = None
+    """The candidate tensor where the largest is (first of equals)."""
     pooled: float | None
     """Every entry of every item as one vector."""
 

@@ -58,6 +58,8 @@ class OursIn(_Closed):
     low: float | None
     high: float | None
     pooled: float | None
+    low_at: str | None
+    high_at: str | None
     value: float | None
     """The one set beside the published figure: the mean (or pooled value, as the figure summarises)."""
 
@@ -189,6 +191,8 @@ def _figure(
             "low": ours.low,
             "high": ours.high,
             "pooled": ours.pooled,
+            "low_at": ours.low_at,
+            "high_at": ours.high_at,
             "value": headline(replication.over, ours),
         },
         "comparison": {"result": comparison.result, "reason": comparison.reason},

@@ -219,7 +219,8 @@ def summary(statistic: Statistic, measured: Measured) -> Ours | None:
     if source is None:
         return None
     which = "cosine" if statistic.endswith("cosine") else "pearson"
-    values = [v for p in source.pairs if (v := getattr(p.moments, which)) is not None]
+    named = [(v, p.candidate) for p in source.pairs if (v := getattr(p.moments, which)) is not None]
+    values = [v for v, _ in named]
     whole = pooled(p.moments for p in source.pairs)
     return Ours(
         unit="layer" if statistic.startswith("norm_gain") else "tensor",
@@ -228,6 +229,8 @@ def summary(statistic: Statistic, measured: Measured) -> Ours | None:
         low=_round(min(values)) if values else None,
         high=_round(max(values)) if values else None,
         pooled=_round(getattr(whole, which)) if whole is not None else None,
+        low_at=min(named, key=lambda x: x[0])[1] if named else None,
+        high_at=max(named, key=lambda x: x[0])[1] if named else None,
     )
 
 

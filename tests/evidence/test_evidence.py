@@ -299,6 +299,7 @@ def test_the_published_figures_are_recomputed_on_the_same_tensors(hub: HubServer
     undefined = [p for p in vision["pairs"] if p["pearson"] is None]  # constant tensors: the zero biases
     assert all(p["role"].endswith(".bias") for p in undefined), undefined
     assert pearson["ours"]["count"] == len(defined)
+    assert pearson["ours"]["low_at"] in {p["candidate"] for p in defined}, "where the smallest is"
     assert "norm_gains" not in naver["replication"]["measured"], "only what the linked figures need"
 
     upstage = _read(UPSTAGE)  # independent gains near 1: the accuser's cosine, the rebuttal's Pearson

@@ -134,6 +134,9 @@ def test_gains_of_independent_models_high_cosine_low_pearson_and_the_control_ali
     assert raw.count == 10
     assert raw.low is not None
     assert raw.low > 0.99
+    cosines = {p.candidate: p.moments.cosine for p in gains.pairs}
+    assert raw.low_at == min(cosines, key=lambda name: cosines[name] or 0.0)
+    assert raw.high_at == max(cosines, key=lambda name: cosines[name] or 0.0)
     assert centred.mean is not None
     assert abs(centred.mean) < 0.15
     control_cosine, control_pearson = gains.control
