@@ -114,9 +114,9 @@ def render_site(
 def demo_section(scored: ScoredRound, demo: Demo) -> TeamSection:
     """The team-page section that explains a raw-cosine allegation with the demo's own numbers."""
     body = {
-        lang: environment(lang, scored)
+        lang: environment(lang)
         .get_template("pages/demo_section.md.j2")
-        .render({"lang": lang, "root": "../", "demo": demo, "round": scored.round})
+        .render({"lang": lang, "root": "../", "demo": demo})
         .strip()
         for lang in LANGS
     }

@@ -2,7 +2,9 @@
 
 Templates stay dumb: they loop and call these. Filters that link somewhere read ``root`` (the way back to
 the docs root from the page being rendered, ``""`` or ``"../"``) from the template context, and produce
-Markdown links to ``.md`` files so that MkDocs checks every one of them in strict mode.
+Markdown links to ``.md`` files so that MkDocs checks every one of them in strict mode. Filters that turn
+an id into what it prints as (a team's name, a source's citation) read the page's ``lookup``
+(:class:`generator.render.lookup.Lookup`); no filter holds a round.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from generator.render.labels import (
     WEIGHTS_ORIGIN,
     Lang,
 )
-from generator.render.views import rounded_top_below
+from generator.render.lookup import Lookup
 from generator.scoring.export import format_number
 from generator.scoring.types import (
     MEAN,
@@ -50,7 +52,6 @@ from generator.scoring.types import (
     Constraint,
     Formula,
     Quantity,
-    ScoredRound,
     Term,
 )
 
@@ -190,13 +191,17 @@ def localised_date(value: date | str, lang: Lang) -> str:
     return f"{month} {parts[0]}" if len(parts) == 2 else f"{parts[2]} {month} {parts[0]}"
 
 
-class Filters:
-    """The filters of one language over one scored round."""
+def _lookup(context: Context) -> Lookup:
+    """The page's :class:`~generator.render.lookup.Lookup` (ids → what they print as)."""
+    table: Lookup = context["lookup"]
+    return table
 
-    def __init__(self, *, lang: Lang, scored: ScoredRound) -> None:
+
+class Filters:
+    """The filters of one language. They hold no round: ids are resolved through the context's lookup."""
+
+    def __init__(self, *, lang: Lang) -> None:
         self.lang: Lang = lang
-        self.scored = scored
-        self.round = scored.round
 
     # --- plain text ---------------------------------------------------------------------------------
     def cited_count(self, count: int) -> str:
@@ -231,32 +236,48 @@ class Filters:
         """``word`` followed by the right Korean particle; English gets the word alone."""
         return word + korean.particle(word, pair) if self.lang == "ko" else word
 
-    def names(self, teams: Iterable[Any]) -> str:
+    @pass_context
+    def names(self, context: Context, teams: Iterable[Any]) -> str:
         """Team names joined for a sentence."""
-        return korean.join([self.team(t.id) for t in teams], self.lang)
+        return korean.join([self.team(context, t.id) for t in teams], self.lang)
 
-    def team(self, team_id: str) -> str:
+    @pass_context
+    def team(self, context: Context, team_id: str) -> str:
         """A team's name."""
-        return md(self.round.team(team_id).name.get(self.lang))
+        return md(_lookup(context).teams[team_id].get(self.lang))
 
-    def node(self, node_id: str) -> str:
+    @pass_context
+    def node(self, context: Context, node_id: str) -> str:
         """A rubric node's name."""
-        return md(self.round.rubric.node(node_id).name.get(self.lang))
+        return md(_lookup(context).nodes[node_id].name.get(self.lang))
 
-    def entity(self, entity: str) -> str:
+    @pass_context
+    def maximum(self, context: Context, node_id: str) -> str:
+        """A rubric node's maximum points."""
+        return number(_lookup(context).nodes[node_id].max)
+
+    @pass_context
+    def tree_indent(self, context: Context, node_id: str) -> str:
+        """Four spaces per level of a rubric node below the root: its list item's indent in the tree."""
+        return "    " * _lookup(context).depths[node_id]
+
+    @pass_context
+    def entity(self, context: Context, entity: str) -> str:
         """A team's name, or the name of an aggregate such as the all-team average."""
         if entity == MEAN:
             return ENTITY[MEAN].get(self.lang)
         for prefix in (OTHERS_MEAN, OTHERS):
             if entity.startswith(prefix):
-                return ENTITY[prefix].get(self.lang).format(team=self.team(entity.removeprefix(prefix)))
-        return self.team(entity)
+                team = self.team(context, entity.removeprefix(prefix))
+                return ENTITY[prefix].get(self.lang).format(team=team)
+        return self.team(context, entity)
 
-    def actor(self, actor_id: str | None) -> str:
+    @pass_context
+    def actor(self, context: Context, actor_id: str | None) -> str:
         """Who withheld a value."""
         if actor_id is None:
             return ""
-        name = self.round.info.actors.get(actor_id)
+        name = _lookup(context).actors.get(actor_id)
         return md(name.get(self.lang)) if name else md(actor_id)
 
     def outcome(self, result: str) -> str:
@@ -368,33 +389,22 @@ class Filters:
         assert quantity.bound is not None
         return f"{number(quantity.bound.low)}–{number(quantity.bound.high)}"
 
-    def short(self, quantity: Quantity) -> str:
+    @pass_context
+    def short(self, context: Context, quantity: Quantity) -> str:
         """A cell's value in a few words: the number, or the range marked as not a score, or withheld."""
         if quantity.value is not None:
             extra = f" {self.pm(quantity)}" if self.pm(quantity) else ""
             return f"{self.badge(quantity.status)} **{self.qnum(quantity)}**{extra}"
         if quantity.status == "bounded" and quantity.bound is not None:
-            reading = f", **{self.t('rests_on_reading')}**" if self.rests_on_reading(quantity) else ""
-            top = self.top_below_high(quantity)
+            table = _lookup(context)
+            key = (quantity.entity, quantity.node)
+            reading = f", **{self.t('rests_on_reading')}**" if key in table.on_reading else ""
+            top = self.qnum(table.tops[key]) if key in table.tops else None
             rounding = f"; {self.t('above_top_rounding').format(top=top)}" if top else ""
             return (
                 f"{self.badge('bounded')} {self.span(quantity)} ({self.t('not_a_score')}{reading}{rounding})"
             )
         return self.badge("not_disclosed")
-
-    def top_below_high(self, quantity: Quantity) -> str | None:
-        """The published top score a range's upper end passes only through rounding (``90.2``), if any."""
-        top = rounded_top_below(self.scored, quantity)
-        return self.qnum(top) if top is not None else None
-
-    def rests_on_reading(self, quantity: Quantity) -> bool:
-        """Whether an end of a range is set by a relation that is our reading of a source, not its words."""
-        if quantity.bound is None:
-            return False
-        ends = (*quantity.bound.low_by, *quantity.bound.high_by)
-        return any(
-            (c := self.scored.constraints.get(cid)) is not None and c.basis == "interpreted" for cid in ends
-        )
 
     def evalue(self, evidence: Evidence) -> str:
         """A published figure: ``약 0.99`` if approximate, ``0.995 초과`` for a lower bound; else a badge."""
@@ -415,22 +425,27 @@ class Filters:
         """The ``data-sort`` value of a cell: the number when known, empty otherwise (sorts last)."""
         return "" if quantity.value is None else number(quantity.value, 6)
 
-    def formula(self, formula: Formula | None) -> str:
+    @pass_context
+    def formula(self, context: Context, formula: Formula | None) -> str:
         """``79.7 − 30.4 − 28.56`` from a derived value's terms (typographic minus and times)."""
         if formula is None:
             return ""
+        quantities = _lookup(context).quantities
 
         def value(term: Term) -> str:
-            operand = self.scored.quantity(term.entity, term.node)
+            operand = quantities.get((term.entity, term.node))
             return self.qnum(operand) if operand is not None and operand.value is not None else "?"
 
         return _linear(formula, value)
 
-    def formula_names(self, formula: Formula | None) -> str:
+    @pass_context
+    def formula_names(self, context: Context, formula: Formula | None) -> str:
         """The same formula with names instead of numbers."""
         if formula is None:
             return ""
-        return _linear(formula, lambda term: f"{self.entity(term.entity)} {self.node(term.node)}")
+        return _linear(
+            formula, lambda term: f"{self.entity(context, term.entity)} {self.node(context, term.node)}"
+        )
 
     # --- links --------------------------------------------------------------------------------------
     @pass_context
@@ -439,7 +454,7 @@ class Filters:
         root = context["root"]
         links = []
         for source_id in dict.fromkeys(ids):
-            source = self.round.sources[source_id]
+            source = _lookup(context).sources[source_id]
             label = f"{md(source.publisher.get(self.lang))} {source.published or self.t('undated')}"
             links.append(f"[{label}]({root}sources.md#{source_anchor(source_id)})")
         return ", ".join(links)
@@ -459,7 +474,7 @@ class Filters:
         """Links to the constraint table rows (on the same page) that set one end of a range."""
         labels = []
         for cid in ids:
-            constraint = self.scored.constraints.get(cid)
+            constraint = _lookup(context).constraints.get(cid)
             label = md(constraint.label.get(self.lang)) if constraint else md(cid)
             labels.append(f"[{label}](#{constraint_anchor(cid)})")
         return "; ".join(labels)
@@ -469,10 +484,9 @@ class Filters:
         """Where a value comes from: sources; formula; raw-data method; or what sets a range's ends."""
         parts: list[str] = []
         if quantity.status == "derived" and quantity.formula is not None:
-            parts.append(
-                f"= {self.formula(quantity.formula)} ({self.formula_names(quantity.formula)}), "
-                f"{self.t('rounding')} {self.pm(quantity) or '±0'}"
-            )
+            values = self.formula(context, quantity.formula)
+            names = self.formula_names(context, quantity.formula)
+            parts.append(f"= {values} ({names}), {self.t('rounding')} {self.pm(quantity) or '±0'}")
         if quantity.status == "computed" and quantity.computed is not None:
             parts.append(md(quantity.computed.get(self.lang)))
         if quantity.bound is not None and quantity.value is None:
@@ -480,10 +494,10 @@ class Filters:
                 parts.append(f"{self.t('low_by')}: {self.constraint_links(context, quantity.bound.low_by)}")
                 parts.append(f"{self.t('high_by')}: {self.constraint_links(context, quantity.bound.high_by)}")
             else:
-                cap = self.round.rubric.node(quantity.node).max
+                cap = _lookup(context).nodes[quantity.node].max
                 parts.append(f"{self.t('range')} 0–{number(cap)} ({self.t('not_a_score')})")
         if quantity.withheld_by:
-            parts.append(f"{self.t('withheld_by')}: {self.actor(quantity.withheld_by)}")
+            parts.append(f"{self.t('withheld_by')}: {self.actor(context, quantity.withheld_by)}")
         if quantity.note is not None:
             parts.append(md(quantity.note.get(self.lang)))
         if quantity.sources:
@@ -566,6 +580,8 @@ def register(env: Environment, filters: Filters) -> None:
         "names": filters.names,
         "team": filters.team,
         "node": filters.node,
+        "maximum": filters.maximum,
+        "tree_indent": filters.tree_indent,
         "entity": filters.entity,
         "actor": filters.actor,
         "outcome": filters.outcome,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
-from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
-from jinja2.bccache import Bucket
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generator.audit.configured import ConfiguredAudit, heatmaps_of
 from generator.audit.demo import Demo
@@ -23,6 +23,7 @@ from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
 from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
+from generator.render.lookup import lookup
 from generator.render.social import card_path, card_png
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
@@ -242,32 +243,14 @@ def nav(pages: Sequence[Page]) -> list[Any]:
     return entries + list(HAND_WRITTEN)
 
 
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates kept in memory, so rendering again (tests, rebuilds) does not recompile them.
+@cache
+def environment(lang: Lang) -> Environment:
+    """The Jinja environment of one language: StrictUndefined, no autoescape (output is Markdown).
 
-    Jinja keys a bucket by template name and source checksum, so an edited template is recompiled. Jinja
-    folds a filter applied to a literal (``"as_of"|t``) into the compiled code, so each language has its
-    own cache; templates therefore apply data-dependent filters (``team``, ``node``, ``tx`` …) only to
-    variables, never to literals, or the first round rendered would leak into the next one.
+    One per language for the whole process, so templates compile once. It holds no round: the filters
+    read ids through the page's ``lookup``, and Jinja does not fold a filter that takes the context into
+    the compiled template, so rendering one round never leaks into the next.
     """
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_BYTECODE: Mapping[Lang, _MemoryBytecodeCache] = {lang: _MemoryBytecodeCache() for lang in LANGS}
-
-
-def environment(lang: Lang, scored: ScoredRound) -> Environment:
-    """The Jinja environment of one language: StrictUndefined, no autoescape (output is Markdown)."""
     # Markdown output, so no HTML autoescaping; data text goes through the `md` / `tx` / `attr` filters.
     env = Environment(
         loader=PackageLoader("generator.render", "templates"),
@@ -276,9 +259,8 @@ def environment(lang: Lang, scored: ScoredRound) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # noqa: S701
-        bytecode_cache=_BYTECODE[lang],
     )
-    register(env, Filters(lang=lang, scored=scored))
+    register(env, Filters(lang=lang))
     return env
 
 
@@ -287,17 +269,17 @@ def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
     round_ = inputs.scored.round
     out: dict[str, str] = {}
     statuses = views.statuses_present(inputs.scored)
+    table = lookup(inputs.scored)
     for lang in LANGS:
-        env = environment(lang, inputs.scored)
+        env = environment(lang)
         for page in pages:
             template = env.get_template(f"pages/{page.template}.md.j2")
             charts = page.charts.get(lang, ())
             context = {
                 "lang": lang,
                 "root": page.root,
-                "round": round_,
                 "info": round_.info,
-                "scored": inputs.scored,
+                "lookup": table,
                 "title": page.title.get(lang),
                 "charts": charts,
                 "chart": {c.id: c for c in charts},
