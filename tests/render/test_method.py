@@ -21,6 +21,7 @@ from generator.render.filters import p_value, spread
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import fixture_demo, round_1_with
 from tests.render.test_site import CHART, front_matter
+from tests.render.test_structure import differences, structure
 
 
 def text(site: RenderedSite, path: str) -> str:
@@ -167,6 +168,14 @@ def test_an_audit_that_ran_shows_its_component_table_and_heatmap(
         assert site.files[f"assets/charts/audit-naver-cloud-x-0-{lang.strip('.') or 'ko'}.svg"].startswith(
             b"<svg"
         )
+    # One skeleton: both languages word the reference kind (English printed the raw field before) and the
+    # audited component, and the two pages have the same structure.
+    korean, english = text(site, "teams/naver-cloud.md"), text(site, "teams/naver-cloud.en.md")
+    assert "(파라미터 1,000개; 원본은 체크포인트)" in korean
+    assert "(1,000 parameters; reference given as a checkpoint)" in english
+    assert "- 구성 요소: 비전 인코더" in korean
+    assert "- Component: Vision encoder" in english
+    assert differences(structure(korean), structure(english)) == []
 
 
 def test_not_run_reasons_go_to_the_builder_not_the_page(round1: tuple[ScoredRound, RenderedSite]) -> None:
