@@ -33,7 +33,7 @@ from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
-from generator.audit.residual import PERMUTATION_GATE, ROTATION_GATE, USED_TO_FIT, fit_residual
+from generator.audit.residual import PERMUTATION_GATE, ROTATION_GATE, fit_residual
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
 from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
@@ -169,13 +169,13 @@ def audit_against(
         parameters[candidate.parsed.component] += candidate.info.numel
     with TensorReader() as reader:
         residual = fit_residual(candidates, fingerprint, reader)
-        fitted = set(residual.candidate_fitted)
+        aside = residual.candidate_set_aside
         set_aside = [
-            Unmatched(candidate=c, reason=USED_TO_FIT, skipped=False)
+            Unmatched(candidate=c, reason=aside[c.info.name], skipped=False)
             for c in candidates
-            if c.info.name in fitted
+            if c.info.name in aside
         ]
-        candidates = [c for c in candidates if c.info.name not in fitted]
+        candidates = [c for c in candidates if c.info.name not in aside]
         source = CandidateSource(reader, residual=residual.maps)
         aligned = 0
 
@@ -204,7 +204,7 @@ def audit_against(
         residual=residual.alignments,
     )
     unpaired, reference_complete = reference_unpaired(
-        fingerprint, completed.compared, fitted=residual.reference_fitted
+        fingerprint, completed.compared, set_aside=residual.reference_set_aside
     )
     whole = overall(reports, reference_complete=reference_complete)
     return AuditReport(

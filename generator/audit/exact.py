@@ -16,7 +16,7 @@ checkpoints is accounted for.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.audit.compare import Compared, PairEvidence, whole_hash
@@ -25,7 +25,6 @@ from generator.audit.names import is_buffer
 from generator.audit.pairs import Unmatched
 from generator.audit.read import AUDITED_DTYPES, TensorInfo, TensorReader
 from generator.audit.report import Unpaired
-from generator.audit.residual import USED_TO_FIT
 from generator.audit.stats import lower_precision
 
 KIND_SKIPS = ("tensors are not weights", "deterministic buffer", "scalar")
@@ -175,19 +174,20 @@ def _evidence(item: Unmatched, profile: TensorProfile, *, transposed: bool, targ
 
 
 def reference_unpaired(
-    fingerprint: Fingerprint, compared: Sequence[Compared], *, fitted: Sequence[str] = ()
+    fingerprint: Fingerprint, compared: Sequence[Compared], *, set_aside: Mapping[str, str] | None = None
 ) -> tuple[tuple[Unpaired, ...], bool]:
     """Reference tensors no candidate tensor was compared with, and whether all of them are left out by kind
-    (so that the candidate can be the whole reference). ``fitted``: tensors a residual map was fitted on
-    (:mod:`~generator.audit.residual`), listed as such."""
+    (so that the candidate can be the whole reference). ``set_aside``: tensors that are not evidence after a
+    fitted residual map (:mod:`~generator.audit.residual`), with the reason."""
+    aside = set_aside or {}
     used = {item.evidence.reference for item in compared}
     out = []
     for profile in fingerprint.tensors:
         if profile.name in used:
             continue
         reason = profile.layout.reason
-        if profile.name in fitted:
-            reason = USED_TO_FIT
+        if profile.name in aside:
+            reason = aside[profile.name]
         elif not by_kind(reason):
             reason = f"{NOT_COMPARED} ({reason})" if reason else NOT_COMPARED
         out.append(Unpaired(name=profile.name, parameters=math.prod(profile.shape), reason=reason))

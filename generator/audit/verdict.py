@@ -152,7 +152,7 @@ def _component(
         p_permutation=strongest.p_permutation if strongest else None,
         joint_tests=joint_reports,
         disguises=disguises,
-        summary=_summary(verdict, evidence, joint_reports, disguises),
+        summary=_summary(verdict, evidence, joint_reports, disguises, unmatched),
         tensors=tuple(evidence),
         unpaired=tuple(
             Unpaired(name=u.candidate.info.name, parameters=u.candidate.info.numel, reason=u.reason)
@@ -286,11 +286,17 @@ def _stem(name: str) -> str:
 
 
 def _summary(
-    verdict: Verdict, evidence: list[PairEvidence], joints: tuple[JointTest, ...], disguises: tuple[str, ...]
+    verdict: Verdict,
+    evidence: list[PairEvidence],
+    joints: tuple[JointTest, ...],
+    disguises: tuple[str, ...],
+    unmatched: list[Unmatched],
 ) -> str:
     tested = sum(1 for e in evidence if e.test is not None)
     if verdict == "inconclusive":
-        return "No tensor could be compared with the reference."
+        reasons = sorted({u.reason for u in unmatched if not u.skipped})
+        why = f" (not compared: {'; '.join(reasons)})" if reasons and not evidence else ""
+        return f"No tensor could be compared with the reference{why}."
     joint = max(joints, key=lambda j: abs(j.test.z), default=None)
     strength = (
         f"joint z = {joint.test.z:.1f} over {joint.tensors} tensors" if joint else f"{tested} tensors tested"

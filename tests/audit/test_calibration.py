@@ -1,6 +1,9 @@
 """Calibration: independent pairs give uniform joint p-values; derived pairs sit far below any threshold.
 
-Dense pairs, and MoE pairs whose experts are matched on half A and sampled (12 per layer, 8 tested)."""
+Dense pairs, and MoE pairs whose experts are matched on half A and sampled (12 per layer, 8 tested); and
+independent pairs that share a tokenizer (the same token ids, trained on the same token stream), read as
+stored because no residual map passes its gate — and still calibrated when a fitted map is forced on them
+(the embeddings it was fitted on and the output head set aside, as after any fitted map)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pytest
 import torch
 from scipy import stats
 
-from generator.audit import plan, run_audit, toy, toy_moe
+from generator.audit import plan, residual, run_audit, toy, toy_moe
 from generator.audit.report import ComponentReport
 
 TINY = toy.ToyConfig(vocab=64, d_model=64, n_layers=2, d_ff=128)
@@ -62,6 +65,68 @@ def null_moe_components(tmp_path_factory: pytest.TempPathFactory) -> list[Compon
             )
         )
     return out
+
+
+@pytest.fixture(scope="module")
+def shared_tokenizer_pairs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, Path]]:
+    """Independent models with the same vocabulary, trained (each from its own seed) on the same task."""
+    root = tmp_path_factory.mktemp("calibration-shared")
+    pairs = []
+    for seed in range(SEEDS):
+        a = toy.save_checkpoint(toy.train_toy(TINY, seed=5000 + 2 * seed), root / f"{seed}a.safetensors")
+        b = toy.save_checkpoint(toy.train_toy(TINY, seed=5001 + 2 * seed), root / f"{seed}b.safetensors")
+        pairs.append((a, b))
+    return pairs
+
+
+FORCED = {
+    "permutation": {"INDEX_GATE": 2.0, "PERMUTATION_GATE": -2.0},
+    "rotation": {"INDEX_GATE": 2.0, "PERMUTATION_GATE": 2.0, "ROTATION_GATE": -2.0},
+}
+"""Gates that force a fitted map of each kind on any pair (a correlation is never above 1 or below -1)."""
+
+
+@pytest.mark.slow
+def test_independent_p_values_are_uniform_when_the_tokenizer_is_shared(
+    shared_tokenizer_pairs: list[tuple[Path, Path]],
+) -> None:
+    components = [_model_component(a, b) for a, b in shared_tokenizer_pairs]
+    fits = [c.residual for c in components]
+    assert all(f is not None and f.kind == "none" for f in fits)
+    quality = [f.held_out_correlation for f in fits if f is not None and f.held_out_correlation is not None]
+    assert len(quality) == SEEDS
+    assert max(abs(q) for q in quality) < 0.2  # the gates (0.5, 0.8) are far above what these pairs reach
+    assert all("model.embed_tokens.weight" in {e.candidate for e in c.tensors} for c in components)
+    _assert_uniform(components)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(FORCED))
+def test_a_fitted_map_forced_on_independent_models_sharing_the_tokenizer_stays_calibrated(
+    shared_tokenizer_pairs: list[tuple[Path, Path]], kind: str
+) -> None:
+    """What the gates guard against, measured: with the fitted tensors set aside, the half-B tests of the
+    layers stay uniform however the map was fitted (the output head, were it kept, would not: z up to 8)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in FORCED[kind].items():
+            patch.setattr(residual, name, value)
+        patch.setattr(residual, "MIN_KEPT", 0.0)
+        reports = [run_audit(a, b) for a, b in shared_tokenizer_pairs]
+    components = [next(c for c in r.components if c.name == "model") for r in reports]
+    assert all(c.residual is not None and c.residual.kind == kind for c in components)
+    assert all(
+        r.components[0].name == "lm_head" and r.components[0].verdict == "inconclusive" for r in reports
+    )
+    _assert_uniform(components)
+    layers = [
+        e.test.p_permutation
+        for c in components
+        for e in c.tensors
+        if e.test is not None and e.units is not None
+    ]
+    assert len(layers) == SEEDS * 2 * 7  # q, k, v, o, gate, up, down in two layers
+    assert stats.kstest(layers, "uniform").pvalue > 0.001
+    assert sum(p < 0.05 for p in layers) <= 0.05 * len(layers) + 3 * (0.05 * 0.95 * len(layers)) ** 0.5
 
 
 @pytest.mark.slow

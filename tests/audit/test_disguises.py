@@ -13,7 +13,7 @@ import torch
 from generator.audit import AuditReport, run_audit, toy, toy_disguise
 from generator.audit.exact import NOT_COMPARED
 from generator.audit.read import open_checkpoint
-from generator.audit.residual import GAIN_NOT_ROTATED, USED_TO_FIT
+from generator.audit.residual import GAIN_NOT_ROTATED, SAME_TOKENS, USED_TO_FIT
 from tests.audit.conftest import CONFIG, Zoo
 
 EMBED = "model.embed_tokens.weight"
@@ -87,7 +87,15 @@ def test_relabelled_copies_are_derived(disguised: Zoo, case: str, kind: str) -> 
     report = _report(disguised, case, kind)
     expected = CASES[case]
     assert report.verdict == "derived"
-    assert {c.name: c.verdict for c in report.components} == {"model": "derived", "lm_head": "derived"}
+    # the output head's rows are the tokens the alignment was fitted on: set aside, never evidence
+    assert {c.name: c.verdict for c in report.components} == {"model": "derived", "lm_head": "inconclusive"}
+    head = next(c for c in report.components if c.name == "lm_head")
+    assert [(u.name, u.reason) for u in head.unpaired] == [("lm_head.weight", SAME_TOKENS)]
+    assert SAME_TOKENS in head.summary
+    model = next(c for c in report.components if c.name == "model")
+    assert expected.disguise in model.disguises
+    assert model.log10_p is not None
+    assert model.log10_p < -50
     for component in report.components:
         residual = component.residual
         assert residual is not None
@@ -96,9 +104,6 @@ def test_relabelled_copies_are_derived(disguised: Zoo, case: str, kind: str) -> 
         assert residual.held_out_correlation is not None
         assert residual.held_out_correlation > 0.9
         assert residual.applied_to == ("model", "lm_head")
-        assert expected.disguise in component.disguises
-        assert component.log10_p is not None
-        assert component.log10_p < -50
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -118,7 +123,7 @@ def test_the_fitted_embeddings_are_listed_never_compared(disguised: Zoo, case: s
     reference = {(u.name, u.reason) for u in report.reference_unpaired}
     if case == "pruned_rotated":
         reference -= {(name, NOT_COMPARED) for name, _ in gains}
-    assert reference == {(EMBED, USED_TO_FIT)}
+    assert reference == {(EMBED, USED_TO_FIT), ("lm_head.weight", SAME_TOKENS)}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
