@@ -27,6 +27,7 @@ from generator.render.pages import (
     render_pages,
     social_cards,
 )
+from generator.render.spreads import demo_spreads
 from generator.render.views import DEMO_SECTION, TeamSection, not_evidence_teams
 from generator.scoring.types import ScoredRound
 
@@ -116,7 +117,7 @@ def demo_section(scored: ScoredRound, demo: Demo) -> TeamSection:
     body = {
         lang: environment(lang)
         .get_template("pages/demo_section.md.j2")
-        .render({"lang": lang, "root": "../", "demo": demo})
+        .render({"lang": lang, "root": "../", "demo": demo, "spreads": demo_spreads(demo)})
         .strip()
         for lang in LANGS
     }

@@ -18,6 +18,7 @@ from generator.audit.demo import Demo, DemoCase
 from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
 from generator.render.filters import fixed, number, p_value, spread
 from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, Lang
+from generator.render.spreads import spread_of
 
 RAW = "#ef6c00"
 """Raw cosine: the figure an accuser quotes, drawn in a warning colour."""
@@ -78,12 +79,16 @@ def gains_chart(demo: Demo, lang: Lang) -> TableChart:
                         "value": round(g.centred_cosine, 6),
                     }
                 )
-        centred_text = spread(centred, 3) if centred else UI["undefined"].get(lang)
+        centred_text = spread(spread_of(centred), 3) if centred else UI["undefined"].get(lang)
         verdict = VERDICT[case.audit.verdict].get(lang)
-        rows.append([Cell(text=label), Cell(text=raw_label), Cell(text=spread(raw, 4)), Cell(text=verdict)])
+        rows.append(
+            [Cell(text=label), Cell(text=raw_label), Cell(text=spread(spread_of(raw), 4)), Cell(text=verdict)]
+        )
         rows.append([Cell(text=label), Cell(text=centred_label), Cell(text=centred_text), Cell(text=verdict)])
         alt_parts.append(
-            PHRASE["gains_alt_case"].get(lang).format(case=label, raw=spread(raw, 4), centred=centred_text)
+            PHRASE["gains_alt_case"]
+            .get(lang)
+            .format(case=label, raw=spread(spread_of(raw), 4), centred=centred_text)
         )
     count = len(demo.cases[0].main.gains) if demo.cases else 0
     head = PHRASE["gains_alt"].get(lang).format(count=count, seed=demo.seed)

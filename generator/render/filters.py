@@ -44,6 +44,7 @@ from generator.render.labels import (
     Lang,
 )
 from generator.render.lookup import Lookup
+from generator.render.spreads import Spread
 from generator.scoring.export import format_number
 from generator.scoring.types import (
     MEAN,
@@ -152,12 +153,11 @@ def fixed(value: float | None, decimals: int = BOUND_DECIMALS) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text.replace("-", "−")
 
 
-def spread(values: Sequence[float], decimals: int = BOUND_DECIMALS) -> str:
-    """``0.030 (−0.230 to 0.160)``: the mean, then the smallest and largest value; ``—`` for none."""
-    if not values:
+def spread(value: Spread | None, decimals: int = BOUND_DECIMALS) -> str:
+    """``0.030 (−0.230 … 0.160)``: the mean, then the smallest and largest value; ``—`` for none."""
+    if value is None:
         return "—"
-    mean = sum(values) / len(values)
-    return f"{fixed(mean, decimals)} ({fixed(min(values), decimals)} … {fixed(max(values), decimals)})"
+    return f"{fixed(value.mean, decimals)} ({fixed(value.low, decimals)} … {fixed(value.high, decimals)})"
 
 
 def count(value: int) -> str:

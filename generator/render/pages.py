@@ -25,6 +25,7 @@ from generator.render.filters import Filters, register, slug
 from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
 from generator.render.lookup import lookup
 from generator.render.social import card_path, card_png
+from generator.render.spreads import demo_spreads
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
 
@@ -164,6 +165,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
             context={
                 "demo": inputs.demo,
                 "chance": chance_width(inputs.demo) if inputs.demo else None,
+                "spreads": demo_spreads(inputs.demo) if inputs.demo else None,
                 "allegations": independence["allegations"],
                 "permutation_test": tuple(s for s in PERMUTATION_TEST_SOURCES if s in round_.sources),
                 "audited": any(a.result is not None for audits in inputs.audits.values() for a in audits),

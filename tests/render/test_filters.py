@@ -7,9 +7,10 @@ import dataclasses
 
 from generator.model import Text
 from generator.render import RenderedSite
-from generator.render.filters import Filters, count, p_sortkey, percent
+from generator.render.filters import Filters, count, p_sortkey, percent, spread
 from generator.render.lookup import Lookup, lookup
 from generator.render.pages import environment
+from generator.render.spreads import spread_of
 from generator.scoring import score_round
 from generator.scoring.types import ScoredRound
 from generator.validate import read_round
@@ -50,3 +51,5 @@ def test_the_pure_formatters() -> None:
     assert percent(1.0) == "100%"
     assert p_sortkey(None) == ""
     assert p_sortkey(-175.4) == "175.4"
+    assert spread(spread_of([0.1, -0.2, 0.4]), 3) == "0.100 (−0.200 … 0.400)"
+    assert spread(spread_of([]), 3) == "—"

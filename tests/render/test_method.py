@@ -18,6 +18,7 @@ from generator.model import EngineAudit, Text
 from generator.pipeline import not_run_notes
 from generator.render import RenderedSite
 from generator.render.filters import p_value, spread
+from generator.render.spreads import spread_of
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import fixture_demo, round_1_with
 from tests.render.test_site import CHART, front_matter
@@ -42,7 +43,7 @@ def test_method_page_shows_the_demo_with_its_seed_and_charts(round1_site: Render
         "method-heatmap-independent",
     ]
     independent = demo.case("independent").main
-    assert spread([g.raw_cosine for g in independent.gains], 4) in page
+    assert spread(spread_of([g.raw_cosine for g in independent.gains]), 4) in page
     assert p_value(independent.log10_p) in page
     graft = page[page.index("{ #graft }") : page.index("{ #layers }")]
     assert re.search(r"`vision_tower`.*verdict-identical", graft)

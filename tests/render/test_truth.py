@@ -10,6 +10,7 @@ from generator.criteria import judge_independence
 from generator.model import Text
 from generator.render import RenderedSite, SiteSettings, TeamSection, render_site
 from generator.render.filters import cell_anchor, p_value, spread
+from generator.render.spreads import spread_of
 from generator.render.views import DEMO_SECTION, known
 from generator.scoring.types import ScoredRound
 from tests.conftest import ROUND_1
@@ -153,8 +154,8 @@ def test_upstage_section_explains_with_the_demos_own_numbers(round1_site: Render
         section = page[page.index("{ #method-demo }") :]
         section = section[: section.index("\n## ")]
         assert str(demo.seed) in section
-        assert spread(raw, 4) in section
-        assert spread(centred, 3) in section
+        assert spread(spread_of(raw), 4) in section
+        assert spread(spread_of(centred), 3) in section
         assert p_value(independent.log10_p) in section
         assert min(raw) > 0.95
         assert abs(sum(centred) / len(centred)) < 0.2
