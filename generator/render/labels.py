@@ -1,6 +1,9 @@
 """Every short interface text of the site, in both languages, in one place.
 
-Prose lives in the per-language templates; these are the words that tables, badges and links share.
+Each page has one template (``templates/pages/``) whose only per-language parts are its prose paragraphs;
+headings, table heads, badges, link texts, captions and the texts the Python side writes (chart alt texts,
+citations, card footers — :data:`PHRASE`, with ``{named}`` fields) are here, keyed by ``Literal`` values or
+short names. Per-language mechanics that are not words (dates, Korean particles, URL prefixes) stay in code.
 """
 
 from __future__ import annotations
