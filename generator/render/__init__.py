@@ -17,6 +17,7 @@ from generator.evidence import EvidenceIn
 from generator.model import Narrative, Text
 from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
+from generator.render.judged import not_evidence_teams
 from generator.render.labels import LANGS, UI
 from generator.render.pages import (
     Inputs,
@@ -28,7 +29,7 @@ from generator.render.pages import (
     social_cards,
 )
 from generator.render.spreads import demo_spreads
-from generator.render.views import DEMO_SECTION, TeamSection, not_evidence_teams
+from generator.render.views import DEMO_SECTION, TeamSection
 from generator.scoring.types import ScoredRound
 
 __all__ = [

@@ -101,7 +101,7 @@ WEIGHT: Final[Mapping[str, Text]] = {
     "evidence": Text(ko="그 자체로 판단 근거가 됨", en="meaningful on its own"),
     "unclear": Text(ko="판단 보류", en="undecided"),
 }
-"""What a published similarity figure shows on its own (:data:`generator.render.views.STATISTIC_WEIGHT`)."""
+"""What a published similarity figure shows on its own (:data:`generator.render.judged.STATISTIC_WEIGHT`)."""
 
 STATISTIC: Final[Mapping[str, Text]] = {
     "raw_cosine": Text(ko="원시 코사인 유사도", en="raw cosine similarity"),

@@ -22,6 +22,7 @@ from generator.render.charts import ChartBlock, TableChart, chart_csv, png, rang
 from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register, slug
+from generator.render.judged import scale_view
 from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
 from generator.render.lookup import lookup
 from generator.render.social import card_path, card_png
@@ -148,7 +149,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         "allegations": tuple((team, av) for team in teams for av in team.independence.allegations),
         "n": inputs.narrative,
         "criteria": criteria,
-        "scale": views.scale_view(round_),
+        "scale": scale_view(round_),
     }
     sources = {"sources": tuple(round_.sources.values()), "cited": views.cited_by(round_, inputs.narrative)}
     return (

@@ -13,7 +13,7 @@ import generator.criteria
 from generator.criteria import TeamCriteria, evaluate_team, judge_independence
 from generator.model import AuditRecord, Component, Ruling, Text
 from generator.render import RenderedSite
-from generator.render.views import criterion_reasons
+from generator.render.judged import criterion_reasons
 from generator.scoring.types import ScoredRound
 from tests.data.rounds import round1
 from tests.render.conftest import round_1_with
