@@ -16,7 +16,7 @@ from generator.audit.align import LayerMap
 from generator.audit.configured import GainPair
 from generator.audit.demo import Demo, DemoCase
 from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
-from generator.render.filters import fixed, number, p_value, spread
+from generator.render.formats import fixed, number, p_value, spread
 from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, Lang
 from generator.render.spreads import spread_of
 

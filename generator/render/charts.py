@@ -19,7 +19,7 @@ from typing import Any
 import altair as alt
 import vl_convert
 
-from generator.render.filters import number
+from generator.render.formats import number
 from generator.render.labels import MARK_LABEL, PHRASE, STATUS, UI, Lang
 from generator.render.views import known, rounded_top_below
 from generator.scoring.types import MEAN, Quantity, ScoredRound, Status

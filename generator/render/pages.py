@@ -21,7 +21,8 @@ from generator.render.audit_charts import gains_chart, heatmap_chart, tests_char
 from generator.render.charts import ChartBlock, TableChart, chart_csv, png, range_chart
 from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
-from generator.render.filters import Filters, register, slug
+from generator.render.filters import Filters, register
+from generator.render.formats import slug
 from generator.render.judged import scale_view
 from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
 from generator.render.lookup import lookup

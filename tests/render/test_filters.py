@@ -7,7 +7,8 @@ import dataclasses
 
 from generator.model import Text
 from generator.render import RenderedSite
-from generator.render.filters import Filters, count, p_sortkey, percent, spread
+from generator.render.filters import Filters
+from generator.render.formats import count, p_sortkey, percent, spread
 from generator.render.lookup import Lookup, lookup
 from generator.render.pages import environment
 from generator.render.spreads import spread_of

@@ -17,7 +17,7 @@ from generator.audit.configured import (
 from generator.model import EngineAudit, Text
 from generator.pipeline import not_run_notes
 from generator.render import RenderedSite
-from generator.render.filters import p_value, spread
+from generator.render.formats import p_value, spread
 from generator.render.spreads import spread_of
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import fixture_demo, round_1_with

@@ -9,7 +9,7 @@ import pytest
 from generator.criteria import judge_independence
 from generator.model import Text
 from generator.render import RenderedSite, SiteSettings, TeamSection, render_site
-from generator.render.filters import cell_anchor, p_value, spread
+from generator.render.formats import cell_anchor, p_value, spread
 from generator.render.spreads import spread_of
 from generator.render.views import DEMO_SECTION, known
 from generator.scoring.types import ScoredRound
