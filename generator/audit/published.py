@@ -31,7 +31,8 @@ from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader, open_checkpoint, to_float32
 from generator.audit.remote import Remote, RemoteFile, is_remote
 from generator.errors import InputError
-from generator.replication import DECIMALS, Ours, Statistic
+from generator.evidence.replication import DECIMALS, Ours
+from generator.model import Statistic
 
 Vector = npt.NDArray[np.float64]
 VISION_WORDS = frozenset(
@@ -214,7 +215,8 @@ class Measured:
 
 
 def summary(statistic: Statistic, measured: Measured) -> Ours | None:
-    """Ours for one statistic, at :data:`~generator.replication.DECIMALS` decimals; ``None``: not measured."""
+    """Ours for one statistic, at :data:`~generator.evidence.replication.DECIMALS` decimals; ``None``: not
+    measured."""
     source = measured.gains if statistic.startswith("norm_gain") else measured.vision
     if source is None:
         return None

@@ -1,6 +1,14 @@
-"""``audits.yaml``: per team, its components, the allegations against it, its rulings and its audits."""
+"""``audits.yaml``: per team, its components, the allegations against it, its rulings and its audits.
+
+A Hub audit may reproduce published figures of its allegation (``hub_audits[].replicates``): each link names
+one of the allegation's figures by id (``allegations[].evidence[].id``) with the statistic of ours that
+reproduces it (:data:`COMPATIBLE`); ``evidence`` sets the figure beside ours
+(:mod:`generator.evidence.replication`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from generator import schema
 from generator.load import YamlDocument
@@ -13,14 +21,22 @@ from generator.model import (
     EngineAudit,
     Evidence,
     HubAudit,
+    PublishedFigure,
+    Replication,
     Ruling,
     Statement,
+    Statistic,
 )
-from generator.replication import Replication, resolve_replications
 from generator.validate.parse import entry, maybe_text, text
 from generator.validate.references import References, closest, duplicates
 
 LABEL = "audits.yaml"
+COMPATIBLE: Mapping[str, frozenset[Statistic]] = {
+    "raw_cosine": frozenset({"norm_gain_cosine", "tensor_cosine"}),
+    "pearson": frozenset({"norm_gain_pearson", "tensor_pearson"}),
+    "centred_cosine": frozenset({"norm_gain_pearson", "tensor_pearson"}),
+}
+"""Which of ours reproduces a published statistic (Pearson is the centred cosine)."""
 
 
 def resolve_audits(
@@ -197,3 +213,50 @@ def _checkpoint(c: schema.CheckpointIn) -> Checkpoint:
     return Checkpoint(
         repos=tuple(c.repos), revision=c.revision, seen_in=tuple(c.seen_in), confirmed=c.confirmed
     )
+
+
+def resolve_replications(
+    links: Sequence[schema.ReplicationIn], allegation: str | None, figures: Sequence[Evidence] | None
+) -> tuple[tuple[Replication, ...], list[str]]:
+    """The links resolved against the audit's allegation's figures, and a message per bad link.
+
+    ``allegation`` is the audit's (``None`` for a screen), ``figures`` its published figures (``None`` when
+    the allegation is unknown: that is reported elsewhere)."""
+    if not links:
+        return (), []
+    if allegation is None:
+        return (), ["a screen reproduces no published analysis: 'replicates' needs an allegation reason"]
+    ids = [f.id for f in figures or () if f.id is not None]
+    known = {f.id: f for f in figures or () if f.id is not None}
+    out: list[Replication] = []
+    problems = [
+        f"allegation {allegation!r} names two figures {i!r}" for i in sorted(set(ids)) if ids.count(i) > 1
+    ]
+    for index, link in enumerate(links):
+        where = f"replicates[{index}]"
+        figure = known.get(link.figure)
+        if figure is None:
+            names = ", ".join(sorted(known)) or "none has an id"
+            problems.append(
+                f"{where}: figure {link.figure!r} is not one of allegation {allegation!r}'s ({names})"
+            )
+            continue
+        if link.statistic not in COMPATIBLE.get(figure.statistic, frozenset()):
+            allowed = ", ".join(sorted(COMPATIBLE.get(figure.statistic, frozenset()))) or "none"
+            problems.append(
+                f"{where}: figure {link.figure!r} is a {figure.statistic} figure; "
+                f"statistic {link.statistic!r} does not reproduce it (use {allowed})"
+            )
+            continue
+        published = PublishedFigure(
+            id=link.figure,
+            statistic=figure.statistic,
+            value=figure.value,
+            above=figure.above,
+            approximate=figure.approximate,
+            sources=tuple(figure.sources),
+        )
+        out.append(Replication(figure=published, statistic=link.statistic, over=link.over))
+    seen = [r.figure.id for r in out]
+    problems += [f"figure {f!r} is linked twice" for f in sorted({f for f in seen if seen.count(f) > 1})]
+    return tuple(out), problems

@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Literal
 
 import pytest
 
-from generator.replication import (
-    Comparison,
-    Ours,
-    PublishedFigure,
-    Replication,
-    ReplicationIn,
-    compare,
-    resolve_replications,
-    tolerance,
-)
+from generator.evidence.replication import Comparison, Ours, compare, tolerance
+from generator.model import Evidence, PublishedFigure, Replication, Text
+from generator.schema import ReplicationIn
+from generator.validate.audits import resolve_replications
 
 
-@dataclass(frozen=True)
-class Figure:
-    id: str | None
-    statistic: str
-    value: float | None
-    above: bool = False
-    approximate: bool = False
-    sources: tuple[str, ...] = ("a-source",)
+def _figure(
+    figure_id: str | None, statistic: Literal["raw_cosine", "pearson"], value: float | None
+) -> Evidence:
+    """A figure of an allegation, as ``audits.yaml`` records it."""
+    return Evidence(
+        statistic=statistic,
+        value=value,
+        approximate=False,
+        above=False,
+        scope=Text(ko="범위", en="scope"),
+        note=None,
+        sources=("a-source",),
+        unsourced=None,
+        id=figure_id,
+    )
 
 
 FIGURES = (
-    Figure("cosine", "raw_cosine", 0.989),
-    Figure("pearson", "pearson", 0.012),
-    Figure(None, "pearson", 0.5),
+    _figure("cosine", "raw_cosine", 0.989),
+    _figure("pearson", "pearson", 0.012),
+    _figure(None, "pearson", 0.5),
 )
 
 
@@ -62,7 +63,7 @@ def test_links_resolve_to_the_allegations_figures() -> None:
     ],
 )
 def test_a_bad_link_is_a_problem(links: list[ReplicationIn], allegation: str | None, expected: str) -> None:
-    figures = (*FIGURES, Figure("pearson", "pearson", 0.2)) if allegation == "twice" else FIGURES
+    figures = (*FIGURES, _figure("pearson", "pearson", 0.2)) if allegation == "twice" else FIGURES
     _, problems = resolve_replications(links, allegation, figures)
     assert any(expected in p for p in problems), problems
 

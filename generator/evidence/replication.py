@@ -1,35 +1,132 @@
-"""An evidence file's ``replication`` section: the published figures beside ours, written and checked.
+"""The January analyses, replicated: each published figure beside ours, and the evidence file's section.
 
-:func:`section` turns the measurements of :mod:`generator.audit.published` into plain JSON values: what
-was measured (the tensors, the layer matching, a value per pair at four decimals), and for each configured
-figure the published number, ours, and the comparison. :func:`section_problems` checks a file's section
-against the configuration: the same figures, the same published numbers, and comparisons that follow from
-the numbers written beside them.
+A configured Hub audit links figures of its allegation (:attr:`generator.model.HubAudit.replicates`, checked
+in :mod:`generator.validate.audits`). ``evidence`` measures our statistics on the same tensors
+(:mod:`generator.audit.published`); here :func:`compare` sets each published figure beside ours —
+``reproduces``, ``differs`` or ``not_comparable``, always with the reason — and :func:`section` writes the
+evidence file's ``replication`` section: what was measured (the tensors, the layer matching, a value per pair
+at four decimals), and for each figure the published number, ours, and the comparison.
+:func:`section_problems` checks a file's section against the configuration: the same figures, the same
+published numbers, and comparisons that follow from the numbers written beside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generator.replication import (
-    DECIMALS,
-    Comparison,
-    Ours,
-    Over,
-    PublishedFigure,
-    Replication,
-    Statistic,
-    compare,
-)
+from generator.model import Over, PublishedFigure, Replication, Statistic
 
 if TYPE_CHECKING:
     from generator.audit.published import Measured, Pair
 
+Result = Literal["reproduces", "differs", "not_comparable"]
+"""How ours compares with the published figure."""
+DECIMALS = 4
+"""Ours are recorded, and compared, at four decimals (the published figures have three or four)."""
 Measure = Literal["norm_gains", "vision"]
 STALE = "(audits.yaml changed since the file was written: delete it and run evidence again)"
+
+
+# ---- comparing -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ours:
+    """One of our statistics over the compared items (layers or tensors), at :data:`DECIMALS`."""
+
+    unit: Literal["layer", "tensor"]
+    """What one item is: a matched pair of layers' gain vectors, or a pair of tensors."""
+    count: int
+    """Items where the statistic is defined."""
+    mean: float | None
+    """Mean over those items."""
+    low: float | None
+    """Smallest."""
+    high: float | None
+    """Largest."""
+    low_at: str | None = None
+    """The candidate tensor where the smallest is (first of equals)."""
+    high_at: str | None = None
+    """The candidate tensor where the largest is (first of equals)."""
+    pooled: float | None
+    """Every entry of every item as one vector."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """A published figure set beside ours."""
+
+    result: Result
+    """``reproduces``, ``differs`` or ``not_comparable``."""
+    reason: str
+    """One line saying why."""
+
+
+def tolerance(figure: PublishedFigure) -> float:
+    """Half a unit in the published figure's last decimal (a whole unit when it is approximate)."""
+    assert figure.value is not None
+    exponent = Decimal(repr(figure.value)).as_tuple().exponent
+    unit = 10.0 ** (exponent if isinstance(exponent, int) else 0)
+    return unit if figure.approximate else unit / 2
+
+
+def compare(replication: Replication, ours: Ours | None, missing: str) -> Comparison:
+    """Ours beside the published figure; ``missing`` says why there is no ``ours``."""
+    figure, over = replication.figure, replication.over
+    if ours is None or ours.count == 0:
+        return Comparison(result="not_comparable", reason=missing)
+    if figure.value is None:
+        return Comparison(result="not_comparable", reason="the source gives no number")
+    published = figure.value
+    if over != "unstated":
+        value = ours.mean if over == "mean" else ours.pooled
+        if value is None:
+            return Comparison(result="not_comparable", reason=f"our {over} is undefined")
+        if figure.above:
+            if value >= published:
+                return Comparison(result="reproduces", reason=f"our {over} {value:g} ≥ {published:g}")
+            return Comparison(
+                result="differs", reason=f"our {over} {value:g} is below the published bound {published:g}"
+            )
+        tol = tolerance(figure)
+        if abs(value - published) <= tol + 1e-12:
+            return Comparison(result="reproduces", reason=f"our {over} {value:g} = {published:g} ± {tol:g}")
+        return Comparison(result="differs", reason=f"our {over} {value:g}, published {published:g} ± {tol:g}")
+    return _unstated(figure, ours)
+
+
+def _unstated(figure: PublishedFigure, ours: Ours) -> Comparison:
+    """The source does not say which items it used: reproduced only if every choice of ours agrees."""
+    assert figure.value is not None
+    assert ours.low is not None
+    assert ours.high is not None
+    published, unit = figure.value, ours.unit
+    values = [v for v in (ours.low, ours.high, ours.pooled) if v is not None]
+    low, high = min(values), max(values)
+    span = f"{low:g} to {high:g} over {ours.count} {unit}s and pooled"
+    unsaid = f"the source does not say which {unit}s it used"
+    if figure.above:
+        if low >= published:
+            return Comparison(result="reproduces", reason=f"every {unit} of ours ≥ {published:g} ({span})")
+        if high < published:
+            return Comparison(result="differs", reason=f"none of ours reaches {published:g} ({span})")
+        return Comparison(result="not_comparable", reason=f"{unsaid}; ours span {span}, across {published:g}")
+    tol = tolerance(figure)
+    if published - tol - 1e-12 <= low and high <= published + tol + 1e-12:
+        return Comparison(result="reproduces", reason=f"every {unit} of ours is {published:g} ± {tol:g}")
+    if low - tol - 1e-12 <= published <= high + tol + 1e-12:
+        return Comparison(
+            result="not_comparable", reason=f"{unsaid}; {published:g} lies within ours ({span})"
+        )
+    return Comparison(result="differs", reason=f"{published:g} lies outside ours ({span})")
+
+
+# ---- the section ---------------------------------------------------------------------------------------
 
 
 def measure_of(statistic: Statistic) -> Measure:

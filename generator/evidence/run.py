@@ -1,20 +1,10 @@
-"""Evidence files: each configured Hub audit of a round, run and pinned to the commits it read.
+"""Running a configured Hub audit and writing its evidence file (:func:`run_evidence`).
 
-``python -m generator evidence`` resolves each :class:`~generator.model.HubAudit` (every spelling of an
-unconfirmed repository id is tried, and which one resolved is recorded), audits the candidate against the
-reference at those commits over HTTP (sampled reading: headers and windows, no download, no disk cache) and
-writes ``evidence/<audit-id>.json``: the repositories and commits, every weight file read with its size and
-sha256, the engine version, the command, the date, bytes fetched, seconds taken, the verdicts with their
-statistics, expert matches, and the cheap evidence (configs and tokenizers compared, each comparison "not
-available" with the reason when a file is missing: the weight audit goes on).
-
-A file is replaced atomically and only after its audit finished: a failed audit leaves no partial file.
-The commits in a file pin it: a later run for the same commits and engine version leaves it untouched (the
-date and time taken stay those of the audit that produced it), and a newer commit on the Hub is a new audit
-— configure one with a new id and the new ``revision`` — never an overwrite.
-
-``check`` validates every evidence file (:func:`check_evidence`): its schema, and that it matches the
-configuration it claims.
+Each spelling of an unconfirmed repository id is tried, and which one resolved is recorded; the audit reads
+the candidate and the reference at those commits over HTTP. A file is replaced atomically and only after its
+audit finished: a failed audit leaves no partial file. The commits in a file pin it: a later run for the
+same commits and engine version leaves it untouched, and a newer commit on the Hub is a new audit — never an
+overwrite.
 """
 
 from __future__ import annotations
@@ -24,27 +14,21 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
 
 from generator import __version__
 from generator.audit.configured import AuditSummary, summarise
 from generator.errors import InputError
-from generator.load import Problems
-from generator.model import Checkpoint, HubAudit, Round
-from generator.replication import Statistic
-from generator.replication_file import SectionIn, section, section_problems
+from generator.evidence.files import SCHEMA, evidence_path
+from generator.evidence.replication import section
+from generator.model import Checkpoint, HubAudit, Round, Statistic
 
-SCHEMA = "sovereign-ai-report/evidence/2"
-"""The evidence file format (bumped when a field changes meaning; 2 added ``replication``)."""
-EVIDENCE_DIR = "evidence"
-"""Folder of a round's evidence files."""
 ENGINE = "sovereign-ai-report"
 """The package whose version is recorded as the engine version."""
 _SUMMARY = pydantic.TypeAdapter(AuditSummary)
@@ -55,70 +39,9 @@ def configured(round_: Round) -> tuple[HubAudit, ...]:
     return tuple(a for record in round_.independence.records.values() for a in record.hub_audits)
 
 
-def evidence_path(data_dir: Path, audit_id: str) -> Path:
-    """Where an audit's evidence file lies."""
-    return data_dir / EVIDENCE_DIR / f"{audit_id}.json"
-
-
 def reproduce_command(data_dir: Path, audit_id: str, device: str) -> str:
     """The one command that runs this audit again."""
     return f"python -m generator evidence --data {data_dir.as_posix()} --only {audit_id} --device {device}"
-
-
-# ---- the file's format ------------------------------------------------------------------------------
-
-
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TriedIn(_Closed):
-    repo: str
-    error: str
-
-
-class ResolvedIn(_Closed):
-    repo: str
-    revision: str = Field(pattern=r"^[0-9a-f]{40}$")
-    tried: list[TriedIn]
-
-
-class FileIn(_Closed):
-    name: str
-    size: int = Field(ge=0)
-    sha256: str | None = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class ReasonIn(_Closed):
-    kind: Literal["allegation", "screen"]
-    allegation: str | None
-    basis: Literal["same_family", "other_team"] | None
-
-
-class EvidenceIn(_Closed):
-    """An evidence file as ``check`` reads it."""
-
-    schema_: Literal["sovereign-ai-report/evidence/2"] = Field(alias="schema")
-    audit: str
-    team: str
-    reason: ReasonIn
-    candidate: ResolvedIn
-    reference: ResolvedIn
-    engine: dict[str, str]
-    command: str
-    date: date
-    seconds: float = Field(ge=0)
-    transfer: dict[str, int]
-    files: dict[Literal["candidate", "reference"], list[FileIn]]
-    verdict: Literal["identical", "derived", "independent", "inconclusive"]
-    summary: str
-    shared_origin: list[str]
-    result: AuditSummary
-    expert_matches: list[dict[str, Any]]
-    method: dict[str, Any]
-    cheap: dict[str, Any] | None
-    replication: SectionIn | None
-    """The published figures the audit reproduces, beside ours (``None``: it links none)."""
 
 
 # ---- running --------------------------------------------------------------------------------------
@@ -138,8 +61,12 @@ class Resolved:
 
 Resolver = Callable[[str, str], str]
 """``(repo, revision) -> commit SHA``; raises :class:`InputError` (not found, gated, network)."""
+
+
 Auditor = Callable[[str, str, str], Any]
 """``(candidate location, reference location, device) -> AuditReport``."""
+
+
 Replicator = Callable[[str, str, Any, Sequence[Statistic]], Any]
 """``(candidate location, reference location, AuditReport, statistics) -> Measured``: the published analyses'
 statistics (:func:`generator.audit.published.measure`)."""
@@ -279,6 +206,9 @@ def _pinned(document: Mapping[str, Any]) -> tuple[str, str]:
     return sha("candidate"), sha("reference")
 
 
+# ---- the file's content ---------------------------------------------------------------------------
+
+
 def evidence_document(
     audit: HubAudit,
     *,
@@ -366,61 +296,3 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-# ---- checking -------------------------------------------------------------------------------------
-
-
-def check_evidence(data_dir: Path, audits: Sequence[HubAudit], problems: Problems) -> dict[str, EvidenceIn]:
-    """Every ``evidence/*.json``: valid, and matching the configured audit it claims to be; the files without
-    a problem by audit id (``result`` is the :class:`~generator.audit.configured.AuditSummary` pages show)."""
-    folder = data_dir / EVIDENCE_DIR
-    if not folder.is_dir():
-        return {}
-    by_id = {a.id: a for a in audits}
-    valid: dict[str, EvidenceIn] = {}
-    for path in sorted(folder.glob("*.json")):
-        evidence, messages = _read_one(path, by_id)
-        for message in messages:
-            problems.error(f"{EVIDENCE_DIR}/{path.name}", "", message)
-        if evidence is not None and not messages:
-            valid[evidence.audit] = evidence
-    return valid
-
-
-def _read_one(path: Path, by_id: Mapping[str, HubAudit]) -> tuple[EvidenceIn | None, list[str]]:
-    try:
-        evidence = EvidenceIn.model_validate_json(path.read_bytes())
-    except pydantic.ValidationError as error:
-        return None, [
-            f"{'.'.join(str(p) for p in item['loc']) or 'file'}: {item['msg']}" for item in error.errors()[:5]
-        ]
-    return evidence, list(_problems(path, evidence, by_id))
-
-
-def _problems(path: Path, evidence: EvidenceIn, by_id: Mapping[str, HubAudit]) -> Iterator[str]:
-    audit = by_id.get(evidence.audit)
-    if audit is None:
-        yield f"audit {evidence.audit!r} is not configured in audits.yaml"
-        return
-    if path.stem != audit.id:
-        yield f"holds audit {audit.id!r}; the file must be named {audit.id}.json"
-    if evidence.team != audit.team:
-        yield f"team {evidence.team!r}, but audits.yaml configures {audit.id!r} for {audit.team!r}"
-    claimed = (evidence.reason.kind, evidence.reason.allegation, evidence.reason.basis)
-    if claimed != (audit.reason.kind, audit.reason.allegation, audit.reason.basis):
-        yield f"reason {claimed} differs from audits.yaml's"
-    roles: tuple[tuple[Literal["candidate", "reference"], ResolvedIn, Checkpoint], ...] = (
-        ("candidate", evidence.candidate, audit.candidate),
-        ("reference", evidence.reference, audit.reference),
-    )
-    for role, resolved, checkpoint in roles:
-        if resolved.repo not in checkpoint.repos:
-            yield f"{role} {resolved.repo!r} is not a configured spelling ({', '.join(checkpoint.repos)})"
-        if checkpoint.revision not in {"main", resolved.revision}:
-            yield f"{role} commit {resolved.revision} is not the pinned revision {checkpoint.revision}"
-        if not evidence.files.get(role):
-            yield f"no {role} file is listed"
-    if evidence.verdict != evidence.result.verdict:
-        yield f"verdict {evidence.verdict!r} differs from the result's {evidence.result.verdict!r}"
-    yield from section_problems(evidence.replication, audit.replicates)

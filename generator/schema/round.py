@@ -1,0 +1,24 @@
+"""``round.yaml``: the round itself, and the parts it does not include."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from generator.schema.fields import Id, Strict, TextIn
+
+
+class RoundIn(Strict):
+    id: Id
+    title: TextIn
+    programme: TextIn
+    announced: date
+    as_of: date
+    fictional: bool = False
+    actors: dict[Id, TextIn] = Field(default_factory=dict)
+    omits: list[Literal["criteria", "sovereignty", "audits", "narrative", "corrections"]] = Field(
+        default_factory=list
+    )
+    """The parts this round does not include; any other missing file is an error."""
