@@ -452,6 +452,7 @@ def register(env: Environment, filters: Filters) -> None:
     """Register every filter of ``filters`` on ``env``: the one place the templates' vocabulary is defined."""
     table: dict[str, Callable[..., Any]] = {
         "t": filters.t,
+        "phrase": filters.phrase,
         "heading": filters.heading,
         "hub_link": filters.hub_link,
         "component_sentence": filters.component_sentence,

@@ -9,6 +9,7 @@ short names. Per-language mechanics that are not words (dates, Korean particles,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from generator.model import AllegationOutcome, Finding, OutcomeKind, Text, WeightsOrigin
@@ -273,6 +274,7 @@ DOWNLOAD: Final[Mapping[str, Text]] = {
 """What each download file holds (the data page's file table)."""
 
 PHRASE: Final[Mapping[str, Text]] = {
+    "worked_example": Text(ko="예시: {subject}의 점수 따라가기", en="Worked example: {subject}"),
     "programme_title": Text(ko="{programme} {title}", en="{programme}: {title}"),
     "report_title": Text(ko="{title} 투명성 보고서", en="{title} — transparency report"),
     "press_citation": Text(
@@ -413,6 +415,9 @@ UI: Final[Mapping[str, Text]] = {
         en="Permutation test: only the models that started from the reference cross the threshold",
     ),
     "local_preview": Text(ko="로컬 미리보기 (공개 주소 없음)", en="local preview (no public address)"),
+    "show_bound_conditions": Text(
+        ko="범위의 양 끝을 정한 조건 보기", en="Show the conditions that set each range's ends"
+    ),
     "why_not_evidence": Text(ko="왜 증거가 아닌가", en="Why this is not evidence"),
     "reference": Text(ko="출처 모델", en="Taken from"),
     "weights": Text(ko="가중치", en="Weights"),
@@ -572,3 +577,73 @@ def fill(phrase: Text, **fields: Text) -> Text:
         ko=phrase.ko.format(**{k: v.ko for k, v in fields.items()}),
         en=phrase.en.format(**{k: v.en for k, v in fields.items()}),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkRow:
+    """One line of a list of links: pages (docs path, title) and what they hold."""
+
+    links: tuple[tuple[str, Text], ...]
+    blurb: Text | None = None
+
+
+HOME_LINKS: Final[tuple[LinkRow, ...]] = (
+    LinkRow(
+        links=(("scoring.md", Text(ko="점수 산정 방식", en="How the score works")),),
+        blurb=Text(
+            ko="40·35·25점 구조와 실제 공개 점수로 따라가 보는 예시",
+            en="the 40 · 35 · 25 structure, followed through with real published scores",
+        ),
+    ),
+    LinkRow(
+        links=(("results.md", Text(ko="팀별 결과", en="Results by team")),),
+        blurb=Text(
+            ko="모든 팀 × 모든 항목, 공개·도출·범위·비공개",
+            en="every team × every item — disclosed, derived, range or not disclosed",
+        ),
+    ),
+    LinkRow(
+        links=(("teams/index.md", Text(ko="정예팀", en="The teams")),),
+        blurb=Text(
+            ko="팀마다 공개된 것, 공개되지 않은 것, 독자성 판단",
+            en="what each team published, what it did not, and how its independence was judged",
+        ),
+    ),
+    LinkRow(
+        links=(
+            (
+                "independence.md",
+                Text(ko="독자성 기준과 탈락", en="Independence criteria and disqualification"),
+            ),
+        ),
+        blurb=Text(
+            ko="두 팀이 탈락한 이유와 독자성 기준",
+            en='why two teams are out, and what "independent" meant',
+        ),
+    ),
+    LinkRow(
+        links=(("unknowns.md", Text(ko="아직 모르는 것", en="What we don't know")),),
+        blurb=Text(
+            ko="공개되지 않은 모든 값과 방법, 아직 답이 없는 질문",
+            en="every value and method that was not published, and the open questions",
+        ),
+    ),
+    LinkRow(
+        links=(
+            ("timeline.md", Text(ko="타임라인", en="Timeline")),
+            ("glossary.md", Text(ko="용어 풀이", en="Glossary")),
+            ("sources.md", Text(ko="출처", en="Sources")),
+        )
+    ),
+    LinkRow(
+        links=(("data.md", Text(ko="데이터 내려받기", en="Data and downloads")),),
+        blurb=Text(ko="CSV와 JSON, 체크섬, 인용 방법", en="CSV and JSON, checksums, how to cite"),
+    ),
+    LinkRow(
+        links=(
+            ("about.md", Text(ko="사이트 소개와 오류 신고", en="About this site and reporting errors")),
+            ("changelog.md", Text(ko="정정 기록", en="Corrections")),
+        )
+    ),
+)
+"""The home page's "more" list."""

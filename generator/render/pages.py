@@ -24,7 +24,7 @@ from generator.render.downloads import Downloads
 from generator.render.filters import Filters, register
 from generator.render.formats import slug
 from generator.render.judged import scale_view
-from generator.render.labels import DEMO_CASE, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
+from generator.render.labels import DEMO_CASE, HOME_LINKS, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
 from generator.render.lookup import lookup
 from generator.render.social import card_path, card_png
 from generator.render.spreads import demo_spreads
@@ -114,7 +114,7 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         template="home",
         title=info.title,
         description=views.home_description(home_summary),
-        context={"summary": home_summary, "teams": teams, "n": inputs.narrative},
+        context={"summary": home_summary, "teams": teams, "n": inputs.narrative, "home_links": HOME_LINKS},
         charts=home_charts,
     )
     results = {
