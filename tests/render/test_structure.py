@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import pytest
+from jinja2 import ChoiceLoader, DictLoader, Environment
 
-from generator.render import RenderedSite
+from generator.render import RenderedSite, pages
+from generator.render.labels import Lang
+from generator.scoring.types import ScoredRound
+from tests.render.conftest import round_1_with
 
 HEADING = re.compile(r"^(#{1,6}) (.*?)\s*$", re.M)
 ATTR_ID = re.compile(r"\{[^{}\n]*#([\w:-]+)[^{}\n]*\}")
@@ -213,3 +218,33 @@ def test_a_drifted_pair_is_caught(field: str) -> None:
     assert differences(structure(BASE), structure(BASE.replace("# T", "# 제목"))) == []
     reported = differences(structure(BASE), structure(DRIFTS[field]))
     assert [r.split(":")[0] for r in reported if r.split(":")[0] == field] == [field], reported
+
+
+def test_a_template_whose_languages_drift_fails_the_structure_check(
+    round1: tuple[ScoredRound, RenderedSite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real teams page, rendered from a tampered template with a heading in Korean only."""
+    scored, site = round1
+    name = "pages/teams.md.j2"
+    source = (Path(pages.__file__).parent / "templates" / name).read_text(encoding="utf-8")
+    tampered = source.replace(
+        "{{ m.teams_table(teams) }}\n",
+        '{{ m.teams_table(teams) }}\n{% if lang == "ko" %}\n## 추가 { #extra }\n{% endif %}\n',
+        1,
+    )
+    assert tampered != source
+    original = pages.environment
+
+    def environment(lang: Lang) -> Environment:
+        env = original(lang)
+        return env.overlay(loader=ChoiceLoader([DictLoader({name: tampered}), env.loader]))  # type: ignore[list-item]
+
+    monkeypatch.setattr(pages, "environment", environment)
+    drifted = round_1_with(scored)
+    korean, english = (drifted.files[p].decode("utf-8") for p in ("teams/index.md", "teams/index.en.md"))
+    assert [d.split(":")[0] for d in differences(structure(korean), structure(english))] == [
+        "headings",
+        "ids",
+    ]
+    untouched = (site.files[p].decode("utf-8") for p in ("teams/index.md", "teams/index.en.md"))
+    assert differences(*(structure(page) for page in untouched)) == []
