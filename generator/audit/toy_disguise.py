@@ -38,9 +38,9 @@ def _residual_map(
 
 
 def _gains(config: ToyConfig) -> list[str]:
-    names = [f"model.layers.{i}.{n}.weight" for i in range(config.n_layers) for n in ("input_layernorm",)]
-    names += [f"model.layers.{i}.post_attention_layernorm.weight" for i in range(config.n_layers)]
-    return [*names, "model.norm.weight"]
+    norms = ("input_layernorm", "post_attention_layernorm")
+    layers = [f"model.layers.{i}.{norm}.weight" for i in range(config.n_layers) for norm in norms]
+    return [*layers, "model.norm.weight"]
 
 
 def relabel(params: Mapping[str, torch.Tensor], config: ToyConfig, *, seed: int) -> StateDict:
@@ -85,17 +85,27 @@ def rotate(params: Mapping[str, torch.Tensor], config: ToyConfig, *, seed: int) 
     return _residual_map(folded, config, rotation, rotation.T)
 
 
+def _kept(gen: torch.Generator, config: ToyConfig, width: int) -> torch.Tensor:
+    return torch.sort(torch.randperm(config.d_model, generator=gen)[:width]).values
+
+
+def kept_dimensions(config: ToyConfig, *, keep: float, seed: int) -> torch.Tensor:
+    """The residual dimensions :func:`prune` keeps with these arguments (ascending)."""
+    width = max(1, round(config.n_heads * keep)) * config.head_dim
+    return _kept(torch.Generator().manual_seed(seed), config, width)
+
+
 def prune(
     params: Mapping[str, torch.Tensor], config: ToyConfig, *, keep: float, seed: int
 ) -> tuple[StateDict, ToyConfig]:
     """Minitron-style width pruning: a random ``keep`` share of residual dimensions, of every layer's heads
     and of its neurons kept (in their order); returns the weights and the narrower config."""
     gen = torch.Generator().manual_seed(seed)
-    d, heads, ff, hd = config.d_model, config.n_heads, config.d_ff, config.head_dim
+    heads, ff, hd = config.n_heads, config.d_ff, config.head_dim
     kept_heads = max(1, round(heads * keep))
     width = kept_heads * hd
-    dims = torch.sort(torch.randperm(d, generator=gen)[:width]).values
-    select = torch.zeros(d, width)
+    dims = _kept(gen, config, width)
+    select = torch.zeros(config.d_model, width)
     select[dims, torch.arange(width)] = 1.0
     out = _residual_map(params, config, select, select.T)
     for name in _gains(config):

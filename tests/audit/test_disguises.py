@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from generator.audit import AuditReport, run_audit, toy, toy_disguise
+from generator.audit import AuditReport, make_fingerprint, run_audit, toy, toy_disguise
 from generator.audit.exact import NOT_COMPARED
+from generator.audit.plan import window_for
 from generator.audit.read import open_checkpoint
 from generator.audit.residual import GAIN_NOT_ROTATED, SAME_TOKENS, USED_TO_FIT
 from tests.audit.conftest import CONFIG, Zoo
@@ -175,3 +176,33 @@ def test_copies_need_no_alignment(zoo: Zoo, case: str) -> None:
     assert model.residual.index_correlation is not None
     assert model.residual.index_correlation > 0.9
     assert model.residual.note == "the same-index columns agree: read as stored"
+
+
+WIDE = toy.ToyConfig(vocab=1024, d_model=320, n_layers=1, d_ff=640)
+"""Wider than the residual window (256 positions): the map is fitted on the window's columns only, as for a
+real model, from the 512 token rows a fingerprint keeps."""
+
+
+@pytest.mark.slow
+def test_a_model_wider_than_the_window_is_aligned_on_the_window(tmp_path: Path) -> None:
+    weights = toy.init_toy(WIDE, seed=1)
+    fingerprint = tmp_path / "reference.fingerprint"
+    make_fingerprint(toy.save_checkpoint(weights, tmp_path / "reference.safetensors"), fingerprint)
+    pruned, _ = toy_disguise.prune(weights, WIDE, keep=0.75, seed=5)
+    cases = {
+        "relabelled": (toy_disguise.relabel(weights, WIDE, seed=3), "derived", "permutation"),
+        "pruned": (pruned, "derived", "subset"),
+        "independent": (toy.init_toy(WIDE, seed=2), "independent", "none"),
+    }
+    for name, (params, verdict, kind) in cases.items():
+        report = run_audit(toy.save_checkpoint(params, tmp_path / f"{name}.safetensors"), fingerprint)
+        model = next(c for c in report.components if c.name == "model")
+        assert (report.verdict, model.verdict) == (verdict, verdict)
+        assert model.residual is not None
+        assert (model.residual.kind, model.residual.window, model.residual.tokens) == (kind, 256, 512)
+        if kind == "subset":
+            # the window positions whose dimension was kept (240 of 320), every one found
+            kept = set(toy_disguise.kept_dimensions(WIDE, keep=0.75, seed=5).tolist())
+            assert model.residual.positions == len(kept & set(window_for(320).positions().tolist()))
+        elif kind == "permutation":
+            assert model.residual.positions == 256

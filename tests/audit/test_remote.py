@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 
-from generator.audit import make_fingerprint, run_audit, toy
+from generator.audit import make_fingerprint, run_audit, toy, toy_disguise
 from generator.audit import remote as remote_module
 from generator.audit.ahead import candidate_ahead
 from generator.audit.configured import default_runner, resolve
@@ -28,10 +28,10 @@ from generator.audit.engine import audit_against
 from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint, load_fingerprint
 from generator.audit.locate import parse_hub
 from generator.audit.read import open_checkpoint
-from generator.audit.remote import Remote, RemoteFile, coalesce
+from generator.audit.remote import Pacing, Remote, RemoteFile, coalesce, pacing_from
 from generator.errors import InputError
 from generator.model import EngineAudit, Text
-from tests.audit.conftest import Zoo
+from tests.audit.conftest import CONFIG, Zoo
 from tests.audit.hubserver import HubServer, load, serving
 from tests.cli.run import run_process
 
@@ -55,11 +55,24 @@ def sharded(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, byt
 
 
 @pytest.fixture(scope="module")
-def hub(zoo: Zoo, sharded: dict[str, bytes]) -> Iterator[HubServer]:
+def disguised(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A relabelled copy and a pruned-and-rotated one (the residual stream recovered from the embeddings)."""
+    root = tmp_path_factory.mktemp("disguised")
+    pruned, narrower = toy_disguise.prune(zoo.weights, CONFIG, keep=0.75, seed=5)
+    cases = {
+        "relabelled": toy_disguise.relabel(zoo.weights, CONFIG, seed=3),
+        "pruned_rotated": toy_disguise.rotate(pruned, narrower, seed=6),
+    }
+    return {name: toy.save_checkpoint(params, root / f"{name}.safetensors") for name, params in cases.items()}
+
+
+@pytest.fixture(scope="module")
+def hub(zoo: Zoo, sharded: dict[str, bytes], disguised: dict[str, Path]) -> Iterator[HubServer]:
     repos = {
         f"org/{case}": load({"model.safetensors": zoo.path(case)})
         for case in ("finetuned", "independent_trained", "graft", "noise")
     }
+    repos.update({f"org/{case}": load({"model.safetensors": path}) for case, path in disguised.items()})
     repos["org/reference"] = load({"model.safetensors": zoo.reference, "README.md": zoo.fingerprint})
     repos["org/sharded"] = {f"weights/{name}": data for name, data in sharded.items()}
     with serving(repos) as server:
@@ -106,7 +119,84 @@ def test_coalesce_joins_near_ranges_and_splits_long_ones() -> None:
     assert coalesce([(100, 200), (0, 50), (60, 70)], gap=9) == [(0, 50), (60, 70), (100, 200)]
     assert coalesce([(100, 200), (0, 50), (60, 70)], gap=30) == [(0, 200)]
     limit = remote_module.MAX_REQUEST
-    assert coalesce([(0, 2 * limit + 5)]) == [(0, limit), (limit, 2 * limit), (2 * limit, 2 * limit + 5)]
+    assert coalesce([(0, 2 * limit + 5)], gap=0) == [
+        (0, limit),
+        (limit, 2 * limit),
+        (2 * limit, 2 * limit + 5),
+    ]
+    assert coalesce([(0, 10), (10, 20), (5, 8)], gap=-1) == [(0, 20)]  # overlapping or touching: always one
+    assert coalesce([(0, limit - 10), (limit, limit + 1)], gap=100) == [(0, limit - 10), (limit, limit + 1)]
+
+
+def test_the_gap_worth_joining_is_what_the_link_delivers_in_a_request_s_share_of_the_pool() -> None:
+    assert Pacing(workers=64, bandwidth=100e6, latency_s=0.02).gap == 31_250
+    assert Pacing(workers=1, bandwidth=100e6, latency_s=0.02).gap == 2_000_000  # one at a time: 2 MB
+    assert Pacing(bandwidth=0).gap == 0
+    assert pacing_from({}) == Pacing()
+    assert pacing_from(
+        {"AUDIT_HTTP_WORKERS": "8", "AUDIT_HTTP_BANDWIDTH": "25", "AUDIT_HTTP_LATENCY_MS": "40"}
+    ) == Pacing(workers=8, bandwidth=25e6, latency_s=0.04)
+    with pytest.raises(ValueError, match="workers"):
+        Pacing(workers=0)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("AUDIT_HTTP_WORKERS", "0", "a whole number from 1 to 256"),
+        ("AUDIT_HTTP_WORKERS", "2.5", "a whole number"),
+        ("AUDIT_HTTP_WORKERS", "many", "a whole number"),
+        ("AUDIT_HTTP_BANDWIDTH", "-1", "a number from 0 or more"),
+        ("AUDIT_HTTP_LATENCY_MS", "nan", "a number from 0 to 60000"),
+    ],
+)
+def test_a_bad_pacing_variable_is_a_clean_error_naming_it(variable: str, value: str, expected: str) -> None:
+    with pytest.raises(InputError, match=rf"^{variable}='{value}': expected {expected}"):
+        pacing_from({variable: value})
+
+
+def _scattered(file: RemoteFile, count: int, apart: int) -> list[tuple[int, int]]:
+    start = file.probed + 1
+    spans = [(start + k * apart, 16) for k in range(count)]
+    assert spans[-1][0] + 16 <= file.size  # every span lies inside the file
+    return spans
+
+
+@pytest.mark.parametrize("workers", [3, 8])
+def test_the_pool_never_has_more_requests_in_flight_than_its_bound(
+    zoo: Zoo, hub: HubServer, workers: int
+) -> None:
+    local = zoo.reference.read_bytes()
+    with Remote(pacing=Pacing(workers=workers, bandwidth=0)) as remote:
+        (file,) = open_checkpoint("hf://org/reference", remote=remote).files
+        assert isinstance(file, RemoteFile)
+        spans = _scattered(file, 4 * workers, (file.size - file.probed) // (4 * workers + 1))
+        with hub.faults.lock:
+            hub.faults.latency_s, hub.log.most_in_flight = 0.02, 0
+        got = file.read_many(spans)
+        with hub.faults.lock:
+            most = hub.log.most_in_flight
+    assert got == [local[o : o + n] for o, n in spans]
+    assert remote.transfer.requests == 1 + 4 * workers  # the probe, then one request per span
+    assert workers // 2 < most <= workers  # concurrent, and never past the bound
+
+
+def test_near_ranges_share_a_request_and_far_ones_do_not(zoo: Zoo, hub: HubServer) -> None:
+    local = zoo.reference.read_bytes()
+    for pacing, requests in (
+        (Pacing(bandwidth=0), 8),
+        (Pacing(workers=1, bandwidth=1e6, latency_s=0.001), 1),
+    ):
+        with Remote(pacing=pacing) as remote:
+            (file,) = open_checkpoint("hf://org/reference", remote=remote).files
+            assert isinstance(file, RemoteFile)
+            spans = _scattered(file, 8, 600)  # 584-byte gaps: under a 1,000-byte gap, over a 0-byte one
+            assert pacing.gap in {0, 1000}
+            before = remote.transfer
+            assert file.read_many(spans) == [local[o : o + n] for o, n in spans]
+            after = remote.transfer
+        assert after.requests - before.requests == requests
+        assert after.fetched - before.fetched == (16 * 8 if requests == 8 else 7 * 600 + 16)
 
 
 def test_hub_and_plain_urls_read_exactly_what_local_files_hold(zoo: Zoo, hub: HubServer) -> None:
@@ -150,12 +240,11 @@ def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
 def test_candidate_reads_against_a_fingerprint_are_foreseen(
     zoo: Zoo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(remote_module, "MAX_GAP", -1)  # no joining: one request per window row, as at scale
     fingerprint = load_fingerprint(zoo.fingerprint)
     local = audit_against(
         checkpoint=open_checkpoint(zoo.path("finetuned")), fingerprint=fingerprint, reference="fp"
     )
-    with Remote() as remote:
+    with Remote(pacing=Pacing(bandwidth=0)) as remote:  # no gap joined: one request per row, as at scale
         checkpoint = open_checkpoint("hf://org/finetuned", remote=remote)
         candidate_ahead(remote, fingerprint, checkpoint)
         ahead = remote.transfer
@@ -191,6 +280,21 @@ def test_verdicts_over_http_equal_local_ones(zoo: Zoo, hub: HubServer) -> None:
         assert over.transfer is not None
         assert over.transfer["requests"] > 0
         assert json.dumps(over.to_dict()).count(hub.commits[f"org/{case}"]) >= 1
+
+
+def test_relabelled_copies_over_http_equal_local_ones(
+    zoo: Zoo, hub: HubServer, disguised: dict[str, Path]
+) -> None:
+    for case, path in sorted(disguised.items()):
+        local = run_audit(path, zoo.fingerprint).to_dict()
+        over = run_audit(f"hf://org/{case}", zoo.fingerprint).to_dict()
+        assert local["verdict"] == "derived"
+        assert [c["residual"]["kind"] for c in local["components"]] == [
+            "rotation" if "rotated" in case else "permutation"
+        ] * 2
+        for document in (local, over):
+            del document["candidate"], document["candidate_files"], document["transfer"], document["cheap"]
+        assert over == local
 
 
 def test_fingerprint_of_a_url_equals_the_local_one(zoo: Zoo, hub: HubServer, tmp_path: Path) -> None:
