@@ -6,6 +6,10 @@ finding shown is never more than a source says: the published ruling when there 
 "allegation raised" when one was, "no finding reported" for a team that advanced, and "no published
 assessment" for the rest. When a ruling and the rule disagree, ``agrees`` is False so the page can say so.
 No team is placed on the proposed sovereignty scale: no source places one.
+
+This is the judging stage: :func:`judge_independence` runs once per build, between scoring and rendering,
+and returns values only (findings, the ruling, the ids of the components that fail a rule); the pages word
+them (:mod:`generator.render.judged`).
 """
 
 from __future__ import annotations
