@@ -34,7 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from generator.audit.fingerprint import Fingerprint, TensorProfile
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for
-from generator.audit.read import AUDITED_DTYPES, DTYPES, TensorReader, to_float
+from generator.audit.read import AUDITED_DTYPES, DTYPES, TensorReader, raw_finite_or_fail, to_float
 from generator.audit.stats import cast_bits, standardise
 
 if TYPE_CHECKING:  # pairs reads blocks through a ResidualMap, so it imports this module
@@ -170,12 +170,6 @@ class ResidualFit:
             return unmatched
         return replace(unmatched, reason=GAIN_NOT_ROTATED)
 
-    def for_component(self, component: str) -> ResidualAlignment | None:
-        """The alignment fitted in ``component`` or applied to it."""
-        return next(
-            (a for a in self.alignments if component in a.applied_to or component == a.component), None
-        )
-
 
 def fit_residual(
     candidates: Sequence[Candidate], reference: Fingerprint, reader: TensorReader
@@ -259,6 +253,12 @@ def _fit(
         return None
     rows = units[shared]
     y = to_float(reference.block, reference.dtype)[shared]
+
+    def read(columns: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float64]:
+        raw = reader.read_2d(info, rows, columns)
+        raw_finite_or_fail(raw, info.dtype, info)
+        return to_float(raw, info.dtype)
+
     window, count = y.shape[1], y.shape[0]
     rng = np.random.default_rng(seed_for(f"residual-fit|{reference.shape}"))
     order = rng.permutation(count)
@@ -279,14 +279,12 @@ def _fit(
     )
     if width == d:
         # the window's columns first (what the audit reads anyway); whole rows only when they disagree
-        same = _column_correlations(
-            to_float(reader.read_2d(info, rows, window_for(d).positions()), info.dtype), y
-        )
+        same = _column_correlations(read(window_for(d).positions()), y)
         index = float(np.median(same))
         base = replace(base, index_correlation=index)
         if index >= INDEX_GATE:
             return replace(base, note="the same-index columns agree: read as stored"), None
-    x = to_float(reader.read_2d(info, rows), info.dtype)
+    x = read(None)
     assignment = _assignment(x, y, fit, check)
     kind: Kind = "permutation" if width == d else "subset"
     kept = assignment.index >= 0

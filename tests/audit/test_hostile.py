@@ -50,13 +50,13 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _nan(tmp: Path, value: float) -> Path:
-    # Shaped like the reference's FFN matrix, so the audit reads it (values are checked where read).
+def _nan(tmp: Path, value: float, role: str = "model.layers.0.mlp.up_proj.weight") -> Path:
+    # Shaped like the reference's FFN matrix (or its embeddings, which a residual map is fitted on), so the
+    # audit reads it (values are checked where read).
     values = np.linspace(-1, 1, 128 * 64, dtype="<f4")
     values[77] = value
-    name = "nan" if np.isnan(value) else "inf"
-    arrays = [("model.layers.0.mlp.up_proj.weight", "F32", (128, 64), values.tobytes())]
-    write_safetensors(tmp / f"{name}.safetensors", arrays, {})
+    name = ("nan" if np.isnan(value) else "inf") + ("-embed" if "embed" in role else "")
+    write_safetensors(tmp / f"{name}.safetensors", [(role, "F32", (128, 64), values.tobytes())], {})
     return tmp / f"{name}.safetensors"
 
 
@@ -94,6 +94,7 @@ def _cases(tmp: Path, zoo: Zoo) -> dict[str, Path]:
         "not_json": _write(tmp / "garbage.safetensors", struct.pack("<Q", 16) + b"\xff\xfe not json at all"),
         "nan_values": _nan(tmp, float("nan")),
         "inf_values": _nan(tmp, float("inf")),
+        "nan_embedding": _nan(tmp, float("nan"), "model.embed_tokens.weight"),
         "pickle_renamed": _write(tmp / "evil.safetensors", pickle.dumps(_Marker(marker))),
         "pickle_bin": _write(tmp / "pytorch_model.bin", pickle.dumps(_Marker(marker))),
         "zip_renamed": _write(tmp / "zipped.safetensors", b"PK\x03\x04" + b"\0" * 64),
@@ -120,6 +121,7 @@ CASES = [
     "not_json",
     "nan_values",
     "inf_values",
+    "nan_embedding",
     "pickle_renamed",
     "pickle_bin",
     "zip_renamed",
