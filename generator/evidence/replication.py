@@ -15,46 +15,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from generator.audit.published_stats import DECIMALS, MATCHING, Measured, Ours, Pair, summary
 from generator.model import Over, PublishedFigure, Replication, Statistic
-
-if TYPE_CHECKING:
-    from generator.audit.published import Measured, Pair
 
 Result = Literal["reproduces", "differs", "not_comparable"]
 """How ours compares with the published figure."""
-DECIMALS = 4
-"""Ours are recorded, and compared, at four decimals (the published figures have three or four)."""
 Measure = Literal["norm_gains", "vision"]
 STALE = "(audits.yaml changed since the file was written: delete it and run evidence again)"
 
 
 # ---- comparing -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ours:
-    """One of our statistics over the compared items (layers or tensors), at :data:`DECIMALS`."""
-
-    unit: Literal["layer", "tensor"]
-    """What one item is: a matched pair of layers' gain vectors, or a pair of tensors."""
-    count: int
-    """Items where the statistic is defined."""
-    mean: float | None
-    """Mean over those items."""
-    low: float | None
-    """Smallest."""
-    high: float | None
-    """Largest."""
-    low_at: str | None = None
-    """The candidate tensor where the smallest is (first of equals)."""
-    high_at: str | None = None
-    """The candidate tensor where the largest is (first of equals)."""
-    pooled: float | None
-    """Every entry of every item as one vector."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,8 +198,6 @@ def headline(over: Over, ours: Ours | None) -> float | None:
 
 def section(replications: Sequence[Replication], measured: Measured) -> dict[str, Any]:
     """The section's plain JSON values (keys in a fixed order)."""
-    from generator.audit.published import MATCHING, summary  # noqa: PLC0415 — numpy only when writing
-
     missing = {"norm_gains": measured.gains_missing, "vision": measured.vision_missing}
     needed = {measure_of(r.statistic) for r in replications}
     figures = []

@@ -6,7 +6,8 @@ from typing import Literal
 
 import pytest
 
-from generator.evidence.replication import Comparison, Ours, compare, tolerance
+from generator.audit.published_stats import Ours
+from generator.evidence.replication import Comparison, compare, tolerance
 from generator.model import Evidence, PublishedFigure, Replication, Text
 from generator.schema import ReplicationIn
 from generator.validate.audits import resolve_replications
