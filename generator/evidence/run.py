@@ -73,7 +73,7 @@ statistics (:func:`generator.audit.published.measure`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class Outcome:
+class RunOutcome:
     """What one audit's run did."""
 
     audit: str
@@ -135,7 +135,7 @@ def run_evidence(
     replicator: Replicator = engine_replicator,
     today: Callable[[], date] = date.today,
     clock: Callable[[], float] = time.monotonic,
-) -> Outcome:
+) -> RunOutcome:
     """Run one configured audit and write its evidence file, unless the file already holds these commits."""
     path = evidence_path(data_dir, audit.id)
     try:
@@ -147,7 +147,7 @@ def run_evidence(
             pinned, now = _pinned(previous), (candidate.revision, reference.revision)
             moved = pinned != now and all(pinned)
             if moved and audit.candidate.revision == audit.reference.revision == "main":
-                return Outcome(
+                return RunOutcome(
                     audit=audit.id,
                     status="newer_revision",
                     detail=(
@@ -159,7 +159,9 @@ def run_evidence(
                     ),
                 )
             if pinned == now and previous.get("engine", {}).get("version") == __version__:
-                return Outcome(audit=audit.id, status="unchanged", detail=f"{path}: unchanged (same commits)")
+                return RunOutcome(
+                    audit=audit.id, status="unchanged", detail=f"{path}: unchanged (same commits)"
+                )
         locations = (f"hf://{r.repo}@{r.revision}" for r in (candidate, reference))
         cand_at, ref_at = locations
         report = auditor(cand_at, ref_at, device)
@@ -176,9 +178,9 @@ def run_evidence(
             measured=measured,
         )
     except InputError as error:
-        return Outcome(audit=audit.id, status="failed", detail=f"{audit.id}: {error}; no file written")
+        return RunOutcome(audit=audit.id, status="failed", detail=f"{audit.id}: {error}; no file written")
     write_atomically(path, dump(document))
-    return Outcome(
+    return RunOutcome(
         audit=audit.id, status="written", detail=f"{path}: {document['verdict']} ({document['summary']})"
     )
 
