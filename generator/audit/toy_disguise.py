@@ -1,5 +1,6 @@
-"""Relabelling disguises of a llama-style toy model (:mod:`~generator.audit.toy`): the residual stream
-permuted, rotated with the norm gains folded (QuaRot), or pruned to a subset of its width (Minitron).
+"""Relabelling disguises of the toy models (:mod:`~generator.audit.toy`; the permutation also of
+:mod:`~generator.audit.toy_moe`'s): the residual stream permuted, rotated with the norm gains folded (QuaRot),
+or pruned to a subset of its width (Minitron).
 
 The permutation and the rotation leave the model's function unchanged (up to float rounding); pruning changes
 it, as it does before Minitron's distillation. Every function returns a new state dict.
@@ -12,49 +13,55 @@ from dataclasses import replace
 
 import torch
 
+from generator.audit.names import parse_name
 from generator.audit.toy import StateDict, ToyConfig, permute_units
 
 _INPUTS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj")
-"""Matrices that read the residual stream (its dimensions are their columns)."""
-_OUTPUTS = ("self_attn.o_proj", "mlp.down_proj")
-"""Matrices that write it (its dimensions are their rows)."""
+"""The llama toy's matrices that read the residual stream (its dimensions are their columns)."""
+_READERS: tuple[str, ...] = (
+    *("attn.q.", "attn.k.", "attn.v.", "attn.q_a.", "attn.kv_a.", "router.weight", "embed", "lm_head"),
+    *(f"{family}.{part}." for family in ("mlp", "expert", "shared") for part in ("gate", "up")),
+)
+"""Roles of matrices that read the residual stream (its dimensions are their columns), any toy."""
+_WRITERS = ("attn.o.", "mlp.down.", "expert.down.", "shared.down.")
+"""Roles of matrices that write it (its dimensions are their rows)."""
+_GAINS = ("norm.attn.", "norm.mlp.", "norm.final.", "norm.pre_mlp.", "norm.post_mlp.")
+"""Roles of the norm gains on the residual stream (``q_a``/``kv_a`` norms act on latent ranks instead)."""
 
 
 def _residual_map(
-    params: Mapping[str, torch.Tensor], config: ToyConfig, columns: torch.Tensor, rows: torch.Tensor
+    params: Mapping[str, torch.Tensor], columns: torch.Tensor, gains: torch.Tensor
 ) -> StateDict:
-    """Every residual axis transformed: readers ``W @ columns``, writers ``rows @ W`` (``columns`` is
-    ``d × d'``, ``rows`` is ``d' × d``); norm gains are left to the caller."""
-    out = {k: v.clone() for k, v in params.items()}
-    out["model.embed_tokens.weight"] = params["model.embed_tokens.weight"] @ columns
-    out["lm_head.weight"] = params["lm_head.weight"] @ columns
-    for i in range(config.n_layers):
-        pre = f"model.layers.{i}."
-        for name in _INPUTS:
-            out[pre + name + ".weight"] = params[pre + name + ".weight"] @ columns
-        for name in _OUTPUTS:
-            out[pre + name + ".weight"] = rows @ params[pre + name + ".weight"]
+    """Every residual axis transformed: readers ``W @ columns``, writers ``columnsᵀ @ W`` (``columns`` is
+    ``d × d'``); each norm gain becomes ``gain[gains]``."""
+    out: StateDict = {}
+    for name, tensor in params.items():
+        role = parse_name(name).role
+        if tensor.dim() == 2 and role.startswith(_READERS):
+            out[name] = tensor @ columns
+        elif tensor.dim() == 2 and role.startswith(_WRITERS):
+            out[name] = columns.T @ tensor
+        elif tensor.dim() == 1 and role.startswith(_GAINS):
+            out[name] = tensor[gains].clone()
+        else:
+            out[name] = tensor.clone()
     return out
 
 
-def _gains(config: ToyConfig) -> list[str]:
-    norms = ("input_layernorm", "post_attention_layernorm")
-    layers = [f"model.layers.{i}.{norm}.weight" for i in range(config.n_layers) for norm in norms]
-    return [*layers, "model.norm.weight"]
+def permute_residual(params: Mapping[str, torch.Tensor], *, d: int, seed: int) -> StateDict:
+    """The residual stream's ``d`` dimensions permuted, with random signs (any toy: llama, MoE, MLA);
+    RMSNorm commutes with a signed permutation, so the function is unchanged."""
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.randperm(d, generator=gen)
+    signs = torch.randint(0, 2, (d,), generator=gen).float() * 2 - 1
+    signed = torch.zeros(d, d)
+    signed[order, torch.arange(d)] = signs  # dimension j of the new stream is ±(old dimension order[j])
+    return _residual_map(params, signed, order)
 
 
 def relabel(params: Mapping[str, torch.Tensor], config: ToyConfig, *, seed: int) -> StateDict:
     """Residual dimensions permuted with random signs, then every layer's neurons and heads permuted."""
-    gen = torch.Generator().manual_seed(seed)
-    d = config.d_model
-    order = torch.randperm(d, generator=gen)
-    signs = torch.randint(0, 2, (d,), generator=gen).float() * 2 - 1
-    signed = torch.zeros(d, d)
-    signed[order, torch.arange(d)] = signs  # column j of the new stream is ±(old dimension order[j])
-    out = _residual_map(params, config, signed, signed.T)
-    for name in _gains(config):
-        out[name] = params[name][order].clone()  # RMSNorm commutes with a signed permutation
-    return permute_units(out, config, seed=seed + 1)
+    return permute_units(permute_residual(params, d=config.d_model, seed=seed), config, seed=seed + 1)
 
 
 def fold_gains(params: Mapping[str, torch.Tensor], config: ToyConfig) -> StateDict:
@@ -82,7 +89,7 @@ def rotate(params: Mapping[str, torch.Tensor], config: ToyConfig, *, seed: int) 
     q, r = torch.linalg.qr(torch.randn(config.d_model, config.d_model, generator=gen, dtype=torch.float64))
     rotation = (q * torch.sign(torch.diagonal(r))[None, :]).float()
     folded = fold_gains(params, config)
-    return _residual_map(folded, config, rotation, rotation.T)
+    return _residual_map(folded, rotation, torch.arange(config.d_model))
 
 
 def _kept(gen: torch.Generator, config: ToyConfig, width: int) -> torch.Tensor:
@@ -107,9 +114,7 @@ def prune(
     dims = _kept(gen, config, width)
     select = torch.zeros(config.d_model, width)
     select[dims, torch.arange(width)] = 1.0
-    out = _residual_map(params, config, select, select.T)
-    for name in _gains(config):
-        out[name] = params[name][dims].clone()
+    out = _residual_map(params, select, dims)
     neurons = round(ff * keep)
     for i in range(config.n_layers):
         pre = f"model.layers.{i}."

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from generator.audit import AuditReport, make_fingerprint, run_audit, toy, toy_disguise
+from generator.audit import AuditReport, make_fingerprint, run_audit, toy, toy_disguise, toy_moe
 from generator.audit.exact import NOT_COMPARED
 from generator.audit.plan import window_for
 from generator.audit.read import open_checkpoint
@@ -206,3 +206,34 @@ def test_a_model_wider_than_the_window_is_aligned_on_the_window(tmp_path: Path) 
             assert model.residual.positions == len(kept & set(window_for(320).positions().tolist()))
         elif kind == "permutation":
             assert model.residual.positions == 256
+
+
+SOURCES = [3, 1, 7, 0, 5, 2, 6, 4]
+"""New expert ``e`` of each MoE layer is old expert ``SOURCES[e]``."""
+
+
+@pytest.mark.parametrize("mla", [False, True], ids=["attention", "latent attention"])
+def test_a_relabelled_moe_is_derived_and_its_experts_are_traced(tmp_path: Path, mla: bool) -> None:
+    config = toy_moe.MoeConfig(mla=mla, n_layers=2)
+    weights = toy_moe.init_moe(config, seed=1)
+    permuted = toy_disguise.permute_residual(weights, d=config.d_model, seed=3)
+    candidate = toy_moe.regroup_experts(permuted, SOURCES, seed=0, d_expert=config.d_expert)
+    tokens = toy.task_batches(config.tokens, task_seed=0, data_seed=5, steps=1)[0][:, :-1]
+    expected = toy_moe.moe_logits(weights, config, tokens)
+    assert torch.allclose(toy_moe.moe_logits(candidate, config, tokens), expected, atol=1e-5)
+    reference = toy.save_checkpoint(weights, tmp_path / "reference.safetensors")
+    make_fingerprint(reference, tmp_path / "reference.fingerprint")
+    path = toy.save_checkpoint(candidate, tmp_path / "candidate.safetensors")
+    for against in (reference, tmp_path / "reference.fingerprint"):
+        report = run_audit(path, against)
+        model = next(c for c in report.components if c.name == "model")
+        assert report.verdict == model.verdict == "derived"
+        assert model.residual is not None
+        assert model.residual.kind == "permutation"
+        assert "residual stream permuted" in model.disguises
+        routed = {
+            (m.candidate_expert, m.reference_expert)
+            for m in model.expert_matches
+            if m.candidate_expert is not None
+        }
+        assert routed == set(enumerate(SOURCES))
