@@ -18,6 +18,7 @@ def summary_lines(report: AuditReport) -> list[str]:
             f"{component.share_compared:.0%} compared, {component.share_identical:.0%} identical, {evidence}"
         )
         lines.append(f"    {component.summary}")
+        lines.extend(f"    {line}" for line in _residual_lines(component))
         lines.extend(f"    {line}" for line in _expert_lines(component))
     if any(c.expert_matches for c in report.components):
         lines.append(f"  Routed experts sampled per layer with expert seed {report.expert_seed}.")
@@ -43,6 +44,18 @@ def summary_lines(report: AuditReport) -> list[str]:
     if report.cheap is not None:
         lines.extend(cheap.summary_lines(report.cheap))
     return lines
+
+
+def _residual_lines(component: ComponentReport) -> list[str]:
+    """The residual alignment the component was read through, when one was fitted."""
+    fit = component.residual
+    if fit is None or fit.kind == "none" or fit.held_out_correlation is None:
+        return []
+    return [
+        f"residual stream read through a fitted {fit.kind} ({fit.candidate_width} → {fit.reference_width} "
+        f"dimensions; {fit.positions} of {fit.window} window positions found; held-out correlation "
+        f"{fit.held_out_correlation:.2f}); fitted on {', '.join(dict.fromkeys(fit.fitted_on))}: not evidence"
+    ]
 
 
 def _expert_lines(component: ComponentReport) -> list[str]:

@@ -15,6 +15,7 @@ from generator.audit.exact import NOT_COMPARED
 from generator.audit.plan import window_for
 from generator.audit.read import open_checkpoint
 from generator.audit.residual import GAIN_NOT_ROTATED, SAME_TOKENS, USED_TO_FIT
+from generator.audit.summary import summary_lines
 from tests.audit.conftest import CONFIG, Zoo
 
 EMBED = "model.embed_tokens.weight"
@@ -237,3 +238,13 @@ def test_a_relabelled_moe_is_derived_and_its_experts_are_traced(tmp_path: Path, 
             if m.candidate_expert is not None
         }
         assert routed == set(enumerate(SOURCES))
+
+
+def test_the_summary_names_the_fitted_alignment(disguised: Zoo) -> None:
+    lines = summary_lines(_report(disguised, "pruned", "fingerprint"))
+    fitted = [line for line in lines if "residual stream read through" in line]
+    expected = (
+        "    residual stream read through a fitted subset (48 → 64 dimensions; 48 of 64 window positions"
+        f" found; held-out correlation 1.00); fitted on {EMBED}: not evidence"
+    )
+    assert fitted == [expected, expected]  # the model and the lm_head read through it
