@@ -280,9 +280,9 @@ def _fit(
     if width == d:
         # the window's columns first (what the audit reads anyway); whole rows only when they disagree
         same = _column_correlations(read(window_for(d).positions()), y)
-        index = float(np.median(same))
-        base = replace(base, index_correlation=index)
-        if index >= INDEX_GATE:
+        agree = float(np.median(same))
+        base = replace(base, index_correlation=agree)
+        if agree >= INDEX_GATE:
             return replace(base, note="the same-index columns agree: read as stored"), None
     x = read(None)
     assignment = _assignment(x, y, fit, check)
@@ -290,15 +290,16 @@ def _fit(
     kept = assignment.index >= 0
     if kept.mean() >= MIN_KEPT and assignment.quality >= PERMUTATION_GATE:
         final = _assignment(x, y, np.arange(count), check)
+        index = np.where(kept & (final.index >= 0), final.index, -1)
+        quality = assignment.quality
+        if np.array_equal(index, window_for(d).positions()) and bool(np.all(final.signs > 0)):
+            note = "the fitted permutation is the identity: read as stored"
+            return replace(base, held_out_correlation=quality, note=note), None
         mapping = ResidualMap(
-            kind=kind,
-            reference_width=d,
-            candidate_width=width,
-            index=np.where(kept, final.index, -1),
-            signs=final.signs,
+            kind=kind, reference_width=d, candidate_width=width, index=index, signs=final.signs
         )
         return replace(
-            base, kind=kind, held_out_correlation=assignment.quality, positions=int(kept.sum())
+            base, kind=kind, held_out_correlation=quality, positions=int(np.count_nonzero(index >= 0))
         ), mapping
     rotation = _procrustes(x, y, fit, check)
     if rotation.kept.mean() >= MIN_KEPT and rotation.quality >= ROTATION_GATE:

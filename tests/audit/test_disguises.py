@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from generator.audit import AuditReport, make_fingerprint, run_audit, toy, toy_disguise, toy_moe
+from generator.audit import AuditReport, make_fingerprint, residual, run_audit, toy, toy_disguise, toy_moe
 from generator.audit.exact import NOT_COMPARED
 from generator.audit.plan import window_for
 from generator.audit.read import open_checkpoint
@@ -248,3 +248,16 @@ def test_the_summary_names_the_fitted_alignment(disguised: Zoo) -> None:
         f" found; held-out correlation 1.00); fitted on {EMBED}: not evidence"
     )
     assert fitted == [expected, expected]  # the model and the lm_head read through it
+
+
+def test_a_copy_fitted_anyway_is_read_as_stored_and_stays_identical(zoo: Zoo) -> None:
+    """Were the same-index check ever to miss a copy, the assignment it falls back on finds the identity."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(residual, "INDEX_GATE", 2.0)
+        report = run_audit(zoo.path("fused_qkv"), zoo.fingerprint)
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    assert model.residual.kind == "none"
+    assert model.residual.held_out_correlation == pytest.approx(1.0)
+    assert model.residual.note == "the fitted permutation is the identity: read as stored"
+    assert report.verdict == "identical"
