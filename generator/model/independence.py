@@ -22,6 +22,9 @@ Finding = Literal["pass", "fail", "noted", "alleged", "no_finding", "not_assesse
 AllegationOutcome = Literal["upheld", "withdrawn", "not_decisive", "open"]
 
 
+# ---- criteria.yaml ----------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, kw_only=True)
 class Criterion:
     """One of the ministry's independence criteria, with the rule that applies it to components."""
@@ -42,6 +45,9 @@ class CriterionRule:
     licence_compliant: bool | None
 
 
+# ---- sovereignty.yaml -------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, kw_only=True)
 class SovereigntyLevel:
     """A level of the proposed 0–6 sovereignty scale that a source describes."""
@@ -57,6 +63,9 @@ class SovereigntyScale:
     proposed_by: Text
     sources: tuple[str, ...]
     levels: tuple[SovereigntyLevel, ...]
+
+
+# ---- audits.yaml ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +179,9 @@ class AuditReason:
     """Source ids behind the reason."""
     note: Text
     """The reason in a sentence."""
+
+
+# ---- audits.yaml: the published figures a Hub audit reproduces --------------------------------------------
 
 
 Statistic = Literal["norm_gain_cosine", "norm_gain_pearson", "tensor_cosine", "tensor_pearson"]

@@ -16,12 +16,7 @@ Normalise = Literal["linear", "relative_to_best"]
 Aggregate = Literal["mean", "median", "trimmed_mean"]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Location:
-    """Where a value came from in the data, so later stages can point at it in errors."""
-
-    file: str
-    where: str = ""
+# ---- rubric.yaml ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +101,17 @@ class Rubric:
         return 0 if parent is None else 1 + self.depth(parent)
 
 
+# ---- figures.csv ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    """Where a value came from in the data, so later stages can point at it in errors."""
+
+    file: str
+    where: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Figure:
     """One team × rubric-node cell as published: a value with its source, or explicitly withheld."""
@@ -121,6 +127,9 @@ class Figure:
     """Actor id that withheld the value (``not_disclosed`` rows)."""
     note: Text | None
     origin: Location
+
+
+# ---- relations.yaml ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +162,9 @@ class RankRelation:
 
 
 Relation = MeanRelation | RankRelation
+
+
+# ---- raw/*.csv --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,6 +11,8 @@ from pydantic import Field, StringConstraints, model_validator
 from generator.model import Over, Statistic
 from generator.schema.fields import Id, NonEmpty, Strict, TextIn
 
+# ---- criteria.yaml ----------------------------------------------------------------------------------------
+
 
 class RuleIn(Strict):
     origin: Literal["own", "external"] | None = None
@@ -34,6 +36,9 @@ class CriterionIn(Strict):
     fails_when: RuleIn
 
 
+# ---- sovereignty.yaml -------------------------------------------------------------------------------------
+
+
 class LevelIn(Strict):
     level: int = Field(ge=0, le=6)
     description: TextIn
@@ -45,6 +50,9 @@ class SovereigntyScaleIn(Strict):
     proposed_by: TextIn
     sources: list[Id] = Field(min_length=1)
     levels: list[LevelIn] = Field(min_length=1)
+
+
+# ---- audits.yaml ------------------------------------------------------------------------------------------
 
 
 class ComponentIn(Strict):

@@ -8,6 +8,8 @@ from pydantic import Field, model_validator
 
 from generator.schema.fields import Id, NonEmpty, Strict, TextIn
 
+# ---- rubric.yaml ------------------------------------------------------------------------------------------
+
 
 class BenchmarkIn(Strict):
     id: Id
@@ -63,6 +65,9 @@ class NodeIn(Strict):
     children: list[NodeIn] = Field(default_factory=list)
 
 
+# ---- figures.csv ------------------------------------------------------------------------------------------
+
+
 class FigureRow(Strict):
     """One row of ``figures.csv``; every cell is text as read, parsed in :mod:`generator.validate.figures`."""
 
@@ -75,6 +80,9 @@ class FigureRow(Strict):
     withheld_by: str
     note_ko: str
     note_en: str
+
+
+# ---- relations.yaml ---------------------------------------------------------------------------------------
 
 
 class MeanIn(Strict):
@@ -98,6 +106,9 @@ class RankIn(Strict):
 
 
 RelationIn = Annotated[MeanIn | RankIn, Field(discriminator="kind")]
+
+
+# ---- raw/*.csv --------------------------------------------------------------------------------------------
 
 
 class BenchmarkRow(Strict):
