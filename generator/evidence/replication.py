@@ -2,7 +2,8 @@
 
 A configured Hub audit links figures of its allegation (:attr:`generator.model.HubAudit.replicates`, checked
 in :mod:`generator.validate.audits`). ``evidence`` measures our statistics on the same tensors
-(:mod:`generator.audit.published`); here :func:`compare` sets each published figure beside ours —
+(:mod:`generator.audit.published`, each summarised into :class:`~generator.audit.published_stats.Ours`);
+here :func:`compare` sets each published figure beside ours —
 ``reproduces``, ``differs`` or ``not_comparable``, always with the reason — and :func:`section` writes the
 evidence file's ``replication`` section: what was measured (the tensors, the layer matching, a value per pair
 at four decimals), and for each figure the published number, ours, and the comparison.
