@@ -51,13 +51,15 @@ def check_command(data_dir: Path) -> None:
 @reports_errors
 def scores_command(data_dir: Path, fmt: str) -> None:
     """Print the resolved score tree: value, status, and source, formula or bounds."""
+    from generator.render.wording import score_words  # noqa: PLC0415
     from generator.scoring import score_round  # noqa: PLC0415
     from generator.scoring.export import scores_document  # noqa: PLC0415
     from generator.validate import read_round  # noqa: PLC0415
 
     scored = score_round(read_round(data_dir).round)
     if fmt == "json":
-        click.echo(json.dumps(scores_document(scored), ensure_ascii=False, indent=2))
+        document = scores_document(scored, words=score_words(scored))
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         from rich.console import Console  # noqa: PLC0415
 

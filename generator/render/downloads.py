@@ -14,6 +14,7 @@ from typing import Any
 from generator.model import Round, Text
 from generator.render.citation import AUTHOR, page_url, report_title
 from generator.render.labels import DOWNLOAD, ENTITY, PHRASE, UI, fill
+from generator.render.wording import score_words
 from generator.scoring.export import format_number, formula_text, output_float, scores_document
 from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN, Quantity, ScoredRound
 
@@ -111,7 +112,7 @@ def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
                 for s in round_.sources.values()
             ],
         ),
-        "scores.json": _json(scores_document(scored)),
+        "scores.json": _json(scores_document(scored, words=score_words(scored))),
     }
     files["datapackage.json"] = _json(_datapackage(round_))
     files["LICENSE.txt"] = _licence(round_).encode()

@@ -63,6 +63,7 @@ from generator.render.labels import (
     Lang,
 )
 from generator.render.lookup import Lookup
+from generator.render.wording import computation_text
 from generator.scoring.types import (
     MEAN,
     OTHERS,
@@ -138,6 +139,11 @@ class Filters:
     def maximum(self, context: Context, node_id: str) -> str:
         """A rubric node's maximum points."""
         return number(_lookup(context).nodes[node_id].max)
+
+    @pass_context
+    def constraint_label(self, context: Context, constraint_id: str) -> str:
+        """What a constraint says, Markdown-escaped."""
+        return md(_lookup(context).constraint_labels[constraint_id].get(self.lang))
 
     @pass_context
     def tree_indent(self, context: Context, node_id: str) -> str:
@@ -357,8 +363,8 @@ class Filters:
         """Links to the constraint table rows (on the same page) that set one end of a range."""
         labels = []
         for cid in ids:
-            constraint = _lookup(context).constraints.get(cid)
-            label = md(constraint.label.get(self.lang)) if constraint else md(cid)
+            known = _lookup(context).constraint_labels.get(cid)
+            label = md(known.get(self.lang)) if known else md(cid)
             labels.append(f"[{label}](#{constraint_anchor(cid)})")
         return "; ".join(labels)
 
@@ -371,7 +377,7 @@ class Filters:
             names = self.formula_names(context, quantity.formula)
             parts.append(f"= {values} ({names}), {self.t('rounding')} {self.pm(quantity) or '±0'}")
         if quantity.status == "computed" and quantity.computed is not None:
-            parts.append(md(quantity.computed.get(self.lang)))
+            parts.append(md(computation_text(quantity.computed).get(self.lang)))
         if quantity.bound is not None and quantity.value is None:
             if quantity.status == "bounded":
                 parts.append(f"{self.t('low_by')}: {self.constraint_links(context, quantity.bound.low_by)}")
@@ -466,6 +472,7 @@ def register(env: Environment, filters: Filters) -> None:
         "node": filters.node,
         "maximum": filters.maximum,
         "tree_indent": filters.tree_indent,
+        "constraint_label": filters.constraint_label,
         "entity": filters.entity,
         "actor": filters.actor,
         "outcome": filters.outcome,

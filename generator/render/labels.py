@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from generator.model import AllegationOutcome, Finding, OutcomeKind, Text, WeightsOrigin
+from generator.model import Aggregate, AllegationOutcome, Finding, OutcomeKind, Text, WeightsOrigin
 from generator.scoring.types import Status
 
 Lang = Literal["ko", "en"]
@@ -154,6 +154,13 @@ OMITTED: Final[Mapping[str, Text]] = {
 }
 """A part of the data a round folder may omit (``round.yaml`` ``omits``)."""
 
+AGGREGATE: Final[Mapping[Aggregate, Text]] = {
+    "mean": Text(ko="평균", en="mean"),
+    "median": Text(ko="중앙값", en="median"),
+    "trimmed_mean": Text(ko="절사평균(양쪽 {trim})", en="trimmed mean ({trim} each end)"),
+}
+"""How a panel's raters are combined; ``{trim}`` is the share cut from each end."""
+
 CHANGE_KIND: Final[Mapping[str, Text]] = {
     "corrected": Text(ko="정정", en="Corrected"),
     "added": Text(ko="추가", en="Added"),
@@ -274,6 +281,21 @@ DOWNLOAD: Final[Mapping[str, Text]] = {
 """What each download file holds (the data page's file table)."""
 
 PHRASE: Final[Mapping[str, Text]] = {
+    "constraint_cap": Text(ko="{node} 만점 {max}점", en="{node} maximum of {max}"),
+    "constraint_floor": Text(ko="{node} 점수는 0점 이상", en="{node} points are never negative"),
+    "constraint_tree": Text(ko="{node} = {children}", en="{node} = {children}"),
+    "constraint_figure": Text(ko="{team} {node} {value}점 (공개)", en="{team} {node} {value} (published)"),
+    "computed_benchmarks": Text(
+        ko="raw/benchmarks.csv의 벤치마크 {count}개를 정규화해 가중 평균한 뒤 {max}점 만점으로 환산",
+        en="weighted mean of {count} normalised benchmark results from raw/benchmarks.csv, "
+        "scaled to {max} points",
+    ),
+    "computed_panel": Text(
+        ko="raw/{table}.csv: 평가자 {raters}명의 기준별 가중 평균({scale})을 0–1로 바꾼 뒤 "
+        "{how}을 {max}점 만점으로 환산",
+        en="raw/{table}.csv: each of {raters} raters' weighted criterion mean ({scale}) rescaled to 0–1, "
+        "then the {how}, scaled to {max} points",
+    ),
     "worked_example": Text(ko="예시: {subject}의 점수 따라가기", en="Worked example: {subject}"),
     "programme_title": Text(ko="{programme} {title}", en="{programme}: {title}"),
     "report_title": Text(ko="{title} 투명성 보고서", en="{title} — transparency report"),

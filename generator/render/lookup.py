@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from generator.model import RubricNode, Source, Text
 from generator.render.views import rounded_top_below
+from generator.render.wording import constraint_label
 from generator.scoring.types import Constraint, Quantity, ScoredRound
 
 Key = tuple[str, str]
@@ -32,6 +33,8 @@ class Lookup:
     """Actor id → who withheld a value."""
     sources: Mapping[str, Source]
     constraints: Mapping[str, Constraint]
+    constraint_labels: Mapping[str, Text]
+    """Constraint id → what it says (:func:`generator.render.wording.constraint_label`)."""
     quantities: Mapping[Key, Quantity]
     """Every team value and known aggregate, for the operands of a formula."""
     tops: Mapping[Key, Quantity]
@@ -53,6 +56,7 @@ def lookup(scored: ScoredRound) -> Lookup:
         actors=dict(round_.info.actors),
         sources=dict(round_.sources),
         constraints=dict(scored.constraints),
+        constraint_labels={cid: constraint_label(c, round_) for cid, c in scored.constraints.items()},
         quantities=quantities,
         tops=tops,
         on_reading=on_reading,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Literal
 
 from generator.errors import DataError, Problem
-from generator.model import Figure, Location, MeanRelation, Round, Text
+from generator.model import Basis, Figure, Location, MeanRelation, Round, Text
 from generator.scoring.bounds import Interval, Program, bound, build_program, feasible
 from generator.scoring.equations import CONSISTENCY_TOLERANCE, Key, Known, derive, equations
 from generator.scoring.raw import compute_points
-from generator.scoring.types import MEAN, Constraint, Quantity, ScoredRound
+from generator.scoring.types import MEAN, Constraint, ConstraintKind, Quantity, RawComputation, ScoredRound
 
 __all__ = ["score_round"]
 
@@ -27,7 +27,7 @@ def score_round(round_: Round) -> ScoredRound:
     rubric = round_.rubric
     problems: list[Problem] = []
     given: dict[Key, Known] = {}
-    computed_how: dict[Key, Text] = {}
+    computed_how: dict[Key, RawComputation] = {}
 
     for item in compute_points(rubric, round_.raw, teams):
         key = (item.team, item.node)
@@ -130,7 +130,7 @@ def _cell(
     *,
     figure: Figure | None,
     value: Known | None,
-    computed: Text | None,
+    computed: RawComputation | None,
     program: Program,
     cap: float,
 ) -> Quantity:
@@ -174,7 +174,7 @@ def _quantity(
     status: str,
     known: Known,
     *,
-    computed: Text | None = None,
+    computed: RawComputation | None = None,
     note: Text | None = None,
     withheld_by: str | None = None,
 ) -> Quantity:
@@ -195,57 +195,43 @@ def _quantity(
 
 
 def _constraints(round_: Round) -> dict[str, Constraint]:
-    """Every constraint id a bound may cite, with a label in both languages."""
-    result: dict[str, Constraint] = {}
+    """Every constraint id a bound may cite, as values (render words them; relations keep their statement)."""
+    made: list[Constraint] = []
     for node in round_.rubric.nodes.values():
-        result[f"cap:{node.id}"] = Constraint(
-            id=f"cap:{node.id}",
-            kind="cap",
-            basis="stated",
-            sources=node.sources,
-            label=Text(
-                ko=f"{node.name.ko} 만점 {node.max:g}점", en=f"{node.name.en} maximum of {node.max:g}"
-            ),
-        )
-        result[f"floor:{node.id}"] = Constraint(
-            id=f"floor:{node.id}",
-            kind="floor",
-            basis="definition",
-            sources=(),
-            label=Text(ko=f"{node.name.ko} 점수는 0점 이상", en=f"{node.name.en} points are never negative"),
-        )
+        made.append(_constraint(f"cap:{node.id}", "cap", "stated", node.sources, node=node.id))
+        made.append(_constraint(f"floor:{node.id}", "floor", "definition", (), node=node.id))
         if node.children:
-            names_ko = " + ".join(round_.rubric.node(c).name.ko for c in node.children)
-            names_en = " + ".join(round_.rubric.node(c).name.en for c in node.children)
-            result[f"tree:{node.id}"] = Constraint(
-                id=f"tree:{node.id}",
-                kind="tree",
-                basis="stated",
-                sources=node.sources,
-                label=Text(ko=f"{node.name.ko} = {names_ko}", en=f"{node.name.en} = {names_en}"),
+            made.append(_constraint(f"tree:{node.id}", "tree", "stated", node.sources, node=node.id))
+    for f in round_.figures:
+        if f.disclosed:
+            cid = f"figure:{f.team}/{f.node}"
+            made.append(
+                _constraint(cid, "figure", "stated", f.sources, node=f.node, team=f.team, value=f.value)
             )
-    for figure in round_.figures:
-        if figure.disclosed:
-            team_name = round_.team(figure.team).name
-            node_name = round_.rubric.node(figure.node).name
-            cid = f"figure:{figure.team}/{figure.node}"
-            result[cid] = Constraint(
-                id=cid,
-                kind="figure",
-                basis="stated",
-                sources=figure.sources,
-                label=Text(
-                    ko=f"{team_name.ko} {node_name.ko} {figure.value:g}점 (공개)",
-                    en=f"{team_name.en} {node_name.en} {figure.value:g} (published)",
-                ),
-            )
-    for relation in round_.relations:
-        kind: Literal["mean", "rank"] = "mean" if isinstance(relation, MeanRelation) else "rank"
-        result[relation.id] = Constraint(
-            id=relation.id,
-            kind=kind,
-            basis=relation.basis,
-            sources=relation.sources,
-            label=relation.statement,
-        )
-    return dict(sorted(result.items()))
+    for r in round_.relations:
+        kind: ConstraintKind = "mean" if isinstance(r, MeanRelation) else "rank"
+        made.append(_constraint(r.id, kind, r.basis, r.sources, statement=r.statement))
+    return dict(sorted((c.id, c) for c in made))
+
+
+def _constraint(
+    cid: str,
+    kind: ConstraintKind,
+    basis: Basis | Literal["definition"],
+    sources: tuple[str, ...],
+    *,
+    node: str | None = None,
+    team: str | None = None,
+    value: float | None = None,
+    statement: Text | None = None,
+) -> Constraint:
+    return Constraint(
+        id=cid,
+        kind=kind,
+        basis=basis,
+        sources=sources,
+        node=node,
+        team=team,
+        value=value,
+        statement=statement,
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from generator.model import Text
 from generator.scoring.types import Formula, Quantity, ScoredRound
 
 FLOAT_DIGITS = 6
@@ -55,7 +58,17 @@ def _operand(entity: str, node: str, scored: ScoredRound, *, with_values: bool) 
     return f"{entity}/{node}"
 
 
-def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class ScoreWords:
+    """The document's bilingual texts, worded by the render stage (scoring hands over values only)."""
+
+    constraints: Mapping[str, Text]
+    """Constraint id → what it says."""
+    computed: Mapping[tuple[str, str], Text]
+    """(team, node) → how a computed value was computed from raw data."""
+
+
+def quantity_record(quantity: Quantity, scored: ScoredRound, words: ScoreWords) -> dict[str, Any]:
     """One quantity as a JSON-able dict."""
     record: dict[str, Any] = {
         "entity": quantity.entity,
@@ -76,7 +89,8 @@ def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
             "equation": quantity.formula.equation,
         }
     if quantity.computed is not None:
-        record["computed"] = {"ko": quantity.computed.ko, "en": quantity.computed.en}
+        how = words.computed[(quantity.entity, quantity.node)]
+        record["computed"] = {"ko": how.ko, "en": how.en}
     if quantity.bound is not None:
         record["bounds"] = {
             "low": output_float(quantity.bound.low),
@@ -88,8 +102,11 @@ def quantity_record(quantity: Quantity, scored: ScoredRound) -> dict[str, Any]:
     return record
 
 
-def scores_document(scored: ScoredRound) -> dict[str, Any]:
-    """The whole resolved score tree as one JSON-able document, deterministic in order and rounding."""
+def scores_document(scored: ScoredRound, *, words: ScoreWords) -> dict[str, Any]:
+    """The whole resolved score tree as one JSON-able document, deterministic in order and rounding.
+
+    ``words``: the texts render gives the values (:func:`generator.render.wording.score_words`).
+    """
     round_ = scored.round
     return {
         "round": round_.info.id,
@@ -105,19 +122,20 @@ def scores_document(scored: ScoredRound) -> dict[str, Any]:
                 "name": {"ko": team.name.ko, "en": team.name.en},
                 "outcome": round_.outcomes[team.id].result if team.id in round_.outcomes else None,
                 "scores": [
-                    quantity_record(scored.cell(team.id, node), scored) for node in round_.rubric.order()
+                    quantity_record(scored.cell(team.id, node), scored, words)
+                    for node in round_.rubric.order()
                 ],
             }
             for team in round_.teams
         ],
-        "aggregates": [quantity_record(q, scored) for q in scored.aggregates.values()],
+        "aggregates": [quantity_record(q, scored, words) for q in scored.aggregates.values()],
         "constraints": [
             {
                 "id": c.id,
                 "kind": c.kind,
                 "basis": c.basis,
                 "sources": list(c.sources),
-                "label": {"ko": c.label.ko, "en": c.label.en},
+                "label": {"ko": words.constraints[c.id].ko, "en": words.constraints[c.id].en},
             }
             for c in scored.constraints.values()
         ],

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.model import BenchmarkMethod, BenchmarkResult, PanelMethod, PanelScore, RawData, Rubric, Text
+from generator.model import BenchmarkMethod, BenchmarkResult, PanelMethod, PanelScore, RawData, Rubric
+from generator.scoring.types import RawComputation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,7 +19,7 @@ class Computed:
     team: str
     node: str
     points: float
-    how: Text
+    how: RawComputation
 
 
 def compute_points(rubric: Rubric, raw: RawData, teams: Sequence[str]) -> tuple[Computed, ...]:
@@ -29,13 +30,7 @@ def compute_points(rubric: Rubric, raw: RawData, teams: Sequence[str]) -> tuple[
             rows = [r for r in raw.benchmarks if r.node == node.id]
             if rows:
                 points = benchmark_points(node.method, rows, node.max)
-                how = Text(
-                    ko=f"raw/benchmarks.csv의 벤치마크 {len(node.method.benchmarks)}개를 "
-                    "정규화해 가중 평균한 뒤 "
-                    f"{node.max:g}점 만점으로 환산",
-                    en=f"weighted mean of {len(node.method.benchmarks)} normalised benchmark results from "
-                    f"raw/benchmarks.csv, scaled to {node.max:g} points",
-                )
+                how = RawComputation(method=node.method, maximum=node.max, raters=None)
                 results += [
                     Computed(team=t, node=node.id, points=points[t], how=how) for t in teams if t in points
                 ]
@@ -43,8 +38,9 @@ def compute_points(rubric: Rubric, raw: RawData, teams: Sequence[str]) -> tuple[
             scores = raw.panels.get(node.method.table, ())
             if scores:
                 points = panel_points(node.method, scores, node.max)
-                raters = len({s.rater for s in scores})
-                how = _panel_text(node.method, raters, node.max)
+                how = RawComputation(
+                    method=node.method, maximum=node.max, raters=len({s.rater for s in scores})
+                )
                 results += [
                     Computed(team=t, node=node.id, points=points[t], how=how) for t in teams if t in points
                 ]
@@ -107,20 +103,3 @@ def aggregate(values: np.ndarray, how: str, trim: float) -> float:
 
         return float(stats.trim_mean(values, trim))
     return float(np.mean(values))
-
-
-def _panel_text(method: PanelMethod, raters: int, maximum: float) -> Text:
-    ko_how = {"mean": "평균", "median": "중앙값", "trimmed_mean": f"절사평균(양쪽 {method.trim:.0%})"}
-    en_how = {
-        "mean": "mean",
-        "median": "median",
-        "trimmed_mean": f"trimmed mean ({method.trim:.0%} each end)",
-    }
-    scale = f"{method.scale_min:g}–{method.scale_max:g}"
-    return Text(
-        ko=f"raw/{method.table}.csv: 평가자 {raters}명의 기준별 가중 평균({scale})을 0–1로 바꾼 뒤 "
-        f"{ko_how[method.aggregate]}을 {maximum:g}점 만점으로 환산",
-        en=f"raw/{method.table}.csv: each of {raters} raters' weighted criterion mean ({scale}) "
-        "rescaled to 0–1, "
-        f"then the {en_how[method.aggregate]}, scaled to {maximum:g} points",
-    )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.model import Basis, Round, Text
+from generator.model import Basis, BenchmarkMethod, PanelMethod, Round, Text
 
 Status = Literal["disclosed", "computed", "derived", "bounded", "not_disclosed"]
 """``disclosed``: published, with a source. ``computed``: from raw data by the rubric's method.
@@ -52,6 +52,17 @@ class Bound:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RawComputation:
+    """How a computed value came from raw data: the rubric leaf's method and what it was applied to."""
+
+    method: BenchmarkMethod | PanelMethod
+    maximum: float
+    """The node's maximum, the points the normalised result is scaled to."""
+    raters: int | None
+    """For a panel: how many raters' scores were combined."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Quantity:
     """One value of the round: a team's points on a rubric node, or an aggregate over teams."""
 
@@ -67,11 +78,14 @@ class Quantity:
     sources: tuple[str, ...]
     """Sources of the value, or of every input of its formula."""
     formula: Formula | None
-    computed: Text | None
+    computed: RawComputation | None
     """For ``computed`` values: how the raw data became points."""
     bound: Bound | None
     withheld_by: str | None
     note: Text | None
+
+
+ConstraintKind = Literal["cap", "floor", "tree", "figure", "mean", "rank"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,8 +93,15 @@ class Constraint:
     """One constraint used for derivations and bounds, named so a bound can cite it."""
 
     id: str
-    kind: Literal["cap", "floor", "tree", "figure", "mean", "rank"]
-    label: Text
+    kind: ConstraintKind
+    node: str | None
+    """The rubric node a cap, floor, tree or figure constraint is about."""
+    team: str | None
+    """The team of a published figure."""
+    value: float | None
+    """A published figure's value."""
+    statement: Text | None
+    """A mean or rank relation's statement, in the data's words (the others are worded by render)."""
     basis: Basis | Literal["definition"]
     """``definition``: true of every score by construction (points are never negative); cites no source."""
     sources: tuple[str, ...]
