@@ -30,7 +30,7 @@ from __future__ import annotations
 from generator.evidence.files import (
     EVIDENCE_DIR,
     SCHEMA,
-    EvidenceIn,
+    EvidenceFileIn,
     FileIn,
     ReasonIn,
     ResolvedIn,
@@ -62,7 +62,7 @@ __all__ = [
     "EVIDENCE_DIR",
     "SCHEMA",
     "Auditor",
-    "EvidenceIn",
+    "EvidenceFileIn",
     "FileIn",
     "ReasonIn",
     "Replicator",

@@ -60,8 +60,9 @@ class ReasonIn(_Closed):
     basis: Literal["same_family", "other_team"] | None
 
 
-class EvidenceIn(_Closed):
-    """An evidence file as ``check`` reads it."""
+class EvidenceFileIn(_Closed):
+    """An evidence file as ``check`` reads it (not :class:`generator.schema.EvidenceIn`, an allegation's
+    published figure)."""
 
     schema_: Literal["sovereign-ai-report/evidence/2"] = Field(alias="schema")
     audit: str
@@ -89,14 +90,16 @@ class EvidenceIn(_Closed):
 # ---- checking -------------------------------------------------------------------------------------
 
 
-def check_evidence(data_dir: Path, audits: Sequence[HubAudit], problems: Problems) -> dict[str, EvidenceIn]:
+def check_evidence(
+    data_dir: Path, audits: Sequence[HubAudit], problems: Problems
+) -> dict[str, EvidenceFileIn]:
     """Every ``evidence/*.json``: valid, and matching the configured audit it claims to be; the files without
     a problem by audit id (``result`` is the :class:`~generator.audit.configured.AuditSummary` pages show)."""
     folder = data_dir / EVIDENCE_DIR
     if not folder.is_dir():
         return {}
     by_id = {a.id: a for a in audits}
-    valid: dict[str, EvidenceIn] = {}
+    valid: dict[str, EvidenceFileIn] = {}
     for path in sorted(folder.glob("*.json")):
         evidence, messages = _read_one(path, by_id)
         for message in messages:
@@ -106,9 +109,9 @@ def check_evidence(data_dir: Path, audits: Sequence[HubAudit], problems: Problem
     return valid
 
 
-def _read_one(path: Path, by_id: Mapping[str, HubAudit]) -> tuple[EvidenceIn | None, list[str]]:
+def _read_one(path: Path, by_id: Mapping[str, HubAudit]) -> tuple[EvidenceFileIn | None, list[str]]:
     try:
-        evidence = EvidenceIn.model_validate_json(path.read_bytes())
+        evidence = EvidenceFileIn.model_validate_json(path.read_bytes())
     except pydantic.ValidationError as error:
         return None, [
             f"{'.'.join(str(p) for p in item['loc']) or 'file'}: {item['msg']}" for item in error.errors()[:5]
@@ -116,7 +119,7 @@ def _read_one(path: Path, by_id: Mapping[str, HubAudit]) -> tuple[EvidenceIn | N
     return evidence, list(_problems(path, evidence, by_id))
 
 
-def _problems(path: Path, evidence: EvidenceIn, by_id: Mapping[str, HubAudit]) -> Iterator[str]:
+def _problems(path: Path, evidence: EvidenceFileIn, by_id: Mapping[str, HubAudit]) -> Iterator[str]:
     audit = by_id.get(evidence.audit)
     if audit is None:
         yield f"audit {evidence.audit!r} is not configured in audits.yaml"

@@ -13,7 +13,7 @@ from typing import Any
 from generator.audit.configured import ConfiguredAudit
 from generator.audit.demo import Demo
 from generator.criteria import Judgement
-from generator.evidence import EvidenceIn
+from generator.evidence import EvidenceFileIn
 from generator.model import Narrative, Text
 from generator.render.charts import javascript_bundle
 from generator.render.downloads import build_downloads
@@ -74,7 +74,7 @@ def render_site(
     team_sections: Mapping[str, Sequence[TeamSection]] | None = None,
     demo: Demo | None = None,
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
-    evidence: Mapping[str, EvidenceIn] | None = None,
+    evidence: Mapping[str, EvidenceFileIn] | None = None,
 ) -> RenderedSite:
     """Render every generated page, chart and download.
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from generator.criteria import CriterionResult, TeamCriteria
-from generator.evidence import EvidenceIn
+from generator.evidence import EvidenceFileIn
 from generator.model import (
     Allegation,
     AuditRecord,
@@ -216,10 +216,12 @@ class HubAuditView:
     audit: HubAudit
     allegation: Allegation | None
     """The allegation the audit tests (``reason.kind == "allegation"``)."""
-    evidence: EvidenceIn | None
+    evidence: EvidenceFileIn | None
 
 
-def hub_audit_views(round_: Round, evidence: Mapping[str, EvidenceIn]) -> dict[str, tuple[HubAuditView, ...]]:
+def hub_audit_views(
+    round_: Round, evidence: Mapping[str, EvidenceFileIn]
+) -> dict[str, tuple[HubAuditView, ...]]:
     """Every team's configured Hub audits, each with its allegation and evidence where they exist."""
     out: dict[str, tuple[HubAuditView, ...]] = {}
     for team, record in round_.independence.records.items():

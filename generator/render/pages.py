@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from generator.audit.configured import ConfiguredAudit, heatmaps_of
 from generator.audit.demo import Demo
 from generator.criteria import Judgement
-from generator.evidence import EvidenceIn
+from generator.evidence import EvidenceFileIn
 from generator.model import Narrative, RoundInfo, Text
 from generator.render import views
 from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
@@ -76,7 +76,7 @@ class Inputs:
     """The method demo computed at build time (``None``: not run for this build)."""
     audits: Mapping[str, Sequence[ConfiguredAudit]] = field(default_factory=dict)
     """Configured engine audits per team, run or not."""
-    evidence: Mapping[str, EvidenceIn] = field(default_factory=dict)
+    evidence: Mapping[str, EvidenceFileIn] = field(default_factory=dict)
     """Valid evidence files of the round's Hub audits, by audit id."""
 
 

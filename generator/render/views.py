@@ -9,7 +9,7 @@ from typing import Final
 
 from generator.audit.configured import ConfiguredAudit
 from generator.criteria import Judgement
-from generator.evidence import EvidenceIn
+from generator.evidence import EvidenceFileIn
 from generator.model import (
     Change,
     Component,
@@ -169,7 +169,7 @@ def team_views(
     judgement: Judgement,
     sections: Mapping[str, Sequence[TeamSection]],
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
-    evidence: Mapping[str, EvidenceIn] | None = None,
+    evidence: Mapping[str, EvidenceFileIn] | None = None,
 ) -> tuple[TeamView, ...]:
     """A view per team, in the data's order."""
     round_ = scored.round

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 
 from generator import schema
 from generator.errors import DataError, Problem
-from generator.evidence import EvidenceIn, check_evidence
+from generator.evidence import EvidenceFileIn, check_evidence
 from generator.load import Problems, read_csv, read_yaml
 from generator.model import Narrative, Round, RoundInfo
 from generator.validate import figures as figures_csv
@@ -51,7 +51,7 @@ class Validated:
     warnings: tuple[Problem, ...]
     narrative: Narrative = field(default_factory=Narrative)
     """The round's hand-written prose (``narrative.yaml``); empty when the round omits it."""
-    evidence: Mapping[str, EvidenceIn] = field(default_factory=dict)
+    evidence: Mapping[str, EvidenceFileIn] = field(default_factory=dict)
     """Valid evidence files by audit id (``evidence/<id>.json``), for the pages."""
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from generator.audit.configured import AuditSummary, ComponentResult
-from generator.evidence import EvidenceIn, ResolvedIn
+from generator.evidence import EvidenceFileIn, ResolvedIn
 from generator.render import RenderedSite
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import round_1_with
@@ -75,7 +75,7 @@ def test_evidence_shows_the_verdict_per_component_and_the_commit_read(
         **{**component.__dict__, "name": "model.language_model", "verdict": "independent"}
     )
     # Only what a page reads; the full file format is tested with the evidence command (tests/evidence/).
-    evidence = EvidenceIn.model_construct(  # type: ignore[call-arg]
+    evidence = EvidenceFileIn.model_construct(  # type: ignore[call-arg]
         audit=audit.id,
         candidate=ResolvedIn.model_construct(repo=audit.candidate.repos[0], revision=sha, tried=[]),
         reference=ResolvedIn.model_construct(repo=audit.reference.repos[0], revision=sha, tried=[]),
