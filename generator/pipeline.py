@@ -1,4 +1,5 @@
-"""The whole pipeline in one place: load → validate → score → demo and audits → render → publish.
+"""The whole pipeline in one place: read and validate → score → judge independence → demo and audits → render
+→ publish.
 
 Each stage takes values and returns values; only the first (reading the data folder), the method demo
 (a temporary folder and its cache), configured audits (the checkpoints they name) and the last (writing the
@@ -53,15 +54,16 @@ def generate(
     ``demo_seed`` seeds the method demo (cached under ``cache_dir``; ``None``: no cache). ``environ``
     expands ``${VAR}`` in configured audit paths (the process environment by default).
     """
-    validated = read_round(data_dir)
-    scored = score_round(validated.round)
-    demo = run_demo(demo_seed, cache_dir=cache_dir)
-    audits = run_configured(
+    validated = read_round(data_dir)  # the data files (narrative and evidence included), checked
+    scored = score_round(validated.round)  # values, bounds and formulas; no display text
+    judgement = judge_independence(validated.round)  # once, for every page that shows it
+    demo = run_demo(demo_seed, cache_dir=cache_dir)  # the method demo: toy models, cached
+    audits = run_configured(  # engine audits configured with local checkpoints, where reachable
         validated.round, environ=os.environ if environ is None else environ, base=data_dir
     )
     rendered = render_site(
         scored,
-        judgement=judge_independence(validated.round),
+        judgement=judgement,
         narrative=validated.narrative,
         settings=SiteSettings(site_url=site_url),
         demo=demo,
