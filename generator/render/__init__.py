@@ -85,7 +85,7 @@ def render_site(
     allegation resting only on raw cosine, the :data:`DEMO_SECTION` (unless ``team_sections`` gives one).
     ``audits``: configured engine audits per team (results, or what was not run and why).
     """
-    downloads = build_downloads(scored, site_url=settings.site_url)
+    downloads = build_downloads(scored, site_url=settings.site_url, evidence=evidence)
     sections = {team: list(items) for team, items in (team_sections or {}).items()}
     if demo is not None:
         section = demo_section(scored, demo)

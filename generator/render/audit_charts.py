@@ -7,16 +7,19 @@ seed the page states. Alt texts and data tables are written from the same number
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import altair as alt
 
 from generator.audit.align import LayerMap
-from generator.audit.configured import GainPair
+from generator.audit.configured import ConfiguredAudit, GainPair, heatmaps_of
 from generator.audit.demo import Demo, DemoCase
+from generator.model import Text
 from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
-from generator.render.formats import fixed, number, p_value, spread
+from generator.render.evidence_views import GridCell, verdict_grid
+from generator.render.formats import fixed, md, number, p_value, slug, spread
+from generator.render.judged import HubAuditView
 from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, Lang
 from generator.render.spreads import spread_of
 
@@ -24,6 +27,8 @@ RAW = "#ef6c00"
 """Raw cosine: the figure an accuser quotes, drawn in a warning colour."""
 CENTRED = "#1565c0"
 """The centred statistic."""
+NOT_RUN = "not_run"
+"""The verdict grid's key for an audit without evidence."""
 
 
 def _table_chart(
@@ -268,3 +273,114 @@ def heatmap_chart(heatmap: LayerMap, lang: Lang, *, chart_id: str, title: str) -
     return _table_chart(
         chart_id=chart_id, caption=title, alt_text=alt_text, chart=chart, heads=heads, rows=rows
     )
+
+
+VERDICT_COLOURS: Final[Mapping[str, str]] = {
+    "identical": "#b71c1c",
+    "derived": "#ef6c00",
+    "independent": "#2e7d32",
+    "inconclusive": "#757575",
+    NOT_RUN: "#e0e0e0",
+}
+"""A colour per verdict, and a pale grey for "not run yet" (every cell is also labelled in words)."""
+
+
+def verdict_grid_chart(
+    cells: Sequence[GridCell], team_names: Mapping[str, Text], lang: Lang, *, chart_id: str
+) -> TableChart:
+    """Every Hub audit's verdicts: a row per audit (team: its model vs the reference), a column per
+    component; an audit without evidence is "not run yet" across the columns, never a verdict, never blank."""
+    whole = UI["whole_model"].get(lang)
+    columns = sorted({c.component for c in cells if c.component is not None}) or [whole]
+    not_run = UI["not_run_yet"].get(lang)
+
+    def row_label(cell: GridCell) -> str:
+        return f"{team_names[cell.audit.team].get(lang)}: {cell.audit.label.get(lang)}"
+
+    def word(verdict: str | None) -> str:
+        return not_run if verdict is None else VERDICT[verdict].get(lang)
+
+    data = [
+        {"audit": row_label(c), "component": component, "verdict": word(c.verdict)}
+        for c in cells
+        for component in ([c.component] if c.component is not None else columns)
+    ]
+    rows_order = list(dict.fromkeys(row_label(c) for c in cells))
+    kinds = [k for k in VERDICT_COLOURS if k == NOT_RUN or any(c.verdict == k for c in cells)]
+    domain = [word(None if k == NOT_RUN else k) for k in kinds]
+    base = alt.Chart(inline(data)).encode(
+        x=alt.X("component:N", sort=columns, title=UI["component"].get(lang), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("audit:N", sort=rows_order, title=UI["audit_row"].get(lang)),
+    )
+    rects = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "verdict:N",
+            title=UI["verdict"].get(lang),
+            scale=alt.Scale(domain=domain, range=[VERDICT_COLOURS[k] for k in kinds]),
+        ),
+        tooltip=[alt.Tooltip("audit:N"), alt.Tooltip("component:N"), alt.Tooltip("verdict:N")],
+    )
+    labels = base.mark_text(fontSize=10, color="black").encode(text="verdict:N")
+    chart = alt.layer(rects, labels).properties(height=alt.Step(30))
+    ran = sum(1 for c in cells if c.verdict is not None)
+    title = PHRASE["verdict_grid"].get(lang)
+    alt_text = (
+        PHRASE["verdict_grid_alt"]
+        .get(lang)
+        .format(audits=len(rows_order), ran=len({row_label(c) for c in cells if c.verdict}), cells=ran)
+    )
+    heads = [
+        UI["team"].get(lang),
+        UI["audit_row"].get(lang),
+        UI["component"].get(lang),
+        UI["verdict"].get(lang),
+    ]
+    rows = [
+        [
+            Cell(text=md(team_names[c.audit.team].get(lang))),
+            Cell(text=md(c.audit.label.get(lang))),
+            Cell(text=md(c.component) if c.component else "—"),
+            Cell(text=word(c.verdict)),
+        ]
+        for c in cells
+    ]
+    return _table_chart(
+        chart_id=chart_id, caption=title, alt_text=alt_text, chart=chart, heads=heads, rows=rows
+    )
+
+
+# ---- the charts of the pages' audits --------------------------------------------------------------------
+
+
+AUDITS_CHART = "audits-verdicts"
+"""Id of the audits page's verdict grid."""
+
+
+def audits_chart(rows: Sequence[HubAuditView], names: Mapping[str, Text], lang: Lang) -> TableChart:
+    """The audits page's grid of every Hub audit's verdicts (``names``: team id → name)."""
+    return verdict_grid_chart(verdict_grid(rows), names, lang, chart_id=AUDITS_CHART)
+
+
+def audit_chart_ids(team: str, audit: ConfiguredAudit) -> tuple[str, ...]:
+    """Ids of one configured audit's heatmaps on its team page (none when it did not run)."""
+    if audit.result is None:
+        return ()
+    count = len(heatmaps_of(audit.result))
+    return tuple(f"audit-{team}-{slug(audit.audit.id)}-{n}" for n in range(count))
+
+
+def audit_charts(team: str, audits: Sequence[ConfiguredAudit], lang: Lang) -> tuple[TableChart, ...]:
+    """The layer heatmaps of a team's configured audits that ran."""
+    charts = []
+    for audit in audits:
+        if audit.result is None:
+            continue
+        ids = audit_chart_ids(team, audit)
+        for chart_id, (component, heatmap) in zip(ids, heatmaps_of(audit.result), strict=True):
+            title = (
+                PHRASE["audit_heatmap"]
+                .get(lang)
+                .format(audit=audit.audit.label.get(lang), component=component.name)
+            )
+            charts.append(heatmap_chart(heatmap, lang, chart_id=chart_id, title=title))
+    return tuple(charts)

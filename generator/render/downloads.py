@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.evidence import EvidenceFileIn, dump
 from generator.model import Round, Text
 from generator.render.citation import AUTHOR, page_url, report_title
+from generator.render.evidence_views import EVIDENCE_DOWNLOADS
 from generator.render.labels import DOWNLOAD, ENTITY, PHRASE, UI, fill
 from generator.render.wording import score_words
 from generator.scoring.export import format_number, formula_text, output_float, scores_document
@@ -88,8 +90,11 @@ def entity_name(scored: ScoredRound, entity: str) -> Text:
     return scored.round.team(entity).name
 
 
-def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
-    """Every download of the round, deterministic byte for byte."""
+def build_downloads(
+    scored: ScoredRound, *, site_url: str, evidence: Mapping[str, EvidenceFileIn] | None = None
+) -> Downloads:
+    """Every download of the round, deterministic byte for byte; ``evidence``: the round's evidence files
+    (published as they are committed, under ``evidence/``, with their checksums)."""
     round_ = scored.round
     folder = f"downloads/{round_.info.id}"
     files: dict[str, bytes] = {
@@ -117,12 +122,18 @@ def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
     files["datapackage.json"] = _json(_datapackage(round_))
     files["LICENSE.txt"] = _licence(round_).encode()
     files["CITATION.cff"] = _citation_cff(round_, site_url).encode()
+    audits = {a.id: a for r in round_.independence.records.values() for a in r.hub_audits}
+    described = dict(DOWNLOAD)
+    for audit_id, document in sorted((evidence or {}).items()):
+        name = f"{EVIDENCE_DOWNLOADS}/{audit_id}.json"
+        files[name] = evidence_bytes(document)
+        described[name] = fill(PHRASE["evidence_download"], audit=audits[audit_id].label)
     files["SHA256SUMS"] = "".join(
         f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
     ).encode()
     listing = tuple(
         Download(
-            name=name, description=DOWNLOAD[name], size=len(data), sha256=hashlib.sha256(data).hexdigest()
+            name=name, description=described[name], size=len(data), sha256=hashlib.sha256(data).hexdigest()
         )
         for name, data in files.items()
     )
@@ -132,6 +143,11 @@ def build_downloads(scored: ScoredRound, *, site_url: str) -> Downloads:
         listing=listing,
         citation=citation_text(round_, site_url),
     )
+
+
+def evidence_bytes(document: EvidenceFileIn) -> bytes:
+    """An evidence file's bytes as committed: what ``evidence`` wrote, read back and written the same way."""
+    return dump(document.model_dump(mode="json", by_alias=True, exclude_unset=True))
 
 
 def _quantities(scored: ScoredRound) -> list[Quantity]:

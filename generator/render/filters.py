@@ -241,6 +241,10 @@ class Filters:
         shown = f"{repo}@{revision[:7]}" if revision else repo
         return f"[{md(shown)}](https://huggingface.co/{repo}{tree})"
 
+    def component_verdict(self, component: Any) -> str:
+        """``name: badge``: a component's verdict beside its name."""
+        return f"{md(component.name)}: {self.verdict(component.verdict)}"
+
     def component_sentence(self, component: Any) -> str:
         """One component's verdict as a sentence a citizen reads (the reference is named by the row)."""
         text = COMPONENT_SENTENCE[component.verdict].get(self.lang)
@@ -462,6 +466,7 @@ def register(env: Environment, filters: Filters) -> None:
         "heading": filters.heading,
         "hub_link": filters.hub_link,
         "component_sentence": filters.component_sentence,
+        "component_verdict": filters.component_verdict,
         "cited_count": filters.cited_count,
         "plural": plural,
         "tx": filters.tx,

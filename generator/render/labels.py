@@ -260,6 +260,153 @@ MARK_LABEL: Final[Mapping[Status, Text]] = {
 }
 """A chart mark's legend entry, by the status of its value."""
 
+STRENGTH: Final[Mapping[str, Text]] = {
+    "identical": Text(
+        ko="증거: 결정적 — 텐서 {tensors}개가 형식 변환 뒤 원본과 똑같습니다 (파라미터의 {share})",
+        en="evidence: conclusive — its {tensors} tensors equal the reference's after a format cast "
+        "({share} of the parameters)",
+    ),
+    "strong": Text(
+        ko="증거: 강함 — 서로 관계없는 가중치가 우연히 이만큼 닮을 확률(p)이 {p}로, "
+        "판정 기준 {alpha}보다 작습니다",
+        en="evidence: strong — the chance that unrelated weights look this alike (p) is {p}, below the "
+        "verdict's threshold of {alpha}",
+    ),
+    "weak": Text(
+        ko="증거: 약함 — 우연히 이만큼 닮을 확률(p)이 {p}로 낮지만, 판정 기준 {alpha}에는 미치지 않습니다",
+        en="evidence: weak — the chance of this resemblance (p) is {p}: low, but short of the verdict's "
+        "threshold of {alpha}",
+    ),
+    "none": Text(
+        ko="증거: 없음 — 우연히 이만큼 닮을 확률(p)이 {p}로, 서로 관계없는 가중치에서 흔한 수준입니다",
+        en="evidence: none — the chance of this resemblance (p) is {p}, as common as "
+        "between unrelated weights",
+    ),
+    "untested": Text(
+        ko="증거: 검정하지 못함 — 원본과 비교할 수 있는 텐서가 없었습니다",
+        en="evidence: not tested — no tensor could be compared with the reference's",
+    ),
+}
+"""How strong a component's evidence is, in words with the statistic it rests on (``{p}``: the corrected
+p-value; ``{alpha}``: the verdict's threshold; ``{share}``: parameters equal to the reference's)."""
+
+CHEAP: Final[Mapping[str, Text]] = {
+    "config_unavailable": Text(
+        ko="설정 파일(config.json): 비교할 수 없음 (한쪽 또는 양쪽 저장소에 없거나 읽을 수 없음)",
+        en="Configuration (config.json): not available (missing or unreadable in one or both repositories)",
+    ),
+    "config_same_family": Text(
+        ko="설정 파일(config.json): 같은 모델 계열 ({families}). 같은 값: {same}. 다른 값: {differ}",
+        en="Configuration (config.json): the same model family ({families}). Equal: {same}. "
+        "Different: {differ}",
+    ),
+    "config_other_family": Text(
+        ko="설정 파일(config.json): 다른 모델 계열 ({families}). 같은 값: {same}. 다른 값: {differ}",
+        en="Configuration (config.json): different model families ({families}). Equal: {same}. "
+        "Different: {differ}",
+    ),
+    "tokenizer_unavailable": Text(
+        ko="토크나이저: 비교할 수 없음 (한쪽 또는 양쪽 저장소에 없거나 읽을 수 없음)",
+        en="Tokenizer: not available (missing or unreadable in one or both repositories)",
+    ),
+    "tokenizer": Text(
+        ko="토크나이저: 토큰 {shared}개가 겹칩니다 (이 모델의 {candidate}개 중 {candidate_share}, "
+        "비교 모델의 {reference}개 중 {reference_share})",
+        en="Tokenizer: {shared} tokens in common ({candidate_share} of this model's {candidate}, "
+        "{reference_share} of the reference's {reference})",
+    ),
+    "not_evidence": Text(
+        ko="구조나 토크나이저가 비슷하다는 것은 가중치를 재사용했다는 증거가 아닙니다. 독립적으로 학습한 "
+        "모델도 흔히 둘 다 공유합니다. 가중치를 재사용했는지는 위의 가중치 판정만이 말해 줍니다.",
+        en="Architecture or tokenizer similarity is not evidence of weight reuse: independently trained "
+        "models often share both. Only the weight verdict above says whether weights were reused.",
+    ),
+}
+"""The cheap signals beside a weight verdict (config and tokenizer compared), each in a sentence."""
+
+CANNOT_SEE: Final[tuple[Text, ...]] = (
+    Text(
+        ko="학습 데이터: 가중치만 비교하므로 무엇으로 학습했는지는 알 수 없습니다",
+        en="The training data: only weights are compared, so what a model was trained on stays unseen",
+    ),
+    Text(
+        ko="다른 모델의 출력으로 처음부터 학습한 모델(증류): 가중치에 공통 출처의 흔적이 남지 않습니다",
+        en="A model trained from scratch on another model's outputs (distillation): its weights keep no "
+        "trace of a shared origin",
+    ),
+    Text(
+        ko="공개된 체크포인트에 없는 구성 요소: 공개되지 않은 부분은 비교할 수 없습니다",
+        en="Components that are not in the public checkpoint: what is not published cannot be compared",
+    ),
+    Text(
+        ko="공개된 체크포인트가 평가받은 모델과 같은지: 감사는 공개된 커밋만 읽습니다",
+        en="Whether the public checkpoint is the model that was evaluated: the audit reads only the "
+        "published commit",
+    ),
+)
+"""What a weight audit cannot see (each team page's fixed list under its audits)."""
+
+REPLICATION_RESULT: Final[Mapping[str, Text]] = {
+    "reproduces": Text(ko="재현됨", en="reproduces"),
+    "differs": Text(ko="다름", en="differs"),
+    "not_comparable": Text(ko="비교할 수 없음", en="not comparable"),
+}
+"""Our recomputation beside a published figure."""
+
+REPLICATION_TEXT: Final[Mapping[str, Text]] = {
+    "range": Text(ko="범위 {low}{low_at} – {high}{high_at}", en="range {low}{low_at} – {high}{high_at}"),
+    "count_layer": Text(ko="층 {count}개", en="{count} layers"),
+    "count_tensor": Text(ko="텐서 {count}개", en="{count} tensors"),
+    "missing": Text(
+        ko="우리 재계산을 할 수 없었습니다: {why}", en="Our recomputation could not be made: {why}"
+    ),
+    "matching": Text(
+        ko="층 맞추기: 이 모델의 {candidate_stack} {candidate}개 층과 "
+        "비교 모델의 {reference_stack} {reference}개 층을 상대적 깊이로 짝지었습니다 ({matching}). "
+        "비교한 벡터 쌍은 {pairs}개입니다.",
+        en="Layer matching: this model's {candidate} layers ({candidate_stack}) and the reference's "
+        "{reference} ({reference_stack}) paired by relative depth ({matching}); "
+        "{pairs} vector pairs compared.",
+    ),
+    "control": Text(
+        ko="짝지은 층의 평균은 코사인 {matched_cosine}, 피어슨 {matched_pearson}입니다. 대조군(짝짓지 않은 "
+        "층끼리)의 평균은 코사인 {control_cosine}, 피어슨 {control_pearson}입니다. "
+        "같은 출발점을 가진 모델이라면 짝지은 층이 대조군보다 뚜렷이 높습니다.",
+        en="Matched layers average cosine {matched_cosine} and Pearson {matched_pearson}; the control "
+        "(layers not matched) averages cosine {control_cosine} and Pearson {control_pearson}. Models of a "
+        "shared origin show their matched layers clearly above the control.",
+    ),
+    "raw_gains": Text(
+        ko="정규화 이득(LayerNorm 가중치)의 원시 코사인은 그 자체로 결코 증거가 아닙니다. 모든 모델에서 1 "
+        "근처에서 출발하므로 관계없는 모델끼리도 1에 가깝게 나옵니다(위 대조군 참고).",
+        en="The raw cosine of normalisation gains (LayerNorm weights) is never evidence on its own: gains "
+        "start near 1 in every model, so unrelated models score near 1 too (see the control above).",
+    ),
+    "vision_unsaid": Text(
+        ko="출처는 어느 텐서로 계산했는지 밝히지 않았습니다. 우리는 {components}의 텐서 {tensors}개를 "
+        "하나씩 비교했습니다. 표의 개수는 그 가운데 값이 정의되는 텐서입니다(0으로만 된 편향처럼 상수인 "
+        "텐서에는 상관계수가 없습니다).",
+        en="The source does not say which tensors it used; we compared {tensors} tensors of {components}, "
+        "one by one. The counts in the table are those where the statistic is defined (a constant tensor, "
+        "such as an all-zero bias, has no correlation).",
+    ),
+    "vision": Text(
+        ko="우리는 {components}의 텐서 {tensors}개를 하나씩 비교했습니다. 표의 개수는 그 가운데 값이 "
+        "정의되는 텐서입니다.",
+        en="We compared {tensors} tensors of {components}, one by one; the counts in the table are those "
+        "where the statistic is defined.",
+    ),
+    "unsaid_layer": Text(
+        ko="출처가 어느 층으로 계산했는지 밝히지 않았고, 공개된 값이 우리 값들 사이에 있습니다",
+        en="the source does not say which layers it used, and the published value lies among ours",
+    ),
+    "unsaid_tensor": Text(
+        ko="출처가 어느 텐서로 계산했는지 밝히지 않았고, 공개된 값이 우리 값들 사이에 있습니다",
+        en="the source does not say which tensors it used, and the published value lies among ours",
+    ),
+}
+"""The replication table's words around the numbers (``{value}``, ``{low}``… are numbers from the file)."""
+
 DOWNLOAD: Final[Mapping[str, Text]] = {
     "figures.csv": Text(
         ko="팀 × 항목별 모든 값과 상태, 범위, 식, 출처 (CSV, UTF-8 BOM)",
@@ -281,6 +428,29 @@ DOWNLOAD: Final[Mapping[str, Text]] = {
 """What each download file holds (the data page's file table)."""
 
 PHRASE: Final[Mapping[str, Text]] = {
+    "evidence_files": Text(ko="파일 {files}개 (모두 {size})", en="files: {files} ({size} in all)"),
+    "evidence_tried": Text(ko="먼저 시도한 {repos}는 찾지 못함", en="tried first and not found: {repos}"),
+    "evidence_run": Text(
+        ko="{date}에 실행: 네트워크로 {fetched}를 받았습니다 (파일 전체가 아니라 필요한 부분만 읽음), "
+        "{seconds}초",
+        en="Run on {date}: {fetched} fetched over the network (only the parts needed, not whole files), "
+        "{seconds} s",
+    ),
+    "evidence_checksums": Text(ko="체크섬은 데이터 페이지에 있습니다", en="its checksum is on the data page"),
+    "evidence_download": Text(
+        ko="감사 증거 파일: {audit} (JSON; 읽은 커밋, 파일 체크섬, 판정과 통계)",
+        en="Audit evidence: {audit} (JSON: the commits read, file checksums, verdicts and statistics)",
+    ),
+    "verdict_grid": Text(
+        ko="감사별 구성 요소 판정 (팀과 비교 모델 × 구성 요소)",
+        en="Verdict per component of every audit (team and reference × component)",
+    ),
+    "verdict_grid_alt": Text(
+        ko="감사 {audits}건 가운데 {ran}건이 실행되었고, 구성 요소 판정은 {cells}개입니다. "
+        "실행되지 않은 감사는 '아직 실행 안 함'으로 표시합니다.",
+        en="{ran} of {audits} audits have run, with {cells} component verdicts; an audit that has not "
+        "run is shown as 'not run yet'.",
+    ),
     "constraint_cap": Text(ko="{node} 만점 {max}점", en="{node} maximum of {max}"),
     "constraint_floor": Text(ko="{node} 점수는 0점 이상", en="{node} points are never negative"),
     "constraint_tree": Text(ko="{node} = {children}", en="{node} = {children}"),
@@ -460,6 +630,23 @@ UI: Final[Mapping[str, Text]] = {
     "screen": Text(ko="선별 검사", en="Screen"),
     "allegation_test": Text(ko="의혹 검증", en="Testing an allegation"),
     "not_run_yet": Text(ko="아직 실행 안 함", en="not run yet"),
+    "evidence_strength": Text(ko="증거의 강도", en="How strong the evidence is"),
+    "recompute_not_run": Text(
+        ko="우리 재계산은 아직 실행되지 않았습니다", en="our recomputation has not run yet"
+    ),
+    "our_numbers_from": Text(ko="우리 값의 출처", en="Where our numbers come from"),
+    "cheap_signals": Text(ko="값싼 신호 (증거 아님)", en="Cheap signals (not evidence)"),
+    "what_was_read": Text(ko="읽은 것", en="What was read"),
+    "evidence_file": Text(ko="증거 파일", en="Evidence file"),
+    "cannot_see": Text(ko="이 감사가 볼 수 없는 것", en="What the audit cannot see"),
+    "published_figure": Text(ko="공개된 수치", en="Published figure"),
+    "our_value": Text(ko="우리 재계산", en="Our recomputation"),
+    "replication_result": Text(ko="비교", en="Comparison"),
+    "audit_verdict": Text(ko="감사 판정", en="Audit verdict"),
+    "audit_row": Text(ko="감사", en="Audit"),
+    "whole_model": Text(ko="모델 전체", en="whole model"),
+    "candidate_side": Text(ko="감사한 모델", en="Audited model"),
+    "reference_side": Text(ko="비교 모델", en="Reference"),
     "unconfirmed_id": Text(ko="저장소 이름 미확인", en="repository id not confirmed"),
     "before": Text(ko="이전", en="Before"),
     "now": Text(ko="지금", en="Now"),
@@ -568,6 +755,8 @@ HEADING: Final[Mapping[str, Text]] = {
     "method.layers": Text(ko="층별 비교", en="Layer by layer"),
     "method.round-1": Text(ko="1차 평가에서 보도된 수치", en="The figures reported in round 1"),
     "method.limits": Text(ko="한계", en="Limits"),
+    "method.replication": Text(ko="공개된 분석과 우리 재계산", en="The published analyses, recomputed"),
+    "audits.grid": Text(ko="판정 한눈에 보기", en="Every verdict at a glance"),
     "results.matrix": Text(ko="한눈에 보기", en="At a glance"),
     "results.charts": Text(ko="차트", en="Charts"),
     "results.aggregates": Text(ko="평균과 도출한 값", en="Averages and derived values"),

@@ -11,20 +11,38 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from generator.audit.configured import ConfiguredAudit, heatmaps_of
+from generator.audit.configured import ConfiguredAudit
 from generator.audit.demo import Demo
 from generator.criteria import Judgement
 from generator.evidence import EvidenceFileIn
 from generator.model import Narrative, RoundInfo, Text
 from generator.render import views
-from generator.render.audit_charts import gains_chart, heatmap_chart, tests_chart
+from generator.render.audit_charts import (
+    audit_chart_ids,
+    audit_charts,
+    audits_chart,
+    gains_chart,
+    heatmap_chart,
+    tests_chart,
+)
 from generator.render.charts import ChartBlock, TableChart, chart_csv, png, range_chart
 from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
+from generator.render.evidence_views import evidence_detail, replication_views
 from generator.render.filters import Filters, register
-from generator.render.formats import slug
 from generator.render.judged import scale_view
-from generator.render.labels import DEMO_CASE, HOME_LINKS, LANGS, OUTCOME, PAGE, PHRASE, UI, Lang, fill
+from generator.render.labels import (
+    CANNOT_SEE,
+    DEMO_CASE,
+    HOME_LINKS,
+    LANGS,
+    OUTCOME,
+    PAGE,
+    PHRASE,
+    UI,
+    Lang,
+    fill,
+)
 from generator.render.lookup import lookup
 from generator.render.social import card_path, card_png
 from generator.render.spreads import demo_spreads
@@ -137,6 +155,10 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
                 "constraints": views.cited_constraints(scored, team.cells),
                 "sources": views.team_sources(scored, team),
                 "heatmap_ids": {a.audit.id: audit_chart_ids(team.team.id, a) for a in team.audits},
+                "details": tuple(
+                    d for a in team.hub_audits if (d := evidence_detail(a, inputs.downloads.folder))
+                ),
+                "cannot_see": CANNOT_SEE,
             },
             charts={lang: audit_charts(team.team.id, team.audits, lang) for lang in LANGS},
             tags={lang: (OUTCOME[team.outcome.result].get(lang),) if team.outcome else () for lang in LANGS},
@@ -153,6 +175,8 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
         "scale": scale_view(round_),
     }
     sources = {"sources": tuple(round_.sources.values()), "cited": views.cited_by(round_, inputs.narrative)}
+    hub_views = tuple(a for t in teams for a in t.hub_audits)
+    names = {t.team.id: t.team.name for t in teams}
     return (
         home,
         _page("results", context=results, charts=results_charts),
@@ -170,16 +194,16 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
                 "spreads": demo_spreads(inputs.demo) if inputs.demo else None,
                 "allegations": independence["allegations"],
                 "permutation_test": tuple(s for s in PERMUTATION_TEST_SOURCES if s in round_.sources),
-                "audited": any(a.result is not None for audits in inputs.audits.values() for a in audits),
+                "audited": any(a.result is not None for audits in inputs.audits.values() for a in audits)
+                or any(a.evidence is not None for a in hub_views),
+                "replications": replication_views(hub_views, inputs.downloads.folder),
             },
             charts={lang: method_charts(inputs.demo, lang) for lang in LANGS} if inputs.demo else {},
         ),
         _page(
             "audits",
-            context={
-                "rows": tuple(a for t in teams for a in t.hub_audits),
-                "ran": any(a.evidence is not None for t in teams for a in t.hub_audits),
-            },
+            context={"rows": hub_views, "ran": any(a.evidence is not None for a in hub_views)},
+            charts={lang: (audits_chart(hub_views, names, lang),) for lang in LANGS} if hub_views else {},
         ),
         _page("timeline", context={"events": round_.events}),
         _page("unknowns", context={"u": views.unknowns(scored, inputs.narrative)}),
@@ -208,31 +232,6 @@ def method_charts(demo: Demo, lang: Lang) -> tuple[TableChart, ...]:
         title = PHRASE["demo_heatmap"].get(lang).format(case=DEMO_CASE[case_id].get(lang))
         heatmaps.append(heatmap_chart(heatmap, lang, chart_id=f"method-heatmap-{case_id}", title=title))
     return (gains_chart(demo, lang), tests_chart(demo, lang), *heatmaps)
-
-
-def audit_chart_ids(team: str, audit: ConfiguredAudit) -> tuple[str, ...]:
-    """Ids of one configured audit's heatmaps on its team page (none when it did not run)."""
-    if audit.result is None:
-        return ()
-    count = len(heatmaps_of(audit.result))
-    return tuple(f"audit-{team}-{slug(audit.audit.id)}-{n}" for n in range(count))
-
-
-def audit_charts(team: str, audits: Sequence[ConfiguredAudit], lang: Lang) -> tuple[TableChart, ...]:
-    """The layer heatmaps of a team's configured audits that ran."""
-    charts = []
-    for audit in audits:
-        if audit.result is None:
-            continue
-        ids = audit_chart_ids(team, audit)
-        for chart_id, (component, heatmap) in zip(ids, heatmaps_of(audit.result), strict=True):
-            title = (
-                PHRASE["audit_heatmap"]
-                .get(lang)
-                .format(audit=audit.audit.label.get(lang), component=component.name)
-            )
-            charts.append(heatmap_chart(heatmap, lang, chart_id=chart_id, title=title))
-    return tuple(charts)
 
 
 def nav(pages: Sequence[Page]) -> list[Any]:

@@ -15,6 +15,8 @@ import pytest
 from generator.audit.configured import run_configured
 from generator.audit.demo import Demo, from_json
 from generator.criteria import judge_independence
+from generator.evidence import EvidenceFileIn, check_evidence, configured
+from generator.load import Problems
 from generator.model import Narrative
 from generator.render import RenderedSite, SiteSettings, render_site
 from generator.scoring import score_round
@@ -23,6 +25,9 @@ from generator.validate import read_round
 from tests.conftest import FICTIONAL, ROUND_1
 
 SITE_URL = "https://example.org/report/"
+EVIDENCE_FIXTURES = Path(__file__).parent
+"""Holds ``evidence/*.json``: two evidence files written by the real ``evidence`` command against the local
+Hub's stand-ins (``python -m tests.render.make_evidence``), read as ``check`` reads a round's."""
 DEMO_FIXTURE = Path(__file__).parent / "demo.json"
 """A method demo computed once by ``generator.audit.demo.run_demo`` (default seed) and kept, so that the
 golden files do not depend on this machine's floating point; tests/demo checks the live computation."""
@@ -62,6 +67,15 @@ def render(data_dir: Path) -> tuple[ScoredRound, RenderedSite]:
     return scored, site
 
 
+def fixture_evidence(scored: ScoredRound) -> dict[str, EvidenceFileIn]:
+    """The stored evidence files, validated by ``check`` against round 1's configured audits."""
+    problems = Problems()
+    valid = check_evidence(EVIDENCE_FIXTURES, configured(scored.round), problems)
+    assert not problems.errors, [str(e) for e in problems.errors]
+    assert len(valid) == len(list((EVIDENCE_FIXTURES / "evidence").glob("*.json"))) == 2
+    return valid
+
+
 def round_1_with(scored: ScoredRound, **inputs: Any) -> RenderedSite:
     """Round 1 rendered again with other demo, audits or sections (``render_site``'s keyword arguments)."""
     if "judgement" not in inputs:
@@ -75,6 +89,24 @@ def round_1_with(scored: ScoredRound, **inputs: Any) -> RenderedSite:
 def round1() -> tuple[ScoredRound, RenderedSite]:
     """Round 1, scored and rendered."""
     return render(ROUND_1)
+
+
+@pytest.fixture(scope="session")
+def round1_evidence(round1: tuple[ScoredRound, RenderedSite]) -> tuple[ScoredRound, RenderedSite]:
+    """Round 1 rendered as the build renders it, with the stored evidence files."""
+    scored, _ = round1
+    site = round_1_with(
+        scored,
+        demo=fixture_demo(),
+        audits=run_configured(scored.round, environ={}, base=ROUND_1),
+        evidence=fixture_evidence(scored),
+    )
+    return scored, site
+
+
+@pytest.fixture(scope="session")
+def round1_evidence_site(round1_evidence: tuple[ScoredRound, RenderedSite]) -> RenderedSite:
+    return round1_evidence[1]
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,12 @@ evidence, the verdict per component in a plain sentence and the pinned commit it
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
-from generator.audit.configured import AuditSummary, ComponentResult
-from generator.evidence import EvidenceFileIn, ResolvedIn
 from generator.render import RenderedSite
 from generator.scoring.types import ScoredRound
-from tests.render.conftest import round_1_with
+from tests.render.conftest import fixture_evidence
 from tests.render.test_truth import text
 
 
@@ -50,59 +47,24 @@ def test_every_team_shows_what_is_compared_with_what_and_why(
 
 
 def test_evidence_shows_the_verdict_per_component_and_the_commit_read(
-    round1: tuple[ScoredRound, RenderedSite],
+    round1_evidence: tuple[ScoredRound, RenderedSite],
 ) -> None:
-    scored, _ = round1
+    scored, site = round1_evidence
     audit = scored.round.independence.records["naver-cloud"].hub_audits[0]
-    sha = "0123456789abcdef0123456789abcdef01234567"
-    component = ComponentResult(
-        name="model.vision_tower",
-        verdict="identical",
-        parameters=10,
-        share_compared=1.0,
-        share_identical=1.0,
-        log10_p=None,
-        p_permutation=None,
-        permutations=0,
-        matrix_centred=None,
-        tensors=3,
-        disguises=(),
-        summary="",
-        gains=(),
-        heatmaps=(),
-    )
-    independent = ComponentResult(
-        **{**component.__dict__, "name": "model.language_model", "verdict": "independent"}
-    )
-    # Only what a page reads; the full file format is tested with the evidence command (tests/evidence/).
-    evidence = EvidenceFileIn.model_construct(  # type: ignore[call-arg]
-        audit=audit.id,
-        candidate=ResolvedIn.model_construct(repo=audit.candidate.repos[0], revision=sha, tried=[]),
-        reference=ResolvedIn.model_construct(repo=audit.reference.repos[0], revision=sha, tried=[]),
-        verdict="derived",
-        date=date(2026, 12, 1),
-        result=AuditSummary(
-            verdict="derived",
-            parameters=20,
-            reference_kind="checkpoint",
-            alpha=1e-6,
-            components=(component, independent),
-        ),
-    )
-    site = round_1_with(scored, evidence={audit.id: evidence})
+    evidence = fixture_evidence(scored)[audit.id]
     for suffix, words in (
         (
             ".md",
             (
-                "model.vision\\_tower: 비교한 모델의 가중치를 그대로 사용",
-                "model.language\\_model: 공통 출처의 흔적 없음",
+                "vision\\_tower: 비교한 모델의 가중치를 그대로 사용",
+                "language\\_model: 공통 출처의 흔적 없음",
             ),
         ),
         (
             ".en.md",
             (
-                "model.vision\\_tower: the compared model's weights",
-                "model.language\\_model: no sign of a shared origin",
+                "vision\\_tower: the compared model's weights",
+                "language\\_model: no sign of a shared origin",
             ),
         ),
     ):
@@ -111,8 +73,9 @@ def test_evidence_shows_the_verdict_per_component_and_the_commit_read(
         assert "verdict-derived" in row
         for word in words:
             assert word in row
+        sha = evidence.candidate.revision
         assert f"https://huggingface.co/{audit.candidate.repos[0]}/tree/{sha})" in row
-        assert "2026-12-01" in row
+        assert evidence.date.isoformat() in row
         assert ("아직 실행되지 않았습니다" if suffix == ".md" else "has not been run yet") not in page.split(
             "{ #engine-audits }"
         )[1].split("\n## ")[0]

@@ -150,7 +150,7 @@ def test_chart_blocks_keep_the_markup_contract(round1_site: RenderedSite) -> Non
             spec = json.loads(script.group(1).replace("<\\/", "</"))
             assert spec["description"]
             assert spec["width"] == "container"
-    assert charted == 20  # home (1) + results (4) + method (5), in both languages
+    assert charted == 22  # home (1) + results (4) + method (5) + audits (1), in both languages
 
 
 def test_chart_specs_are_valid_vega_lite(round1_site: RenderedSite) -> None:

@@ -125,7 +125,7 @@ def pairs(site: RenderedSite) -> list[tuple[str, str]]:
     return [(p, p.removesuffix(".md") + ".en.md") for p in korean]
 
 
-@pytest.mark.parametrize("which", ["round1_site", "fictional_site"])
+@pytest.mark.parametrize("which", ["round1_site", "round1_evidence_site", "fictional_site"])
 def test_every_page_has_the_same_skeleton_in_both_languages(
     which: str, request: pytest.FixtureRequest
 ) -> None:
