@@ -20,7 +20,7 @@ from generator.render.charts import Cell, TableChart, finish, inline, static_spe
 from generator.render.evidence_views import GridCell, verdict_grid
 from generator.render.formats import fixed, md, number, p_value, slug, spread
 from generator.render.judged import HubAuditView
-from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, Lang
+from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, VERDICT_SHORT, Lang
 from generator.render.spreads import spread_of
 
 RAW = "#ef6c00"
@@ -276,13 +276,14 @@ def heatmap_chart(heatmap: LayerMap, lang: Lang, *, chart_id: str, title: str) -
 
 
 VERDICT_COLOURS: Final[Mapping[str, str]] = {
-    "identical": "#b71c1c",
-    "derived": "#ef6c00",
-    "independent": "#2e7d32",
-    "inconclusive": "#757575",
-    NOT_RUN: "#e0e0e0",
+    "identical": "#e57373",
+    "derived": "#ffb74d",
+    "independent": "#81c784",
+    "inconclusive": "#bdbdbd",
+    NOT_RUN: "#eeeeee",
 }
-"""A colour per verdict, and a pale grey for "not run yet" (every cell is also labelled in words)."""
+"""A light colour per verdict (black words stay legible on each), and a pale grey for "not run yet"; every
+cell is also labelled in words."""
 
 
 def verdict_grid_chart(
@@ -300,8 +301,11 @@ def verdict_grid_chart(
     def word(verdict: str | None) -> str:
         return not_run if verdict is None else VERDICT[verdict].get(lang)
 
+    def short(verdict: str | None) -> str:
+        return not_run if verdict is None else VERDICT_SHORT[verdict].get(lang)
+
     data = [
-        {"audit": row_label(c), "component": component, "verdict": word(c.verdict)}
+        {"audit": row_label(c), "component": component, "verdict": word(c.verdict), "short": short(c.verdict)}
         for c in cells
         for component in ([c.component] if c.component is not None else columns)
     ]
@@ -310,7 +314,7 @@ def verdict_grid_chart(
     domain = [word(None if k == NOT_RUN else k) for k in kinds]
     base = alt.Chart(inline(data)).encode(
         x=alt.X("component:N", sort=columns, title=UI["component"].get(lang), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("audit:N", sort=rows_order, title=UI["audit_row"].get(lang)),
+        y=alt.Y("audit:N", sort=rows_order, title=UI["audit_row"].get(lang), axis=alt.Axis(labelLimit=400)),
     )
     rects = base.mark_rect(stroke="white").encode(
         color=alt.Color(
@@ -320,7 +324,7 @@ def verdict_grid_chart(
         ),
         tooltip=[alt.Tooltip("audit:N"), alt.Tooltip("component:N"), alt.Tooltip("verdict:N")],
     )
-    labels = base.mark_text(fontSize=10, color="black").encode(text="verdict:N")
+    labels = base.mark_text(fontSize=10, color="black").encode(text="short:N")
     chart = alt.layer(rects, labels).properties(height=alt.Step(30))
     ran = sum(1 for c in cells if c.verdict is not None)
     title = PHRASE["verdict_grid"].get(lang)

@@ -135,6 +135,14 @@ VERDICT: Final[Mapping[str, Text]] = {
 }
 """The audit engine's verdict on a component, in words (always beside its badge colour)."""
 
+VERDICT_SHORT: Final[Mapping[str, Text]] = {
+    "identical": Text(ko="동일", en="identical"),
+    "derived": Text(ko="파생", en="derived"),
+    "independent": Text(ko="독립", en="independent"),
+    "inconclusive": Text(ko="판단 불가", en="inconclusive"),
+}
+"""A verdict in one word, inside a chart cell (the legend and the data table give the full words)."""
+
 DEMO_CASE: Final[Mapping[str, Text]] = {
     "graft": Text(ko="통째로 옮겨 심은 사본 (BF16, 학습하지 않음)", en="Graft: frozen BF16 copy"),
     "finetuned": Text(ko="미세조정한 사본", en="Fine-tuned copy"),
