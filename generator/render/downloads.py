@@ -119,14 +119,15 @@ def build_downloads(
         ),
         "scores.json": _json(scores_document(scored, words=score_words(scored))),
     }
-    files["datapackage.json"] = _json(_datapackage(round_))
+    evidence_ids = sorted(evidence or {})
+    files["datapackage.json"] = _json(_datapackage(round_, evidence_ids))
     files["LICENSE.txt"] = _licence(round_).encode()
     files["CITATION.cff"] = _citation_cff(round_, site_url).encode()
     audits = {a.id: a for r in round_.independence.records.values() for a in r.hub_audits}
     described = dict(DOWNLOAD)
-    for audit_id, document in sorted((evidence or {}).items()):
+    for audit_id in evidence_ids:
         name = f"{EVIDENCE_DOWNLOADS}/{audit_id}.json"
-        files[name] = evidence_bytes(document)
+        files[name] = evidence_bytes((evidence or {})[audit_id])
         described[name] = fill(PHRASE["evidence_download"], audit=audits[audit_id].label)
     files["SHA256SUMS"] = "".join(
         f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
@@ -205,7 +206,7 @@ def _schema(fields: Sequence[tuple[str, str, str]]) -> dict[str, Any]:
     return {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields], "missingValues": [""]}
 
 
-def _datapackage(round_: Round) -> dict[str, Any]:
+def _datapackage(round_: Round, evidence: Sequence[str]) -> dict[str, Any]:
     info = round_.info
     csv_dialect = {"delimiter": ",", "lineTerminator": "\r\n", "header": True}
     return {
@@ -244,6 +245,17 @@ def _datapackage(round_: Round) -> dict[str, Any]:
                 "mediatype": "application/json",
                 "encoding": "utf-8",
             },
+            *(
+                {
+                    "name": f"evidence-{audit_id}",
+                    "path": f"{EVIDENCE_DOWNLOADS}/{audit_id}.json",
+                    "format": "json",
+                    "mediatype": "application/json",
+                    "encoding": "utf-8",
+                    "description": "A weight audit's evidence file (format sovereign-ai-report/evidence/2)",
+                }
+                for audit_id in evidence
+            ),
         ],
     }
 

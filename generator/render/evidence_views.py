@@ -167,6 +167,12 @@ class EvidenceDetail:
     revisions: tuple[Revision, ...]
     fetched: int
     """Bytes fetched over the network."""
+
+    @property
+    def partial(self) -> bool:
+        """Whether fewer bytes were fetched than the files listed hold (the audit read only parts of them)."""
+        return self.fetched < sum(r.size for r in self.revisions)
+
     download: str
     """The evidence file among the downloads (path from the docs root)."""
 

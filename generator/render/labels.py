@@ -439,6 +439,10 @@ PHRASE: Final[Mapping[str, Text]] = {
     "evidence_files": Text(ko="파일 {files}개 (모두 {size})", en="files: {files} ({size} in all)"),
     "evidence_tried": Text(ko="먼저 시도한 {repos}는 찾지 못함", en="tried first and not found: {repos}"),
     "evidence_run": Text(
+        ko="{date}에 실행: 네트워크로 {fetched}를 받았습니다, {seconds}초",
+        en="Run on {date}: {fetched} fetched over the network, {seconds} s",
+    ),
+    "evidence_run_partial": Text(
         ko="{date}에 실행: 네트워크로 {fetched}를 받았습니다 (파일 전체가 아니라 필요한 부분만 읽음), "
         "{seconds}초",
         en="Run on {date}: {fetched} fetched over the network (only the parts needed, not whole files), "
@@ -638,7 +642,10 @@ UI: Final[Mapping[str, Text]] = {
     "screen": Text(ko="선별 검사", en="Screen"),
     "allegation_test": Text(ko="의혹 검증", en="Testing an allegation"),
     "not_run_yet": Text(ko="아직 실행 안 함", en="not run yet"),
-    "evidence_strength": Text(ko="증거의 강도", en="How strong the evidence is"),
+    "evidence_strength": Text(
+        ko="구성 요소별 판정과 증거의 강도", en="Verdict per component, and how strong the evidence is"
+    ),
+    "overall_verdict": Text(ko="전체 판정", en="Overall verdict"),
     "recompute_not_run": Text(
         ko="우리 재계산은 아직 실행되지 않았습니다", en="our recomputation has not run yet"
     ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import re
 from pathlib import Path
@@ -98,6 +99,11 @@ def test_a_team_page_explains_each_audit_with_evidence(
         for resolved in (evidence.candidate, evidence.reference):
             assert f"(https://huggingface.co/{resolved.repo}/tree/{resolved.revision})" in detail
         assert f"{evidence.transfer['fetched']:,}" in detail
+        listed = sum(f.size for side in evidence.files.values() for f in side)
+        only_parts = "필요한 부분만 읽음" if lang == "ko" else "only the parts needed"
+        # the stand-ins are tiny: the audit fetched more than they hold, so the page does not say "parts"
+        assert evidence.transfer["fetched"] > listed
+        assert only_parts not in detail
         assert str(evidence.date.year) in detail
         assert f"(../downloads/round-1/evidence/{audit_id}.json)" in detail
     upstage = section(text(site, f"teams/upstage{SUFFIX[lang]}"), f"hub-audit-{UPSTAGE}")
@@ -121,6 +127,11 @@ def test_the_evidence_file_is_published_as_committed_with_its_checksum(
         digest = hashlib.sha256(published).hexdigest()
         assert f"{digest}  evidence/{path.name}\n" in sums
         assert digest in data
+    package = json.loads(site.files["downloads/round-1/datapackage.json"])
+    paths = [r["path"] for r in package["resources"]]
+    assert paths[3:] == [
+        f"evidence/{p.name}" for p in sorted((EVIDENCE_FIXTURES / "evidence").glob("*.json"))
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
