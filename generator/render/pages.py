@@ -28,7 +28,7 @@ from generator.render.audit_charts import (
 from generator.render.charts import ChartBlock, TableChart, chart_csv, png, range_chart
 from generator.render.citation import cite_page, page_url, report_title
 from generator.render.downloads import Downloads
-from generator.render.evidence_views import evidence_detail, replication_views
+from generator.render.evidence_views import evidence_detail
 from generator.render.filters import Filters, register
 from generator.render.judged import scale_view
 from generator.render.labels import (
@@ -44,6 +44,7 @@ from generator.render.labels import (
     fill,
 )
 from generator.render.lookup import lookup
+from generator.render.replication_views import replication_views
 from generator.render.social import card_path, card_png
 from generator.render.spreads import demo_spreads
 from generator.render.views import TeamSection
