@@ -321,3 +321,11 @@ def test_the_stored_evidence_is_the_commands_output_for_the_configured_audits(
         assert evidence.command.startswith(
             f"python -m generator evidence --data data/round-1 --only {evidence.audit}"
         )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_round_that_links_no_published_figure_has_no_replication_section(
+    fictional_site: RenderedSite, round1_site: RenderedSite, lang: Lang
+) -> None:
+    assert "{ #replication }" not in text(fictional_site, f"method{SUFFIX[lang]}")
+    assert "{ #replication }" in text(round1_site, f"method{SUFFIX[lang]}")
