@@ -18,7 +18,7 @@ from generator.audit.demo import Demo, DemoCase
 from generator.model import Text
 from generator.render.charts import Cell, TableChart, finish, inline, static_spec, svg
 from generator.render.evidence_views import GridCell, verdict_grid
-from generator.render.formats import fixed, md, number, p_value, slug, spread
+from generator.render.formats import component_label, component_name, fixed, md, number, p_value, slug, spread
 from generator.render.judged import HubAuditView
 from generator.render.labels import DEMO_CASE, PHRASE, UI, VERDICT, VERDICT_SHORT, Lang
 from generator.render.spreads import spread_of
@@ -292,7 +292,9 @@ def verdict_grid_chart(
     """Every Hub audit's verdicts: a row per audit (team: its model vs the reference), a column per
     component; an audit without evidence is "not run yet" across the columns, never a verdict, never blank."""
     whole = UI["whole_model"].get(lang)
-    columns = sorted({c.component for c in cells if c.component is not None}) or [whole]
+    columns = sorted({component_label(c.component, lang) for c in cells if c.component is not None}) or [
+        whole
+    ]
     not_run = UI["not_run_yet"].get(lang)
 
     def row_label(cell: GridCell) -> str:
@@ -307,7 +309,7 @@ def verdict_grid_chart(
     data = [
         {"audit": row_label(c), "component": component, "verdict": word(c.verdict), "short": short(c.verdict)}
         for c in cells
-        for component in ([c.component] if c.component is not None else columns)
+        for component in ([component_label(c.component, lang)] if c.component is not None else columns)
     ]
     rows_order = list(dict.fromkeys(row_label(c) for c in cells))
     kinds = [k for k in VERDICT_COLOURS if k == NOT_RUN or any(c.verdict == k for c in cells)]
@@ -343,7 +345,7 @@ def verdict_grid_chart(
         [
             Cell(text=md(team_names[c.audit.team].get(lang))),
             Cell(text=md(c.audit.label.get(lang))),
-            Cell(text=md(c.component) if c.component else "—"),
+            Cell(text=component_name(c.component, lang) if c.component else "—"),
             Cell(text=word(c.verdict)),
         ]
         for c in cells

@@ -310,11 +310,12 @@ def _png_cached(svg_text: str) -> bytes:
 MARKUP = re.compile(r"<[^>]+>|\*\*|\\(?=[\\`*_{}\[\]()#+\-.!|])")
 """HTML tags, bold markers and Markdown escapes, stripped from a cell for the CSV."""
 LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+CODE = re.compile(r"(?<!\\)`([^`]*)`")
 
 
 def plain(text: str) -> str:
-    """A table cell's Markdown as plain text: links keep their label."""
-    return MARKUP.sub("", LINK.sub(r"\1", text)).strip()
+    """A table cell's Markdown as plain text: links keep their label, code its text."""
+    return MARKUP.sub("", CODE.sub(r"\1", LINK.sub(r"\1", text))).strip()
 
 
 def chart_csv(chart: ChartBlock) -> str:

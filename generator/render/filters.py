@@ -25,6 +25,7 @@ from generator.render.formats import (
     attr,
     badge_class,
     cell_anchor,
+    component_name,
     constraint_anchor,
     count,
     fixed,
@@ -243,12 +244,12 @@ class Filters:
 
     def component_verdict(self, component: Any) -> str:
         """``name: badge``: a component's verdict beside its name."""
-        return f"{md(component.name)}: {self.verdict(component.verdict)}"
+        return f"{component_name(component.name, self.lang)}: {self.verdict(component.verdict)}"
 
     def component_sentence(self, component: Any) -> str:
         """One component's verdict as a sentence a citizen reads (the reference is named by the row)."""
         text = COMPONENT_SENTENCE[component.verdict].get(self.lang)
-        return f"{md(component.name)}: {text}"
+        return f"{component_name(component.name, self.lang)}: {text}"
 
     # --- numbers ------------------------------------------------------------------------------------
     def num(self, value: float, decimals: int = BOUND_DECIMALS) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 
 from markupsafe import escape
 
-from generator.render.labels import Lang
+from generator.render.labels import COMPONENT_KIND, COMPONENT_KIND_WORDS, ComponentKind, Lang
 from generator.render.spreads import Spread
 from generator.scoring.export import format_number
 
@@ -150,3 +150,26 @@ def localised_date(value: date | str, lang: Lang) -> str:
         return str(parts[0])
     month = MONTHS_EN[parts[1] - 1]
     return f"{month} {parts[0]}" if len(parts) == 2 else f"{parts[2]} {month} {parts[0]}"
+
+
+def component_kind(name: str) -> ComponentKind | None:
+    """The kind of part an audit component is, from its name's segments (the last one known wins)."""
+    for segment in reversed(name.split(".")):
+        for kind, words in COMPONENT_KIND_WORDS.items():
+            if segment.lower() in words:
+                return kind
+    return None
+
+
+def component_label(name: str, lang: Lang) -> str:
+    """A component's plain name, for a chart (no Markdown): "비전 인코더", or the checkpoint's name."""
+    kind = component_kind(name)
+    return COMPONENT_KIND[kind].get(lang) if kind else name
+
+
+def component_name(name: str, lang: Lang) -> str:
+    """A component in Markdown: its plain name and the checkpoint's own name in code type
+    ("비전 인코더 (`vision_tower`)"), or the name alone when its kind is not known."""
+    kind = component_kind(name)
+    code = f"`{name}`"
+    return f"{COMPONENT_KIND[kind].get(lang)} ({code})" if kind else code

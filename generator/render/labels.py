@@ -112,6 +112,38 @@ STATISTIC: Final[Mapping[str, Text]] = {
     "other": Text(ko="기타 수치", en="other figure"),
 }
 
+ComponentKind = Literal["vision", "audio", "projector", "language", "head"]
+COMPONENT_KIND_WORDS: Final[Mapping[ComponentKind, frozenset[str]]] = {
+    "vision": frozenset(
+        {"visual", "vision", "vision_model", "vision_tower", "vision_encoder", "image_encoder", "img_encoder"}
+    ),
+    "audio": frozenset(
+        {"audio", "audio_tower", "audio_model", "audio_encoder", "speech_encoder", "whisper_encoder"}
+    ),
+    "projector": frozenset(
+        {
+            "multi_modal_projector",
+            "mm_projector",
+            "vision_projector",
+            "audio_projector",
+            "projector",
+            "merger",
+        }
+    ),
+    "language": frozenset({"language_model", "text_model", "llm", "model", "transformer"}),
+    "head": frozenset({"lm_head", "embed_out"}),
+}
+"""Name segments the audit's components are known by (the checkpoint's own prefixes), per kind of part; the
+towers are split off before what remains under ``model`` is judged, so ``model`` is the text model."""
+COMPONENT_KIND: Final[Mapping[ComponentKind, Text]] = {
+    "vision": Text(ko="비전 인코더", en="vision encoder"),
+    "audio": Text(ko="오디오 인코더", en="audio encoder"),
+    "projector": Text(ko="연결부(프로젝터)", en="projector"),
+    "language": Text(ko="텍스트 모델", en="text model"),
+    "head": Text(ko="출력층", en="output layer"),
+}
+"""A component's plain name; the checkpoint's own name follows it in code type."""
+
 COMPONENT_SENTENCE: Final[Mapping[str, Text]] = {
     "identical": Text(
         ko="비교한 모델의 가중치를 그대로 사용", en="the compared model's weights, used as they are"

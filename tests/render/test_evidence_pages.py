@@ -23,8 +23,9 @@ from generator.audit.configured import ComponentResult
 from generator.evidence import EvidenceFileIn
 from generator.model import HubAudit
 from generator.render import RenderedSite
+from generator.render.charts import plain
 from generator.render.evidence_views import FIGURE_DECIMALS, strength
-from generator.render.formats import number
+from generator.render.formats import component_name, number
 from generator.render.labels import CANNOT_SEE, CHEAP, LANGS, Lang
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import EVIDENCE_FIXTURES, fixture_evidence
@@ -88,7 +89,7 @@ def test_a_team_page_explains_each_audit_with_evidence(
         page = text(site, f"teams/{evidence.team}{SUFFIX[lang]}")
         detail = section(page, f"hub-audit-{audit_id}")
         for component in evidence.result.components:
-            name = component.name.replace("_", "\\_")
+            name = component_name(component.name, lang)
             assert re.search(rf"^- {re.escape(name)}: .* — ", detail, re.M), component.name
         assert detail.count("(p)" if lang == "en" else "확률(p)") == sum(
             1
@@ -202,7 +203,9 @@ def test_no_page_says_a_verdict_for_an_audit_without_evidence(
             assert cells, audit.id
             if audit.id in stored:
                 components = {c.name: c.verdict for c in stored[audit.id].result.components}
-                assert sorted(r[2] for r in cells) == sorted(components)
+                assert sorted(r[2] for r in cells) == sorted(
+                    plain(component_name(c, lang)) for c in components
+                )
                 assert all(r[3] != NOT_RUN[lang] for r in cells)
             else:
                 assert cells == [[cells[0][0], labelled[audit.id], "—", NOT_RUN[lang]]], cells

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from generator.render import RenderedSite
+from generator.render.formats import component_name
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import fixture_evidence
 from tests.render.test_truth import text
@@ -56,15 +57,15 @@ def test_evidence_shows_the_verdict_per_component_and_the_commit_read(
         (
             ".md",
             (
-                "vision\\_tower: 비교한 모델의 가중치를 그대로 사용",
-                "language\\_model: 공통 출처의 흔적 없음",
+                "비전 인코더 (`vision_tower`): 비교한 모델의 가중치를 그대로 사용",
+                "텍스트 모델 (`language_model`): 공통 출처의 흔적 없음",
             ),
         ),
         (
             ".en.md",
             (
-                "vision\\_tower: the compared model's weights",
-                "language\\_model: no sign of a shared origin",
+                "vision encoder (`vision_tower`): the compared model's weights",
+                "text model (`language_model`): no sign of a shared origin",
             ),
         ),
     ):
@@ -99,3 +100,22 @@ def test_one_page_lists_every_audit_with_its_team(
     assert (
         "아직 어떤 감사도 실행되지 않았습니다" if suffix == ".md" else "No audit has been run yet"
     ) in page
+
+
+@pytest.mark.parametrize(
+    ("name", "ko", "en"),
+    [
+        ("vision_tower", "비전 인코더 (`vision_tower`)", "vision encoder (`vision_tower`)"),
+        ("model.visual", "비전 인코더 (`model.visual`)", "vision encoder (`model.visual`)"),
+        ("visual.merger", "연결부(프로젝터) (`visual.merger`)", "projector (`visual.merger`)"),
+        ("audio_tower", "오디오 인코더 (`audio_tower`)", "audio encoder (`audio_tower`)"),
+        ("language_model", "텍스트 모델 (`language_model`)", "text model (`language_model`)"),
+        ("model", "텍스트 모델 (`model`)", "text model (`model`)"),
+        ("lm_head", "출력층 (`lm_head`)", "output layer (`lm_head`)"),
+        ("(anonymous)", "`(anonymous)`", "`(anonymous)`"),
+    ],
+)
+def test_a_component_is_named_in_plain_words_then_as_the_checkpoint_names_it(
+    name: str, ko: str, en: str
+) -> None:
+    assert (component_name(name, "ko"), component_name(name, "en")) == (ko, en)
