@@ -38,6 +38,7 @@ from generator.render.formats import (
     percent,
     plural,
     power_of_ten,
+    si_size,
     slug,
     source_anchor,
     spread,
@@ -213,8 +214,10 @@ class Filters:
         return level_list(levels)
 
     def size(self, size: int) -> str:
-        """A file size in bytes, with thousands separators."""
-        return self.phrase("size", size=f"{size:,}")
+        """A file size: bytes with thousands separators, or MB/GB/… from a megabyte up (the exact count is in
+        the file the page links)."""
+        human = si_size(size)
+        return self.phrase("size", size=f"{size:,}") if human is None else human
 
     def verdict(self, verdict: str) -> str:
         """An audit verdict as a badge, always in words."""

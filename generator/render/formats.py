@@ -173,3 +173,19 @@ def component_name(name: str, lang: Lang) -> str:
     kind = component_kind(name)
     code = f"`{name}`"
     return f"{COMPONENT_KIND[kind].get(lang)} ({code})" if kind else code
+
+
+_SI_UNITS = ("kB", "MB", "GB", "TB", "PB")
+
+
+def si_size(size: int) -> str | None:
+    """A large byte count in SI units at two significant figures or more ("3.9 MB", "412 GB"); ``None`` under
+    a megabyte, where the exact count reads well enough."""
+    if size < 10**6:
+        return None
+    value, unit = float(size), ""
+    for unit in _SI_UNITS:  # noqa: B007 - the last unit reached is the one shown
+        value /= 1000
+        if value < 1000:
+            break
+    return f"{value:.1f} {unit}" if round(value, 1) < 100 else f"{value:,.0f} {unit}"

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from generator.render import RenderedSite
-from generator.render.formats import component_name
+from generator.render.formats import component_name, si_size
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import fixture_evidence
 from tests.render.test_truth import text
@@ -119,3 +119,17 @@ def test_a_component_is_named_in_plain_words_then_as_the_checkpoint_names_it(
     name: str, ko: str, en: str
 ) -> None:
     assert (component_name(name, "ko"), component_name(name, "en")) == (ko, en)
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (999_999, None),
+        (1_000_000, "1.0 MB"),
+        (3_941_800, "3.9 MB"),
+        (99_960_000, "100 MB"),
+        (412_345_678_901, "412 GB"),
+    ],
+)
+def test_a_large_byte_count_reads_in_si_units(size: int, shown: str | None) -> None:
+    assert si_size(size) == shown
