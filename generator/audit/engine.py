@@ -168,7 +168,8 @@ def audit_against(
     for candidate in candidates:
         parameters[candidate.parsed.component] += candidate.info.numel
     with TensorReader() as reader:
-        residual = fit_residual(candidates, fingerprint, reader)
+        source = CandidateSource(reader)
+        residual = fit_residual(candidates, fingerprint, source)
         aside = residual.candidate_set_aside
         set_aside = [
             Unmatched(candidate=c, reason=aside[c.info.name], skipped=False)
@@ -176,7 +177,7 @@ def audit_against(
             if c.info.name in aside
         ]
         candidates = [c for c in candidates if c.info.name not in aside]
-        source = CandidateSource(reader, residual=residual.maps)
+        source.read_through(residual.maps)
         aligned = 0
 
         def on_align(_: str) -> None:

@@ -82,8 +82,9 @@ class CandidateSource:
     the reads the layer maps made; an all-units block (large) is kept only while it is the latest, and the
     sampled rows it contains are stored as the sampled block, so they are never read twice.
 
-    A tensor with a fitted residual map (:mod:`~generator.audit.residual`) is read through it: its blocks come
-    out in the reference's residual coordinates, so every later stage works as for a tensor stored that way.
+    A tensor with a fitted residual map (:mod:`~generator.audit.residual`; :meth:`read_through`) is read
+    through it: its blocks come out in the reference's residual coordinates, so every later stage works as for
+    a tensor stored that way.
     """
 
     def __init__(
@@ -92,10 +93,9 @@ class CandidateSource:
         *,
         budget: int = 64 << 20,
         large: int = 2,
-        residual: Mapping[str, ResidualMap] | None = None,
     ) -> None:
         self._reader = reader
-        self._residual = dict(residual or {})
+        self._residual: dict[str, ResidualMap] = {}
         self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
         self._sampled_bytes = 0
         self._budget = budget
@@ -166,6 +166,16 @@ class CandidateSource:
         )
         raw_finite_or_fail(raw, info.dtype, info)
         return raw if mapped is None else mapped.apply(raw, info.dtype)
+
+    def read_through(self, maps: Mapping[str, ResidualMap]) -> None:
+        """From now on, read the tensors named in ``maps`` through their residual maps.
+
+        Called once, after the maps were fitted (:func:`~generator.audit.residual.fit_residual` reads the
+        embeddings' sampled blocks through this source, so the comparison reuses them) and before any of
+        those tensors is read: nothing read as stored is kept for them.
+        """
+        assert not any(key[0] in maps for key in (*self._sampled, *self._large, *self._profiles))
+        self._residual = dict(maps)
 
     def residual_map(self, info: TensorInfo, reference: TensorProfile) -> ResidualMap | None:
         """The residual map ``info`` is read through against ``reference``, or ``None`` (read as stored).

@@ -12,11 +12,11 @@ Honesty rules. A map is fitted on one half of the sampled token rows and kept on
 reference's embedding columns on the other half far better than independent models do
 (:data:`PERMUTATION_GATE`, :data:`ROTATION_GATE`); otherwise the tensors are read as stored, as before. A
 kept map is refitted on every sampled row and applied to the candidate's residual axes wherever a block is
-read (:class:`~generator.audit.pairs.CandidateSource`). The embeddings it was fitted on are then never
-evidence: both are listed as used to fit it, not compared; nor are tensors whose rows are those same tokens
-(an untied output head), which a fitted map makes agree for independent models trained on the same tokens
-(measured: z up to 8 on such pairs with the map forced on). After a fitted map the permutation null is no
-longer exact by construction (the map depends on both models), so the gates are calibrated on independent
+read (:meth:`~generator.audit.pairs.CandidateSource.read_through`). The embeddings it was fitted on are then
+never evidence: both are listed as used to fit it, not compared; nor are tensors whose rows are those same
+tokens (an untied output head), which a fitted map makes agree for independent models trained on the same
+tokens (measured: z up to 8 on such pairs with the map forced on). After a fitted map the permutation null is
+no longer exact by construction (the map depends on both models), so the gates are calibrated on independent
 models trained on the same token stream (``tests/audit/test_calibration.py``).
 """
 
@@ -34,11 +34,11 @@ from scipy.optimize import linear_sum_assignment
 from generator.audit.fingerprint import Fingerprint, TensorProfile
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for
-from generator.audit.read import AUDITED_DTYPES, DTYPES, TensorReader, raw_finite_or_fail, to_float
+from generator.audit.read import AUDITED_DTYPES, DTYPES, raw_finite_or_fail, to_float
 from generator.audit.stats import cast_bits, standardise
 
 if TYPE_CHECKING:  # pairs reads blocks through a ResidualMap, so it imports this module
-    from generator.audit.pairs import Candidate, Unmatched
+    from generator.audit.pairs import Candidate, CandidateSource, Unmatched
 
 INDEX_GATE = 0.5
 """Median correlation of the same-index embedding columns at which the stream is read as stored (a copy or a
@@ -172,7 +172,7 @@ class ResidualFit:
 
 
 def fit_residual(
-    candidates: Sequence[Candidate], reference: Fingerprint, reader: TensorReader
+    candidates: Sequence[Candidate], reference: Fingerprint, source: CandidateSource
 ) -> ResidualFit:
     """Fit a residual map for each candidate component that has token embeddings (see the module docstring).
 
@@ -190,7 +190,7 @@ def fit_residual(
         usable = candidate.parsed.role.startswith("embed") and len(info.shape) == 2
         if not usable or info.dtype not in AUDITED_DTYPES or is_buffer(info.name):
             continue
-        tried = [_fit(candidate, r, reader) for r in references if r.layout.width >= info.shape[1]]
+        tried = [_fit(candidate, r, source) for r in references if r.layout.width >= info.shape[1]]
         scored = [t for t in tried if t is not None]
         if not scored:
             continue
@@ -242,7 +242,7 @@ def _bare_components(candidates: Sequence[Candidate]) -> set[str]:
 
 
 def _fit(
-    candidate: Candidate, reference: TensorProfile, reader: TensorReader
+    candidate: Candidate, reference: TensorProfile, source: CandidateSource
 ) -> tuple[ResidualAlignment, ResidualMap | None] | None:
     """The best map between one candidate and one reference embedding (``None``: too few shared tokens)."""
     info = candidate.info
@@ -253,11 +253,6 @@ def _fit(
         return None
     rows = units[shared]
     y = to_float(reference.block, reference.dtype)[shared]
-
-    def read(columns: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float64]:
-        raw = reader.read_2d(info, rows, columns)
-        raw_finite_or_fail(raw, info.dtype, info)
-        return to_float(raw, info.dtype)
 
     window, count = y.shape[1], y.shape[0]
     rng = np.random.default_rng(seed_for(f"residual-fit|{reference.shape}"))
@@ -278,13 +273,17 @@ def _fit(
         note="",
     )
     if width == d:
-        # the window's columns first (what the audit reads anyway); whole rows only when they disagree
-        same = _column_correlations(read(window_for(d).positions()), y)
+        # the window's columns first (the block the comparison reads too, kept by the source); whole rows
+        # only when they disagree
+        sampled = source.block(info, reference, transposed=False, all_units=False)
+        same = _column_correlations(to_float(sampled, info.dtype), y)
         agree = float(np.median(same))
         base = replace(base, index_correlation=agree)
         if agree >= INDEX_GATE:
             return replace(base, note="the same-index columns agree: read as stored"), None
-    x = read(None)
+    raw = source.reader.read_2d(info, rows)
+    raw_finite_or_fail(raw, info.dtype, info)
+    x = to_float(raw, info.dtype)
     assignment = _assignment(x, y, fit, check)
     kind: Kind = "permutation" if width == d else "subset"
     kept = assignment.index >= 0
