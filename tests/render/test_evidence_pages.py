@@ -25,7 +25,7 @@ from generator.model import HubAudit
 from generator.render import RenderedSite
 from generator.render.charts import plain
 from generator.render.evidence_views import FIGURE_DECIMALS, strength
-from generator.render.formats import component_name, number
+from generator.render.formats import component_name, number, si_size
 from generator.render.labels import CANNOT_SEE, CHEAP, LANGS, Lang
 from generator.scoring.types import ScoredRound
 from tests.render.conftest import EVIDENCE_FIXTURES, fixture_evidence
@@ -99,7 +99,8 @@ def test_a_team_page_explains_each_audit_with_evidence(
         assert CHEAP["not_evidence"].get(lang) in detail
         for resolved in (evidence.candidate, evidence.reference):
             assert f"(https://huggingface.co/{resolved.repo}/tree/{resolved.revision})" in detail
-        assert f"{evidence.transfer['fetched']:,}" in detail
+        fetched = evidence.transfer["fetched"]
+        assert (si_size(fetched) or f"{fetched:,}") in detail
         listed = sum(f.size for side in evidence.files.values() for f in side)
         only_parts = "필요한 부분만 읽음" if lang == "ko" else "only the parts needed"
         # the stand-ins are tiny: the audit fetched more than they hold, so the page does not say "parts"
