@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DATA ?= data/round-1
+DATA ?= data
 
 .PHONY: site test check fast lint typecheck pytest wheel system-deps bench linkcheck clean
 

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.pipeline import generate  # noqa: E402
 from generator.publish import BuildSettings, publish, site_url_of  # noqa: E402
+from generator.rounds import read_rounds  # noqa: E402
 from generator.validate import read_round  # noqa: E402
 
 FICTIONAL = ROOT / "tests/fixtures/fictional-round"
@@ -113,7 +114,7 @@ def _write_yaml(path: Path, value: object) -> None:
 def timed_build(data: Path, out: Path) -> tuple[float, float, int]:
     config = ROOT / "mkdocs.yml"
     start = time.perf_counter()
-    rendered, round_, _ = generate(data, site_url=site_url_of(config))
+    rendered, round_, _ = generate(read_rounds(data).latest, site_url=site_url_of(config))
     generated = time.perf_counter()
     settings = BuildSettings(
         config=config,

@@ -1,5 +1,10 @@
 """The commands over a round folder — ``check``, ``scores``, ``build``, ``evidence`` — each a few lines over
-the library, which each imports only when it runs."""
+the library, which each imports only when it runs.
+
+``check``, ``scores`` and ``build`` also take a parent folder of rounds (``--data data``,
+:mod:`generator.rounds`): ``check`` validates every round, ``scores`` prints the latest round with
+published figures, ``build`` publishes the data folder's round. ``evidence`` runs one round's audits.
+"""
 
 from __future__ import annotations
 
@@ -19,27 +24,39 @@ if TYPE_CHECKING:
     from generator.scoring.types import ScoredRound
 
 
+ROUNDS_HELP = "A round folder, or a folder of round folders (each holding round.yaml)."
+
+ROUNDS_OPTION = click.option(
+    "--data", "data_dir", type=FOLDER, default=Path("data"), show_default=True, help=ROUNDS_HELP
+)
+"""``--data`` for the commands that read every round of a data folder."""
+
+
 @click.command("check")
-@DATA_OPTION
+@ROUNDS_OPTION
 @reports_errors
 def check_command(data_dir: Path) -> None:
-    """Validate a round's data and report every problem at once (exit 2 when invalid)."""
+    """Validate every round's data and report every problem at once (exit 2 when invalid)."""
+    from generator.rounds import read_rounds  # noqa: PLC0415
     from generator.scoring import score_round  # noqa: PLC0415
-    from generator.validate import read_round  # noqa: PLC0415
 
-    validated = read_round(data_dir)
-    scored = score_round(validated.round)  # published figures that contradict each other are invalid data
-    for warning in validated.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    known = sum(q.status in ("disclosed", "computed", "derived") for q in scored.cells.values())
-    click.echo(
-        f"{data_dir}: OK — {len(scored.round.teams)} teams, {len(scored.round.rubric.nodes)} rubric nodes, "
-        f"{known} of {len(scored.cells)} team scores known, {len(validated.warnings)} warning(s)"
-    )
+    rounds = read_rounds(data_dir)
+    # Published figures that contradict each other are invalid data: score every round before reporting.
+    scored = [(r, score_round(r.round)) for r in rounds.rounds]
+    for read, _ in scored:
+        for warning in read.validated.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    for read, score in scored:
+        known = sum(q.status in ("disclosed", "computed", "derived") for q in score.cells.values())
+        click.echo(
+            f"{read.folder}: OK — {len(score.round.teams)} teams, {len(score.round.rubric.nodes)} rubric "
+            f"nodes, {known} of {len(score.cells)} team scores known, "
+            f"{len(read.validated.warnings)} warning(s)"
+        )
 
 
 @click.command("scores")
-@DATA_OPTION
+@ROUNDS_OPTION
 @click.option(
     "--format",
     "fmt",
@@ -50,13 +67,16 @@ def check_command(data_dir: Path) -> None:
 )
 @reports_errors
 def scores_command(data_dir: Path, fmt: str) -> None:
-    """Print the resolved score tree: value, status, and source, formula or bounds."""
+    """Print the resolved score tree: value, status, and source, formula or bounds.
+
+    Given a folder of rounds, the latest round with published figures.
+    """
     from generator.render.wording import score_words  # noqa: PLC0415
+    from generator.rounds import read_rounds  # noqa: PLC0415
     from generator.scoring import score_round  # noqa: PLC0415
     from generator.scoring.export import scores_document  # noqa: PLC0415
-    from generator.validate import read_round  # noqa: PLC0415
 
-    scored = score_round(read_round(data_dir).round)
+    scored = score_round(read_rounds(data_dir).latest.round)
     if fmt == "json":
         document = scores_document(scored, words=score_words(scored))
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
@@ -98,7 +118,7 @@ def _demo_seed() -> tuple[object, str]:
 
 
 @click.command("build")
-@DATA_OPTION
+@ROUNDS_OPTION
 @click.option(
     "--out",
     "out_dir",
