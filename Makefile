@@ -51,7 +51,7 @@ wheel: $(STAMP) system-deps
 	$(WHEEL_VENV)/bin/python -P -m generator check --data $(DATA)
 	$(WHEEL_VENV)/bin/python -P -m generator scores --data $(DATA) --format json > build/wheel-scores.json
 	$(WHEEL_VENV)/bin/python -P -m generator build --data $(DATA) --out build/wheel-site
-	test -f build/wheel-site/index.html && test -f build/wheel-site/en/teams/naver-cloud/index.html
+	test -f build/wheel-site/index.html && test -f build/wheel-site/en/round-1/teams/naver-cloud/index.html && grep -q "url=../../../en/round-1/teams/naver-cloud/" build/wheel-site/en/teams/naver-cloud/index.html
 
 test: lint typecheck pytest wheel
 

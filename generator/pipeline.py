@@ -1,9 +1,9 @@
 """The whole pipeline in one place: read and validate (every round of the data folder) → score → judge
 independence → demo and audits → render → publish.
 
-``--data`` is one round folder or a parent of round folders (:mod:`generator.rounds`, which also describes
-the per-round site layout). Until pages are laid out per round, a data folder holding several rounds is
-refused rather than publishing one of them at the addresses of another.
+``--data`` is one round folder or a parent of round folders (:mod:`generator.rounds`); every round is
+rendered under its own frozen prefix and the rounds are put together into one site
+(:mod:`generator.render.site` describes the layout and the redirects of round 1's first addresses).
 
 Each stage takes values and returns values; only the first (reading the data folder), the method demo
 (a temporary folder and its cache), configured audits (the checkpoints they name) and the last (writing the
@@ -20,11 +20,11 @@ from pathlib import Path
 from generator.audit.configured import ConfiguredAudit, run_configured
 from generator.audit.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
 from generator.criteria import judge_independence
-from generator.errors import BuildError
 from generator.model import Round
 from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of
-from generator.render import RenderedSite, SiteSettings, render_site
+from generator.render import Placement, RenderedSite, SiteSettings, render_site
 from generator.render.labels import LANGS, NOT_RUN
+from generator.render.site import RenderedRound, Site, compose, placements, redirect_page
 from generator.rounds import RoundData, Rounds, read_rounds
 from generator.scoring import score_round
 
@@ -53,11 +53,13 @@ def generate(
     demo_seed: int = DEFAULT_SEED,
     cache_dir: Path | None = DEFAULT_CACHE,
     environ: Mapping[str, str] | None = None,
+    placement: Placement | None = None,
 ) -> tuple[RenderedSite, Round, tuple[str, ...]]:
     """Score, judge, run the method demo and configured audits, and render a round read and validated.
 
     ``demo_seed`` seeds the method demo (cached under ``cache_dir``; ``None``: no cache). ``environ``
-    expands ``${VAR}`` in configured audit paths (the process environment by default).
+    expands ``${VAR}`` in configured audit paths (the process environment by default). ``placement``:
+    where the round's pages go in a site of several rounds (default: the docs root).
     """
     validated = read.validated  # the data files (narrative and evidence included), checked
     scored = score_round(validated.round)  # values, bounds and formulas; no display text
@@ -74,6 +76,7 @@ def generate(
         demo=demo,
         audits=audits,
         evidence=validated.evidence,
+        placement=placement,
     )
     return rendered, validated.round, (*(str(w) for w in validated.warnings), *not_run_notes(audits))
 
@@ -89,6 +92,40 @@ def not_run_notes(audits: Mapping[str, Sequence[ConfiguredAudit]]) -> tuple[str,
     )
 
 
+def generate_site(
+    rounds: Rounds,
+    *,
+    site_url: str,
+    demo_seed: int = DEFAULT_SEED,
+    cache_dir: Path | None = DEFAULT_CACHE,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Site, dict[str, bytes], tuple[str, ...]]:
+    """Every round generated under its prefix and put together: the site's files, its redirect pages
+    (written after MkDocs) and the data warnings of every round."""
+    latest = rounds.latest.round.info.id
+    where = placements([r.round.info for r in rounds.rounds], latest)
+    rendered: list[RenderedRound] = []
+    warnings: list[str] = []
+    for read in rounds.rounds:
+        info = read.round.info
+        site, round_, notes = generate(
+            read,
+            site_url=site_url,
+            demo_seed=demo_seed,
+            cache_dir=cache_dir,
+            environ=environ,
+            placement=where[info.id],
+        )
+        rendered.append(RenderedRound(info=info, teams=round_.teams, outcomes=round_.outcomes, rendered=site))
+        warnings.extend(notes)
+    composed = compose(rendered)
+    static = {
+        f"{old}index.html": redirect_page(old, new, site_url=site_url)
+        for old, new in composed.redirects.items()
+    }
+    return composed, static, tuple(warnings)
+
+
 def build_site(
     *,
     data_dir: Path,
@@ -97,36 +134,41 @@ def build_site(
     demo_seed: int = DEFAULT_SEED,
     cache_dir: Path | None = DEFAULT_CACHE,
 ) -> BuildResult:
-    """Generate the round's pages and build the static site into ``out_dir`` (replaced only on success).
+    """Generate every round's pages and build the static site into ``out_dir`` (replaced only on success).
 
-    ``data_dir``: a round folder, or a parent folder of round folders (today holding one round).
+    ``data_dir``: a round folder, or a parent folder of round folders (:mod:`generator.rounds`).
     """
     # Fail before the long generate step; publish checks again (it is also called on its own).
     check_out_dir(out_dir.resolve(), protected=(data_dir, config.resolve().parent))
     site_url = site_url_of(config)  # mkdocs.yml reads SITE_URL from the environment
     rounds = read_rounds(data_dir)  # every round folder, validated; problems of all rounds at once
-    rendered, round_, warnings = generate(
-        only_round(rounds, data_dir), site_url=site_url, demo_seed=demo_seed, cache_dir=cache_dir
+    site, static, warnings = generate_site(
+        rounds, site_url=site_url, demo_seed=demo_seed, cache_dir=cache_dir
     )
-    info = round_.info
-    settings = BuildSettings(
+    published = publish(
+        site.files,
+        settings=site_settings(rounds, site, config=config, site_url=site_url),
+        out_dir=out_dir,
+        protected=(data_dir,),
+        static=static,
+    )
+    return BuildResult(published=published, warnings=warnings, generated=len(site.files) + len(static))
+
+
+def site_settings(rounds: Rounds, site: Site, *, config: Path, site_url: str) -> BuildSettings:
+    """What MkDocs needs for a site of these rounds: the latest round's date and id in the theme, every
+    date MkDocs writes the newest ``as_of``, and the fictional banner when any round is fictional."""
+    info = rounds.latest.round.info
+    return BuildSettings(
         config=config,
         site_url=site_url,
-        nav=rendered.nav,
-        source_date=info.as_of,
-        extra={"fictional": info.fictional, "as_of": info.as_of.isoformat(), "round": info.id},
+        nav=site.nav,
+        source_date=max(r.round.info.as_of for r in rounds.rounds),
+        extra={
+            "fictional": any(r.round.info.fictional for r in rounds.rounds),
+            "as_of": info.as_of.isoformat(),
+            "round": info.id,
+        },
         languages=[lang for lang in LANGS if lang != LANGS[0]],
+        nav_titles=site.nav_titles,
     )
-    published = publish(rendered.files, settings=settings, out_dir=out_dir, protected=(data_dir,))
-    return BuildResult(published=published, warnings=warnings, generated=len(rendered.files))
-
-
-def only_round(rounds: Rounds, data_dir: Path) -> RoundData:
-    """The one round a build publishes today; several are refused until each has its own prefix."""
-    if len(rounds) > 1:
-        names = ", ".join(r.folder.name for r in rounds.rounds)
-        raise BuildError(
-            f"--data {data_dir}: holds {len(rounds)} rounds ({names}); this version publishes one round "
-            "at the site root — name one round folder (per-round pages are issue 12 §7, not done yet)"
-        )
-    return rounds.rounds[0]

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from time import time as time_now
@@ -49,6 +49,9 @@ class BuildSettings:
     """Values for the theme templates (``config.extra``), e.g. the fictional-round flag."""
     languages: Sequence[str] = ()
     """Languages other than the default, each served from its own folder (``en`` → ``/en/``)."""
+    nav_titles: Mapping[str, str] = field(default_factory=dict)
+    """Nav section titles the site adds (Korean → English), merged into the i18n plugin's
+    ``nav_translations`` of the project's configuration."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,9 +89,17 @@ SITE_MARKER = ".sovereign-report-site"
 
 
 def publish(
-    files: Mapping[str, bytes], *, settings: BuildSettings, out_dir: Path, protected: Sequence[Path] = ()
+    files: Mapping[str, bytes],
+    *,
+    settings: BuildSettings,
+    out_dir: Path,
+    protected: Sequence[Path] = (),
+    static: Mapping[str, bytes] | None = None,
 ) -> Published:
     """Build the site from ``files`` (paths relative to the docs root) into ``out_dir``, atomically.
+
+    ``static``: files written into the built site after MkDocs, as they are (redirect pages of old
+    addresses, ``results/index.html``); one that would replace a built file is refused.
 
     ``out_dir`` is replaced only if it is absent, empty or a site built here before, and never if it is,
     or holds, one of ``protected`` (the data folder), the project or the working directory.
@@ -108,6 +119,7 @@ def publish(
         config = _write_config(stage, settings=settings, project=project)
         _run_mkdocs(config, settings.source_date)
         built = stage / "site"
+        _write_static(built, static or {})
         _sitemaps_for_languages(built, settings.languages)
         (built / SITE_MARKER).write_text("Built by the sovereign AI transparency report generator.\n")
         result = Published(
@@ -168,8 +180,37 @@ def _stage_docs(files: Mapping[str, bytes], *, project: Path, docs: Path) -> Non
         target.write_bytes(data)
 
 
+def _write_static(built: Path, static: Mapping[str, bytes]) -> None:
+    clashes = sorted(path for path in static if (built / path).exists())
+    if clashes:
+        raise BuildError(f"redirect pages would replace built pages: {', '.join(clashes)}")
+    for path, data in sorted(static.items()):
+        if ".." in Path(path).parts or Path(path).is_absolute():
+            raise BuildError(f"refusing to write outside the site folder: {path}")
+        target = built / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _plugins_with(config: Path, nav_titles: Mapping[str, str]) -> list[Any] | None:
+    """The project's plugin list with ``nav_titles`` added to the English ``nav_translations``; ``None``
+    when there is nothing to add (MkDocs replaces a list on INHERIT, so the whole list is written)."""
+    if not nav_titles:
+        return None
+    from mkdocs.utils.yaml import yaml_load  # noqa: PLC0415 - MkDocs is only needed when building
+
+    with config.open(encoding="utf-8") as handle:
+        plugins = list(yaml_load(handle).get("plugins", []))
+    for entry in plugins:
+        if isinstance(entry, dict) and "i18n" in entry:
+            for language in entry["i18n"].get("languages", []):
+                if not language.get("default"):
+                    language["nav_translations"] = {**language.get("nav_translations", {}), **nav_titles}
+    return plugins
+
+
 def _write_config(stage: Path, *, settings: BuildSettings, project: Path) -> Path:
-    config = {
+    config: dict[str, Any] = {
         "INHERIT": str(settings.config.resolve()),
         "docs_dir": "docs",
         "site_dir": "site",
@@ -178,6 +219,9 @@ def _write_config(stage: Path, *, settings: BuildSettings, project: Path) -> Pat
         "theme": {"custom_dir": str(project / OVERRIDES_DIR)},
         "extra": dict(settings.extra),
     }
+    plugins = _plugins_with(settings.config, settings.nav_titles)
+    if plugins is not None:
+        config["plugins"] = plugins
     path = stage / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8")
     return path

@@ -28,6 +28,7 @@ from generator.render.pages import (
     render_pages,
     social_cards,
 )
+from generator.render.placement import Placement, RoundLink
 from generator.render.spreads import demo_spreads
 from generator.render.views import DEMO_SECTION, TeamSection
 from generator.scoring.types import ScoredRound
@@ -35,7 +36,9 @@ from generator.scoring.types import ScoredRound
 __all__ = [
     "DEMO_SECTION",
     "Narrative",
+    "Placement",
     "RenderedSite",
+    "RoundLink",
     "SiteSettings",
     "TeamSection",
     "demo_section",
@@ -75,6 +78,7 @@ def render_site(
     demo: Demo | None = None,
     audits: Mapping[str, Sequence[ConfiguredAudit]] | None = None,
     evidence: Mapping[str, EvidenceFileIn] | None = None,
+    placement: Placement | None = None,
 ) -> RenderedSite:
     """Render every generated page, chart and download.
 
@@ -84,7 +88,9 @@ def render_site(
     ``demo``: the method demo computed at build time; it fills the method page and, for every team with an
     allegation resting only on raw cosine, the :data:`DEMO_SECTION` (unless ``team_sections`` gives one).
     ``audits``: configured engine audits per team (results, or what was not run and why).
+    ``placement``: where the round's pages go in a site of several rounds (default: the docs root, alone).
     """
+    placement = placement or Placement()
     downloads = build_downloads(scored, site_url=settings.site_url, evidence=evidence)
     sections = {team: list(items) for team, items in (team_sections or {}).items()}
     if demo is not None:
@@ -102,15 +108,18 @@ def render_site(
         demo=demo,
         audits=audits or {},
         evidence=evidence or {},
+        placement=placement,
     )
     pages = page_list(inputs)
     markdown = render_pages(inputs, pages)
     files: dict[str, bytes] = {path: text.encode("utf-8") for path, text in markdown.items()}
-    files.update(chart_files(pages))
-    files.update(social_cards(pages, scored.round.info))
+    files.update(chart_files(pages, placement.prefix))
+    files.update(social_cards(pages, scored.round.info, placement))
     files.update(downloads.files)
     files[VEGA_BUNDLE] = javascript_bundle().encode("utf-8")
-    return RenderedSite(files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=nav(pages))
+    return RenderedSite(
+        files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=nav(pages, placement.prefix)
+    )
 
 
 def demo_section(scored: ScoredRound, demo: Demo) -> TeamSection:

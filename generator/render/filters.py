@@ -65,6 +65,7 @@ from generator.render.labels import (
     Lang,
 )
 from generator.render.lookup import Lookup
+from generator.render.placement import SITE_PAGES
 from generator.render.wording import computation_text
 from generator.scoring.types import (
     MEAN,
@@ -363,8 +364,10 @@ class Filters:
 
     @pass_context
     def page(self, context: Context, path: str, anchor: str = "") -> str:
-        """A path to another page, relative to the current one."""
-        return f"{context['root']}{path}" + (f"#{anchor}" if anchor else "")
+        """A path to another page, relative to the current one (a page of the site, not of the round, through
+        ``site_root``: the round may sit in its own folder)."""
+        root = context["site_root"] if path in SITE_PAGES else context["root"]
+        return f"{root}{path}" + (f"#{anchor}" if anchor else "")
 
     @pass_context
     def constraint_links(self, context: Context, ids: Sequence[str]) -> str:

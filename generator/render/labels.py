@@ -724,6 +724,19 @@ UI: Final[Mapping[str, Text]] = {
     "total": Text(ko="총점", en="Total"),
     "unsourced": Text(ko="출처 미확보", en="no source recorded"),
     "approx": Text(ko="약", en="about"),
+    "rounds": Text(ko="평가 차수", en="Rounds"),
+    "team_rounds_intro": Text(
+        ko=(
+            "이 팀이 참여한 평가 차수와 각 차수의 결과입니다. "
+            "차수마다 그때 공개된 자료로 쓴 페이지가 따로 있습니다."
+        ),
+        en=(
+            "The rounds this team took part in and its result in each. Each round has its own page, "
+            "written from what was public for that round."
+        ),
+    ),
+    "result_pending": Text(ko="결과 발표 전", en="result not announced yet"),
+    "page_moved": Text(ko="이 페이지는 다음 주소로 옮겼습니다", en="This page has moved to"),
     "fictional_title": Text(ko="가상 데이터", en="Fictional data"),
     "fictional_body": Text(
         ko="이 페이지의 팀, 점수, 사건은 모두 시험용으로 지어낸 것이며 실제가 아닙니다.",

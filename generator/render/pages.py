@@ -44,13 +44,15 @@ from generator.render.labels import (
     fill,
 )
 from generator.render.lookup import lookup
+from generator.render.placement import SITE_PAGES, Placement, up
 from generator.render.replication_views import replication_views
 from generator.render.social import card_path, card_png
 from generator.render.spreads import demo_spreads
+from generator.render.tidy import tidy
 from generator.render.views import TeamSection
 from generator.scoring.types import ScoredRound
 
-HAND_WRITTEN = ("about.md", "tags.md")
+HAND_WRITTEN = SITE_PAGES
 """Pages written by hand in ``docs/pages`` (both languages); the nav lists them after the generated ones."""
 
 
@@ -97,6 +99,8 @@ class Inputs:
     """Configured engine audits per team, run or not."""
     evidence: Mapping[str, EvidenceFileIn] = field(default_factory=dict)
     """Valid evidence files of the round's Hub audits, by audit id."""
+    placement: Placement = field(default_factory=Placement)
+    """Where the round's pages go in the site (the docs root, or under the round's prefix)."""
 
 
 PERMUTATION_TEST_SOURCES = ("zhu-2025",)
@@ -235,16 +239,20 @@ def method_charts(demo: Demo, lang: Lang) -> tuple[TableChart, ...]:
     return (gains_chart(demo, lang), tests_chart(demo, lang), *heatmaps)
 
 
-def nav(pages: Sequence[Page]) -> list[Any]:
-    """MkDocs ``nav`` (Korean paths; the i18n plugin maps them to English): teams grouped in a section."""
+def nav(pages: Sequence[Page], prefix: str = "") -> list[Any]:
+    """MkDocs ``nav`` (Korean paths; the i18n plugin maps them to English): teams grouped in a section.
+
+    A round at the docs root (``prefix`` empty) gets the hand-written pages after its own; a round under a
+    prefix gets only its own, and the site's nav (:mod:`generator.render.site`) puts them together.
+    """
     entries: list[Any] = []
-    team_pages = [p.path for p in pages if p.path.startswith("teams/")]
+    team_pages = [prefix + p.path for p in pages if p.path.startswith("teams/")]
     for page in pages:
         if page.path == "teams/index.md":
             entries.append({UI["nav_teams"].get(LANGS[0]): team_pages})
         elif not page.path.startswith("teams/"):
-            entries.append(page.path)
-    return entries + list(HAND_WRITTEN)
+            entries.append(prefix + page.path)
+    return entries + ([] if prefix else list(HAND_WRITTEN))
 
 
 @cache
@@ -269,44 +277,71 @@ def environment(lang: Lang) -> Environment:
 
 
 def render_pages(inputs: Inputs, pages: Sequence[Page]) -> dict[str, str]:
-    """Every page in every language: output path → Markdown text."""
-    round_ = inputs.scored.round
+    """Every page in every language: output path → Markdown text.
+
+    Pages go under the placement's prefix; links inside the round stay relative to the round (``root``),
+    links to the downloads and the site's own files go through ``site_root``. With ``site_home`` the
+    round's home page is also written at the docs root, its links pointing into the round's folder.
+    """
+    placement = inputs.placement
+    prefix = placement.prefix
+    shared = {"lookup": lookup(inputs.scored), "statuses": views.statuses_present(inputs.scored)}
     out: dict[str, str] = {}
-    statuses = views.statuses_present(inputs.scored)
-    table = lookup(inputs.scored)
     for lang in LANGS:
-        env = environment(lang)
         for page in pages:
-            template = env.get_template(f"pages/{page.template}.md.j2")
-            charts = page.charts.get(lang, ())
-            context = {
-                "lang": lang,
-                "root": page.root,
-                "info": round_.info,
-                "lookup": table,
-                "title": page.title.get(lang),
-                "charts": charts,
-                "chart": {c.id: c for c in charts},
-                "statuses": statuses,
-                "citation": cite_page(
-                    round_.info,
-                    title=page.title.get(lang),
-                    url=page_url(inputs.site_url, page.path, lang),
-                    lang=lang,
-                    key=page.path,
-                ),
-                **page.context,
-            }
-            body = template.render(context)
-            out[page.output(lang)] = _front_matter(page, lang, bool(charts)) + _tidy(body)
+            out[prefix + page.output(lang)] = _render(
+                inputs,
+                page,
+                lang,
+                shared,
+                root=page.root,
+                site_root=page.root + up(prefix),
+                at=prefix + page.path,
+            )
+        if placement.site_home:
+            home = pages[0]
+            out[home.output(lang)] = _render(
+                inputs, home, lang, shared, root=prefix, site_root="", at=home.path
+            )
     return out
 
 
-def _front_matter(page: Page, lang: Lang, has_charts: bool) -> str:
+def _render(
+    inputs: Inputs, page: Page, lang: Lang, shared: Mapping[str, Any], *, root: str, site_root: str, at: str
+) -> str:
+    """One page in one language; ``at``: its path under the docs root (for its address and card);
+    ``shared``: the round's lookup tables and statuses, the same for every page."""
+    round_ = inputs.scored.round
+    template = environment(lang).get_template(f"pages/{page.template}.md.j2")
+    charts = page.charts.get(lang, ())
+    context = {
+        "lang": lang,
+        "root": root,
+        "site_root": site_root,
+        "rounds": inputs.placement.switcher(round_.info.id, site_root, lang),
+        "info": round_.info,
+        **shared,
+        "title": page.title.get(lang),
+        "charts": charts,
+        "chart": {c.id: c for c in charts},
+        "citation": cite_page(
+            round_.info,
+            title=page.title.get(lang),
+            url=page_url(inputs.site_url, at, lang),
+            lang=lang,
+            key=page.path,
+        ),
+        **page.context,
+    }
+    body = template.render(context)
+    return _front_matter(page, lang, bool(charts), card=card_path(at, lang)) + tidy(body)
+
+
+def _front_matter(page: Page, lang: Lang, has_charts: bool, *, card: str) -> str:
     meta: dict[str, Any] = {
         "title": page.title.get(lang),
         "description": page.description.get(lang),
-        "card": card_path(page.path, lang),
+        "card": card,
     }
     if page.tags.get(lang):
         meta["tags"] = list(page.tags[lang])
@@ -317,43 +352,16 @@ def _front_matter(page: Page, lang: Lang, has_charts: bool) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True, width=1000) + "---\n\n"
 
 
-BLOCK_START = ("<table", "<div", "<figure", "<script", "!!! ", "#")
-"""Lines that open a Markdown block (raw HTML, admonition, heading): they need a blank line before them."""
-BLOCK_END = ("</table>", "</div>", "</figure>", "</script>")
-"""Lines that close a raw HTML block: they need a blank line after them."""
-
-
-def _tidy(text: str) -> str:
-    """Blank lines around blocks, at most one blank line in a row, and exactly one newline at the end.
-
-    Templates trim the newline after block tags, so a table or heading may follow its paragraph directly;
-    Markdown would then not see it as a block. Fenced code is left exactly as written.
-    """
-    kept: list[str] = []
-    fenced = False
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if line.startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith(BLOCK_START) and kept and kept[-1] != "":
-            kept.append("")
-        if line == "" and kept and kept[-1] == "":
-            continue
-        if kept and kept[-1].startswith(BLOCK_END) and line != "" and not fenced:
-            kept.append("")
-        kept.append(line)
-    return "\n".join(kept).strip("\n") + "\n"
-
-
-def social_cards(pages: Sequence[Page], info: RoundInfo) -> dict[str, bytes]:
-    """Every page's share-preview card, per language (see :mod:`generator.render.social`)."""
+def social_cards(pages: Sequence[Page], info: RoundInfo, placement: Placement) -> dict[str, bytes]:
+    """Every page's share-preview card, per language (see :mod:`generator.render.social`); the home page's
+    once more at the docs root when the round is the site's home."""
     files: dict[str, bytes] = {}
     for lang in LANGS:
         fictional = UI["fictional_card"].get(lang) if info.fictional else None
         footer = PHRASE["card_footer"].get(lang).format(as_of=info.as_of.isoformat())
         for page in pages:
             tags = page.tags.get(lang, ())
-            files[card_path(page.path, lang)] = card_png(
+            files[card_path(placement.prefix + page.path, lang)] = card_png(
                 site=report_title(info, lang),
                 title=page.title.get(lang),
                 subtitle=page.description.get(lang),
@@ -361,17 +369,20 @@ def social_cards(pages: Sequence[Page], info: RoundInfo) -> dict[str, bytes]:
                 footer=footer,
                 fictional=fictional,
             )
+        if placement.site_home:
+            files[card_path(pages[0].path, lang)] = files[card_path(placement.prefix + pages[0].path, lang)]
     return files
 
 
-def chart_files(pages: Sequence[Page]) -> dict[str, bytes]:
+def chart_files(pages: Sequence[Page], prefix: str = "") -> dict[str, bytes]:
     """Every chart's static SVG (also its fallback image), a PNG and the CSV of its data, per language:
-    ``assets/charts/<id>-<lang>.svg|png|csv``."""
+    ``<prefix>assets/charts/<id>-<lang>.svg|png|csv`` (beside the round's pages, which link them through
+    ``root``)."""
     files: dict[str, bytes] = {}
     for page in pages:
         for lang, charts in page.charts.items():
             for chart in charts:
-                stem = f"assets/charts/{chart.id}-{lang}"
+                stem = f"{prefix}assets/charts/{chart.id}-{lang}"
                 files[f"{stem}.svg"] = chart.svg.encode("utf-8")
                 files[f"{stem}.png"] = png(chart.svg)
                 files[f"{stem}.csv"] = chart_csv(chart).encode("utf-8")

@@ -1,6 +1,6 @@
 """Several rounds in one data folder (issue 12 §7, step a): found, validated per round, ordered, the latest
-with published figures identified, problems located by round folder, a fictional round kept out of a real
-site, and ``build`` refusing what it cannot yet publish without moving published addresses."""
+with published figures identified, problems located by round folder, and a fictional round kept out of a
+real site."""
 
 from __future__ import annotations
 
@@ -117,22 +117,12 @@ def test_check_reports_every_round(tmp_path: Path) -> None:
     assert all(line.startswith("warning: round-1/") for line in warnings), warnings
 
 
-def test_build_refuses_several_rounds_before_generating(parent: Path, tmp_path: Path) -> None:
-    shutil.rmtree(parent / "fictional-round")
-    second = parent / "round-1b"
-    shutil.copytree(parent / "round-1", second)
-    round_yaml = second / "round.yaml"
-    round_yaml.write_text(
-        round_yaml.read_text(encoding="utf-8").replace("id: round-1\n", "id: round-1b\n"), encoding="utf-8"
-    )
-    narrative = second / "narrative.yaml"
-    narrative.write_text(
-        narrative.read_text(encoding="utf-8").replace("round: round-1\n", "round: round-1b\n"),
-        encoding="utf-8",
-    )
+def test_build_refuses_a_fictional_round_in_the_data_folder_before_generating(
+    parent: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     result = CliRunner().invoke(build_command, ["--data", str(parent), "--out", str(out)])
-    assert result.exit_code == 1, result.output
-    assert f"Error: --data {parent}: holds 2 rounds (round-1, round-1b)" in result.output
+    assert result.exit_code == 2, result.output
+    assert "fictional-round/round.yaml: fictional: a fictional round is never published" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()

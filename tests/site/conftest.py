@@ -57,7 +57,7 @@ def build(out: Path, site_url: str) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SITE_URL", site_url)
         patch.setenv("REPO_URL", REPO_URL)
-        build_site(data_dir=ROOT / "data/round-1", out_dir=out, config=ROOT / "mkdocs.yml")
+        build_site(data_dir=ROOT / "data", out_dir=out, config=ROOT / "mkdocs.yml")
     return out
 
 
@@ -107,14 +107,28 @@ def browser() -> Iterator[Any]:
                 chromium.close()
 
 
+REDIRECT = 'http-equiv="refresh"'
+"""Marks the redirect pages that keep round 1's first addresses working (``teams/upstage/``)."""
+
+
 def html_pages(folder: Path) -> list[str]:
-    """Every page of the built site as a path under the base, e.g. ``teams/upstage/``."""
-    pages = []
+    """Every page of the built site as a path under the base, e.g. ``round-1/teams/upstage/`` (not the
+    redirect pages: :func:`redirect_pages`)."""
+    return [page for page, html in _index_pages(folder).items() if REDIRECT not in html]
+
+
+def redirect_pages(folder: Path) -> dict[str, str]:
+    """Every redirect page of the built site: its address under the base → its HTML."""
+    return {page: html for page, html in _index_pages(folder).items() if REDIRECT in html}
+
+
+def _index_pages(folder: Path) -> dict[str, str]:
+    pages = {}
     for path in sorted(folder.rglob("index.html")):
         relative = path.parent.relative_to(folder).as_posix()
         if relative.startswith(("assets", "search")):
             continue
-        pages.append("" if relative == "." else relative + "/")
+        pages["" if relative == "." else relative + "/"] = path.read_text(encoding="utf-8")
     return pages
 
 

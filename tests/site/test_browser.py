@@ -80,9 +80,9 @@ def test_without_javascript_the_static_chart_shows(site: BuiltSite, browser: Any
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("독자성", "independence/"),
-        ("네이버", "teams/naver-cloud/"),
-        ("가중치", "independence/"),
+        ("독자성", "round-1/independence/"),
+        ("네이버", "round-1/teams/naver-cloud/"),
+        ("가중치", "round-1/independence/"),
     ],
 )
 def test_korean_search_finds_the_page(site: BuiltSite, context: Any, query: str, expected: str) -> None:
@@ -100,7 +100,7 @@ def test_korean_search_finds_the_page(site: BuiltSite, context: Any, query: str,
 
 def test_a_score_column_sorts_numerically_with_undisclosed_last(site: BuiltSite, context: Any) -> None:
     page = context.new_page()
-    visit(page, site.url + "results/")
+    visit(page, site.url + "round-1/results/")
     table = page.locator("table.sortable.matrix").first
     header = table.locator("th[data-sort-method='number']").first
     column = header.evaluate("(th) => Array.from(th.parentElement.children).indexOf(th)")
@@ -125,7 +125,7 @@ def test_phone_width_has_no_horizontal_scroll(site: BuiltSite, browser: Any) -> 
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 1:
                 wide.append((path, overflow))
-        page.goto(site.url + "results/")
+        page.goto(site.url + "round-1/results/")
         page.screenshot(path=str(site.folder.parent / "results-390.png"), full_page=True)
         assert wide == []
     finally:

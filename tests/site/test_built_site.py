@@ -1,8 +1,10 @@
-"""The real round-1 site as built by `make site`: files, determinism, links, no third-party requests."""
+"""The real site as built by `make site` (data/: round 1 under /round-1/): files, determinism, links, no
+third-party requests, and round 1's first addresses redirecting to their /round-1/ pages."""
 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.conftest import REPO_URL, BuiltSite, build, html_pages
+from tests.site.conftest import REDIRECT, REPO_URL, BuiltSite, build, html_pages, redirect_pages
 
 TEAMS = ("lg-ai-research", "upstage", "sk-telecom", "naver-cloud", "nc-ai")
 REMOTE = re.compile(r"^(?:https?:)?//")
@@ -44,8 +46,8 @@ def test_every_page_exists_in_both_languages(site: BuiltSite) -> None:
     for path in (
         "index.html",
         "en/index.html",
-        *(f"teams/{t}/index.html" for t in TEAMS),
-        *(f"en/teams/{t}/index.html" for t in TEAMS),
+        *(f"round-1/teams/{t}/index.html" for t in TEAMS),
+        *(f"en/round-1/teams/{t}/index.html" for t in TEAMS),
     ):
         assert (site.folder / path).is_file(), path
     korean = {p for p in html_pages(site.folder) if not p.startswith("en/")}
@@ -65,8 +67,9 @@ def test_no_page_loads_anything_from_another_host(site: BuiltSite) -> None:
     assert pages
     for path in pages:
         parser = _Loads()
-        parser.feed(path.read_text(encoding="utf-8"))
-        assert parser.urls, path
+        html = path.read_text(encoding="utf-8")
+        parser.feed(html)
+        assert parser.urls or REDIRECT in html, path
         assert [u for u in parser.urls if REMOTE.match(u)] == [], path
 
 
@@ -79,6 +82,24 @@ def test_downloads_are_published_with_checksums(site: BuiltSite) -> None:
     assert {"figures.csv", "scores.json", "datapackage.json"} <= set(sums)
     for name, expected in sums.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == expected, name
+
+
+def test_the_first_addresses_of_round_1_redirect_to_its_pages(site: BuiltSite) -> None:
+    redirects = redirect_pages(site.folder)
+    old = {"results/", "teams/", *(f"teams/{t}/" for t in TEAMS)}
+    assert old | {f"en/{a}" for a in old} <= set(redirects)
+    assert "about/" not in redirects  # hand-written pages never moved
+    assert "" not in redirects  # the home is the latest round's
+    pages = set(html_pages(site.folder))
+    for address, html in redirects.items():
+        target = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', html)
+        assert target, address
+        resolved = posixpath.normpath(posixpath.join(address, target[1])) + "/"
+        assert resolved in pages, (address, resolved)
+        assert resolved == (
+            f"en/round-1/{address[3:]}" if address.startswith("en/") else f"round-1/{address}"
+        )
+        assert f'<link rel="canonical" href="{site.url}{resolved}">' in html, address
 
 
 @pytest.mark.slow

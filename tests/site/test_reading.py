@@ -72,13 +72,13 @@ def phone(browser: Any) -> Iterator[Any]:
 def pages_to_read(site: BuiltSite) -> list[str]:
     return [
         "",
-        "results/",
-        "independence/",
-        "teams/naver-cloud/",
-        "teams/upstage/",
-        "unknowns/",
+        "round-1/results/",
+        "round-1/independence/",
+        "round-1/teams/naver-cloud/",
+        "round-1/teams/upstage/",
+        "round-1/unknowns/",
         "en/",
-        "en/teams/naver-cloud/",
+        "en/round-1/teams/naver-cloud/",
     ]
 
 
@@ -116,7 +116,7 @@ def test_every_badge_has_enough_contrast(site: BuiltSite, browser: Any, scheme: 
 
 def test_the_results_page_on_a_phone_is_a_scroll_not_a_trek(site: BuiltSite, phone: Any) -> None:
     page = phone.new_page()
-    visit(page, site.url + "results/")
+    visit(page, site.url + "round-1/results/")
     assert page.locator("details").count() >= 1  # long tables are folded
     height = page.evaluate("() => document.documentElement.scrollHeight")
     assert height <= 10_000, height
@@ -125,8 +125,8 @@ def test_the_results_page_on_a_phone_is_a_scroll_not_a_trek(site: BuiltSite, pho
 @pytest.mark.parametrize(
     ("start", "choice", "expected"),
     [
-        ("teams/naver-cloud/", "English", "en/teams/naver-cloud/"),
-        ("en/teams/naver-cloud/", "한국어", "teams/naver-cloud/"),
+        ("round-1/teams/naver-cloud/", "English", "en/round-1/teams/naver-cloud/"),
+        ("en/round-1/teams/naver-cloud/", "한국어", "round-1/teams/naver-cloud/"),
     ],
 )
 def test_the_language_switch_keeps_the_page(
