@@ -35,7 +35,7 @@ pytest: $(STAMP) system-deps
 check: lint typecheck fast
 
 fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow and not browser and not gpu" tests/data tests/render tests/cli
+	$(PY) -m pytest -q -m "not slow and not browser and not gpu" tests/data tests/render tests/cli tests/rounds
 
 # The package as a user gets it: build the wheel, install it into a fresh virtual environment (no editable
 # install, no source tree on the path) and run check, scores and build from it.

@@ -6,21 +6,10 @@ parent folder whose sub-folders are rounds (``data/``). Each round is validated 
 located by its round folder (``round-2/figures.csv: row 3, …``), so that one bad round does not hide the
 problems of another.
 
-The site layout these rounds are published in (issue 12 §7) — the design the render and publish stages
-follow as they take over more than one round:
-
-- each round's pages under a frozen prefix that is the round's ``id``: Korean ``/round-1/teams/<team>/``,
-  English ``/en/round-1/teams/<team>/``; downloads stay at ``/downloads/<round-id>/…`` (they already
-  carry the round), so their published addresses never change;
-- the site root (``/``, ``/en/``) is the home page of :attr:`Rounds.latest` — the newest round with
-  published figures; a round with only teams and rubric gets honest "not yet announced" pages and is never
-  the home page;
-- ``/teams/<team>/`` becomes a cross-round team page linking the team's page in every round it took part in;
-- today's round-1 addresses at the root (``/results/``, ``/teams/naver-cloud/``, ``/en/…``) keep working
-  as static redirect pages (``<meta http-equiv="refresh">`` with ``rel=canonical``) to ``/round-1/…``.
-
-Until the render stage lays rounds out under their prefixes, ``build`` publishes a data folder that holds
-exactly one round (as before) and refuses one with several, rather than moving published addresses.
+The site these rounds are published in is laid out by :mod:`generator.render.site` (issue 12 §7): each
+round's pages under its frozen ``id`` (``/round-1/…``, ``/en/round-1/…``), downloads at
+``/downloads/<round-id>/``, the site's home the :attr:`Rounds.latest` round's, cross-round team pages at
+``/teams/<team>/``, and round 1's first root addresses kept as redirect pages.
 
 A fictional round is never published beside real ones: :func:`read_rounds` refuses the mix unless the
 caller (a test) asks for it with ``allow_fictional``.
