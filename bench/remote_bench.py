@@ -63,7 +63,13 @@ SHAPES = {"tinyllama": (2048, 5632, 32000), "llama-2-7b": (4096, 11008, 32000)}
 
 
 def bench(
-    directory: Path, gigabytes: float, latency_ms: float, shape: str, *, independent: bool
+    directory: Path,
+    gigabytes: float,
+    latency_ms: float,
+    shape: str,
+    *,
+    independent: bool,
+    pacing: dict[str, str],
 ) -> dict[str, Any]:
     d, ff, vocab = SHAPES[shape]
     audit_bench.D, audit_bench.FF, audit_bench.VOCAB = d, ff, vocab  # read by its generator at call time
@@ -82,9 +88,14 @@ def bench(
             with hub.faults.lock:
                 hub.faults.latency_s = latency_ms / 1000
             remote = audit_bench.run_child(
-                code, "hf://bench/candidate", "hf://bench/reference", env={"HF_ENDPOINT": hub.url}
+                code, "hf://bench/candidate", "hf://bench/reference", env={"HF_ENDPOINT": hub.url, **pacing}
             )
-            served = {"requests": hub.log.requests, "api": hub.log.api_requests, "bytes": hub.log.bytes_sent}
+            served = {
+                "requests": hub.log.requests,
+                "api": hub.log.api_requests,
+                "bytes": hub.log.bytes_sent,
+                "most_in_flight": hub.log.most_in_flight,
+            }
         for m in maps:
             m.close()
     total = reference.stat().st_size + candidate.stat().st_size
@@ -94,6 +105,7 @@ def bench(
         "pair_gb": total / 1e9,
         "layers": layers,
         "latency_ms": latency_ms,
+        "pacing": pacing,
         "local_s": local["seconds"],
         "remote_s": remote["seconds"],
         "remote_cpu_s": remote["cpu_s"],
@@ -118,11 +130,28 @@ def main() -> None:
     parser.add_argument(
         "--independent", action="store_true", help="An unrelated candidate, not a derived one."
     )
+    parser.add_argument("--workers", type=int, default=None, help="Requests in flight (AUDIT_HTTP_WORKERS).")
+    parser.add_argument("--bandwidth", type=float, default=None, help="Assumed MB/s: sets the gap joined.")
     parser.add_argument("--dir", type=Path, default=None, help="Where to write the checkpoints (a temp dir).")
     options = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="remote-bench-", dir=options.dir))
     try:
-        r = bench(directory, options.gb, options.latency_ms, options.shape, independent=options.independent)
+        pacing = {
+            variable: str(value)
+            for variable, value in (
+                ("AUDIT_HTTP_WORKERS", options.workers),
+                ("AUDIT_HTTP_BANDWIDTH", options.bandwidth),
+            )
+            if value is not None
+        }
+        r = bench(
+            directory,
+            options.gb,
+            options.latency_ms,
+            options.shape,
+            independent=options.independent,
+            pacing=pacing,
+        )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print(json.dumps(r))
@@ -131,14 +160,15 @@ def main() -> None:
     print()
     print(
         "| pair (d) | latency | local audit | remote audit (its CPU) | remote ÷ local (≤ 3) | requests "
-        "| fetched ÷ pair (≤ 2%) | local audit read ÷ pair | verdicts |"
+        "| most in flight | fetched ÷ pair (≤ 2%) | local audit read ÷ pair | verdicts |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {r['pair_gb']:.2f} GB ({SHAPES[r['shape']][0]}) | {r['latency_ms']:.0f} ms "
         f"| {r['local_s']:.2f} s "
         f"| {r['remote_s']:.2f} s ({r['remote_cpu_s']:.1f} s) "
-        f"| {r['time_ratio']:.1f} | {r['requests']:,} | {r['bytes_share']:.2%} ({r['bytes_fetched']:,} B) "
+        f"| {r['time_ratio']:.1f} | {r['requests']:,} | {r['server']['most_in_flight']} "
+        f"| {r['bytes_share']:.2%} ({r['bytes_fetched']:,} B) "
         f"| {r['local_read_share']:.2%} | {r['verdict_local']} / {r['verdict_remote']} |"
     )
 

@@ -16,6 +16,7 @@ parallel batch (:meth:`Remote.rehearse`, :meth:`Remote.prefetch`; see :mod:`~gen
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -23,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,14 @@ from generator.errors import InputError
 
 SCHEMES = ("hf://", "http://", "https://")
 """Locations read remotely."""
-WORKERS = 32
-"""Requests in flight at once, per audit."""
-MAX_GAP = 16 * 1024
-"""Ranges closer than this are fetched as one request (a request costs more than this many bytes)."""
+WORKERS = 64
+"""Requests in flight at once, per audit (``AUDIT_HTTP_WORKERS`` overrides it, up to :data:`MAX_WORKERS`)."""
+MAX_WORKERS = 256
+"""Most requests in flight one audit may ask for."""
+BANDWIDTH = 100e6
+"""Bytes per second the link is assumed to deliver (``AUDIT_HTTP_BANDWIDTH``, in MB/s, overrides it)."""
+LATENCY_S = 0.02
+"""Seconds one request is assumed to wait for its answer (``AUDIT_HTTP_LATENCY_MS`` overrides it)."""
 MAX_REQUEST = 8 * 1024 * 1024
 """Longest single request; longer reads are split and fetched in parallel."""
 PREFETCH_BYTES = 512 * 1024 * 1024
@@ -75,6 +80,58 @@ class Transfer:
     """Bytes the audit asked for (after coalescing)."""
     retries: int
     """Requests that were retried."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pacing:
+    """How a :class:`Remote` spends requests against bytes."""
+
+    workers: int = WORKERS
+    """Requests in flight at once."""
+    bandwidth: float = BANDWIDTH
+    """Bytes per second the link is assumed to deliver to the whole pool."""
+    latency_s: float = LATENCY_S
+    """Seconds one request is assumed to wait for its answer."""
+
+    @property
+    def gap(self) -> int:
+        """Ranges closer than this may be joined into one request. With ``workers`` requests in flight one
+        request costs about ``latency_s / workers`` of the pool's time, in which ``bandwidth`` delivers this
+        many bytes; a wider gap costs more than the request it saves."""
+        return int(self.bandwidth * self.latency_s / self.workers)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"workers must lie in 1…{MAX_WORKERS}, not {self.workers}")
+
+
+_SETTINGS = {
+    "AUDIT_HTTP_WORKERS": ("workers", 1.0, 1.0, float(MAX_WORKERS)),
+    "AUDIT_HTTP_BANDWIDTH": ("bandwidth", 1e6, 0.0, float("inf")),
+    "AUDIT_HTTP_LATENCY_MS": ("latency_s", 1e-3, 0.0, 60e3),
+}
+"""Environment variable → (field of :class:`Pacing`, unit, least and most value allowed, in that unit)."""
+
+
+def pacing_from(environ: Mapping[str, str]) -> Pacing:
+    """:class:`Pacing` with each ``AUDIT_HTTP_*`` variable set in ``environ`` applied (a malformed or
+    out-of-range value is an :class:`InputError` naming the variable)."""
+    values: dict[str, Any] = {}
+    for variable, (name, unit, least, most) in _SETTINGS.items():
+        text = environ.get(variable, "").strip()
+        if not text:
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        whole = name != "workers" or number.is_integer()
+        if not (least <= number <= most and whole):
+            kind = "a whole number" if name == "workers" else "a number"
+            upper = f" to {most:g}" if most < float("inf") else " or more"
+            raise InputError(f"{variable}={text!r}: expected {kind} from {least:g}{upper}")
+        values[name] = int(number) if name == "workers" else number * unit
+    return Pacing(**values)
 
 
 class _RetryableError(Exception):
@@ -180,8 +237,17 @@ class Remote:
     """One audit's connection to remote files: a bounded pool, retries, counters, an optional cache."""
 
     def __init__(
-        self, *, workers: int = WORKERS, cache: Path | None = None, progress: Progress | None = None
+        self,
+        *,
+        pacing: Pacing | None = None,
+        workers: int | None = None,
+        cache: Path | None = None,
+        progress: Progress | None = None,
     ) -> None:
+        pacing = pacing if pacing is not None else pacing_from(os.environ)
+        self.pacing = pacing if workers is None else replace(pacing, workers=workers)
+        """Requests in flight and how ranges are joined (by default from the ``AUDIT_HTTP_*`` variables)."""
+        workers = self.pacing.workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
         self._client = httpx2.Client(
             follow_redirects=True,
@@ -252,7 +318,7 @@ class Remote:
         jobs: list[tuple[RemoteFile, int, int]] = []
         for file, spans in plans.items():
             held = file.probed  # the probe's bytes are at hand already
-            for start, end in coalesce(
+            for start, end in self._coalesce(
                 [(max(o, held), min(o + n, file.size)) for o, n in spans if o + n > held]
             ):
                 if end - start > budget:
@@ -272,6 +338,9 @@ class Remote:
 
     # ---- fetching -----------------------------------------------------------------------------------------
 
+    def _coalesce(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        return coalesce(spans, gap=self.pacing.gap)
+
     def _batch(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
         if len(groups) > 1:
             return self._stream(file, groups)
@@ -281,10 +350,12 @@ class Remote:
         self, file: RemoteFile, wanted: Sequence[tuple[int, int, int]], *, probe: bool = False
     ) -> list[bytes]:
         """Bytes of each ``(start, end, tag)`` range of ``file``: coalesced, cached, fetched in the pool."""
-        groups = coalesce([(s, e) for s, e, _ in wanted])
+        groups = self._coalesce([(s, e) for s, e, _ in wanted])
         self._count(planned=sum(e - s for s, e in groups))
         if file.ignores_range and len(groups) > 1:
             blobs = self._stream(file, groups)
+        elif len(groups) == 1:  # in this thread: probes run inside the pool, and must not wait on it
+            blobs = [self._cached_get(file, groups[0][0], groups[0][1], probe)]
         else:
             futures = [self._pool.submit(self._cached_get, file, s, e, probe) for s, e in groups]
             blobs = [f.result() for f in futures]
@@ -448,11 +519,10 @@ class Remote:
             )
 
 
-def coalesce(spans: Sequence[tuple[int, int]], *, gap: int | None = None) -> list[tuple[int, int]]:
-    """Sorted ``(start, end)`` requests covering ``spans``: ranges closer than ``gap`` (default
-    :data:`MAX_GAP`) joined, each at most :data:`MAX_REQUEST` long (a longer range is split, so its parts
+def coalesce(spans: Sequence[tuple[int, int]], *, gap: int) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` requests covering ``spans``: overlapping spans, and spans at most ``gap`` bytes
+    apart, joined; each request at most :data:`MAX_REQUEST` long (a longer range is split, so that its parts
     are fetched in parallel)."""
-    gap = MAX_GAP if gap is None else gap
     out: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if out and start - out[-1][1] <= gap and max(end, out[-1][1]) - out[-1][0] <= MAX_REQUEST:

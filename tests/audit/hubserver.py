@@ -66,6 +66,10 @@ class Log:
     """Body bytes of data requests."""
     authorizations: list[str] = field(default_factory=list)
     """Every ``Authorization`` header received (to check that a token goes to the Hub only)."""
+    in_flight: int = 0
+    """Requests being answered now (their added latency included)."""
+    most_in_flight: int = 0
+    """The most requests ever answered at once (to check a client's bound on its pool)."""
 
 
 Content = bytes | mmap.mmap
@@ -142,6 +146,16 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             """Quiet: tests read :attr:`HubServer.log` instead."""
 
         def do_GET(self) -> None:
+            with hub.faults.lock:
+                hub.log.in_flight += 1
+                hub.log.most_in_flight = max(hub.log.most_in_flight, hub.log.in_flight)
+            try:
+                self._get()
+            finally:
+                with hub.faults.lock:
+                    hub.log.in_flight -= 1
+
+        def _get(self) -> None:
             time.sleep(hub.faults.latency_s)
             path = unquote(urlsplit(self.path).path)
             with hub.faults.lock:

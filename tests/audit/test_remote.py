@@ -124,7 +124,7 @@ def test_coalesce_joins_near_ranges_and_splits_long_ones() -> None:
         (limit, 2 * limit),
         (2 * limit, 2 * limit + 5),
     ]
-    assert coalesce([(0, 10), (10, 20), (5, 8)], gap=-1) == [(0, 20)]  # overlapping or touching: always one
+    assert coalesce([(0, 10), (10, 20), (5, 8)], gap=0) == [(0, 20)]  # touching or overlapping: one request
     assert coalesce([(0, limit - 10), (limit, limit + 1)], gap=100) == [(0, limit - 10), (limit, limit + 1)]
 
 
@@ -222,6 +222,13 @@ def test_sharded_index_over_hub_and_url(zoo: Zoo, hub: HubServer) -> None:
     ]
 
 
+def test_more_shards_than_workers_are_probed_without_waiting_on_the_pool(zoo: Zoo) -> None:
+    with Remote(workers=1) as remote:  # each probe runs in the pool; it once queued its request behind itself
+        checkpoint = open_checkpoint("hf://org/sharded/weights", remote=remote)
+        assert len(checkpoint.files) == 2
+        _same(_fingerprint(zoo.reference), fingerprint_checkpoint(checkpoint, keep_stored=True))
+
+
 def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
     with Remote() as remote:
         checkpoint = open_checkpoint("hf://org/reference", remote=remote)
@@ -240,11 +247,12 @@ def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
 def test_candidate_reads_against_a_fingerprint_are_foreseen(
     zoo: Zoo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(Pacing, "gap", -1)  # not even touching rows joined: one request per row, as at scale
     fingerprint = load_fingerprint(zoo.fingerprint)
     local = audit_against(
         checkpoint=open_checkpoint(zoo.path("finetuned")), fingerprint=fingerprint, reference="fp"
     )
-    with Remote(pacing=Pacing(bandwidth=0)) as remote:  # no gap joined: one request per row, as at scale
+    with Remote() as remote:
         checkpoint = open_checkpoint("hf://org/finetuned", remote=remote)
         candidate_ahead(remote, fingerprint, checkpoint)
         ahead = remote.transfer
