@@ -15,16 +15,24 @@ from generator.publish import SITE_MARKER, STALE_STAGE_SECONDS, BuildSettings, p
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "mkdocs.yml"
-NAV = ["index.md", "about.md", "tags.md", "sources.md", "independence.md", "changelog.md"]
+NAV = [
+    "index.md",
+    "about.md",
+    "tags.md",
+    "round-1/sources.md",
+    "round-1/independence.md",
+    "round-1/changelog.md",
+]
 
 
 def files(**extra: bytes) -> dict[str, bytes]:
     pages = {
         "index.md": "---\ntitle: 홈\n---\n# 홈\n\n[소개](about.md)\n".encode(),
         "index.en.md": b"---\ntitle: Home\n---\n# Home\n\n[About](about.md)\n",
-        "sources.md": "# 출처\n".encode(),
-        "independence.md": "# 독자성\n".encode(),
-        "changelog.md": "# 변경과 정정 기록\n".encode(),  # generated; the hand-written about page links it
+        # Generated round pages that the hand-written about page links.
+        "round-1/sources.md": "# 출처\n".encode(),
+        "round-1/independence.md": "# 독자성\n".encode(),
+        "round-1/changelog.md": "# 변경과 정정 기록\n".encode(),
     }
     return {**pages, **extra}
 
@@ -142,3 +150,12 @@ def test_a_stage_left_by_a_killed_build_is_removed_by_the_next(tmp_path: Path) -
     os.utime(stale, (old, old))
     publish(files(), settings=settings(), out_dir=tmp_path / "site")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site-build-running", "site"]
+
+
+def test_static_pages_are_written_after_mkdocs_and_never_over_a_built_page(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish(files(), settings=settings(), out_dir=out, static={"old/index.html": b"<p>moved</p>\n"})
+    assert (out / "old/index.html").read_bytes() == b"<p>moved</p>\n"
+    with pytest.raises(BuildError, match=r"redirect pages would replace built pages: about/index\.html"):
+        publish(files(), settings=settings(), out_dir=tmp_path / "other", static={"about/index.html": b"x"})
+    assert not (tmp_path / "other").exists()
