@@ -19,22 +19,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
+from generator.audit.beside import MAX_CONFIG_BYTES, is_absent, whole
+from generator.audit.beside import UnavailableError as _UnavailableError
+from generator.audit.beside import too_large as _too_large
 from generator.audit.fingerprint import is_fingerprint
 from generator.audit.locate import hub_folder
 from generator.audit.remote import Remote, RemoteFile, is_remote
 from generator.errors import InputError
 
-MAX_CONFIG_BYTES = 16 * 1024 * 1024
-"""Largest ``config.json``, ``tokenizer_config.json`` or ``special_tokens_map.json`` read."""
 MAX_TOKENIZER_BYTES = 50 * 1024 * 1024
 """Largest ``tokenizer.json``, ``vocab.json`` or ``merges.txt`` read."""
 
 Location = Path | str
 """A local path, or an ``hf://`` or ``http(s)://`` location."""
-
-
-class _UnavailableError(Exception):
-    """A comparison cannot be made; the message says why."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,10 +92,6 @@ class _Folder:
             raise _UnavailableError(f"{self.where}{name}: not valid JSON ({error})") from error
 
 
-def _too_large(where: str, size: int, cap: int) -> _UnavailableError:
-    return _UnavailableError(f"{where}: {size:,} bytes, over the {cap:,}-byte limit for this file")
-
-
 def _local_folder(path: Path) -> _Folder:
     folder = path if path.is_dir() else path.parent
 
@@ -116,27 +109,12 @@ def _local_folder(path: Path) -> _Folder:
     return _Folder(f"{folder}/", read, lambda name: (folder / name).is_file())
 
 
-def _whole(file: RemoteFile, cap: int) -> tuple[str, bytes]:
-    """A whole remote file, its size checked against ``cap`` before its body is fetched."""
-    try:
-        if file.size < 0:
-            file.probe()  # a plain URL: the first bytes tell the size
-        if file.size > cap:
-            raise _too_large(file.url, file.size, cap)
-        data = file.read(0, file.size)
-    except InputError as error:
-        raise _UnavailableError(str(error)) from error
-    if len(data) != file.size:
-        raise _UnavailableError(f"{file.url}: {len(data):,} of {file.size:,} bytes received")
-    return file.url, data
-
-
 def _hub(remote: Remote, location: str) -> _Folder:
     where, files = hub_folder(remote, location)
 
     def read(name: str, cap: int) -> tuple[str, bytes] | None:
         file = files.get(name)
-        return None if file is None else _whole(file, cap)
+        return None if file is None else whole(file, cap)
 
     return _Folder(where, read, lambda name: name in files)
 
@@ -147,14 +125,14 @@ def _url(remote: Remote, location: str) -> _Folder:
         try:
             file.probe()
         except InputError as error:
-            if str(error).endswith("(HTTP 404)"):  # remote.py's wording for a file that is not there
+            if is_absent(error):
                 return None
             raise _UnavailableError(str(error)) from error
         return file
 
     def read(name: str, cap: int) -> tuple[str, bytes] | None:
         file = present(name)
-        return None if file is None else _whole(file, cap)
+        return None if file is None else whole(file, cap)
 
     return _Folder(urljoin(location, "."), read, lambda name: present(name) is not None)
 

@@ -116,6 +116,7 @@ _BUFFER_LAST = frozenset(
 )
 _KIND = {"weight": "weight", "bias": "bias", "gamma": "weight", "beta": "bias", "scale": "weight"}
 _DIGITS = re.compile(r"^[0-9]+$")
+_EXPERT_PART = re.compile(r"(.+)\[([0-9]+)\.(gate|up)\]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,6 +242,11 @@ def parse_name(name: str, mapping: Mapping[str, str] | None = None) -> ParsedNam
     the first number; any other number stays part of the role's text, so no two tensors of one layer share
     an unrecognised role.
     """
+    part = _EXPERT_PART.fullmatch(name)
+    if part is not None and (whole := parse_name(part[1], mapping)).role.startswith("expert.gate_up"):
+        # One expert's gate or up columns of a fused [E, d, 2f] tensor (generator.audit.gate_up).
+        split = whole.role.replace("expert.gate_up", f"expert.{part[3]}", 1)
+        return replace(whole, name=name, role=split, expert=int(part[2]))
     segments = name.split(".")
     lower = [s.lower() for s in segments]
     component = component_of(name, mapping or {})
@@ -260,6 +266,8 @@ def parse_name(name: str, mapping: Mapping[str, str] | None = None) -> ParsedNam
     if len(tail) > 1 and tail[-1] in _KIND:
         kind, tail = _KIND[tail[-1]], tail[:-1]
     role = _layer_role(tail) if layer is not None else _top_role(tail)
+    if not kind and role is not None and role.startswith("expert.") and tail[-1].endswith("_proj"):
+        kind = "weight"  # fused expert projections (`experts.gate_up_proj`, Llama 4, GPT-OSS) hold weights
     if role is None and index is not None and not (index > 0 and lower[index - 1] in _STACK_WORDS):
         # A number that is not a layer after all (``visual.merger.mlp.0.weight``: a module index).
         stack, layer, role = None, None, _top_role(tail)

@@ -10,8 +10,9 @@ memory stays bounded by the window being read, never by the whole tensor. Unders
 
 * **scaled codes** — FP8 (E4M3/E5M2), int8 or uint8 times a scale per tensor, row, column or block
   (``weight_scale_inv``, ``weight_scale``, bitsandbytes ``SCB`` / 127, ONNX ``_scale`` with ``_zero_point``);
-  block sizes from ``quantization_config.weight_block_size``, else from the scale's shape where only one
-  block size fits every scaled weight of the checkpoint;
+  block sizes from ``quantization_config.weight_block_size`` (in the ``config.json`` beside the weights, local
+  or remote: :func:`~generator.audit.beside.model_config`), else from the scale's shape where only one
+  block size fits every scaled weight of the checkpoint — the label says which, and why the config did not;
 * **packed int4/int2/int8** — GPTQ (``qweight`` packed along the input, ``qzeros``, ``scales``, optional
   ``g_idx``) and AWQ (packed along the output in AWQ's interleaved order); bits and group size from the
   config, else from the shapes.
@@ -33,8 +34,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from generator.audit.beside import model_config
+from generator.audit.gate_up import fused_by_columns, split_gate_up
 from generator.audit.names import is_buffer
-from generator.audit.read import Checkpoint, TensorInfo, TensorReader, read_model_config, to_float, to_float32
+from generator.audit.read import Checkpoint, TensorInfo, TensorReader, to_float, to_float32
 from generator.errors import InputError
 
 Rows = npt.NDArray[np.int64]
@@ -190,18 +193,27 @@ def _gather(reader: TensorReader, info: TensorInfo, rows: Rows, cols: Rows) -> n
 def dequantised(checkpoint: Checkpoint) -> Checkpoint:
     """``checkpoint`` with every quantised weight read as float32 values (see the module docstring).
 
-    Reads the ``config.json`` beside the checkpoint only when something is quantised. Raises
-    :class:`InputError` for a format that is not understood or whose block or group size is ambiguous.
+    Fused expert ``gate_up_proj`` stored ``[E, d, 2f]`` is split into per-expert gate and up views too
+    (:func:`~generator.audit.gate_up.split_gate_up`, its layout from the same config). Reads the
+    ``config.json`` beside the checkpoint (local or remote) only when one of them is there.
+    Raises :class:`InputError` for a format that is not understood or whose block or group size is ambiguous.
     """
-    if not any(_may_be_quantised(t) for t in checkpoint.tensors):
+    quantised = any(_may_be_quantised(t) for t in checkpoint.tensors)
+    if not quantised and not fused_by_columns(checkpoint.tensors):
         return checkpoint
-    return dequantise(checkpoint, read_model_config(checkpoint))
+    found = model_config(checkpoint)
+    if quantised:
+        checkpoint = dequantise(checkpoint, found.values, missing=found.missing)
+    return split_gate_up(checkpoint, found.values)
 
 
-def dequantise(checkpoint: Checkpoint, config: Mapping[str, Any] | None) -> Checkpoint:
+def dequantise(
+    checkpoint: Checkpoint, config: Mapping[str, Any] | None, *, missing: str = "no config.json given"
+) -> Checkpoint:
     """``checkpoint`` with each recognised group of stored tensors replaced by one decoded float32 tensor.
 
-    ``config``: the model's ``config.json`` (its ``quantization_config`` is used), or ``None``.
+    ``config``: the model's ``config.json`` (its ``quantization_config`` is used), or ``None`` and
+    ``missing`` saying why (named where a block size is then read from the shapes).
     """
     quantisation = config.get("quantization_config") if config else None
     settings: Mapping[str, Any] = quantisation if isinstance(quantisation, Mapping) else {}
@@ -216,7 +228,9 @@ def dequantise(checkpoint: Checkpoint, config: Mapping[str, Any] | None) -> Chec
             decoded.append(_decoded(f"{stem}.weight", (packed.scales.cols, packed.in_features), info, packed))
     pending = [t for t in checkpoint.tensors if t.dtype in CODE_DTYPES and t.name not in used]
     found = {t.name: s for t in pending if (s := _scale_of(t, by_name)) is not None}
-    blocks = _block_sizes(found, by_name, settings)
+    if config is not None:
+        missing = "config.json gives no quantization_config.weight_block_size"
+    blocks = _block_sizes(found, by_name, settings, missing)
     for info in pending:
         if info.name in found:
             scaled = _scaled(info, found[info.name], blocks)
@@ -324,10 +338,21 @@ def _block_range(n: int, blocks: int) -> tuple[int, int]:
 _UNBOUNDED = 1 << 62
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Blocks:
+    size: tuple[int, int]
+    source: str
+    """Where the size comes from, for a report."""
+
+
 def _block_sizes(
-    found: Mapping[str, _ScaleFound], by_name: Mapping[str, TensorInfo], settings: Mapping[str, Any]
-) -> tuple[int, int] | None:
-    """The checkpoint's block size for block-scaled weights: from the config, else from the shapes.
+    found: Mapping[str, _ScaleFound],
+    by_name: Mapping[str, TensorInfo],
+    settings: Mapping[str, Any],
+    missing: str,
+) -> _Blocks | None:
+    """The checkpoint's block size for block-scaled weights: from the config, else from the shapes (and
+    ``missing``, why the config gave none, named in the source).
 
     From the shapes: the sizes consistent with every block scale; where several are, the one that divides
     the most weight dimensions exactly (real formats tile whole blocks); a tie is refused as ambiguous.
@@ -346,7 +371,7 @@ def _block_sizes(
             raise _fail(
                 first, f"quantization_config.weight_block_size {configured!r} is not two positive integers"
             )
-        return configured[0], configured[1]
+        return _Blocks(size=(configured[0], configured[1]), source="block size from config.json")
     chosen: list[int] = []
     for axis in (0, 1):
         lo, hi = 1, _UNBOUNDED
@@ -369,21 +394,22 @@ def _block_sizes(
             raise _fail(
                 first,
                 f"its block size is ambiguous (any of {winners[0]}…{winners[-1]} fits the scale shapes) and "
-                "no config.json beside the checkpoint gives quantization_config.weight_block_size",
+                f"no config gives it ({missing})",
             )
         chosen.append(winners[0])
-    return chosen[0], chosen[1]
+    return _Blocks(size=(chosen[0], chosen[1]), source=f"block size from the shapes: {missing}")
 
 
-def _scaled(info: TensorInfo, found: _ScaleFound, blocks: tuple[int, int] | None) -> Scaled:
+def _scaled(info: TensorInfo, found: _ScaleFound, blocks: _Blocks | None) -> Scaled:
     if found.scale.dtype not in _SCALE_FLOAT_DTYPES:
         raise _fail(found.scale, f"a scale must be a float tensor, not {found.scale.dtype}")
     if found.zero is not None and found.zero.shape != found.scale.shape:
         raise _fail(found.zero, f"zero points must be shaped like the scale {list(found.scale.shape)}")
     block = _exact_block(info, found)
+    source = ""
     if block is None:
         assert blocks is not None
-        block = blocks
+        block, source = blocks.size, blocks.source
         grid = tuple(-(-n // b) for n, b in zip((info.rows, info.cols), block, strict=True))
         if grid != found.scale.shape:
             raise _fail(
@@ -395,7 +421,7 @@ def _scaled(info: TensorInfo, found: _ScaleFound, blocks: tuple[int, int] | None
     scale = replace(found.scale, shape=grid)
     zero = replace(found.zero, shape=grid) if found.zero is not None else None
     return Scaled(
-        label=_scaled_label(info, found, block),
+        label=_scaled_label(info, found, block) + (f" — {source}" if source else ""),
         codes=info,
         scale=scale,
         zero=zero,

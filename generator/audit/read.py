@@ -17,7 +17,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -99,7 +99,8 @@ never weights themselves: :mod:`~generator.audit.quant` reads them with their sc
 class Decoder(Protocol):
     """How a quantised weight's float32 values are made from the stored tensors it stands for.
 
-    Implemented in :mod:`~generator.audit.quant` (scaled FP8/int8 codes, packed GPTQ/AWQ int4).
+    Implemented in :mod:`~generator.audit.quant` (scaled FP8/int8 codes, packed GPTQ/AWQ int4) and
+    :mod:`~generator.audit.gate_up` (the gate or up columns of a fused expert tensor).
     """
 
     @property
@@ -115,7 +116,8 @@ class Decoder(Protocol):
     def read(
         self, reader: TensorReader, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64] | None
     ) -> npt.NDArray[np.float32]:
-        """Float32 values at ``rows`` × ``cols`` of the weight's 2-D view (``cols=None``: whole rows)."""
+        """Values at ``rows`` × ``cols`` of the weight's 2-D view (``cols=None``: whole rows): float32 for a
+        quantised weight (``F32``), raw elements of the tensor's own dtype for a view of stored columns."""
         ...
 
 
@@ -174,6 +176,8 @@ class Checkpoint:
     """Every tensor, sorted by name."""
     metadata: dict[str, str] = field(default_factory=dict)
     """The ``__metadata__`` of a single-file checkpoint (empty for shards)."""
+    remote: Remote | None = field(default=None, compare=False, repr=False)
+    """The connection a remote checkpoint was opened with (files beside it are read through it)."""
 
     @property
     def nbytes(self) -> int:
@@ -407,12 +411,13 @@ def open_checkpoint(path: Path | str, *, remote: Remote | None = None) -> Checkp
     """
     if is_remote(path):
         assert isinstance(path, str)
-        located = locate(remote or default_remote(), path)
+        remote = remote or default_remote()
+        located = locate(remote, path)
         files: tuple[Path | RemoteFile, ...] = located.files
         owner: Mapping[str, Path | RemoteFile] | None = None
         if located.index is not None:
             files, owner = _read_remote_index(located)
-        return _checkpoint(path, files, owner)
+        return replace(_checkpoint(path, files, owner), remote=remote)
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
@@ -518,7 +523,9 @@ class TensorReader:
         A quantised weight is dequantised at exactly these positions (float32).
         """
         if info.decoder is not None:
-            return info.decoder.read(self, rows + info.offset // max(1, info.cols * 4), cols)
+            # a row slice of a decoded tensor moves its offset by whole rows of its own dtype
+            row_bytes = max(1, info.cols * DTYPES[info.dtype].itemsize)
+            return info.decoder.read(self, rows + info.offset // row_bytes, cols)
         dtype = np.dtype(DTYPES[info.dtype].numpy)
         item, width = dtype.itemsize, info.cols
         if cols is None:

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch.nn import functional as F  # noqa: N812 — the conventional alias
@@ -271,19 +272,31 @@ def upcycle(dense: Mapping[str, torch.Tensor], config: MoeConfig, *, seed: int) 
     return out
 
 
-def fuse_experts(params: Mapping[str, torch.Tensor]) -> StateDict:
+def fuse_experts(
+    params: Mapping[str, torch.Tensor], *, layout: Literal["rows", "concatenated", "interleaved"] = "rows"
+) -> StateDict:
     """Per-expert tensors stacked as transformers 5 stores them: ``experts.gate_up_proj`` ``[E, 2f, d]`` (gate
-    rows, then up rows) and ``experts.down_proj`` ``[E, d, f]``."""
+    rows, then up rows) and ``experts.down_proj`` ``[E, d, f]``; or, inputs first, ``[E, d, 2f]`` with gate
+    and up columns ``concatenated`` (Llama 4) or ``interleaved`` (GPT-OSS) and ``down_proj`` ``[E, f, d]``."""
     out = {n: t.clone() for n, t in params.items() if ".mlp.experts." not in n}
     for layer in _moe_layers(params):
         pre = f"model.layers.{layer}.mlp.experts."
         count = len({n for n in params if n.startswith(pre) and n.endswith("down_proj.weight")})
-        gate_up = [
-            torch.cat([params[f"{pre}{e}.gate_proj.weight"], params[f"{pre}{e}.up_proj.weight"]])
-            for e in range(count)
-        ]
-        out[pre + "gate_up_proj"] = torch.stack(gate_up)
-        out[pre + "down_proj"] = torch.stack([params[f"{pre}{e}.down_proj.weight"] for e in range(count)])
+        gates = [params[f"{pre}{e}.gate_proj.weight"] for e in range(count)]
+        ups = [params[f"{pre}{e}.up_proj.weight"] for e in range(count)]
+        downs = torch.stack([params[f"{pre}{e}.down_proj.weight"] for e in range(count)])
+        if layout == "rows":
+            out[pre + "gate_up_proj"] = torch.stack(
+                [torch.cat([g, u]) for g, u in zip(gates, ups, strict=True)]
+            )
+            out[pre + "down_proj"] = downs
+            continue
+        if layout == "concatenated":
+            fused = [torch.cat([g.T, u.T], dim=1) for g, u in zip(gates, ups, strict=True)]
+        else:
+            fused = [torch.stack([g.T, u.T], dim=2).flatten(1) for g, u in zip(gates, ups, strict=True)]
+        out[pre + "gate_up_proj"] = torch.stack(fused).contiguous()
+        out[pre + "down_proj"] = downs.transpose(1, 2).contiguous()
     return out
 
 

@@ -9,6 +9,8 @@ import pytest
 import torch
 
 from generator.audit import make_fingerprint, toy
+from generator.audit import remote as remote_module
+from tests.audit.hubserver import HubServer
 
 CONFIG = toy.ToyConfig()
 """The reference's shape: llama style, d = 64, four layers, 120 Adam steps."""
@@ -73,3 +75,12 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Zoo:
     fingerprint = root / "reference.fingerprint"
     make_fingerprint(reference, fingerprint)
     return Zoo(root=root, reference=reference, fingerprint=fingerprint, weights=weights)
+
+
+def use_hub(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point ``hf://`` at the local test Hub, retry without waiting, and clear its faults."""
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setattr(remote_module, "BACKOFF_S", 0.001)
+    with hub.faults.lock:
+        hub.faults.queue.clear()
+        hub.faults.ignore_range = False

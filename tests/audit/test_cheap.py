@@ -18,7 +18,6 @@ import pytest
 from click.testing import CliRunner
 
 from generator.audit import cheap_read, make_fingerprint, run_audit, toy
-from generator.audit import remote as remote_module
 from generator.audit.cheap import (
     NOT_EVIDENCE,
     CheapEvidence,
@@ -28,6 +27,7 @@ from generator.audit.cheap import (
     summary_lines,
 )
 from generator.commands import audit_command
+from tests.audit.conftest import use_hub
 from tests.audit.hubserver import HubServer, serving
 
 CANDIDATE_CONFIG = {
@@ -128,11 +128,7 @@ def hub() -> Iterator[HubServer]:
 
 @pytest.fixture(autouse=True)
 def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    monkeypatch.setattr(remote_module, "BACKOFF_S", 0.001)
-    with hub.faults.lock:
-        hub.faults.queue.clear()
-        hub.faults.ignore_range = False
+    use_hub(hub, monkeypatch)
 
 
 def _local(folders: tuple[Path, Path]) -> CheapEvidence:

@@ -48,7 +48,9 @@ CASES: dict[str, tuple[str, str | None, int | None, str, int | None]] = {
         "router.shared.weight",
         None,
     ),
-    "model.layers.3.mlp.experts.gate_up_proj": ("model", "model.layers", 3, "expert.gate_up", None),
+    "model.layers.3.mlp.experts.gate_up_proj": ("model", "model.layers", 3, "expert.gate_up.weight", None),
+    # one expert's columns of a fused [E, d, 2f] tensor (generator.audit.gate_up): a weight, like its peers
+    "model.layers.3.mlp.experts.gate_up_proj[5.up]": ("model", "model.layers", 3, "expert.up.weight", 5),
     "model.0.auto_model.encoder.layer.5.attention.self.query.weight": (
         "model",
         "model.0.auto_model.encoder.layer",
@@ -152,14 +154,19 @@ def test_fused_experts_are_split_per_expert_and_into_gate_and_up() -> None:
     parts = {info.name: (parsed.role, parsed.expert, info.shape, info.offset) for info, parsed in entries}
     assert len(parts) == 3 * e
     gate_up = 4 * 2 * f * d  # bytes of one expert's gate_up slice
-    assert parts["model.layers.1.mlp.experts.gate_up_proj[2.gate]"] == ("expert.gate", 2, (f, d), 2 * gate_up)
+    assert parts["model.layers.1.mlp.experts.gate_up_proj[2.gate]"] == (
+        "expert.gate.weight",
+        2,
+        (f, d),
+        2 * gate_up,
+    )
     assert parts["model.layers.1.mlp.experts.gate_up_proj[2.up]"] == (
-        "expert.up",
+        "expert.up.weight",
         2,
         (f, d),
         2 * gate_up + gate_up // 2,
     )
-    assert parts["model.layers.1.mlp.experts.down_proj[3]"][:3] == ("expert.down", 3, (d, f))
+    assert parts["model.layers.1.mlp.experts.down_proj[3]"][:3] == ("expert.down.weight", 3, (d, f))
 
 
 def test_no_two_tensors_of_a_layer_share_a_key() -> None:

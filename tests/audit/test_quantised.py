@@ -35,6 +35,8 @@ AWQ_CONFIG: dict[str, object] = {
     "quantization_config": {"quant_method": "awq", "w_bit": 4, "q_group_size": 32, "version": "gemm"}
 }
 
+FROM_CONFIG = "block size from config.json"
+"""How a block-scaled label names the source of its block size when the config gives it."""
 BOTH_DERIVED = {"model": "derived", "lm_head": "derived"}
 # GPTQ and AWQ keep the embeddings and the output head in float16: that head is the reference's, cast.
 HEAD_KEPT = {"model": "derived", "lm_head": "identical"}
@@ -63,15 +65,20 @@ def _cases(reference: dict[str, torch.Tensor], independent: dict[str, torch.Tens
     ) -> Case:
         return Case(stored=quantised[0], values=quantised[1], config=config, verdicts=verdicts, label=label)
 
-    fp8 = "FP8 E4M3, 16×16 block scales"
+    fp8 = f"FP8 E4M3, 16×16 block scales — {FROM_CONFIG}"
     return {
         "fp8_copy": case(toy.quantise_fp8_blocks(reference), FP8_CONFIG, BOTH_DERIVED, fp8),
-        "fp8_copy_no_config": case(toy.quantise_fp8_blocks(reference), None, BOTH_DERIVED, fp8),
+        "fp8_copy_no_config": case(
+            toy.quantise_fp8_blocks(reference),
+            None,
+            BOTH_DERIVED,
+            "FP8 E4M3, 16×16 block scales — block size from the shapes: no config.json beside the checkpoint",
+        ),
         "fp8_e5m2_copy": case(
             toy.quantise_fp8_blocks(reference, fmt=torch.float8_e5m2),
             FP8_CONFIG,
             BOTH_DERIVED,
-            "FP8 E5M2, 16×16 block scales",
+            f"FP8 E5M2, 16×16 block scales — {FROM_CONFIG}",
         ),
         "int8_rows_copy": case(toy.quantise_int8(reference), None, BOTH_DERIVED, "int8, per-row scales"),
         "int8_fused_qkv_copy": case(
@@ -338,10 +345,13 @@ def test_fp8_block_scaled_reference(quantised: Quantised, candidate: str, kind: 
     pairs = [e for c in report.components for e in c.tensors if e.role != "norm.final"]
     matrices = [e for e in pairs if "norm" not in e.role]
     assert matrices
-    assert all(e.reference_quantisation == "FP8 E4M3, 16×16 block scales" for e in matrices)
+    assert all(e.reference_quantisation == f"FP8 E4M3, 16×16 block scales — {FROM_CONFIG}" for e in matrices)
     if candidate == "bf16_conversion":
         assert all(e.whole_tensor_identical for e in pairs)
-        assert all("dequantised from FP8 E4M3, 16×16 block scales" in c.disguises for c in report.components)
+        assert all(
+            f"dequantised from FP8 E4M3, 16×16 block scales — {FROM_CONFIG}" in c.disguises
+            for c in report.components
+        )
 
 
 def test_fp8_reference_fingerprint_holds_dequantised_values(quantised: Quantised) -> None:
@@ -497,7 +507,9 @@ def test_block_size_is_inferred_where_one_fits(tmp_path: Path) -> None:
     }
     path = toy.save_checkpoint(codes, tmp_path / "m" / "model.safetensors")
     labels = {stored_label(t) for t in dequantised(open_checkpoint(path)).tensors}
-    assert labels == {"FP8 E4M3, 128×128 block scales"}
+    assert labels == {
+        "FP8 E4M3, 128×128 block scales — block size from the shapes: no config.json beside the checkpoint"
+    }
 
 
 # ---- 0-d and 1-element tensors ---------------------------------------------------------------------------
