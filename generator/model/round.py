@@ -31,6 +31,9 @@ class RoundInfo:
     omits: tuple[str, ...] = ()
     """Parts the round does not include (``criteria``, ``sovereignty``, ``audits``, ``narrative``,
     ``corrections``); the site says so."""
+    pending: bool = False
+    """True while the round's results are not announced: the site shows its teams and rubric and says
+    "not yet announced", never a score or an outcome."""
 
 
 @dataclass(frozen=True, kw_only=True)

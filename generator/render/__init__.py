@@ -28,6 +28,7 @@ from generator.render.pages import (
     render_pages,
     social_cards,
 )
+from generator.render.pending import pending_pages
 from generator.render.placement import Placement, RoundLink
 from generator.render.spreads import demo_spreads
 from generator.render.views import DEMO_SECTION, TeamSection
@@ -110,12 +111,14 @@ def render_site(
         evidence=evidence or {},
         placement=placement,
     )
-    pages = page_list(inputs)
+    pending = scored.round.info.pending  # results not announced: only what was, and no downloads
+    pages = pending_pages(inputs) if pending else page_list(inputs)
     markdown = render_pages(inputs, pages)
     files: dict[str, bytes] = {path: text.encode("utf-8") for path, text in markdown.items()}
     files.update(chart_files(pages, placement.prefix))
     files.update(social_cards(pages, scored.round.info, placement))
-    files.update(downloads.files)
+    if not pending:
+        files.update(downloads.files)
     files[VEGA_BUNDLE] = javascript_bundle().encode("utf-8")
     return RenderedSite(
         files=dict(sorted(files.items())), pages=tuple(sorted(markdown)), nav=nav(pages, placement.prefix)

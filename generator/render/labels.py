@@ -737,6 +737,28 @@ UI: Final[Mapping[str, Text]] = {
     ),
     "result_pending": Text(ko="결과 발표 전", en="result not announced yet"),
     "page_moved": Text(ko="이 페이지는 다음 주소로 옮겼습니다", en="This page has moved to"),
+    "pending_title": Text(ko="결과 발표 전", en="Results not announced yet"),
+    "pending_body": Text(
+        ko=(
+            "이 차수의 평가 결과는 아직 발표되지 않았습니다. "
+            "점수도 결과도 추측하지 않으며, 발표되면 출처와 함께 싣습니다."
+        ),
+        en=(
+            "The results of this round have not been announced. No score or outcome is guessed here; "
+            "they will appear with their sources once published."
+        ),
+    ),
+    "pending_team": Text(
+        ko="이 팀의 점수와 결과는 아직 발표되지 않았습니다.",
+        en="This team's scores and result have not been announced.",
+    ),
+    "pending_models": Text(ko="출품 모델", en="Models entered"),
+    "pending_back": Text(ko="이 차수의 첫 페이지로", en="Back to this round's home page"),
+    "pending_teams": Text(ko="참가 팀", en="Teams"),
+    "pending_rubric": Text(ko="평가 항목과 배점", en="What is scored, and out of how many points"),
+    "pending_timeline": Text(ko="타임라인", en="Timeline"),
+    "pending_sources": Text(ko="출처", en="Sources"),
+    "points_unit": Text(ko="점", en=" points"),
     "fictional_title": Text(ko="가상 데이터", en="Fictional data"),
     "fictional_body": Text(
         ko="이 페이지의 팀, 점수, 사건은 모두 시험용으로 지어낸 것이며 실제가 아닙니다.",

@@ -17,6 +17,8 @@ class RoundIn(Strict):
     announced: date
     as_of: date
     fictional: bool = False
+    results: Literal["published", "pending"] = "published"
+    """``pending``: the round's results are not announced yet (teams and rubric only; no figures)."""
     actors: dict[Id, TextIn] = Field(default_factory=dict)
     omits: list[Literal["criteria", "sovereignty", "audits", "narrative", "corrections"]] = Field(
         default_factory=list

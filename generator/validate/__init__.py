@@ -92,9 +92,16 @@ def read_round(data_dir: Path) -> Validated:
     if round_in is not None:
         check_declared_parts(data_dir, round_in.omits, problems)
     raw = read_raw(data_dir, rubric, refs)
-    figures = figures_csv.resolve_figures(figures_table, refs, rubric, figures_csv.raw_covered(rubric, raw))
+    pending = round_in is not None and round_in.results == "pending"
+    # A round whose results are not announced needs no figure or outcome per team; it may hold none.
+    covered = set(rubric.order()) if pending and rubric else figures_csv.raw_covered(rubric, raw)
+    figures = figures_csv.resolve_figures(figures_table, refs, rubric, covered)
     relations = resolve_relations(relations_in, docs["relations"], refs, rubric)
-    outcomes = resolve_outcomes(outcomes_in, docs["outcomes"], refs)
+    outcomes = resolve_outcomes(outcomes_in, None if pending else docs["outcomes"], refs)
+    if pending:
+        for name, held in (("figures", figures), ("relations", relations), ("outcomes", outcomes)):
+            if held:
+                problems.error(FILES[name], "", "round.yaml says results: pending, yet this file has entries")
     events = resolve_events(events_in, docs["timeline"], refs)
     independence = read_independence(data_dir, refs)
     evidence = check_evidence(
@@ -117,6 +124,7 @@ def read_round(data_dir: Path) -> Validated:
             actors={k: text(v) for k, v in sorted(round_in.actors.items())},
             fictional=round_in.fictional,
             omits=tuple(round_in.omits),
+            pending=pending,
         ),
         sources=sources,
         teams=teams,

@@ -126,3 +126,32 @@ def test_build_refuses_a_fictional_round_in_the_data_folder_before_generating(
     assert "fictional-round/round.yaml: fictional: a fictional round is never published" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+PENDING = ROOT / "tests" / "fixtures" / "pending-round"
+
+
+def test_a_round_whose_results_are_pending_has_teams_and_rubric_only() -> None:
+    read = read_rounds(PENDING).rounds[0]
+    assert read.round.info.pending
+    assert not read.published
+    assert [t.id for t in read.round.teams] == ["aurora", "etesian"]
+    assert read.round.figures == ()
+    assert read.round.outcomes == {}
+
+
+def test_a_pending_round_may_not_hold_figures_or_outcomes(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(PENDING, tmp_path / "pending-round"))
+    with (folder / "figures.csv").open("a", encoding="utf-8") as handle:
+        handle.write("aurora,total,disclosed,80,,demo-board-0501,,,\n")
+    (folder / "outcomes.yaml").write_text(
+        "- {team: aurora, result: advanced, sources: [demo-board-0501],\n"
+        "   grounds: {ko: 가상, en: fictional}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as error:
+        read_rounds(folder)
+    assert _messages(error) == [
+        "figures.csv: round.yaml says results: pending, yet this file has entries",
+        "outcomes.yaml: round.yaml says results: pending, yet this file has entries",
+    ]

@@ -224,3 +224,43 @@ def test_a_team_in_several_rounds_gets_one_page_linking_each(shared: Site) -> No
 
 def _team_files(site: Site) -> list[str]:
     return sorted(PurePosixPath(p).name for p in site.files if re.fullmatch(r"teams/[a-z-]+\.md", p))
+
+
+PENDING = ROOT / "tests" / "fixtures" / "pending-round"
+
+
+@pytest.fixture(scope="module")
+def pending(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """Round 1 and a later round whose results are not announced (teams and rubric only; tests only)."""
+    data = tmp_path_factory.mktemp("pending")
+    shutil.copytree(ROUND_1, data / "round-1")
+    shutil.copytree(PENDING, data / "pending-round")
+    return site_of(read_rounds(data, allow_fictional=True))
+
+
+def test_a_round_without_results_says_not_yet_announced_and_guesses_nothing(pending: Site) -> None:
+    pages = sorted(p for p in pending.files if p.startswith("pending-round/") and p.endswith(".md"))
+    assert pages == sorted(
+        f"pending-round/{stem}{suffix}"
+        for stem in ("index", "teams/index", "teams/aurora", "teams/etesian", "timeline", "sources")
+        for suffix in (".md", ".en.md")
+    )
+    for path in pages:
+        text = pending.files[path].decode("utf-8")
+        english = path.endswith(".en.md")
+        assert ('!!! info "Results not announced yet"' if english else '!!! info "결과 발표 전"') in text, (
+            path
+        )
+        for word in (
+            ("비공개", "진출", "탈락", "not disclosed", "Advanced", "Out (")
+            if english
+            else ("비공개", "진출", "탈락")
+        ):
+            assert word not in text, (path, word)
+    home = pending.files["pending-round/index.md"].decode("utf-8")
+    assert "- 총점: 100점\n    - 벤치마크 평가: 60점\n    - 전문가 평가: 40점\n" in home
+    assert "- [에테시안 (가상)](teams/etesian.md)" in home
+    assert not any(p.startswith("downloads/pending-round/") for p in pending.files)
+    # The site's home stays the latest round with published figures.
+    assert "](round-1/teams/naver-cloud.md)" in pending.files["index.md"].decode("utf-8")
+    assert unresolved_links(pending) == []

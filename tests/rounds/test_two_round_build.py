@@ -1,6 +1,7 @@
-"""Round 1 and the fictional round built together by MkDocs (tests only; the public site refuses the
-fictional round): the strict build passes, both rounds' pages exist in both languages under their
-prefixes, the English nav names each round in English, and round 1's first addresses redirect."""
+"""Round 1, the fictional round and a fictional round whose results are pending, built together by MkDocs
+(tests only; the public site refuses fictional rounds): the strict build passes, every round's pages exist
+in both languages under their prefixes, the English nav names each round in English, the home is the latest
+round with published figures, and round 1's first addresses redirect."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def test_the_fictional_round_builds_as_a_second_round(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(ROUND_1, data / "round-1")
     shutil.copytree(FICTIONAL, data / "fictional-round")
+    shutil.copytree(ROOT / "tests/fixtures/pending-round", data / "pending-round")
     rounds = read_rounds(data, allow_fictional=True)
     site, static, _ = generate_site(rounds, site_url=SITE_URL, environ={})
     config = ROOT / "mkdocs.yml"
@@ -32,11 +34,13 @@ def test_the_fictional_round_builds_as_a_second_round(tmp_path: Path) -> None:
         out_dir=out,
         static=static,
     )
-    for page in ("round-1/teams/naver-cloud/", "demo-round/teams/aurora/", "round-1/results/", ""):
+    pages = ("round-1/teams/naver-cloud/", "demo-round/teams/aurora/", "pending-round/teams/etesian/", "")
+    for page in pages:
         assert (out / page / "index.html").is_file(), page
         assert (out / "en" / page / "index.html").is_file(), page
     english = (out / "en/round-1/results/index.html").read_text(encoding="utf-8")
     assert "Demo round (fictional test data)" in english
+    assert "Fictional second round (results not announced, test data)" in english
     assert "가상 라운드 (시험용 가상 데이터)" not in english
     korean_home = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="demo-round/teams/aurora/"' in korean_home  # the latest round's home at the root
