@@ -37,10 +37,13 @@ class BuildResult:
     warnings: tuple[str, ...]
     generated: int
     """Generated files (pages, charts, downloads) before MkDocs."""
+    redirects: int = 0
+    """Redirect pages among the HTML pages (round 1's first addresses)."""
 
     def __str__(self) -> str:
         return (
-            f"built {self.published.out_dir}: {self.published.pages} HTML pages, "
+            f"built {self.published.out_dir}: {self.published.pages} HTML pages "
+            f"({self.redirects} of them redirects), "
             f"{self.published.files} files ({self.generated} generated), "
             f"{len(self.warnings)} data warning(s)"
         )
@@ -152,7 +155,9 @@ def build_site(
         protected=(data_dir,),
         static=static,
     )
-    return BuildResult(published=published, warnings=warnings, generated=len(site.files) + len(static))
+    return BuildResult(
+        published=published, warnings=warnings, generated=len(site.files) + len(static), redirects=len(static)
+    )
 
 
 def site_settings(rounds: Rounds, site: Site, *, config: Path, site_url: str) -> BuildSettings:
