@@ -230,8 +230,14 @@ def _map_layers(
             pairs = [(c, ref_layer.get(k)) for k, c in sorted(keys.items()) if not k.startswith(FFN_FAMILIES)]
             ffn = {k: c for k, c in keys.items() if k.startswith(FFN_FAMILIES)}
             where = (component, stack, layer, target[layer])
+            elsewhere = {i: other for i, other in ref_layers.items() if i != target[layer]}
             matched = match_ffn(
-                ffn=ffn, ref_layer=ref_layer, source=source, where=where, expert_seed=expert_seed
+                ffn=ffn,
+                ref_layer=ref_layer,
+                source=source,
+                where=where,
+                expert_seed=expert_seed,
+                elsewhere=elsewhere,
             )
             pairs.extend(matched.pairs)
             out.unsampled.extend(matched.unsampled)

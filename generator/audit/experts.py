@@ -6,6 +6,14 @@ FFN unit of the mapped reference layer (routed experts, shared expert, dense FFN
 every expert is sparse upcycling). Matching uses the same half-A profile scores as the layer maps, so the
 half-B tests stay exact. At most :data:`EXPERTS_PER_LAYER` routed experts per layer are matched and tested,
 chosen by a seed recorded in the report; the rest are listed as not sampled.
+
+Experts moved (or copied) across layers: a routed expert whose best half-A score in the mapped layer is below
+:data:`MOVED_BELOW` is also scored against the routed experts of the reference's other layers — at most
+:data:`LAYERS_SEARCHED` layers and :data:`EXPERTS_SEARCHED` experts, drawn by the same recorded seed — and
+matched there when that is clearly better (:data:`SWITCH_MARGIN`). The choice still rests on half A alone, and
+each chosen pair is tested once, on half B: the p-values stay exact however many experts were searched (the
+selection is the multiple comparison, and it never sees half B; ``tests/audit/test_calibration.py`` checks
+independent MoE pairs with the search on).
 """
 
 from __future__ import annotations
@@ -32,6 +40,13 @@ from generator.audit.plan import seed_for
 EXPERTS_PER_LAYER = 8
 """Routed experts of each candidate layer that are matched and tested; the rest are listed as not sampled
 (and, in a component whose samples are identical, still compared whole: :mod:`~generator.audit.exact`)."""
+LAYERS_SEARCHED = 8
+"""Other reference layers an unmatched expert is looked for in (a seeded sample where there are more)."""
+EXPERTS_SEARCHED = 64
+"""Routed experts of those layers it is scored against, at most (a seeded sample where there are more)."""
+MOVED_BELOW = 0.5
+"""Half-A score below which an expert has no clear source in its mapped layer, so other layers are searched
+(a copied or fine-tuned expert scores near 1; an unrelated one near 0)."""
 EXPERT_SEED = 0
 """Default seed of the expert sample (recorded in the report)."""
 FFN_FAMILIES = ("mlp.", "expert.", "shared.")
@@ -56,7 +71,7 @@ class ExpertMatch:
     candidate_expert: int | None
     """Candidate expert index (``None`` for a shared expert or dense FFN)."""
     reference_layer: int
-    """Reference layer it was matched in (from the layer map)."""
+    """Reference layer it was matched in (from the layer map, or another layer where it was moved)."""
     reference: str
     """``expert 3``, ``shared expert`` or ``dense FFN``."""
     reference_expert: int | None
@@ -109,9 +124,11 @@ def match_ffn(
     source: CandidateSource,
     where: tuple[str, str, int, int],
     expert_seed: int,
+    elsewhere: Mapping[int, Mapping[str, TensorProfile]] | None = None,
 ) -> ExpertPairs:
     """Pair a layer's FFN tensors (keys by :func:`layer_key`): each sampled candidate expert with its best
-    reference FFN unit on half A. ``where``: component, stack, layer, and the reference layer mapped to.
+    reference FFN unit on half A. ``where``: component, stack, layer, and the reference layer mapped to;
+    ``elsewhere``: the reference's other layers of that stack, searched for a moved expert.
 
     A dense FFN or shared expert keeps its counterpart of the same name unless another is clearly better
     (:data:`SWITCH_MARGIN`); a routed expert keeps its own index only while no other is clearly better.
@@ -143,6 +160,15 @@ def match_ffn(
             for ref_group, ref_suffixes in ref_groups.items()
         }
         chosen = _choose_group(group, scores)
+        found_at, found_in = ref_index, ref_layer
+        if group[0] == "expert" and elsewhere:
+            scored = [v for v in scores.values() if v is not None]
+            if not scored or max(scored) < MOVED_BELOW:
+                moved = _search_elsewhere(ffn, suffixes, elsewhere, source, f"{expert_seed}|{stack}|{layer}")
+                if moved is not None and moved[2] > max(scored, default=-1.0) + SWITCH_MARGIN:
+                    found_at, chosen, score = moved
+                    found_in = elsewhere[found_at]
+                    scores = {chosen: score}
         if chosen is None:
             pairs.extend((c, None) for c in members)
             continue
@@ -154,19 +180,50 @@ def match_ffn(
                     candidate_layer=layer,
                     candidate=_label(group),
                     candidate_expert=group[1],
-                    reference_layer=ref_index,
+                    reference_layer=found_at,
                     reference=_label(chosen),
                     reference_expert=chosen[1],
                     score=scores[chosen],
                     tensors=tuple(c.info.name for c in members),
                 )
             )
-        ref_suffixes = ref_groups[chosen]
+        ref_suffixes = _groups({k: v for k, v in found_in.items() if k.startswith(FFN_FAMILIES)})[chosen]
         pairs.extend(
-            (ffn[key], ref_layer[ref_suffixes[suffix]] if suffix in ref_suffixes else None)
+            (ffn[key], found_in[ref_suffixes[suffix]] if suffix in ref_suffixes else None)
             for suffix, key in sorted(suffixes.items())
         )
     return ExpertPairs(pairs=tuple(pairs), unsampled=tuple(unsampled), matches=tuple(matches))
+
+
+def _search_elsewhere(
+    ffn: Mapping[str, Candidate],
+    suffixes: Mapping[str, str],
+    elsewhere: Mapping[int, Mapping[str, TensorProfile]],
+    source: CandidateSource,
+    key: str,
+) -> tuple[int, tuple[str, int | None], float] | None:
+    """The best-scoring routed expert of the other layers on half A, as ``(layer, group, score)``; the
+    layers and experts searched are bounded and drawn by a seed from ``key``."""
+    rng = np.random.default_rng(seed_for(f"moved|{key}"))
+    layers = sorted(elsewhere)
+    if len(layers) > LAYERS_SEARCHED:
+        layers = sorted(layers[int(i)] for i in rng.choice(len(layers), size=LAYERS_SEARCHED, replace=False))
+    options = [
+        (index, group, members)
+        for index in layers
+        for group, members in sorted(
+            _groups({k: v for k, v in elsewhere[index].items() if k.startswith("expert.")}).items(),
+            key=lambda item: item[0][1] or -1,
+        )
+    ]
+    if len(options) > EXPERTS_SEARCHED:
+        options = [options[int(i)] for i in sorted(rng.choice(len(options), EXPERTS_SEARCHED, replace=False))]
+    best: tuple[int, tuple[str, int | None], float] | None = None
+    for index, group, members in options:
+        score = _group_score(ffn, suffixes, elsewhere[index], members, source)
+        if score is not None and (best is None or score > best[2]):
+            best = (index, group, score)
+    return best
 
 
 def _group_score(

@@ -13,7 +13,7 @@ import pytest
 import torch
 from scipy import stats
 
-from generator.audit import plan, residual, run_audit, toy, toy_moe
+from generator.audit import experts, plan, residual, run_audit, toy, toy_moe
 from generator.audit.report import ComponentReport
 
 TINY = toy.ToyConfig(vocab=64, d_model=64, n_layers=2, d_ff=128)
@@ -53,7 +53,20 @@ def null_components_run_first(tmp_path_factory: pytest.TempPathFactory) -> list[
 
 @pytest.fixture(scope="module")
 def null_moe_components(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentReport]:
-    root = tmp_path_factory.mktemp("calibration-moe")
+    return _null_moe(tmp_path_factory.mktemp("calibration-moe"))
+
+
+@pytest.fixture(scope="module")
+def null_moe_components_searching(tmp_path_factory: pytest.TempPathFactory) -> list[ComponentReport]:
+    """The same pairs, every expert searched for in the other layer too and matched to the best-scoring
+    expert of both layers (no margin): the widest selection the search can make."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(experts, "MOVED_BELOW", 2.0)
+        patch.setattr(experts, "SWITCH_MARGIN", 0.0)
+        return _null_moe(tmp_path_factory.mktemp("calibration-moe-search"))
+
+
+def _null_moe(root: Path) -> list[ComponentReport]:
     out = []
     for seed in range(SEEDS):
         a = toy_moe.init_moe(TINY_MOE, seed=3000 + 2 * seed)
@@ -146,9 +159,23 @@ def test_independent_p_values_are_uniform_when_a_run_of_units_is_searched_first(
 
 @pytest.mark.slow
 def test_independent_moe_p_values_are_uniform(null_moe_components: list[ComponentReport]) -> None:
-    """Experts chosen on half A (best match of 12, 8 sampled per layer) leave the half-B test exact."""
+    """Experts chosen on half A (best match of 12, 8 sampled per layer — and, finding no clear source there,
+    of the other layer's experts too) leave the half-B test exact."""
     assert all(len(c.expert_matches) == 2 * (8 + 1) for c in null_moe_components)  # and the shared expert
     _assert_uniform(null_moe_components)
+
+
+@pytest.mark.slow
+def test_independent_moe_p_values_stay_uniform_when_experts_are_searched_across_layers(
+    null_moe_components_searching: list[ComponentReport],
+) -> None:
+    """Each expert matched to the best of both layers' experts on half A: the half-B test is still exact."""
+    matches = [
+        m for c in null_moe_components_searching for m in c.expert_matches if m.candidate_expert is not None
+    ]
+    moved = sum(m.reference_layer != m.candidate_layer for m in matches)
+    assert len(matches) // 4 < moved < 3 * len(matches) // 4  # about half come from the other layer
+    _assert_uniform(null_moe_components_searching)
 
 
 def _assert_uniform(null_components: list[ComponentReport]) -> None:
