@@ -12,6 +12,8 @@ Requests for the Hub's host carry its headers (set by :mod:`~generator.audit.loc
 on-disk cache of fetched ranges is keyed by each file's sha256 (so it can never serve bytes of another
 version). Stages whose read positions do not depend on values can be rehearsed and read ahead in one
 parallel batch (:meth:`Remote.rehearse`, :meth:`Remote.prefetch`; see :mod:`~generator.audit.ahead`).
+How many requests are in flight and which gaps are worth joining are settings (:class:`Pacing`, from the
+``AUDIT_HTTP_*`` environment variables).
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ from generator.errors import InputError
 
 SCHEMES = ("hf://", "http://", "https://")
 """Locations read remotely."""
-WORKERS = 64
-"""Requests in flight at once, per audit (``AUDIT_HTTP_WORKERS`` overrides it, up to :data:`MAX_WORKERS`)."""
+WORKERS = 32
+"""Requests in flight at once, per audit (``AUDIT_HTTP_WORKERS`` overrides it, up to :data:`MAX_WORKERS`). On
+the 2-core bench 64 cost more client CPU (thread switching) than their shorter wait saved."""
 MAX_WORKERS = 256
 """Most requests in flight one audit may ask for."""
-BANDWIDTH = 100e6
-"""Bytes per second the link is assumed to deliver (``AUDIT_HTTP_BANDWIDTH``, in MB/s, overrides it)."""
+BANDWIDTH = 25e6
+"""Bytes per second the link is assumed to deliver (``AUDIT_HTTP_BANDWIDTH``, in MB/s, overrides it). With
+:data:`WORKERS` and :data:`LATENCY_S` it joins gaps under 15.6 KiB. On the 127.0.0.1 bench (2.17 GB pair) a
+gap twice that saved 11% of the requests and no time, for a third more bytes (``bench/RESULTS-audit.md``)."""
 LATENCY_S = 0.02
 """Seconds one request is assumed to wait for its answer (``AUDIT_HTTP_LATENCY_MS`` overrides it)."""
 MAX_REQUEST = 8 * 1024 * 1024
