@@ -13,8 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from generator.audit.ahead import candidate_ahead, reference_ahead
 from generator.audit.align import align
+from generator.audit.beside import model_config
 from generator.audit.cheap import compare_cheap
 from generator.audit.compare import compare
 from generator.audit.exact import complete, reference_unpaired
@@ -26,6 +29,7 @@ from generator.audit.fingerprint import (
     load_fingerprint,
     write_fingerprint,
 )
+from generator.audit.gate_up import fused_by_columns, layout_of
 from generator.audit.names import entries_of
 from generator.audit.pairs import Candidate, CandidateSource, Unmatched
 from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
@@ -81,7 +85,8 @@ def run_audit(
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
     with _remote(progress, cache, candidate, reference) as remote:
         # fail fast (unreadable, or quantised in a format not understood), before reading the reference
-        checkpoint = dequantised(open_checkpoint(candidate, remote=remote))
+        stored = open_checkpoint(candidate, remote=remote)
+        checkpoint = dequantised(stored)
         resolved = resolve_device(device)
         if _is_fingerprint(reference):
             fingerprint = load_fingerprint(Path(reference))
@@ -96,15 +101,19 @@ def run_audit(
             reference_files = tuple(_source_file(f) for f in opened.files)
         if remote is not None:
             candidate_ahead(remote, fingerprint, checkpoint)
-        report = audit_against(
-            checkpoint=checkpoint,
-            fingerprint=fingerprint,
-            reference=str(reference),
-            device=resolved,
-            mapping=mapping,
-            progress=progress,
-            expert_seed=expert_seed,
-        )
+
+        def audit(checkpoint: Checkpoint) -> AuditReport:
+            return audit_against(
+                checkpoint=checkpoint,
+                fingerprint=fingerprint,
+                reference=str(reference),
+                device=resolved,
+                mapping=mapping,
+                progress=progress,
+                expert_seed=expert_seed,
+            )
+
+        report = _with_gate_up_layout(audit(checkpoint), stored, audit)
         transfer = remote.transfer if remote is not None else None
     return replace(
         report,
@@ -113,6 +122,43 @@ def run_audit(
         transfer=None if transfer is None else dataclasses.asdict(transfer),
         cheap=compare_cheap(candidate, reference),  # its own connection: `transfer` counts the weights' bytes
     )
+
+
+def _with_gate_up_layout(
+    report: AuditReport, stored: Checkpoint, audit: Callable[[Checkpoint], AuditReport]
+) -> AuditReport:
+    """``report`` with the layout of a fused ``[E, d, 2f]`` ``gate_up_proj`` named in its method. Where
+    ``config.json`` names none, the candidate is audited both ways and the layout whose experts score higher
+    on half A is kept: the choice never sees half B, so its tests stay exact."""
+    if not fused_by_columns(stored.tensors):
+        return report
+    named = layout_of(model_config(stored).values)
+    if named is not None:
+        return _noted(report, f"{named}: named by config.json (model_type)")
+    other = audit(dequantised(stored, gate_up="interleaved"))
+    concatenated, interleaved = _fused_expert_score(report), _fused_expert_score(other)
+    kept, chosen = (other, "interleaved") if interleaved > concatenated else (report, "concatenated")
+    return _noted(
+        kept,
+        f"{chosen}: config.json names no layout, so both were tried against the reference and the one whose "
+        f"experts score higher on half A kept (mean {concatenated:.2f} concatenated, {interleaved:.2f} "
+        "interleaved)",
+    )
+
+
+def _fused_expert_score(report: AuditReport) -> float:
+    """Mean half-A score of the expert matches that rest on fused gate/up views (-1 without any)."""
+    scores = [
+        m.score
+        for c in report.components
+        for m in c.expert_matches
+        if m.score is not None and any("gate_up_proj[" in t for t in m.tensors)
+    ]
+    return float(np.mean(scores)) if scores else -1.0
+
+
+def _noted(report: AuditReport, layout: str) -> AuditReport:
+    return replace(report, method={**report.method, "gate_up_layout": layout})
 
 
 def _is_fingerprint(location: Location) -> bool:

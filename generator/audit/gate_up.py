@@ -9,7 +9,9 @@ replaces each such tensor by one ``[d, f]`` view per expert and part, named ``<n
 layout), whose :class:`ColumnView` reads just the requested columns of that expert's slice; the views are
 paired with a per-expert reference ``[f, d]`` transposed, like any other transposed weight. Nothing is
 copied. Which columns are which comes from ``config.json`` (``model_type`` ``gpt_oss``: interleaved;
-anything else, Llama 4 included: concatenated, the layout transformers documents for ``[E, d, 2f]``).
+``llama4`` or ``llama4_text``: concatenated); where the config names neither, a candidate is audited both
+ways (:func:`~generator.audit.engine.run_audit` keeps the layout whose experts score higher on half A), and a
+reference or fingerprint is read concatenated, the layout transformers documents for ``[E, d, 2f]``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ from generator.audit.read import DTYPES, Checkpoint, TensorInfo, TensorReader
 Layout = Literal["concatenated", "interleaved"]
 """How gate and up columns are arranged in a fused ``[E, d, 2f]`` tensor."""
 
-INTERLEAVED_MODEL_TYPES = frozenset({"gpt_oss"})
-"""``config.json`` ``model_type`` values whose fused ``gate_up_proj`` interleaves gate and up columns."""
+LAYOUTS: dict[str, Layout] = {
+    "gpt_oss": "interleaved",
+    "llama4": "concatenated",
+    "llama4_text": "concatenated",
+}
+"""``config.json`` ``model_type`` values whose fused ``gate_up_proj`` layout is known."""
 
 Rows = npt.NDArray[np.int64]
 
@@ -63,10 +69,10 @@ class ColumnView:
         return out
 
 
-def layout_of(config: Mapping[str, Any] | None) -> Layout:
-    """The gate/up column layout a model's ``config.json`` implies (see the module docstring)."""
+def layout_of(config: Mapping[str, Any] | None) -> Layout | None:
+    """The gate/up column layout a model's ``config.json`` names (see the module docstring), else ``None``."""
     model_type = config.get("model_type") if config else None
-    return "interleaved" if model_type in INTERLEAVED_MODEL_TYPES else "concatenated"
+    return LAYOUTS.get(model_type) if isinstance(model_type, str) else None
 
 
 def _columns(f: int, layout: Layout) -> dict[str, tuple[int, ...]]:
@@ -95,13 +101,17 @@ def fused_by_columns(tensors: tuple[TensorInfo, ...]) -> list[TensorInfo]:
     return found
 
 
-def split_gate_up(checkpoint: Checkpoint, config: Mapping[str, Any] | None) -> Checkpoint:
+def split_gate_up(
+    checkpoint: Checkpoint, config: Mapping[str, Any] | None, layout: Layout | None = None
+) -> Checkpoint:
     """``checkpoint`` with each fused ``[E, d, 2f]`` ``gate_up_proj`` replaced by its per-expert gate and up
-    views (``config``: the model's ``config.json``, for the layout; ``None``: concatenated)."""
+    views: in ``layout`` when given, else as ``config`` (the model's ``config.json``) names it, else
+    concatenated."""
     fused = fused_by_columns(checkpoint.tensors)
     if not fused:
         return checkpoint
-    parts = {info.name: _columns(info.shape[2] // 2, layout_of(config)) for info in fused}
+    chosen = layout or layout_of(config) or "concatenated"
+    parts = {info.name: _columns(info.shape[2] // 2, chosen) for info in fused}
     views: list[TensorInfo] = []
     for info in fused:
         experts, d, twice = info.shape

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.audit.beside import model_config
-from generator.audit.gate_up import fused_by_columns, split_gate_up
+from generator.audit.gate_up import Layout, fused_by_columns, split_gate_up
 from generator.audit.names import is_buffer
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader, to_float, to_float32
 from generator.errors import InputError
@@ -190,11 +190,11 @@ def _gather(reader: TensorReader, info: TensorInfo, rows: Rows, cols: Rows) -> n
 # ---- recognising quantised groups ------------------------------------------------------------------------
 
 
-def dequantised(checkpoint: Checkpoint) -> Checkpoint:
+def dequantised(checkpoint: Checkpoint, *, gate_up: Layout | None = None) -> Checkpoint:
     """``checkpoint`` with every quantised weight read as float32 values (see the module docstring).
 
     Fused expert ``gate_up_proj`` stored ``[E, d, 2f]`` is split into per-expert gate and up views too
-    (:func:`~generator.audit.gate_up.split_gate_up`, its layout from the same config). Reads the
+    (:func:`~generator.audit.gate_up.split_gate_up`: in the ``gate_up`` layout, else the config's). Reads the
     ``config.json`` beside the checkpoint (local or remote) only when one of them is there.
     Raises :class:`InputError` for a format that is not understood or whose block or group size is ambiguous.
     """
@@ -204,7 +204,7 @@ def dequantised(checkpoint: Checkpoint) -> Checkpoint:
     found = model_config(checkpoint)
     if quantised:
         checkpoint = dequantise(checkpoint, found.values, missing=found.missing)
-    return split_gate_up(checkpoint, found.values)
+    return split_gate_up(checkpoint, found.values, gate_up)
 
 
 def dequantise(

@@ -114,13 +114,27 @@ def test_an_independent_fused_model_is_independent(models: dict[str, Path]) -> N
     assert report.verdict == "independent"
 
 
-def test_the_layout_comes_from_the_config(models: dict[str, Path], tmp_path: Path) -> None:
-    """The same interleaved bytes without GPT-OSS's config are read as concatenated: not the reference's
-    gate and up any more (each view mixes half of one with half of the other)."""
+@pytest.mark.parametrize("layout", ["concatenated", "interleaved"])
+def test_a_layout_no_config_names_is_chosen_against_the_reference(
+    models: dict[str, Path], tmp_path: Path, layout: str
+) -> None:
+    """The same bytes without a config: both layouts are tried, the one whose experts score higher on half A
+    is kept and named — read the other way, each view would mix half of gate with half of up."""
     bare = tmp_path / "bare" / "model.safetensors"
     bare.parent.mkdir()
-    bare.write_bytes(models["interleaved"].read_bytes())
-    report = _audit(bare, models["reference"])
-    expert_pairs = [t for t in _model(report).tensors if t.candidate.startswith(STEM + "gate_up_proj[")]
-    assert expert_pairs
-    assert not any(t.whole_tensor_identical for t in expert_pairs)
+    bare.write_bytes(models[layout].read_bytes())
+    report = run_audit(bare, models["reference"])
+    assert report.verdict == "identical"
+    assert report.method["gate_up_layout"].startswith(f"{layout}: config.json names no layout")
+    named = _audit(models[layout], models["reference"]).method["gate_up_layout"]
+    assert named == f"{layout}: named by config.json (model_type)"
+
+
+def test_wrong_layout_is_not_the_reference(models: dict[str, Path]) -> None:
+    """GPT-OSS bytes read as concatenated (the layout forced): no expert view is the reference's tensor."""
+    fused = dequantised(open_checkpoint(models["interleaved"]), gate_up="concatenated")
+    plain = {t.name: t for t in open_checkpoint(models["reference"]).tensors}
+    view = {t.name: t for t in fused.tensors}[f"{STEM}gate_up_proj[3.gate]"]
+    with TensorReader() as reader:
+        got = reader.read_all(view)
+        assert not (got == reader.read_all(plain[f"{STEM}3.gate_proj.weight"]).T).all()
