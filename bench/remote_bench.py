@@ -70,6 +70,7 @@ def bench(
     *,
     independent: bool,
     pacing: dict[str, str],
+    redirect: bool = False,
 ) -> dict[str, Any]:
     d, ff, vocab = SHAPES[shape]
     audit_bench.D, audit_bench.FF, audit_bench.VOCAB = d, ff, vocab  # read by its generator at call time
@@ -86,7 +87,7 @@ def bench(
             for m in maps:  # hashed before the clock starts, as the real Hub has them hashed
                 hub.sha256(m)
             with hub.faults.lock:
-                hub.faults.latency_s = latency_ms / 1000
+                hub.faults.latency_s, hub.faults.redirect = latency_ms / 1000, redirect
             remote = audit_bench.run_child(
                 code, "hf://bench/candidate", "hf://bench/reference", env={"HF_ENDPOINT": hub.url, **pacing}
             )
@@ -95,6 +96,7 @@ def bench(
                 "api": hub.log.api_requests,
                 "bytes": hub.log.bytes_sent,
                 "most_in_flight": hub.log.most_in_flight,
+                "resolve_redirects": hub.log.redirects,
             }
         for m in maps:
             m.close()
@@ -132,6 +134,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=None, help="Requests in flight (AUDIT_HTTP_WORKERS).")
     parser.add_argument("--bandwidth", type=float, default=None, help="Assumed MB/s: sets the gap joined.")
+    parser.add_argument(
+        "--redirect", action="store_true", help="resolve answers 302 to a CDN URL, as the Hub does."
+    )
     parser.add_argument("--dir", type=Path, default=None, help="Where to write the checkpoints (a temp dir).")
     options = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="remote-bench-", dir=options.dir))
@@ -151,6 +156,7 @@ def main() -> None:
             options.shape,
             independent=options.independent,
             pacing=pacing,
+            redirect=options.redirect,
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

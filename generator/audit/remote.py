@@ -7,8 +7,11 @@ in a bounded pool; 429, 5xx and broken connections are retried with backoff; a s
 (``200`` with the whole body) is streamed through without storing the file; a file whose ``ETag`` or size
 changes during a run is an error, never a verdict computed from two versions.
 
-Requests for the Hub's host carry its headers (set by :mod:`~generator.audit.locate`, which resolves an
-``hf://`` revision to a commit first; the token goes to that host only and is never printed). An optional
+Where a file's URL redirects (the Hub sends ``resolve`` requests for stored files to its CDN), the target is
+kept and later ranges go there directly, without the Hub's headers, until it stops answering (an expired
+signature), when the file's URL is asked again: one ``resolve`` request per file, not per range. Requests for
+the Hub's host carry its headers (set by :mod:`~generator.audit.locate`, which resolves an ``hf://`` revision
+to a commit first; the token goes to that host only and is never printed). An optional
 on-disk cache of fetched ranges is keyed by each file's sha256 (so it can never serve bytes of another
 version). Stages whose read positions do not depend on values can be rehearsed and read ahead in one
 parallel batch (:meth:`Remote.rehearse`, :meth:`Remote.prefetch`; see :mod:`~generator.audit.ahead`).
@@ -174,6 +177,8 @@ class RemoteFile:
         self._head = b""
         self._ahead: dict[int, bytes] = {}  # prefetched ranges by start (disjoint)
         self._ahead_starts: list[int] = []
+        self.direct: str | None = None
+        """Where :attr:`url` last redirected (a CDN URL), asked directly until it stops answering."""
         self.rehearsal: list[tuple[int, int]] | None = None
         """While set, reads are only recorded here (and answered with zeros): see :meth:`Remote.rehearse`."""
 
@@ -422,8 +427,10 @@ class Remote:
                 reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         raise InputError(f"{file.url}: failed after {ATTEMPTS} tries ({reason})")
 
-    def _headers(self, file: RemoteFile, start: int | None, end: int | None) -> dict[str, str]:
-        headers = dict(self.hub_headers) if file.hub else {"Accept-Encoding": "identity"}
+    def _headers(
+        self, file: RemoteFile, start: int | None, end: int | None, *, direct: bool
+    ) -> dict[str, str]:
+        headers = dict(self.hub_headers) if file.hub and not direct else {"Accept-Encoding": "identity"}
         headers["Accept-Encoding"] = "identity"
         if start is not None and end is not None:
             headers["Range"] = f"bytes={start}-{end - 1}"
@@ -431,7 +438,10 @@ class Remote:
 
     def _get_once(self, file: RemoteFile, start: int, end: int, probe: bool) -> list[bytes]:
         self._count(requests=1)
-        with self._client.stream("GET", file.url, headers=self._headers(file, start, end)) as response:
+        direct = file.direct
+        headers = self._headers(file, start, end, direct=direct is not None)
+        with self._client.stream("GET", direct or file.url, headers=headers) as response:
+            self._follow(file, response, direct)
             self._check_status(file, response.status_code, response.headers)
             self._check_version(file, response.headers)
             if response.status_code == 200:  # the server ignored Range: stream through, keep the window
@@ -452,7 +462,10 @@ class Remote:
 
     def _stream_once(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
         self._count(requests=1)
-        with self._client.stream("GET", file.url, headers=self._headers(file, None, None)) as response:
+        direct = file.direct
+        headers = self._headers(file, None, None, direct=direct is not None)
+        with self._client.stream("GET", direct or file.url, headers=headers) as response:
+            self._follow(file, response, direct)
             self._check_status(file, response.status_code, response.headers)
             self._check_version(file, response.headers)
             self._check_size(file, _int(response.headers.get("Content-Length")), False)
@@ -481,6 +494,19 @@ class Remote:
         if position < stop:
             raise _RetryableError(f"body ended after {position} bytes of {file.size}")
         return [bytes(b) for b in kept]
+
+    def _follow(self, file: RemoteFile, response: httpx2.Response, direct: str | None) -> None:
+        """Keep where the file's URL redirected (the Hub's CDN), so that later ranges go there without
+        passing the Hub's ``resolve`` (one request, and one request limit, fewer per range); a kept target
+        that stops answering (its signature expired) is forgotten, and the range asked for through the file's
+        URL again."""
+        if direct is None:
+            self._count(requests=len(response.history))
+            if response.history and response.status_code in {200, 206}:
+                file.direct = str(response.url)
+        elif response.status_code in {401, 403, 404, 410}:
+            file.direct = None
+            raise _RetryableError(f"the redirect target answered HTTP {response.status_code}")
 
     def _check_status(self, file: RemoteFile, status: int, headers: httpx2.Headers) -> None:
         if status == 429 or status >= 500:

@@ -8,6 +8,8 @@
   ``hf_raise_for_status`` turns into its error types.
 * ``GET /{owner}/{name}/resolve/{rev}/{path}`` and ``GET /plain/{path}`` (a plain web server): the file, with
   ``Range`` (one range), ``Content-Range``, ``ETag``, or ``200`` with the whole body when told to ignore it.
+  With ``redirect`` set, ``resolve`` answers ``302`` to ``GET /cdn/{owner}/{name}/{path}?sig=N`` instead (the
+  Hub redirects stored files to its CDN), which serves the file while ``N`` is the current signature.
 
 Faults (:class:`Faults`) are consumed in order by the data requests they match: ``429``, ``500``, ``reset``
 (the connection closes without an answer), ``truncate`` (half the promised body), ``wrong_range`` (the
@@ -28,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
 
@@ -51,6 +53,10 @@ class Faults:
     """File name → size the API reports instead of the truth."""
     gated_token: str | None = None
     """When set, every repository is gated: the API wants ``Authorization: Bearer <token>``."""
+    redirect: bool = False
+    """Answer ``resolve`` with ``302`` to a signed CDN URL (``/cdn/…?sig=…``), as the Hub does (LFS files)."""
+    signature: int = 0
+    """The CDN answers only URLs signed with this (raise it to expire every URL handed out)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -66,6 +72,10 @@ class Log:
     """Body bytes of data requests."""
     authorizations: list[str] = field(default_factory=list)
     """Every ``Authorization`` header received (to check that a token goes to the Hub only)."""
+    redirects: int = 0
+    """``resolve`` requests answered with a redirect to the CDN."""
+    cdn_authorizations: list[str] = field(default_factory=list)
+    """The ``Authorization`` header of every CDN request (never the token, once a client keeps the target)."""
     in_flight: int = 0
     """Requests being answered now (their added latency included)."""
     most_in_flight: int = 0
@@ -170,7 +180,24 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 if revision not in {"main", hub.commits[repo]} or name not in hub.repos[repo]:
                     self._answer(404, b"", {"X-Error-Code": "EntryNotFound"})
                     return
+                with hub.faults.lock:
+                    redirect, signature = hub.faults.redirect, hub.faults.signature
+                    hub.log.redirects += redirect
+                if redirect:
+                    location = f"{hub.url}/cdn/{quote(repo)}/{quote(name)}?sig={signature}"
+                    self._answer(302, b"", {"Location": location})
+                    return
                 self._data(repo, name)
+                return
+            cdn = re.fullmatch(r"/cdn/([^/]+/[^/]+)/(.+)", path)
+            if cdn and cdn.group(2) in hub.repos.get(cdn.group(1), {}):
+                with hub.faults.lock:
+                    hub.log.cdn_authorizations.append(self.headers.get("Authorization", ""))
+                    signed = urlsplit(self.path).query == f"sig={hub.faults.signature}"
+                if not signed:
+                    self._answer(403, b"expired", {})
+                    return
+                self._data(cdn.group(1), cdn.group(2))
                 return
             plain = re.fullmatch(r"/plain/([^/]+/[^/]+)/(.+)", path)
             if plain and plain.group(2) in hub.repos.get(plain.group(1), {}):

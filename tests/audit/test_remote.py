@@ -90,6 +90,7 @@ def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
         hub.faults.replacements.clear()
         hub.faults.lie_size.clear()
         hub.faults.gated_token = None
+        hub.faults.redirect = False
 
 
 def _fingerprint(location: Path | str, remote: Remote | None = None) -> Fingerprint:
@@ -326,6 +327,29 @@ def test_transient_faults_are_retried_to_the_same_bytes(zoo: Zoo, hub: HubServer
         _same(local, _fingerprint("hf://org/reference", remote))
         assert remote.transfer.retries >= 3
     assert not hub.faults.queue
+
+
+def test_ranges_go_to_the_cdn_the_hub_redirected_to_until_its_url_expires(zoo: Zoo, hub: HubServer) -> None:
+    with hub.faults.lock:
+        hub.faults.redirect, hub.log.redirects = True, 0
+        hub.log.cdn_authorizations.clear()
+    with Remote() as remote:
+        checkpoint = open_checkpoint("hf://org/reference", remote=remote)
+        first = fingerprint_checkpoint(checkpoint, keep_stored=True)
+        with hub.faults.lock:
+            redirected, cdn = hub.log.redirects, len(hub.log.cdn_authorizations)
+            hub.faults.signature += 1  # every CDN URL handed out so far expires
+        again = fingerprint_checkpoint(checkpoint, keep_stored=True)
+        transfer = remote.transfer
+    local = _fingerprint(zoo.reference)
+    _same(local, first)
+    _same(local, again)
+    assert redirected == 1  # the probe asked the Hub; every later range went to the CDN directly
+    assert cdn > 3
+    assert hub.log.redirects > redirected  # the expired URL was asked for again through the Hub
+    assert transfer.retries >= 1
+    # only a redirect the client followed carried the token (same host here; httpx drops it across hosts)
+    assert sum(a == f"Bearer {TOKEN}" for a in hub.log.cdn_authorizations) == hub.log.redirects
 
 
 def test_a_server_that_ignores_range_is_streamed_through(zoo: Zoo, hub: HubServer) -> None:
