@@ -1,7 +1,8 @@
 """Weight-independence audit: were a model's weights trained from scratch, or taken from a reference?
 
-Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle; local, or in place
-over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL location's files,
+Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle: each file's header
+checked by :mod:`~generator.audit.header`, raw elements made numbers by :mod:`~generator.audit.values`; local,
+or in place over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL location's files,
 :mod:`~generator.audit.remote` fetches their ranges, :mod:`~generator.audit.ahead` reads ahead) →
 :mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused; block and
 group sizes from the ``config.json`` beside the weights, local or remote: :mod:`~generator.audit.beside`) →
@@ -11,9 +12,9 @@ group sizes from the ``config.json`` beside the weights, local or remote: :mod:`
 pruned or rotated residual stream recovered from the token embeddings, which are then not evidence) →
 :mod:`~generator.audit.align` (pairs, layer maps; :mod:`~generator.audit.pairs` its building blocks,
 :mod:`~generator.audit.experts` experts matched under permutation) → :mod:`~generator.audit.compare`
-(statistics per pair; :mod:`~generator.audit.units` aligns hidden units) →
-:mod:`~generator.audit.exact` (the rest of an identical component compared whole; every tensor accounted
-for) → :mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs them in order.
+(statistics per pair; :mod:`~generator.audit.units` aligns hidden units) → :mod:`~generator.audit.exact` (the
+rest of an identical component compared whole; every tensor accounted for) → :mod:`~generator.audit.verdict`
+(per component and overall). :func:`run_audit` runs them in order.
 
 Beside them, never as evidence of weight reuse: :mod:`~generator.audit.cheap` compares the configs and
 tokenizers (:func:`compare_cheap`; files read by :mod:`~generator.audit.cheap_read`).

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from generator.audit.experts import EXPERT_SEED, FFN_FAMILIES, ExpertMatch, layer_key, match_ffn
 from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import is_buffer
 from generator.audit.pairs import (
     SWITCH_MARGIN,
@@ -41,7 +42,6 @@ from generator.audit.pairs import (
     orientations,
     profile_score,
 )
-from generator.audit.read import AUDITED_DTYPES, TensorInfo
 from generator.audit.residual import NO_COUNTERPART
 
 

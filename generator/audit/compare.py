@@ -18,10 +18,11 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.audit.fingerprint import tensor_hash
+from generator.audit.header import TensorInfo
 from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import seed_for, window_for
 from generator.audit.quant import stored_label
-from generator.audit.read import TensorInfo, TensorReader, to_float
+from generator.audit.read import TensorReader
 from generator.audit.stats import (
     PermutationTest,
     cast_bits,
@@ -33,6 +34,7 @@ from generator.audit.stats import (
     vector_permutation_test,
 )
 from generator.audit.units import UnitAlignment, hidden_units, token_units, unflip
+from generator.audit.values import to_float
 
 
 @dataclass(frozen=True, kw_only=True)

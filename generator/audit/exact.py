@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 from generator.audit.compare import Compared, PairEvidence, whole_hash
 from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import is_buffer
 from generator.audit.pairs import Unmatched
-from generator.audit.read import AUDITED_DTYPES, TensorInfo, TensorReader
+from generator.audit.read import TensorReader
 from generator.audit.report import Unpaired
 from generator.audit.stats import lower_precision
 

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from generator.audit.header import AUDITED_DTYPES, DTYPES, TensorInfo, read_header
 from generator.audit.names import ParsedName, entries_of, is_buffer
 from generator.audit.plan import (
     Layout,
@@ -40,20 +41,9 @@ from generator.audit.plan import (
     window_for,
 )
 from generator.audit.quant import dequantised, stored_label
-from generator.audit.read import (
-    AUDITED_DTYPES,
-    DTYPES,
-    Checkpoint,
-    TensorInfo,
-    TensorReader,
-    finite_or_fail,
-    open_checkpoint,
-    raw_finite_or_fail,
-    read_block,
-    read_header,
-    to_float,
-)
+from generator.audit.read import Checkpoint, TensorReader, open_checkpoint, read_block
 from generator.audit.stats import cast_bits, profile_of
+from generator.audit.values import finite_or_fail, raw_finite_or_fail, to_float
 from generator.errors import InputError
 
 FORMAT = "sovereign-audit-fingerprint"

@@ -23,7 +23,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.read import DTYPES, Checkpoint, TensorInfo, TensorReader
+from generator.audit.header import DTYPES, TensorInfo
+from generator.audit.read import Checkpoint, TensorReader
 
 Layout = Literal["concatenated", "interleaved"]
 """How gate and up columns are arranged in a fused ``[E, d, 2f]`` tensor."""

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from generator.audit.read import TensorInfo
+from generator.audit.header import TensorInfo
 
 UNKNOWN = "?"
 """Prefix of roles that were not recognised (and the role key used to seed their samples)."""

@@ -18,17 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.audit.fingerprint import TensorProfile
+from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import ParsedName
 from generator.audit.plan import profile_over_all_units, view_shape, window_for
-from generator.audit.read import (
-    AUDITED_DTYPES,
-    TensorInfo,
-    TensorReader,
-    raw_finite_or_fail,
-    read_block,
-)
+from generator.audit.read import TensorReader, read_block
 from generator.audit.residual import ResidualMap
 from generator.audit.stats import profile_of
+from generator.audit.values import raw_finite_or_fail
 
 How = Literal["layer map", "role", "content"]
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from generator.audit.configured import is_gain
+from generator.audit.header import TensorInfo
 from generator.audit.names import ParsedName, entries_of
 from generator.audit.published_stats import (
     Measured,
@@ -27,8 +28,9 @@ from generator.audit.published_stats import (
     moments,
 )
 from generator.audit.quant import dequantised
-from generator.audit.read import Checkpoint, TensorInfo, TensorReader, open_checkpoint, to_float32
+from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, is_remote
+from generator.audit.values import to_float32
 from generator.errors import InputError
 from generator.model import Statistic
 

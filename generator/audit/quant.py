@@ -4,7 +4,7 @@ A quantised checkpoint stores each weight as integer or FP8 *codes* plus the *sc
 turn them back into numbers. Statistics on the codes alone are wrong: a block-constant factor (DeepSeek-V3's
 one float32 ``weight_scale_inv`` per 128 × 128 block) distorts every correlation, and packed int4 words are
 not numbers at all. :func:`dequantise` replaces each recognised group of stored tensors by one float32
-tensor with the weight's own name and shape, whose :class:`~generator.audit.read.Decoder` dequantises
+tensor with the weight's own name and shape, whose :class:`~generator.audit.header.Decoder` dequantises
 exactly the rows and columns asked for — so every later stage (and the fingerprint) sees the values, and
 memory stays bounded by the window being read, never by the whole tensor. Understood:
 
@@ -36,8 +36,10 @@ import numpy.typing as npt
 
 from generator.audit.beside import model_config
 from generator.audit.gate_up import Layout, fused_by_columns, split_gate_up
+from generator.audit.header import TensorInfo
 from generator.audit.names import is_buffer
-from generator.audit.read import Checkpoint, TensorInfo, TensorReader, to_float, to_float32
+from generator.audit.read import Checkpoint, TensorReader
+from generator.audit.values import to_float, to_float32
 from generator.errors import InputError
 
 Rows = npt.NDArray[np.int64]

@@ -32,10 +32,11 @@ import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.header import AUDITED_DTYPES, DTYPES
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for
-from generator.audit.read import AUDITED_DTYPES, DTYPES, raw_finite_or_fail, to_float
 from generator.audit.stats import cast_bits, standardise
+from generator.audit.values import raw_finite_or_fail, to_float
 
 if TYPE_CHECKING:  # pairs reads blocks through a ResidualMap, so it imports this module
     from generator.audit.pairs import Candidate, CandidateSource, Unmatched

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.read import DTYPES, to_float, to_float32
+from generator.audit.header import DTYPES
+from generator.audit.values import to_float, to_float32
 
 PERMUTATIONS = 999
 """Monte-Carlo permutations per tensor test; the smallest p-value they can show is 1/(R+1) = 0.001."""

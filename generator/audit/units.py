@@ -18,8 +18,8 @@ import numpy.typing as npt
 from generator.audit.fingerprint import TensorProfile
 from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import search_run
-from generator.audit.read import to_float
 from generator.audit.stats import best_matches, identity_hits_log10_p, standardise
+from generator.audit.values import to_float
 
 
 @dataclass(frozen=True, kw_only=True)
