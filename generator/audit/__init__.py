@@ -4,9 +4,11 @@ Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pic
 checked by :mod:`~generator.audit.header`, raw elements made numbers by :mod:`~generator.audit.values`; local,
 or in place over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL location's files,
 :mod:`~generator.audit.remote` fetches their ranges, :mod:`~generator.audit.ahead` reads ahead) →
-:mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused; block and
-group sizes from the ``config.json`` beside the weights, local or remote: :mod:`~generator.audit.beside`) →
-:mod:`~generator.audit.gate_up` (fused expert ``gate_up_proj`` stored ``[E, d, 2f]`` split per expert) →
+:mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused:
+:mod:`~generator.audit.quant_scaled` recognises scaled FP8 and int8 codes,
+:mod:`~generator.audit.quant_packed` GPTQ and AWQ, :mod:`~generator.audit.quant_decode` reads them back; block
+and group sizes from the ``config.json`` beside the weights, local or remote: :mod:`~generator.audit.beside`)
+→ :mod:`~generator.audit.gate_up` (fused expert ``gate_up_proj`` stored ``[E, d, 2f]`` split per expert) →
 :mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
 :mod:`~generator.audit.fingerprint` (the reference, reduced) → :mod:`~generator.audit.residual` (a permuted,
 pruned or rotated residual stream recovered from the token embeddings, which are then not evidence) →

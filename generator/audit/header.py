@@ -151,6 +151,11 @@ class TensorInfo:
         return self.shape[0] if self.shape else 1
 
 
+def tensor_error(info: TensorInfo, message: str) -> InputError:
+    """An error naming the tensor's file and name, then ``message``."""
+    return InputError(f"{info.file}: tensor {info.name!r}: {message}")
+
+
 def located_error(path: object, problems: Sequence[str]) -> InputError:
     """One error naming ``path`` and its first five problems (and how many more there are)."""
     shown = "; ".join(problems[:5])
