@@ -1,5 +1,5 @@
 """Scoring and judging hand over values; render words them (issue 12 §1): constraint labels and how a
-computed value was computed are written from labels.py, and the scoring and criteria modules hold no
+computed value was computed are written from labels, and the scoring and criteria modules hold no
 display text."""
 
 from __future__ import annotations
