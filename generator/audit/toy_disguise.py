@@ -14,7 +14,8 @@ from dataclasses import replace
 import torch
 
 from generator.audit.names import parse_name
-from generator.audit.toy import StateDict, ToyConfig, permute_units
+from generator.audit.toy import permute_units
+from generator.audit.toy_model import StateDict, ToyConfig
 
 _INPUTS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj")
 """The llama toy's matrices that read the residual stream (its dimensions are their columns)."""

@@ -19,7 +19,7 @@ from typing import Literal
 import torch
 from torch.nn import functional as F  # noqa: N812 — the conventional alias
 
-from generator.audit.toy import StateDict, ToyConfig, adam, task_batches
+from generator.audit.toy_model import StateDict, ToyConfig, adam, task_batches
 
 
 @dataclass(frozen=True, kw_only=True)
