@@ -53,9 +53,9 @@ DATA_OPTION = click.option(
     type=FOLDER,
     default=Path("data/round-1"),
     show_default=True,
-    help="Folder with the round's data files.",
+    help="One round's folder (or a data folder that holds a single round).",
 )
-"""``--data``: the round folder a command reads."""
+"""``--data``: the one round folder a command reads."""
 
 DEVICE_OPTION = click.option(
     "--device",

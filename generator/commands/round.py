@@ -154,8 +154,14 @@ def evidence_command(data_dir: Path, only: tuple[str, ...], device: str, list_id
     the Hub resolves to now. HF_ENDPOINT and HF_TOKEN (optional; gated repositories) are honoured.
     """
     from generator.evidence import configured, hub_resolver, run_evidence  # noqa: PLC0415
+    from generator.rounds import round_folders  # noqa: PLC0415
     from generator.validate import read_round  # noqa: PLC0415
 
+    folders = round_folders(data_dir)
+    if len(folders) > 1:
+        names = ", ".join(str(f) for f in folders)
+        raise InputError(f"--data {data_dir}: evidence runs on one round folder; pass one of: {names}")
+    data_dir = folders[0]
     audits = configured(read_round(data_dir).round)
     if list_ids:
         click.echo(json.dumps([a.id for a in audits]))
