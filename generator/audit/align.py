@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.audit.experts import EXPERT_SEED, FFN_FAMILIES, ExpertMatch, layer_key, match_ffn
-from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import is_buffer
 from generator.audit.pairs import (

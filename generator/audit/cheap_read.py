@@ -22,7 +22,7 @@ from urllib.parse import quote, urljoin
 from generator.audit.beside import MAX_CONFIG_BYTES, is_absent, whole
 from generator.audit.beside import UnavailableError as _UnavailableError
 from generator.audit.beside import too_large as _too_large
-from generator.audit.fingerprint import is_fingerprint
+from generator.audit.fingerprint_file import is_fingerprint
 from generator.audit.locate import hub_folder
 from generator.audit.remote import Remote, RemoteFile, is_remote
 from generator.errors import InputError

@@ -22,13 +22,8 @@ from generator.audit.cheap import compare_cheap
 from generator.audit.compare import compare
 from generator.audit.exact import complete, reference_unpaired
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
-from generator.audit.fingerprint import (
-    Fingerprint,
-    fingerprint_checkpoint,
-    is_fingerprint,
-    load_fingerprint,
-    write_fingerprint,
-)
+from generator.audit.fingerprint import fingerprint_checkpoint
+from generator.audit.fingerprint_file import Fingerprint, is_fingerprint, load_fingerprint, write_fingerprint
 from generator.audit.gate_up import fused_by_columns, layout_of
 from generator.audit.names import entries_of
 from generator.audit.pairs import Candidate, CandidateSource, Unmatched

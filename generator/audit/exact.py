@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.audit.compare import Compared, PairEvidence, whole_hash
-from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import is_buffer
 from generator.audit.pairs import Unmatched

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.audit.fingerprint import TensorProfile
+from generator.audit.fingerprint_file import TensorProfile
 from generator.audit.names import ParsedName
 from generator.audit.pairs import (
     SWITCH_MARGIN,

@@ -10,26 +10,33 @@ identical after the cast is confirmed on the whole tensors themselves (the other
 Per tensor the fingerprint keeps: the parsed name and layout; the sampled block's raw values (bit-exact, in
 the tensor's own dtype); the *profile* — for each residual position of the window, the sum of squares over
 all units (invariant to permuted neurons, so layer maps survive them); SHA-256 of the whole tensor in its
-own dtype and after casting to each lower float precision. The file is itself a safetensors file (blocks
-as tensors, descriptors as JSON in ``__metadata__``), read back through the same validating reader.
+own dtype and after casting to each lower float precision. Those values, and the file they are written to
+(itself a safetensors file, read back through the same validating reader), are in
+:mod:`~generator.audit.fingerprint_file`; this module computes them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, ValidationError
 
-from generator.audit.header import AUDITED_DTYPES, DTYPES, TensorInfo, read_header
+from generator.audit.fingerprint_file import (
+    FORMAT,
+    VERSION,
+    Fingerprint,
+    TensorProfile,
+    is_fingerprint,
+    load_fingerprint,
+    write_fingerprint,
+    write_safetensors,
+)
+from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import ParsedName, entries_of, is_buffer
 from generator.audit.plan import (
     Layout,
@@ -37,79 +44,31 @@ from generator.audit.plan import (
     layout_for,
     model_width,
     profile_over_all_units,
-    view_shape,
     window_for,
 )
 from generator.audit.quant import dequantised, stored_label
-from generator.audit.read import Checkpoint, TensorReader, open_checkpoint, read_block
+from generator.audit.read import Checkpoint, TensorReader, read_block
 from generator.audit.stats import cast_bits, profile_of
 from generator.audit.values import finite_or_fail, raw_finite_or_fail, to_float
-from generator.errors import InputError
 
-FORMAT = "sovereign-audit-fingerprint"
-"""``__metadata__["format"]`` of a fingerprint file."""
-VERSION = "2"
-"""Fingerprint format version. 2: names parsed with expert indices and component-relative unrecognised roles
-(issue 9), and tensors skipped by the statistics hashed too; a version-1 file would pair on stale parses."""
+__all__ = [  # its own names, and the values and file (fingerprint_file) under their old import path
+    "FORMAT",
+    "VERSION",
+    "Fingerprint",
+    "Progress",
+    "TensorProfile",
+    "fingerprint_checkpoint",
+    "is_fingerprint",
+    "load_fingerprint",
+    "tensor_hash",
+    "write_fingerprint",
+    "write_safetensors",
+]
+
 _CASTS = {"F64": ("F32", "BF16", "F16"), "F32": ("BF16", "F16"), "BF16": ("F16",), "F16": ("BF16",)}
 
 Progress = Callable[[str, int], None]
 """Called with a description and a number of bytes done, for progress bars."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class TensorProfile:
-    """What the audit keeps of one reference tensor."""
-
-    parsed: ParsedName
-    """Name, component, stack, layer and role."""
-    dtype: str
-    """Safetensors dtype."""
-    shape: tuple[int, ...]
-    """Shape as stored."""
-    layout: Layout
-    """How it is sampled and tested."""
-    constant: bool = False
-    """Whether its sampled values are all equal (such tensors are never evidence)."""
-    units: tuple[int, ...] = ()
-    """Row indices of the block along the unit axis."""
-    block: npt.NDArray[Any] = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
-    """Raw elements of the sample block (units × window), bit-exact."""
-    profile: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    """Per window position: sum of squares over all units (for a vector: its values)."""
-    hashes: Mapping[str, str] = field(default_factory=dict)
-    """SHA-256 of the whole tensor, in its own dtype and after casting to lower float precisions (empty when
-    :attr:`stored` is set: the tensor itself is at hand, so nothing needs hashing)."""
-    stored: TensorInfo | None = None
-    """Where the whole tensor can be read again: set for a reference read from its checkpoint for this
-    audit, ``None`` for one loaded from a fingerprint file."""
-    quantisation: str = ""
-    """How the reference stores it when quantised (e.g. ``FP8 E4M3, 128×128 block scales``; its block,
-    profile and hashes then hold the dequantised float32 values); ``""`` for a tensor stored as floats."""
-
-    @property
-    def name(self) -> str:
-        """The tensor's name."""
-        return self.parsed.name
-
-    @property
-    def numel(self) -> int:
-        """Number of elements."""
-        return math.prod(self.shape)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Fingerprint:
-    """A reference model, reduced."""
-
-    source: str
-    """File or directory name the fingerprint was taken from."""
-    kind: Literal["checkpoint", "fingerprint"]
-    """Whether it was computed from a checkpoint now, or loaded from a fingerprint file."""
-    nbytes: int
-    """Bytes of tensor data in the reference."""
-    tensors: tuple[TensorProfile, ...]
-    """Every reference tensor (skipped ones too, with the reason)."""
 
 
 # ---- computing -------------------------------------------------------------------------------------------
@@ -237,207 +196,3 @@ def _update(digests: dict[str, Any], chunk: npt.NDArray[Any], dtype: str) -> Non
 def tensor_hash(raw: npt.NDArray[Any]) -> str:
     """SHA-256 of raw elements (C order), comparable with :attr:`TensorProfile.hashes`."""
     return hashlib.sha256(np.ascontiguousarray(raw).data).hexdigest()
-
-
-# ---- the file --------------------------------------------------------------------------------------------
-
-
-class _ProfileIn(BaseModel):
-    """One tensor's descriptor as stored in a fingerprint file."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    name: str
-    component: str
-    stack: str | None
-    layer: int | None
-    role: str
-    expert: int | None = None
-    dtype: str
-    shape: list[int]
-    kind: Literal["residual", "plain", "skip"]
-    reason: str
-    residual_axis: int | None
-    units_kind: Literal["hidden", "token", "single"]
-    width: int
-    constant: bool
-    hashes: dict[str, str]
-    quantisation: str = ""
-
-
-def _descriptor(profile: TensorProfile) -> dict[str, Any]:
-    p, layout = profile.parsed, profile.layout
-    return {
-        "name": p.name,
-        "component": p.component,
-        "stack": p.stack,
-        "layer": p.layer,
-        "role": p.role,
-        "expert": p.expert,
-        "dtype": profile.dtype,
-        "shape": list(profile.shape),
-        "kind": layout.kind,
-        "reason": layout.reason,
-        "residual_axis": layout.residual_axis,
-        "units_kind": layout.units,
-        "width": layout.width,
-        "constant": profile.constant,
-        "hashes": dict(profile.hashes),
-        "quantisation": profile.quantisation,
-    }
-
-
-def write_fingerprint(fingerprint: Fingerprint, path: Path) -> int:
-    """Write ``fingerprint`` to ``path`` (atomically); return the file size in bytes."""
-    # A profile pointing at its checkpoint has no hashes: written out, it could never confirm `identical`.
-    assert all(p.stored is None for p in fingerprint.tensors), "fingerprint files need the hashing pass"
-    arrays: list[tuple[str, str, tuple[int, ...], bytes]] = []
-    for index, profile in enumerate(fingerprint.tensors):
-        if profile.layout.kind == "skip":
-            continue
-        arrays.append((f"{index}.block", profile.dtype, profile.block.shape, profile.block.tobytes()))
-        units = np.asarray(profile.units, dtype="<i8")
-        arrays.append((f"{index}.units", "I64", units.shape, units.tobytes()))
-        if profile.profile.size:
-            values = np.asarray(profile.profile, dtype="<f8")
-            arrays.append((f"{index}.profile", "F64", values.shape, values.tobytes()))
-    metadata = {
-        "format": FORMAT,
-        "version": VERSION,
-        "source": fingerprint.source,
-        "nbytes": str(fingerprint.nbytes),
-        "tensors": json.dumps([_descriptor(p) for p in fingerprint.tensors], separators=(",", ":")),
-    }
-    return write_safetensors(path, arrays, metadata)
-
-
-def write_safetensors(
-    path: Path, arrays: Sequence[tuple[str, str, tuple[int, ...], bytes]], metadata: Mapping[str, str]
-) -> int:
-    """Write raw arrays ``(name, dtype, shape, data)`` as a safetensors file, atomically; return its size."""
-    header: dict[str, Any] = {"__metadata__": dict(metadata)}
-    offset = 0
-    for name, dtype, shape, data in arrays:
-        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(len(text).to_bytes(8, "little"))
-            handle.write(text)
-            for _, _, _, data in arrays:
-                handle.write(data)
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot be written ({error.strerror or error})") from error
-    return path.stat().st_size
-
-
-def is_fingerprint(path: Path) -> bool:
-    """Whether ``path`` is a fingerprint file (validated like any safetensors header)."""
-    if not path.is_file() or path.name.endswith(".index.json"):
-        return False
-    metadata, _ = read_header(path)
-    return metadata.get("format") == FORMAT
-
-
-def load_fingerprint(path: Path) -> Fingerprint:
-    """Read and validate a fingerprint file written by :func:`write_fingerprint`."""
-    checkpoint = open_checkpoint(path)
-    meta = checkpoint.metadata
-    if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-        raise InputError(f"{path}: not a version-{VERSION} audit fingerprint")
-    try:
-        raw = json.loads(meta.get("tensors", ""))
-        if not isinstance(raw, list):
-            raise ValueError("tensors must be a list")
-        descriptors = [_ProfileIn.model_validate(item) for item in raw]
-        nbytes = int(meta.get("nbytes", ""))
-    except (ValueError, RecursionError) as error:
-        raise InputError(
-            f"{path}: fingerprint descriptors are invalid ({str(error).splitlines()[0]})"
-        ) from error
-    except ValidationError as error:
-        raise InputError(
-            f"{path}: fingerprint descriptors are invalid ({error.errors()[0]['msg']})"
-        ) from error
-    stored = {info.name: info for info in checkpoint.tensors}
-    profiles: list[TensorProfile] = []
-    with TensorReader() as reader:
-        for index, item in enumerate(descriptors):
-            profiles.append(_from_descriptor(path, index, item, stored, reader))
-    return Fingerprint(
-        source=meta.get("source", path.name), kind="fingerprint", nbytes=nbytes, tensors=tuple(profiles)
-    )
-
-
-def _from_descriptor(
-    path: Path, index: int, item: _ProfileIn, stored: Mapping[str, TensorInfo], reader: TensorReader
-) -> TensorProfile:
-    where = f"{path}: tensor {index} ({item.name[:80]!r})"
-    if item.dtype not in DTYPES or any(d < 0 for d in item.shape) or item.residual_axis not in (None, 0, 1):
-        raise InputError(f"{where}: invalid descriptor")
-    parsed = ParsedName(
-        name=item.name,
-        component=item.component,
-        stack=item.stack,
-        layer=item.layer,
-        role=item.role,
-        expert=item.expert,
-    )
-    layout = Layout(
-        kind=item.kind,
-        reason=item.reason,
-        residual_axis=item.residual_axis,
-        units=item.units_kind,
-        width=item.width,
-    )
-    base = TensorProfile(
-        parsed=parsed,
-        dtype=item.dtype,
-        shape=tuple(item.shape),
-        layout=layout,
-        quantisation=item.quantisation,
-    )
-    if item.kind == "skip":
-        return replace(base, hashes=item.hashes)  # a skipped weight can still be shown identical whole
-    arrays: dict[str, npt.NDArray[Any]] = {}
-    for part in ("block", "units", "profile"):
-        info = stored.get(f"{index}.{part}")
-        if info is not None:
-            flat = reader.read_all(info).reshape(-1)
-            arrays[part] = flat.reshape(info.shape) if info.shape else flat
-    block, units = arrays.get("block"), arrays.get("units")
-    if block is None or units is None or block.ndim != 2 or item.dtype != _stored_dtype(stored, index):
-        raise InputError(f"{where}: block missing or malformed")
-    profile = arrays.get("profile", np.zeros(0))
-    rows, cols = view_shape(tuple(item.shape))
-    if item.kind == "residual":
-        axis = item.residual_axis
-        fits = axis in (0, 1) and (rows, cols)[axis or 0] == item.width >= 2
-        unit_count = (cols, rows)[axis or 0]
-        if not fits or not all(0 <= u < unit_count for u in units.tolist()):
-            raise InputError(f"{where}: layout does not fit the tensor's shape")
-    expected_width = window_for(item.width).width if item.kind == "residual" else block.shape[1]
-    if block.shape != (len(units), expected_width) or (
-        item.kind == "residual" and profile.shape != (expected_width,)
-    ):
-        raise InputError(f"{where}: block or profile has the wrong shape")
-    values = to_float(block, item.dtype)
-    if not (np.isfinite(values).all() and np.isfinite(profile).all()):
-        raise InputError(f"{where}: contains NaN or infinite values")
-    return replace(
-        base,
-        constant=item.constant,
-        units=tuple(int(u) for u in units),
-        block=block,
-        profile=np.asarray(profile, dtype=np.float64),
-        hashes=item.hashes,
-    )
-
-
-def _stored_dtype(stored: Mapping[str, TensorInfo], index: int) -> str:
-    info = stored.get(f"{index}.block")
-    return info.dtype if info is not None else ""

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.fingerprint import TensorProfile
+from generator.audit.fingerprint_file import TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import ParsedName
 from generator.audit.plan import profile_over_all_units, view_shape, window_for

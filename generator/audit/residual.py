@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from generator.audit.fingerprint import Fingerprint, TensorProfile
+from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, DTYPES
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.fingerprint import TensorProfile
+from generator.audit.fingerprint_file import TensorProfile
 from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import search_run
 from generator.audit.stats import best_matches, identity_hits_log10_p, standardise
