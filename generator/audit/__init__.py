@@ -9,15 +9,15 @@ or in place over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL 
 :mod:`~generator.audit.quant_packed` GPTQ and AWQ, :mod:`~generator.audit.quant_decode` reads them back; block
 and group sizes from the ``config.json`` beside the weights, local or remote: :mod:`~generator.audit.beside`)
 → :mod:`~generator.audit.gate_up` (fused expert ``gate_up_proj`` stored ``[E, d, 2f]`` split per expert) →
-:mod:`~generator.audit.names` and :mod:`~generator.audit.plan` (what to look at) →
-:mod:`~generator.audit.fingerprint` (the reference, reduced; :mod:`~generator.audit.fingerprint_file` its
-values, written and read) → :mod:`~generator.audit.residual` (a permuted, pruned or rotated residual stream
-recovered from the token embeddings, which are then not evidence) → :mod:`~generator.audit.align` (pairs,
-layer maps; :mod:`~generator.audit.pairs` its building blocks, :mod:`~generator.audit.experts` experts matched
-under permutation) → :mod:`~generator.audit.compare` (statistics per pair; :mod:`~generator.audit.units`
-aligns hidden units) → :mod:`~generator.audit.exact` (the rest of an identical component compared whole; every
-tensor accounted for) → :mod:`~generator.audit.verdict` (per component and overall). :func:`run_audit` runs
-them in order.
+:mod:`~generator.audit.names` (fused tensors split into parts by :mod:`~generator.audit.parts`) and
+:mod:`~generator.audit.plan` (what to look at) → :mod:`~generator.audit.fingerprint` (the reference, reduced;
+:mod:`~generator.audit.fingerprint_file` its values, written and read) → :mod:`~generator.audit.residual` (a
+permuted, pruned or rotated residual stream recovered from the token embeddings, which are then not evidence)
+→ :mod:`~generator.audit.align` (pairs, layer maps; :mod:`~generator.audit.pairs` its building blocks,
+:mod:`~generator.audit.experts` experts matched under permutation) → :mod:`~generator.audit.compare`
+(statistics per pair; :mod:`~generator.audit.units` aligns hidden units) → :mod:`~generator.audit.exact` (the
+rest of an identical component compared whole; every tensor accounted for) → :mod:`~generator.audit.verdict`
+(per component and overall). :func:`run_audit` runs them in order.
 
 Beside them, never as evidence of weight reuse: :mod:`~generator.audit.cheap` compares the configs and
 tokenizers (:func:`compare_cheap`; files read by :mod:`~generator.audit.cheap_read`).

@@ -30,8 +30,8 @@ import numpy.typing as npt
 from generator.audit.align import LayerMap
 from generator.audit.compare import Compared, PairEvidence
 from generator.audit.experts import ExpertMatch
-from generator.audit.names import fused_whole, is_fused_part
 from generator.audit.pairs import Unmatched
+from generator.audit.parts import fused_whole, is_fused_part
 from generator.audit.plan import seed_for
 from generator.audit.report import ComponentReport, JointTest, Unpaired, Verdict
 from generator.audit.residual import ResidualAlignment
