@@ -24,6 +24,9 @@ class RoundInfo:
     announced: date
     as_of: date
     """Date the data was last reviewed; the report shows it instead of the build clock."""
+    advances_to: Text
+    """The stage the advancing teams go on to (``2차`` / ``phase 2`` in round 1); every "advanced" badge,
+    tag and sentence of the round names it."""
     actors: Mapping[str, Text]
     """Actor id → name, e.g. ``ministry`` → 과학기술정보통신부."""
     fictional: bool

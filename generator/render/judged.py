@@ -20,7 +20,7 @@ from generator.model import (
     SovereigntyScale,
     Text,
 )
-from generator.render.labels import FINDING_REASON, UI, WEIGHTS_ORIGIN, Lang
+from generator.render.labels import UI, WEIGHTS_ORIGIN, Lang, finding_reason
 
 
 def unique(ids: Sequence[str]) -> tuple[str, ...]:
@@ -125,7 +125,7 @@ def team_independence(round_: Round, judged: TeamCriteria) -> TeamIndependence:
         CriterionRow(
             criterion=criteria[result.criterion],
             result=result,
-            reasons=criterion_reasons(result, components),
+            reasons=criterion_reasons(result, components, stage=round_.info.advances_to),
             allegations=tuple(a for a in allegations if a.criterion == result.criterion),
         )
         for result in judged.results
@@ -138,13 +138,16 @@ def team_independence(round_: Round, judged: TeamCriteria) -> TeamIndependence:
     )
 
 
-def criterion_reasons(result: CriterionResult, components: Mapping[str, Component]) -> tuple[Text, ...]:
-    """The reasons a criteria-table row gives, in both languages (see :attr:`CriterionRow.reasons`)."""
+def criterion_reasons(
+    result: CriterionResult, components: Mapping[str, Component], *, stage: Text
+) -> tuple[Text, ...]:
+    """The reasons a criteria-table row gives, in both languages (see :attr:`CriterionRow.reasons`);
+    ``stage``: where the round's advancing teams go on to."""
     reasons: list[Text] = []
     if result.official is not None:
         reasons.append(result.official.reason)
-    elif result.finding in FINDING_REASON:
-        reasons.append(FINDING_REASON[result.finding])
+    elif (reason := finding_reason(result.finding, stage)) is not None:
+        reasons.append(reason)
     ruled = result.official is not None
     reasons += [_failing_reason(components[c], ruled=ruled) for c in result.components]
     return tuple(reasons)

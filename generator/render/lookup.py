@@ -31,6 +31,8 @@ class Lookup:
     """Rubric node id → its depth in the tree (the root is 0)."""
     actors: Mapping[str, Text]
     """Actor id → who withheld a value."""
+    advances_to: Text
+    """The stage the round's advancing teams go on to (the ``advanced`` badge and finding name it)."""
     sources: Mapping[str, Source]
     constraints: Mapping[str, Constraint]
     constraint_labels: Mapping[str, Text]
@@ -54,6 +56,7 @@ def lookup(scored: ScoredRound) -> Lookup:
         nodes=dict(round_.rubric.nodes),
         depths={node: round_.rubric.depth(node) for node in round_.rubric.nodes},
         actors=dict(round_.info.actors),
+        advances_to=round_.info.advances_to,
         sources=dict(round_.sources),
         constraints=dict(scored.constraints),
         constraint_labels={cid: constraint_label(c, round_) for cid, c in scored.constraints.items()},

@@ -36,12 +36,12 @@ from generator.render.labels import (
     DEMO_CASE,
     HOME_LINKS,
     LANGS,
-    OUTCOME,
     PAGE,
     PHRASE,
     UI,
     Lang,
     fill,
+    outcome_label,
 )
 from generator.render.lookup import lookup
 from generator.render.placement import SITE_PAGES, Placement, up
@@ -166,7 +166,12 @@ def page_list(inputs: Inputs) -> tuple[Page, ...]:
                 "cannot_see": CANNOT_SEE,
             },
             charts={lang: audit_charts(team.team.id, team.audits, lang) for lang in LANGS},
-            tags={lang: (OUTCOME[team.outcome.result].get(lang),) if team.outcome else () for lang in LANGS},
+            tags={
+                lang: (outcome_label(team.outcome.result, info.advances_to).get(lang),)
+                if team.outcome
+                else ()
+                for lang in LANGS
+            },
         )
         for team in teams
     ]

@@ -28,7 +28,7 @@ import yaml
 from generator.model import RoundInfo, Team, Text
 from generator.model.teams import Outcome
 from generator.render import RenderedSite
-from generator.render.labels import LANGS, OUTCOME, UI, Lang
+from generator.render.labels import LANGS, UI, Lang, outcome_label
 from generator.render.pages import HAND_WRITTEN, environment
 from generator.render.placement import Placement, RoundLink
 
@@ -141,7 +141,7 @@ def _team_rounds_page(team_id: str, entries: Sequence[tuple[RenderedRound, Team]
             (
                 r.info.title.get(lang),
                 f"../{prefix_of(r.info)}teams/{team_id}.md",
-                _result(r.outcomes.get(team_id)).get(lang),
+                _result(r.outcomes.get(team_id), r.info.advances_to).get(lang),
             )
             for r, _ in entries
         )
@@ -156,8 +156,9 @@ def _team_rounds_page(team_id: str, entries: Sequence[tuple[RenderedRound, Team]
     return files
 
 
-def _result(outcome: Outcome | None) -> Text:
-    return OUTCOME[outcome.result] if outcome is not None else UI["result_pending"]
+def _result(outcome: Outcome | None, stage: Text) -> Text:
+    """A team's result in one round, naming that round's next stage (``stage``) where it advanced."""
+    return outcome_label(outcome.result, stage) if outcome is not None else UI["result_pending"]
 
 
 def redirect_page(old: str, new: str, *, site_url: str) -> bytes:

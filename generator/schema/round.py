@@ -16,6 +16,10 @@ class RoundIn(Strict):
     programme: TextIn
     announced: date
     as_of: date
+    advances_to: TextIn
+    """The stage the round's advancing teams go on to, as the badges write it: Korean before 진출, 단계 and
+    에 (``2차``), English after "advanced to" (``phase 2``). Required: no default could be true of every
+    round."""
     fictional: bool = False
     results: Literal["published", "pending"] = "published"
     """``pending``: the round's results are not announced yet (teams and rubric only; no figures)."""

@@ -121,6 +121,7 @@ def read_round(data_dir: Path) -> Validated:
             programme=text(round_in.programme),
             announced=round_in.announced,
             as_of=round_in.as_of,
+            advances_to=text(round_in.advances_to),
             actors={k: text(v) for k, v in sorted(round_in.actors.items())},
             fictional=round_in.fictional,
             omits=tuple(round_in.omits),

@@ -123,6 +123,25 @@ CASES = [
         ('field "announced"',),
     ),
     Case(
+        "no next stage",  # no default: one stage name is not true of every round
+        replace("round.yaml", "advances_to:\n  ko: 2차\n  en: phase 2\n", ""),
+        "round.yaml",
+        ('field "advances_to"', "required field is missing"),
+    ),
+    Case(
+        "empty next stage",
+        replace("round.yaml", "  ko: 2차\n", '  ko: ""\n'),
+        "round.yaml",
+        ('field "advances_to.ko"', "line", "at least 1 character"),
+    ),
+    Case(
+        "next stage without English",
+        replace("round.yaml", "  en: the finals\n", ""),
+        "round.yaml",
+        ('field "advances_to.en"', "required field is missing"),
+        fictional=True,
+    ),
+    Case(
         "wrong type",
         replace("rubric.yaml", "max: 40", "max: forty"),
         "rubric.yaml",

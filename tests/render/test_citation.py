@@ -104,6 +104,7 @@ def test_citations_carry_the_page_title() -> None:
         programme=Text(ko="사업", en="Programme"),
         announced=date(2027, 1, 1),
         as_of=date(2027, 3, 4),
+        advances_to=Text(ko="2차", en="phase 2"),
         actors={},
         fictional=True,
     )

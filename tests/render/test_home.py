@@ -32,7 +32,7 @@ def summary(site: RenderedSite, suffix: str) -> str:
         ),
         (
             ".en.md",
-            "**Advanced — LG AI Research, Upstage and SK Telecom.**",
+            "**Advanced to phase 2 — LG AI Research, Upstage and SK Telecom.**",
             "**Out — ",
             "direct and indirect harm",
         ),

@@ -75,6 +75,8 @@ def test_the_page_words_the_judgement_it_is_given(round1: tuple[ScoredRound, Ren
     assert 'class="finding finding-noted"' not in text(site, "teams/naver-cloud.en.md")
 
 
+STAGE = Text(ko="최종", en="the final stage")
+"""Where a later round's advancing teams go on to (round 1's go on to phase 2)."""
 FROZEN = Component(
     id="vision",
     name=Text(ko="비전 인코더", en="vision encoder"),
@@ -90,7 +92,7 @@ FROZEN = Component(
 
 def test_a_failing_component_without_a_ruling_reads_as_our_reading() -> None:
     result = next(r for r in _judged_with(FROZEN).results if r.criterion == "technical")
-    (on_record, reason) = criterion_reasons(result, {FROZEN.id: FROZEN})
+    (on_record, reason) = criterion_reasons(result, {FROZEN.id: FROZEN}, stage=STAGE)
     assert on_record.en == "No ruling on this criterion was published and no finding was reported."
     assert reason.en == "vision encoder — Qwen: weights used as-is (frozen) (not a ruling; our reading)"
     assert reason.ko == "비전 인코더 — 큐웬: 가중치를 그대로 사용 (프로즌) (공식 판정 아님, 이 사이트의 해석)"
@@ -104,7 +106,7 @@ def test_a_ruling_gives_its_own_reason_first_and_no_reading_mark() -> None:
         sources=("s",),
     )
     result = next(r for r in _judged_with(FROZEN, ruling=ruling).results if r.criterion == "technical")
-    reasons = criterion_reasons(result, {FROZEN.id: FROZEN})
+    reasons = criterion_reasons(result, {FROZEN.id: FROZEN}, stage=STAGE)
     assert [r.en for r in reasons] == [
         "the ruling's reason",
         "vision encoder — Qwen: weights used as-is (frozen)",
@@ -119,8 +121,13 @@ def test_an_advanced_team_without_a_ruling_reads_no_finding_reported(
         r for r in judge_independence(scored.round).of("lg-ai-research").results if r.official is None
     )
     assert result.finding == "no_finding"
-    (reason,) = criterion_reasons(result, {})
+    (reason,) = criterion_reasons(result, {}, stage=scored.round.info.advances_to)
     assert reason.en.startswith("The team advanced to phase 2 and no finding on this criterion was reported")
+    assert reason.ko.startswith("팀은 2차 단계에 진출했고")
+    # Another round's advancing teams go on to its own next stage, and the reason says so.
+    (later,) = criterion_reasons(result, {}, stage=STAGE)
+    assert later.en.startswith("The team advanced to the final stage and no finding")
+    assert later.ko.startswith("팀은 최종 단계에 진출했고")
 
 
 def _judged_with(component: Component, ruling: Ruling | None = None) -> TeamCriteria:

@@ -63,7 +63,8 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """Round 1 and a later round with the same teams (a copy of round 1 under another id)."""
+    """Round 1 and a later round with the same teams (a copy of round 1 under another id, whose advancing
+    teams go on to phase 3)."""
     data = tmp_path_factory.mktemp("shared")
     shutil.copytree(ROUND_1, data / "round-1")
     later = Path(shutil.copytree(ROUND_1, data / "round-1b"))
@@ -71,6 +72,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Site:
         ("round.yaml", "id: round-1\n", "id: round-1b\n"),
         ("round.yaml", "announced: 2026-01-15\n", "announced: 2026-08-10\n"),
         ("narrative.yaml", "round: round-1\n", "round: round-1b\n"),
+        ("round.yaml", "  ko: 2차\n  en: phase 2\n", "  ko: 3차\n  en: phase 3\n"),
     ):
         path = later / name
         text = path.read_text(encoding="utf-8")
@@ -220,6 +222,39 @@ def test_a_team_in_several_rounds_gets_one_page_linking_each(shared: Site) -> No
     assert "teams/naver-cloud/" not in shared.redirects  # the page itself answers there
     assert shared.redirects["results/"] == "round-1/results/"
     assert {"팀": [f"teams/{t.removesuffix('.md')}.md" for t in _team_files(shared)]} in shared.nav
+
+
+def test_each_round_names_the_stage_its_own_advancing_teams_go_on_to(shared: Site) -> None:
+    """Round 1's teams advanced to phase 2, the later round's to phase 3: badges, tags, findings and the
+    home say so per round, and the cross-round team page gives each round its own words."""
+    for prefix, ko, en in (("round-1", "2차", "phase 2"), ("round-1b", "3차", "phase 3")):
+        other = "3차" if ko == "2차" else "2차"
+        korean = shared.files[f"{prefix}/teams/lg-ai-research.md"].decode("utf-8")
+        english = shared.files[f"{prefix}/teams/lg-ai-research.en.md"].decode("utf-8")
+        assert f"tags:\n- {ko} 진출\n" in korean
+        assert f"tags:\n- Advanced to {en}\n" in english
+        assert f'<span class="outcome outcome-advanced">{ko} 진출</span>' in korean
+        assert f'<span class="outcome outcome-advanced">Advanced to {en}</span>' in english
+        assert f'finding-no-finding">지적 없음 ({ko} 진출)</span>' in korean
+        assert f'finding-no-finding">no finding reported (advanced to {en})</span>' in english
+        assert f"팀은 {ko} 단계에 진출했고" in korean
+        for page in (korean, shared.files[f"{prefix}/teams/index.md"].decode("utf-8")):
+            assert f"{other} 진출" not in page
+            assert f"{other}에 진출한 팀" not in page
+        home = shared.files[f"{prefix}/index.md"].decode("utf-8")
+        assert f"- **{ko} 진출 — LG AI연구원, 업스테이지, SK텔레콤.**" in home
+        assert f"advanced to {en}; NAVER Cloud" in shared.files[f"{prefix}/index.en.md"].decode("utf-8")
+    title = "독자 AI 파운데이션 모델 프로젝트 1차 단계평가"
+    for lang, suffix, first, later in (
+        ("ko", ".md", "2차 진출", "3차 진출"),
+        ("en", ".en.md", "Advanced to phase 2", "Advanced to phase 3"),
+    ):
+        page = shared.files[f"teams/lg-ai-research{suffix}"].decode("utf-8")
+        rows = [line.split("): ", 1)[1] for line in page.splitlines() if line.startswith("- [")]
+        assert rows == [first, later], (lang, rows)
+    assert f"- [{title}](../round-1b/teams/lg-ai-research.md): 3차 진출" in shared.files[
+        "teams/lg-ai-research.md"
+    ].decode("utf-8")
 
 
 def _team_files(site: Site) -> list[str]:

@@ -5,27 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.render.filters.text import TextFilters
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from generator.render.filters.text import TextFilters, page_lookup
 from generator.render.formats import badge_class, component_name, md
 from generator.render.labels import (
     ALLEGATION_OUTCOME,
     COMPONENT_SENTENCE,
     DEMO_CASE,
-    FINDING,
     REFERENCE_KIND,
     STATISTIC,
     VERDICT,
     WEIGHT,
     WEIGHTS_ORIGIN,
+    finding_label,
 )
 
 
 class AuditFilters(TextFilters):
     """Findings, allegations and audit verdicts in one language."""
 
-    def finding(self, finding: str) -> str:
+    @pass_context
+    def finding(self, context: Context, finding: str) -> str:
         """A criterion finding as a badge: pass / fail / noted / not assessed, always in words."""
-        label = FINDING[finding].get(self.lang)  # type: ignore[index]
+        label = finding_label(finding, page_lookup(context).advances_to).get(self.lang)  # type: ignore[arg-type]
         return f'<span class="{badge_class("finding", finding)}">{label}</span>'
 
     def allegation_outcome(self, outcome: str) -> str:

@@ -22,12 +22,12 @@ from generator.render.labels import (
     ENTITY,
     HEADING,
     OMITTED,
-    OUTCOME,
     PHRASE,
     STATUS,
     STATUS_EXPLAINED,
     UI,
     Lang,
+    outcome_label,
 )
 from generator.render.lookup import Lookup
 from generator.scoring.types import MEAN, OTHERS, OTHERS_MEAN
@@ -126,9 +126,10 @@ class TextFilters:
         name = page_lookup(context).actors.get(actor_id)
         return md(name.get(self.lang)) if name else md(actor_id)
 
-    def outcome(self, result: str) -> str:
-        """A team's status label."""
-        return OUTCOME[result].get(self.lang)  # type: ignore[index]
+    @pass_context
+    def outcome(self, context: Context, result: str) -> str:
+        """A team's status label, naming the stage the round's advancing teams go on to."""
+        return outcome_label(result, page_lookup(context).advances_to).get(self.lang)  # type: ignore[arg-type]
 
     def status(self, status: str) -> str:
         """A status as a word."""

@@ -35,13 +35,13 @@ from generator.render.labels.phrases import AGGREGATE, ENTITY, PHRASE, fill
 from generator.render.labels.statuses import (
     ALLEGATION_OUTCOME,
     CHANGE_KIND,
-    FINDING,
-    FINDING_REASON,
     MARK_LABEL,
-    OUTCOME,
     STATUS,
     STATUS_EXPLAINED,
     WEIGHTS_ORIGIN,
+    finding_label,
+    finding_reason,
+    outcome_label,
 )
 from generator.render.labels.titles import DOWNLOAD, HEADING, HOME_LINKS, OMITTED, PAGE, LinkRow
 from generator.render.labels.ui import UI
@@ -58,15 +58,12 @@ __all__ = [
     "DEMO_CASE",
     "DOWNLOAD",
     "ENTITY",
-    "FINDING",
-    "FINDING_REASON",
     "HEADING",
     "HOME_LINKS",
     "LANGS",
     "MARK_LABEL",
     "NOT_RUN",
     "OMITTED",
-    "OUTCOME",
     "PAGE",
     "PHRASE",
     "REFERENCE_KIND",
@@ -85,4 +82,7 @@ __all__ = [
     "Lang",
     "LinkRow",
     "fill",
+    "finding_label",
+    "finding_reason",
+    "outcome_label",
 ]

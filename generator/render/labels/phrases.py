@@ -106,8 +106,8 @@ PHRASE: Final[Mapping[str, Text]] = {
     "audit_heatmap": Text(
         ko="{audit} — {component}: 층별 유사도", en="{audit} — {component}: layer similarity"
     ),
-    "home_advanced": Text(ko="{teams} 2차 진출", en="{teams} advanced"),
-    "home_none_advanced": Text(ko="2차 진출 팀 없음", en="No team advanced"),
+    "home_advanced": Text(ko="{teams} {stage} 진출", en="{teams} advanced to {stage}"),
+    "home_none_advanced": Text(ko="{stage} 진출 팀 없음", en="No team advanced to {stage}"),
     "home_out": Text(ko=", {teams} 탈락", en="; {teams} out"),
     "home_description": Text(
         ko="{outcome} — 공개된 숫자와 출처, 공개되지 않은 것",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from generator.model import AllegationOutcome, Finding, OutcomeKind, Text, WeightsOrigin
+from generator.render.labels.phrases import fill
 from generator.scoring.types import Status
 
 STATUS: Final[Mapping[Status, Text]] = {
@@ -48,27 +49,29 @@ MARK_LABEL: Final[Mapping[Status, Text]] = {
 """A chart mark's legend entry, by the status of its value."""
 
 OUTCOME: Final[Mapping[OutcomeKind, Text]] = {
-    "advanced": Text(ko="2차 진출", en="Advanced"),
+    "advanced": Text(ko="{stage} 진출", en="Advanced to {stage}"),
     "eliminated_score": Text(ko="탈락 (점수)", en="Out (score)"),
     "disqualified_independence": Text(ko="탈락 (독자성 요건)", en="Out (independence requirement)"),
 }
-"""Team status; also the team pages' tags."""
+"""Team status; also the team pages' tags. ``{stage}`` is the round's :attr:`~generator.model.RoundInfo.
+advances_to`: read these through :func:`outcome_label`."""
 
 FINDING: Final[Mapping[Finding, Text]] = {
     "pass": Text(ko="충족", en="pass"),
     "fail": Text(ko="미충족", en="fail"),
     "noted": Text(ko="지적", en="noted"),
     "alleged": Text(ko="의혹 제기 (판정 없음)", en="allegation raised (no ruling)"),
-    "no_finding": Text(ko="지적 없음 (2차 진출)", en="no finding reported (advanced)"),
+    "no_finding": Text(ko="지적 없음 ({stage} 진출)", en="no finding reported (advanced to {stage})"),
     "not_assessed": Text(ko="공개된 판단 없음", en="no published assessment"),
 }
-"""The finding of an independence criterion for a team (the criteria table's badge)."""
+"""The finding of an independence criterion for a team (the criteria table's badge); ``{stage}`` as in
+:data:`OUTCOME`, filled by :func:`finding_label`."""
 
 FINDING_REASON: Final[Mapping[Finding, Text]] = {
     "no_finding": Text(
-        ko="팀은 2차 단계에 진출했고, 이 기준에 대한 지적은 보도되지 않았습니다. "
+        ko="팀은 {stage} 단계에 진출했고, 이 기준에 대한 지적은 보도되지 않았습니다. "
         "기준별 판정은 공개되지 않았습니다.",
-        en="The team advanced to phase 2 and no finding on this criterion was reported; "
+        en="The team advanced to {stage} and no finding on this criterion was reported; "
         "no per-criterion ruling was published.",
     ),
     "not_assessed": Text(
@@ -76,7 +79,25 @@ FINDING_REASON: Final[Mapping[Finding, Text]] = {
         en="No ruling on this criterion was published and no finding was reported.",
     ),
 }
-"""Why a finding without a ruling reads as it does: an advanced team's "no finding reported" is not "pass"."""
+"""Why a finding without a ruling reads as it does: an advanced team's "no finding reported" is not "pass";
+``{stage}`` as in :data:`OUTCOME`, filled by :func:`finding_reason`."""
+
+
+def outcome_label(result: OutcomeKind, stage: Text) -> Text:
+    """A team's status in words, naming ``stage`` (the round's ``advances_to``) where the team advanced."""
+    return fill(OUTCOME[result], stage=stage)
+
+
+def finding_label(finding: Finding, stage: Text) -> Text:
+    """A criterion finding in words, naming ``stage`` (the round's ``advances_to``) where it says so."""
+    return fill(FINDING[finding], stage=stage)
+
+
+def finding_reason(finding: Finding, stage: Text) -> Text | None:
+    """Why a finding without a ruling reads as it does (``None``: it needs no reason), naming ``stage``."""
+    reason = FINDING_REASON.get(finding)
+    return fill(reason, stage=stage) if reason is not None else None
+
 
 WEIGHTS_ORIGIN: Final[Mapping[WeightsOrigin, Text]] = {
     "trained_from_scratch": Text(ko="처음부터 학습", en="trained from scratch"),

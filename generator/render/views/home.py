@@ -23,6 +23,8 @@ class Summary:
     announced: date
     announced_sources: tuple[str, ...]
     team_count: int
+    advances_to: Text
+    """The stage the advancing teams go on to (the round's ``advances_to``)."""
     advanced: tuple[Team, ...]
     advanced_sources: tuple[str, ...]
     """Sources of who advanced, the winner's total and the average."""
@@ -74,6 +76,7 @@ def summary(scored: ScoredRound) -> Summary:
         announced=round_.info.announced,
         announced_sources=unique(announced_sources or round_.rubric.node(root).sources),
         team_count=len(round_.teams),
+        advances_to=round_.info.advances_to,
         advanced=tuple(by_result["advanced"]),
         advanced_sources=unique(advanced_sources),
         out=tuple(out),
@@ -113,10 +116,11 @@ def home_description(s: Summary) -> Text:
         def names(teams: Sequence[Team]) -> str:
             return PHRASE["list_separator"].get(lang).join(t.name.get(lang) for t in teams)
 
+        stage = s.advances_to.get(lang)
         outcome = (
-            PHRASE["home_advanced"].get(lang).format(teams=names(s.advanced))
+            PHRASE["home_advanced"].get(lang).format(teams=names(s.advanced), stage=stage)
             if s.advanced
-            else PHRASE["home_none_advanced"].get(lang)
+            else PHRASE["home_none_advanced"].get(lang).format(stage=stage)
         )
         if s.out:
             outcome += PHRASE["home_out"].get(lang).format(teams=names([team for team, _ in s.out]))
