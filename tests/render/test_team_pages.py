@@ -62,3 +62,24 @@ def test_the_bound_conditions_are_folded(round1_site: RenderedSite, suffix: str)
     page = text(round1_site, f"teams/upstage{suffix}")
     fold = page[page.index('<details class="bounds-fold" markdown>') :]
     assert fold.index('<table class="sortable constraints"') < fold.index("</details>")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "badge", "home"),
+    [
+        (".md", "결선 진출", "- **결선 진출 — "),
+        (".en.md", "Advanced to the finals", "- **Advanced to the finals — "),
+    ],
+)
+def test_the_fictional_round_names_its_own_next_stage(
+    fictional_site: RenderedSite, suffix: str, badge: str, home: str
+) -> None:
+    """The fictional round's advancing teams go on to the finals (its round.yaml), not to phase 2."""
+    page = text(fictional_site, f"teams/aurora{suffix}")
+    assert f'<span class="outcome outcome-advanced">{badge}</span>' in page
+    assert f"tags:\n- {badge}\n" in page
+    assert home in text(fictional_site, f"index{suffix}")
+    assert len(fictional_site.pages) > 10
+    for path in fictional_site.pages:
+        assert "2차 진출" not in text(fictional_site, path), path
+        assert "phase 2" not in text(fictional_site, path), path
