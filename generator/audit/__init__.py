@@ -3,7 +3,10 @@
 Stages, in order: :mod:`~generator.audit.read` (validated safetensors, never pickle: each file's header
 checked by :mod:`~generator.audit.header`, raw elements made numbers by :mod:`~generator.audit.values`; local,
 or in place over HTTP: :mod:`~generator.audit.locate` names an ``hf://`` or URL location's files,
-:mod:`~generator.audit.remote` fetches their ranges, :mod:`~generator.audit.ahead` reads ahead) →
+:mod:`~generator.audit.remote` fetches their ranges — :mod:`~generator.audit.remote_settings` its settings,
+:mod:`~generator.audit.remote_ranges` which requests, :mod:`~generator.audit.remote_transport` the HTTP,
+:mod:`~generator.audit.remote_cache` the cache on disk, :mod:`~generator.audit.remote_file` one file — and
+:mod:`~generator.audit.ahead` reads ahead) →
 :mod:`~generator.audit.quant` (quantised weights read as their values, unknown packings refused:
 :mod:`~generator.audit.quant_scaled` recognises scaled FP8 and int8 codes,
 :mod:`~generator.audit.quant_packed` GPTQ and AWQ, :mod:`~generator.audit.quant_decode` reads them back; block

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from generator.audit import make_fingerprint, toy
-from generator.audit import remote as remote_module
+from generator.audit import make_fingerprint, remote_transport, toy
 from tests.audit.hubserver import HubServer
 
 CONFIG = toy.ToyConfig()
@@ -80,7 +79,7 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Zoo:
 def use_hub(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point ``hf://`` at the local test Hub, retry without waiting, and clear its faults."""
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    monkeypatch.setattr(remote_module, "BACKOFF_S", 0.001)
+    monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
     with hub.faults.lock:
         hub.faults.queue.clear()
         hub.faults.ignore_range = False

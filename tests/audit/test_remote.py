@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 
-from generator.audit import make_fingerprint, run_audit, toy, toy_disguise
+from generator.audit import make_fingerprint, remote_transport, run_audit, toy, toy_disguise
 from generator.audit import remote as remote_module
 from generator.audit.ahead import candidate_ahead
 from generator.audit.configured import default_runner, resolve
@@ -83,7 +83,7 @@ def hub(zoo: Zoo, sharded: dict[str, bytes], disguised: dict[str, Path]) -> Iter
 def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("HF_TOKEN", TOKEN)
-    monkeypatch.setattr(remote_module, "BACKOFF_S", 0.001)
+    monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
     with hub.faults.lock:
         hub.faults.queue.clear()
         hub.faults.latency_s, hub.faults.ignore_range, hub.faults.replace_after = 0.0, False, None

@@ -25,8 +25,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from generator.audit import remote as remote_module
-from generator.audit import toy, toy_moe
+from generator.audit import remote_transport, toy, toy_moe
 from tests.audit.hubserver import HubServer, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +114,7 @@ def hub(repos: dict[str, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("HF_ENDPOINT", server.url)
         monkeypatch.delenv("HF_TOKEN", raising=False)
         monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        monkeypatch.setattr(remote_module, "BACKOFF_S", 0.001)
+        monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
         yield server
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.audit import remote
+from generator.audit import remote_transport
 from generator.commands import evidence_command
 from tests.audit.hubserver import serving
 from tests.evidence.conftest import stand_ins
@@ -39,7 +39,7 @@ def main() -> int:
         with serving(stand_ins(work / "stand-ins")) as server:
             os.environ["HF_ENDPOINT"] = server.url
             os.environ.pop("HF_TOKEN", None)
-            remote.BACKOFF_S = 0.001
+            remote_transport.BACKOFF_S = 0.001
             os.chdir(work)
             args = ["--data", "data/round-1", "--device", "cpu"]
             for audit in AUDITS:

@@ -1,0 +1,264 @@
+"""Stage 1, remote: the HTTP side — one client, retries with backoff, redirect targets, version checks.
+
+Every request asks for one byte range (or, from a server that ignores ``Range``, streams the whole body
+once, keeping only the ranges wanted). 429, 5xx, broken connections and short or malformed answers are
+retried with backoff (a server's ``Retry-After`` honoured, capped); anything else is an :class:`InputError`
+naming the URL. A file whose ``ETag`` or size changes during a run is an error, never a verdict computed
+from two versions.
+
+Where a file's URL redirects (the Hub sends ``resolve`` requests for stored files to its CDN), the target is
+kept and later ranges go there directly, without the Hub's headers, until it stops answering (an expired
+signature), when the file's URL is asked again: one ``resolve`` request per file, not per range. Requests for
+the Hub's host carry its headers (set by :mod:`~generator.audit.locate`; the token goes to that host only and
+is never printed).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx2
+
+from generator.audit.remote_file import RemoteFile
+from generator.audit.remote_settings import Progress
+from generator.errors import InputError
+
+ATTEMPTS = 6
+"""Tries per request before a network failure becomes an error."""
+BACKOFF_S = 0.1
+"""First retry delay; doubled per retry (with jitter), capped at :data:`BACKOFF_CAP_S`."""
+BACKOFF_CAP_S = 5.0
+"""Longest wait between tries (also caps a server's ``Retry-After``)."""
+TIMEOUT = httpx2.Timeout(60.0, connect=15.0)
+"""Per-request timeouts (seconds)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transfer:
+    """What a :class:`~generator.audit.remote.Remote` moved so far."""
+
+    requests: int
+    """HTTP requests sent (retries included)."""
+    fetched: int
+    """Bytes received (a server that ignores ``Range`` counts every byte streamed through)."""
+    planned: int
+    """Bytes the audit asked for (after coalescing)."""
+    retries: int
+    """Requests that were retried."""
+
+
+class Tally:
+    """Requests and bytes counted from every thread; ``progress`` told after each count."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._counts = {"requests": 0, "fetched": 0, "planned": 0, "retries": 0}
+
+    @property
+    def transfer(self) -> Transfer:
+        """Requests and bytes so far."""
+        with self._lock:
+            return Transfer(**self._counts)
+
+    def add(self, **amounts: int) -> None:
+        """Add ``amounts`` to the counts named (``requests``, ``fetched``, ``planned``, ``retries``)."""
+        with self._lock:
+            for key, value in amounts.items():
+                self._counts[key] += value
+            fetched, planned = self._counts["fetched"], self._counts["planned"]
+        if self._progress is not None:
+            self._progress(fetched, planned)
+
+
+class _RetryableError(Exception):
+    """A failure worth another try (rate limit, server error, broken or short response)."""
+
+
+class Transport:
+    """One HTTP client for up to ``workers`` requests at once, counting what it moves in ``tally``."""
+
+    def __init__(self, *, workers: int, tally: Tally) -> None:
+        self._client = httpx2.Client(
+            follow_redirects=True,
+            timeout=TIMEOUT,
+            limits=httpx2.Limits(max_connections=workers, max_keepalive_connections=workers),
+        )
+        self._tally = tally
+        self._lock = threading.Lock()
+        self.hub_headers: dict[str, str] = {}
+        """Headers for the Hub's host: user agent, and the token when one is set (see ``locate``)."""
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._client.close()
+
+    def get(self, file: RemoteFile, start: int, end: int, *, probe: bool) -> bytes:
+        """Bytes ``start : end`` of ``file`` (fewer only at its end), retried; ``probe`` learns its size."""
+        return self._retried(file, lambda: self._get_once(file, start, end, probe))[0]
+
+    def stream(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
+        """One pass over the whole body of a server that ignores ``Range``, keeping only ``groups``."""
+        return self._retried(file, lambda: self._stream_once(file, groups))
+
+    def _retried(self, file: RemoteFile, attempt: Callable[[], list[bytes]]) -> list[bytes]:
+        reason = ""
+        for tried in range(ATTEMPTS):
+            if tried:
+                self._tally.add(retries=1)
+                time.sleep(min(BACKOFF_CAP_S, BACKOFF_S * 2 ** (tried - 1)) * (0.5 + random.random()))  # noqa: S311
+            try:
+                return attempt()
+            except _RetryableError as error:
+                reason = str(error)
+            except httpx2.TransportError as error:
+                reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        raise InputError(f"{file.url}: failed after {ATTEMPTS} tries ({reason})")
+
+    def _headers(
+        self, file: RemoteFile, start: int | None, end: int | None, *, direct: bool
+    ) -> dict[str, str]:
+        headers = dict(self.hub_headers) if file.hub and not direct else {"Accept-Encoding": "identity"}
+        headers["Accept-Encoding"] = "identity"
+        if start is not None and end is not None:
+            headers["Range"] = f"bytes={start}-{end - 1}"
+        return headers
+
+    @contextmanager
+    def _answer(self, file: RemoteFile, start: int | None, end: int | None) -> Iterator[httpx2.Response]:
+        """One request for bytes ``start : end`` of ``file`` (all of it when ``None``), through its kept
+        redirect target when it has one; its status and version checked, its body not yet read."""
+        self._tally.add(requests=1)
+        direct = file.direct
+        headers = self._headers(file, start, end, direct=direct is not None)
+        with self._client.stream("GET", direct or file.url, headers=headers) as response:
+            self._follow(file, response, direct)
+            self._check_status(file, response.status_code, response.headers)
+            self._check_version(file, response.headers)
+            yield response
+
+    def _get_once(self, file: RemoteFile, start: int, end: int, probe: bool) -> list[bytes]:
+        with self._answer(file, start, end) as response:
+            if response.status_code == 200:  # the server ignored Range: stream through, keep the window
+                file.ignores_range = True
+                total = _int(response.headers.get("Content-Length"))
+                self._check_size(file, total, probe)
+                return self._keep(file, response, [(start, end)])
+            first, last, total = _content_range(response.headers.get("Content-Range", ""))
+            self._check_size(file, total, probe)
+            stop = min(end, file.size)
+            if (first, last + 1) != (start, stop):
+                raise _RetryableError(f"asked for bytes {start}-{stop - 1}, got Content-Range {first}-{last}")
+            data = b"".join(response.iter_bytes())
+        self._tally.add(fetched=len(data))
+        if len(data) != stop - start:
+            raise _RetryableError(f"short body: {len(data)} of {stop - start} bytes")
+        return [data]
+
+    def _stream_once(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
+        with self._answer(file, None, None) as response:
+            self._check_size(file, _int(response.headers.get("Content-Length")), False)
+            return self._keep(file, response, groups)
+
+    def _keep(
+        self, file: RemoteFile, response: httpx2.Response, groups: Sequence[tuple[int, int]]
+    ) -> list[bytes]:
+        """Stream a whole body once, keeping only the bytes of ``groups`` (sorted, disjoint)."""
+        kept = [bytearray() for _ in groups]
+        position, k, stop = 0, 0, min(groups[-1][1], file.size)
+        for chunk in response.iter_bytes():
+            self._tally.add(fetched=len(chunk))
+            while k < len(groups) and chunk:
+                start, end = groups[k]
+                lo, hi = max(start, position), min(end, position + len(chunk))
+                if lo < hi:
+                    kept[k] += chunk[lo - position : hi - position]
+                if end <= position + len(chunk):
+                    k += 1
+                else:
+                    break
+            position += len(chunk)
+            if position >= stop:
+                break  # closing the response drops the rest of the body
+        if position < stop:
+            raise _RetryableError(f"body ended after {position} bytes of {file.size}")
+        return [bytes(b) for b in kept]
+
+    def _follow(self, file: RemoteFile, response: httpx2.Response, direct: str | None) -> None:
+        """Keep where the file's URL redirected (the Hub's CDN), so that later ranges go there without
+        passing the Hub's ``resolve`` (one request, and one request limit, fewer per range); a kept target
+        that stops answering (its signature expired) is forgotten, and the range asked for through the file's
+        URL again."""
+        if direct is None:
+            self._tally.add(requests=len(response.history))
+            if response.history and response.status_code in {200, 206}:
+                file.direct = str(response.url)
+        elif response.status_code in {401, 403, 404, 410}:
+            file.direct = None
+            raise _RetryableError(f"the redirect target answered HTTP {response.status_code}")
+
+    def _check_status(self, file: RemoteFile, status: int, headers: httpx2.Headers) -> None:
+        if status == 429 or status >= 500:
+            retry_after = _int(headers.get("Retry-After"))
+            if retry_after is not None and retry_after > 0:
+                time.sleep(min(BACKOFF_CAP_S, retry_after))
+            raise _RetryableError(f"HTTP {status}")
+        if status == 416:
+            raise InputError(f"{file.url}: the server says the range lies outside the file (it changed?)")
+        if status in {401, 403}:
+            hint = " (gated or private: set HF_TOKEN)" if file.hub else ""
+            raise InputError(f"{file.url}: access denied, HTTP {status}{hint}")
+        if status == 404:
+            raise InputError(f"{file.url}: not found (HTTP 404)")
+        if status not in {200, 206}:
+            raise InputError(f"{file.url}: unexpected HTTP {status}")
+
+    def _check_version(self, file: RemoteFile, headers: httpx2.Headers) -> None:
+        etag = headers.get("ETag")
+        with self._lock:
+            if file.etag is None:
+                file.etag = etag
+                return
+        if etag != file.etag:
+            raise InputError(
+                f"{file.url}: changed during the run (ETag {file.etag} → {etag}); audit it again, "
+                "preferably at a fixed revision"
+            )
+
+    def _check_size(self, file: RemoteFile, total: int | None, probe: bool) -> None:
+        if total is None:
+            raise _RetryableError("no file size in the response")
+        with self._lock:
+            if file.size < 0 and probe:
+                file.size = total
+                return
+        if total != file.size:
+            raise InputError(
+                f"{file.url}: the server reports {total} bytes but {file.size} were expected "
+                "(changed during the run, or misreported)"
+            )
+
+
+def _content_range(value: str) -> tuple[int, int, int | None]:
+    """``bytes FIRST-LAST/TOTAL`` → numbers (a malformed header is retried)."""
+    unit, _, spec = value.partition(" ")
+    span, _, total = spec.partition("/")
+    first, _, last = span.partition("-")
+    try:
+        if unit != "bytes":
+            raise ValueError(unit)
+        return int(first), int(last), None if total == "*" else int(total)
+    except ValueError as error:
+        raise _RetryableError(f"malformed Content-Range {value[:60]!r}") from error
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
