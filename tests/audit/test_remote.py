@@ -495,6 +495,18 @@ def test_torch_stays_out_of_the_remote_reader() -> None:
     assert torch is not None
 
 
+def test_the_shared_reader_closes_its_connections_when_the_process_exits(hub: HubServer) -> None:
+    # open_checkpoint without a Remote uses the process's shared one; at exit its sockets were left open
+    code = (
+        "import sys; from generator.audit.read import open_checkpoint; "
+        "print(len(open_checkpoint(sys.argv[1]).tensors))"
+    )
+    command = [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", code, "hf://org/reference"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert int(done.stdout) > 0
+    assert "ResourceWarning" not in done.stderr, done.stderr
+
+
 @pytest.mark.slow
 def test_round_configuration_accepts_urls(hub: HubServer, tmp_path: Path) -> None:
     audit = EngineAudit(
