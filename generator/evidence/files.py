@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from generator.audit.configured import AuditSummary
 from generator.evidence.replication import SectionIn, section_problems
 from generator.load import Problems
 from generator.model import Checkpoint, HubAudit
+from generator.schema.fields import Strict
 
 SCHEMA = "sovereign-ai-report/evidence/2"
 """The evidence file format (bumped when a field changes meaning; 2 added ``replication``)."""
@@ -33,34 +34,30 @@ def evidence_path(data_dir: Path, audit_id: str) -> Path:
 # ---- the format -------------------------------------------------------------------------------------
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TriedIn(_Closed):
+class TriedIn(Strict):
     repo: str
     error: str
 
 
-class ResolvedIn(_Closed):
+class ResolvedIn(Strict):
     repo: str
     revision: str = Field(pattern=r"^[0-9a-f]{40}$")
     tried: list[TriedIn]
 
 
-class FileIn(_Closed):
+class FileIn(Strict):
     name: str
     size: int = Field(ge=0)
     sha256: str | None = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class ReasonIn(_Closed):
+class ReasonIn(Strict):
     kind: Literal["allegation", "screen"]
     allegation: str | None
     basis: Literal["same_family", "other_team"] | None
 
 
-class EvidenceFileIn(_Closed):
+class EvidenceFileIn(Strict):
     """An evidence file as ``check`` reads it (not :class:`generator.schema.EvidenceIn`, an allegation's
     published figure)."""
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from generator.audit.published_stats import DECIMALS, MATCHING, Measured, Ours, Pair, summary
 from generator.model import Over, PublishedFigure, Replication, Statistic
+from generator.schema.fields import Strict
 
 Result = Literal["reproduces", "differs", "not_comparable"]
 """How ours compares with the published figure."""
@@ -112,18 +113,14 @@ def measure_of(statistic: Statistic) -> Measure:
 # ---- the format ------------------------------------------------------------------------------------------
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PublishedIn(_Closed):
+class PublishedIn(Strict):
     statistic: str
     value: float | None
     qualifier: Literal["exact", "above", "approximate"]
     sources: list[str]
 
 
-class OursIn(_Closed):
+class OursIn(Strict):
     unit: Literal["layer", "tensor"]
     count: int = Field(ge=0)
     mean: float | None
@@ -136,12 +133,12 @@ class OursIn(_Closed):
     """The one set beside the published figure: the mean (or pooled value, as the figure summarises)."""
 
 
-class ComparisonIn(_Closed):
+class ComparisonIn(Strict):
     result: Literal["reproduces", "differs", "not_comparable"]
     reason: str
 
 
-class FigureIn(_Closed):
+class FigureIn(Strict):
     figure: str
     statistic: Literal["norm_gain_cosine", "norm_gain_pearson", "tensor_cosine", "tensor_pearson"]
     over: Literal["mean", "pooled", "unstated"]
@@ -151,7 +148,7 @@ class FigureIn(_Closed):
     comparison: ComparisonIn
 
 
-class PairIn(_Closed):
+class PairIn(Strict):
     candidate: str
     reference: str
     role: str
@@ -161,7 +158,7 @@ class PairIn(_Closed):
     pearson: float | None
 
 
-class MeasuredIn(_Closed):
+class MeasuredIn(Strict):
     """One measurement; ``missing`` says why there is none (then ``pairs`` is empty)."""
 
     missing: str
@@ -174,7 +171,7 @@ class MeasuredIn(_Closed):
     skipped: list[str]
 
 
-class SectionIn(_Closed):
+class SectionIn(Strict):
     """The ``replication`` section as ``check`` reads it."""
 
     figures: list[FigureIn]
