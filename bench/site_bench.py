@@ -19,8 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.pipeline import generate  # noqa: E402
-from generator.publish import BuildSettings, publish, site_url_of  # noqa: E402
+from generator.pipeline import generate_site, site_settings  # noqa: E402
+from generator.publish import publish, site_url_of  # noqa: E402
 from generator.rounds import read_rounds  # noqa: E402
 from generator.validate import read_round  # noqa: E402
 
@@ -50,6 +50,13 @@ def synthetic_round(folder: Path, teams: int = TEAMS, seed: int = 7) -> Path:
                 if node.children
                 else round(rng.uniform(0.5, 1.0) * node.max, 1)
             )
+    # The hand-written about page links round 1's pages, so the round that stands alone in this site is
+    # "round-1" (still fictional, and the only round of the bench's site).
+    round_file = folder / "round.yaml"
+    round_file.write_text(
+        round_file.read_text(encoding="utf-8").replace("\nid: demo-round\n", "\nid: round-1\n"),
+        encoding="utf-8",
+    )
     _write_yaml(
         folder / "teams.yaml",
         [{"id": t, "name": {"ko": f"가상 팀 {i}", "en": f"Fictional team {i}"}} for i, t in enumerate(ids)],
@@ -112,18 +119,15 @@ def _write_yaml(path: Path, value: object) -> None:
 
 
 def timed_build(data: Path, out: Path) -> tuple[float, float, int]:
+    """The build command's two steps, timed apart: generating the pages, then MkDocs (``build_site``)."""
     config = ROOT / "mkdocs.yml"
+    site_url = site_url_of(config)
     start = time.perf_counter()
-    rendered, round_, _ = generate(read_rounds(data).latest, site_url=site_url_of(config))
+    rounds = read_rounds(data)
+    site, static, _ = generate_site(rounds, site_url=site_url)
     generated = time.perf_counter()
-    settings = BuildSettings(
-        config=config,
-        site_url=site_url_of(config),
-        nav=rendered.nav,
-        source_date=round_.info.as_of,
-        extra={"fictional": round_.info.fictional},
-    )
-    published = publish(rendered.files, settings=settings, out_dir=out)
+    settings = site_settings(rounds, site, config=config, site_url=site_url)
+    published = publish(site.files, settings=settings, out_dir=out, static=static)
     return generated - start, time.perf_counter() - generated, published.pages
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.audit.configured import ConfiguredAudit, run_configured
-from generator.audit.demo import DEFAULT_CACHE, DEFAULT_SEED, run_demo
+from generator.audit.demo import DEFAULT_CACHE, DEFAULT_SEED, Demo, run_demo
 from generator.criteria import judge_independence
 from generator.model import Round
 from generator.publish import BuildSettings, Published, check_out_dir, publish, site_url_of
@@ -53,21 +53,19 @@ def generate(
     read: RoundData,
     *,
     site_url: str,
-    demo_seed: int = DEFAULT_SEED,
-    cache_dir: Path | None = DEFAULT_CACHE,
+    demo: Demo,
     environ: Mapping[str, str] | None = None,
     placement: Placement | None = None,
 ) -> tuple[RenderedSite, Round, tuple[str, ...]]:
-    """Score, judge, run the method demo and configured audits, and render a round read and validated.
+    """Score, judge, run configured audits, and render a round read and validated.
 
-    ``demo_seed`` seeds the method demo (cached under ``cache_dir``; ``None``: no cache). ``environ``
+    ``demo``: the method demo (the same for every round: :func:`generate_site` runs it once). ``environ``
     expands ``${VAR}`` in configured audit paths (the process environment by default). ``placement``:
     where the round's pages go in a site of several rounds (default: the docs root).
     """
     validated = read.validated  # the data files (narrative and evidence included), checked
     scored = score_round(validated.round)  # values, bounds and formulas; no display text
     judgement = judge_independence(validated.round)  # once, for every page that shows it
-    demo = run_demo(demo_seed, cache_dir=cache_dir)  # the method demo: toy models, cached
     audits = run_configured(  # engine audits configured with local checkpoints, where reachable
         validated.round, environ=os.environ if environ is None else environ, base=read.folder
     )
@@ -107,6 +105,7 @@ def generate_site(
     (written after MkDocs) and the data warnings of every round."""
     latest = rounds.latest.round.info.id
     where = placements([r.round.info for r in rounds.rounds], latest)
+    demo = run_demo(demo_seed, cache_dir=cache_dir)  # the method demo: toy models, cached; once per site
     rendered: list[RenderedRound] = []
     warnings: list[str] = []
     for read in rounds.rounds:
@@ -114,8 +113,7 @@ def generate_site(
         site, round_, notes = generate(
             read,
             site_url=site_url,
-            demo_seed=demo_seed,
-            cache_dir=cache_dir,
+            demo=demo,
             environ=environ,
             placement=where[info.id],
         )
