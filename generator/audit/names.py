@@ -96,13 +96,21 @@ _STACK_WORDS = frozenset(
     {"layers", "layer", "h", "blocks", "block", "resblocks", "blk", "transformer_blocks", "mtp_layers"}
 )
 """A number after one of these words is a layer index (preferred over other numbers in the name)."""
-_TOWER_WORDS = frozenset(
-    {"visual", "vision", "vision_model", "vision_tower", "vision_encoder", "image_encoder", "img_encoder"}
-    | {"audio", "audio_tower", "audio_model", "audio_encoder", "speech_encoder", "whisper_encoder"}
-    | {"multi_modal_projector", "mm_projector", "vision_projector", "audio_projector", "projector"}
-    | {"language_model", "text_model", "llm"}
-)
-"""Segments that start a component of their own wherever they appear (multimodal towers, projectors)."""
+TOWER_KINDS: Mapping[str, frozenset[str]] = {
+    "vision": frozenset(
+        {"visual", "vision", "vision_model", "vision_tower", "vision_encoder", "image_encoder", "img_encoder"}
+    ),
+    "audio": frozenset(
+        {"audio", "audio_tower", "audio_model", "audio_encoder", "speech_encoder", "whisper_encoder"}
+    ),
+    "projector": frozenset(
+        {"multi_modal_projector", "mm_projector", "vision_projector", "audio_projector", "projector"}
+    ),
+    "language": frozenset({"language_model", "text_model", "llm"}),
+}
+"""Segments that start a component of their own wherever they appear, by the kind of part they name
+(multimodal towers, projectors, the text model beside them)."""
+_TOWER_WORDS = frozenset().union(*TOWER_KINDS.values())
 ANONYMOUS = "(anonymous)"
 """Component of names without any structure (``onnx::MatMul_470``): one component, not one per tensor."""
 _TOP_ROLES: tuple[tuple[str, frozenset[str]], ...] = (

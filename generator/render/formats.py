@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from markupsafe import escape
 
-from generator.render.labels import COMPONENT_KIND, COMPONENT_KIND_WORDS, ComponentKind, Lang
+from generator.audit.names import TOWER_KINDS
+from generator.render.labels import COMPONENT_KIND, ComponentKind, Lang
 from generator.render.spreads import Spread
 from generator.scoring.export import format_number
 
@@ -152,10 +153,21 @@ def localised_date(value: date | str, lang: Lang) -> str:
     return f"{month} {parts[0]}" if len(parts) == 2 else f"{parts[2]} {month} {parts[0]}"
 
 
+_KIND_WORDS: Mapping[ComponentKind, frozenset[str]] = {
+    "vision": TOWER_KINDS["vision"],
+    "audio": TOWER_KINDS["audio"],
+    "projector": TOWER_KINDS["projector"] | {"merger"},
+    "language": TOWER_KINDS["language"] | {"model", "transformer"},
+    "head": frozenset({"lm_head", "embed_out"}),
+}
+"""The name segments of each kind of component: the audit's own tower words, and the names of what is left
+(the towers are split off before what remains under ``model`` is judged, so ``model`` is the text model)."""
+
+
 def component_kind(name: str) -> ComponentKind | None:
     """The kind of part an audit component is, from its name's segments (the last one known wins)."""
     for segment in reversed(name.split(".")):
-        for kind, words in COMPONENT_KIND_WORDS.items():
+        for kind, words in _KIND_WORDS.items():
             if segment.lower() in words:
                 return kind
     return None

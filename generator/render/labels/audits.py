@@ -25,28 +25,6 @@ STATISTIC: Final[Mapping[str, Text]] = {
 
 ComponentKind = Literal["vision", "audio", "projector", "language", "head"]
 
-COMPONENT_KIND_WORDS: Final[Mapping[ComponentKind, frozenset[str]]] = {
-    "vision": frozenset(
-        {"visual", "vision", "vision_model", "vision_tower", "vision_encoder", "image_encoder", "img_encoder"}
-    ),
-    "audio": frozenset(
-        {"audio", "audio_tower", "audio_model", "audio_encoder", "speech_encoder", "whisper_encoder"}
-    ),
-    "projector": frozenset(
-        {
-            "multi_modal_projector",
-            "mm_projector",
-            "vision_projector",
-            "audio_projector",
-            "projector",
-            "merger",
-        }
-    ),
-    "language": frozenset({"language_model", "text_model", "llm", "model", "transformer"}),
-    "head": frozenset({"lm_head", "embed_out"}),
-}
-"""Name segments the audit's components are known by (the checkpoint's own prefixes), per kind of part; the
-towers are split off before what remains under ``model`` is judged, so ``model`` is the text model."""
 
 COMPONENT_KIND: Final[Mapping[ComponentKind, Text]] = {
     "vision": Text(ko="비전 인코더", en="vision encoder"),
