@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from generator.audit.cheap_read import Location, TokenizerFacts, read_side
+from generator.audit.cheap_read import Location, Side, TokenizerFacts, read_side
 from generator.audit.remote import Remote, is_remote
 
 NOT_EVIDENCE = (
@@ -245,11 +245,23 @@ def compare_cheap(candidate: Location, reference: Location, *, remote: Remote | 
     Remote locations are read through ``remote`` (a new one, closed afterwards, when ``None``). Never raises
     for a missing, oversized, unreachable or malformed file: that comparison is ``None`` with the reason.
     """
+    ours, theirs = read_sides(candidate, reference, remote=remote)
+    return compare_sides(candidate, reference, ours, theirs)
+
+
+def read_sides(
+    candidate: Location, reference: Location, *, remote: Remote | None = None
+) -> tuple[Side, Side]:
+    """What is beside each location (through ``remote``, or a new one closed afterwards); never raises."""
     context: AbstractContextManager[Remote | None] = nullcontext(remote)
     if remote is None and (is_remote(candidate) or is_remote(reference)):
         context = Remote()
     with context as active:
-        ours, theirs = read_side(candidate, active), read_side(reference, active)
+        return read_side(candidate, active), read_side(reference, active)
+
+
+def compare_sides(candidate: Location, reference: Location, ours: Side, theirs: Side) -> CheapEvidence:
+    """The comparison of what was read beside each location (pure)."""
     config = None
     if isinstance(ours.config, dict) and isinstance(theirs.config, dict):
         config = compare_configs(ours.config, theirs.config)

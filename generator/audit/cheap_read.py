@@ -47,6 +47,9 @@ class TokenizerFacts:
     special: frozenset[str]
     """Special tokens declared anywhere (added tokens marked special, ``tokenizer_config.json``,
     ``special_tokens_map.json``)."""
+    ids: Mapping[str, int] = dataclasses.field(default_factory=dict, compare=False)
+    """Token → id (the row of the embedding it reads), model vocabulary then added tokens; used to pair the
+    rows of two vocabularies by string (:mod:`~generator.audit.tokens`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,13 +206,28 @@ def _merges(raw: Any, where: str) -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
-def _vocabulary(raw: Any, where: str) -> set[str]:
-    """A token → id map (BPE, WordPiece, WordLevel) or a Unigram list of ``[token, score]``."""
+def _vocabulary(raw: Any, where: str) -> dict[str, int]:
+    """Token → id from a token → id map (BPE, WordPiece, WordLevel) or a Unigram list of ``[token, score]``
+    (ids are positions); an id that is not a whole number is left out of the ids, not of the tokens."""
     if isinstance(raw, dict):
-        return {str(token) for token in raw}
+        return {str(token): _id(value) for token, value in raw.items()}
     if isinstance(raw, list) and all(isinstance(e, list) and e and isinstance(e[0], str) for e in raw):
-        return {e[0] for e in raw}
+        return {e[0]: i for i, e in enumerate(raw)}
     raise _UnavailableError(f"{where}: the vocabulary is neither a token → id map nor a Unigram list")
+
+
+def _id(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else -1
+
+
+def _facts(source: str, ids: Mapping[str, int], merges: Any, special: set[str]) -> TokenizerFacts:
+    return TokenizerFacts(
+        source=source,
+        tokens=frozenset(ids),
+        merges=merges,
+        special=frozenset(special),
+        ids={token: i for token, i in ids.items() if i >= 0},
+    )
 
 
 def _from_tokenizer_json(document: Any, where: str) -> TokenizerFacts:
@@ -225,14 +243,12 @@ def _from_tokenizer_json(document: Any, where: str) -> TokenizerFacts:
         content = _content(token)
         if content is None:
             raise _UnavailableError(f"{where}: an added token has no content")
-        tokens.add(content)
+        tokens[content] = _id(token.get("id")) if isinstance(token, dict) else tokens.get(content, -1)
         if isinstance(token, dict) and token.get("special") is True:
             special.add(content)
     merges = _merges(model["merges"], where) if model.get("merges") is not None else None
     kind = model.get("type") if isinstance(model.get("type"), str) else "unknown model"
-    return TokenizerFacts(
-        source=f"tokenizer.json ({kind})", tokens=frozenset(tokens), merges=merges, special=frozenset(special)
-    )
+    return _facts(f"tokenizer.json ({kind})", tokens, merges, special)
 
 
 def _read_tokenizer(folder: _Folder) -> TokenizerFacts:
@@ -259,9 +275,7 @@ def _read_tokenizer(folder: _Folder) -> TokenizerFacts:
         kept = [line for line in lines if line.strip() and not line.startswith("#version")]
         merges = _merges(kept, f"{folder.where}merges.txt")
     source = "vocab.json + merges.txt" if merges is not None else "vocab.json"
-    return TokenizerFacts(
-        source=source, tokens=frozenset(map(str, vocab)), merges=merges, special=frozenset(declared)
-    )
+    return _facts(source, {str(token): _id(value) for token, value in vocab.items()}, merges, declared)
 
 
 def read_side(location: Location, remote: Remote | None) -> Side:

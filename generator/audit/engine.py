@@ -18,7 +18,7 @@ import numpy as np
 from generator.audit.ahead import candidate_ahead, reference_ahead
 from generator.audit.align import align
 from generator.audit.beside import model_config
-from generator.audit.cheap import compare_cheap
+from generator.audit.cheap import compare_sides, read_sides
 from generator.audit.compare import compare
 from generator.audit.exact import complete, reference_unpaired
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
@@ -34,6 +34,7 @@ from generator.audit.remote import Remote, RemoteFile, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
 from generator.audit.residual import PERMUTATION_GATE, ROTATION_GATE, fit_residual
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
+from generator.audit.tokens import BY_ID, TokenMap, TokenPairing, pair_tokens
 from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
 
@@ -78,6 +79,8 @@ def run_audit(
     """
     if _is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
+    beside = read_sides(candidate, reference)  # its own connection: `transfer` counts the weights' bytes
+    tokens, pairing = pair_tokens(beside[0].tokenizer, beside[1].tokenizer)
     with _remote(progress, cache, candidate, reference) as remote:
         # fail fast (unreadable, or quantised in a format not understood), before reading the reference
         stored = open_checkpoint(candidate, remote=remote)
@@ -106,6 +109,8 @@ def run_audit(
                 mapping=mapping,
                 progress=progress,
                 expert_seed=expert_seed,
+                tokens=tokens,
+                token_pairing=pairing,
             )
 
         report = _with_gate_up_layout(audit(checkpoint), stored, audit)
@@ -115,7 +120,7 @@ def run_audit(
         candidate_files=tuple(_source_file(f) for f in checkpoint.files),
         reference_files=reference_files,
         transfer=None if transfer is None else dataclasses.asdict(transfer),
-        cheap=compare_cheap(candidate, reference),  # its own connection: `transfer` counts the weights' bytes
+        cheap=compare_sides(candidate, reference, *beside),
     )
 
 
@@ -199,8 +204,13 @@ def audit_against(
     mapping: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     expert_seed: int = EXPERT_SEED,
+    tokens: TokenMap | None = None,
+    token_pairing: TokenPairing | None = None,
 ) -> AuditReport:
-    """Audit an opened candidate checkpoint against an already loaded reference fingerprint."""
+    """Audit an opened candidate checkpoint against an already loaded reference fingerprint.
+
+    ``tokens`` pairs token rows by string (a re-numbered vocabulary, :mod:`~generator.audit.tokens`);
+    ``token_pairing`` says in the report's method how they were paired."""
     candidates = [
         Candidate(info=info, parsed=parsed) for info, parsed in entries_of(checkpoint.tensors, mapping)
     ]
@@ -209,7 +219,7 @@ def audit_against(
     for candidate in candidates:
         parameters[candidate.parsed.component] += candidate.info.numel
     with TensorReader() as reader:
-        source = CandidateSource(reader)
+        source = CandidateSource(reader, tokens=tokens)
         residual = fit_residual(candidates, fingerprint, source)
         aside = residual.candidate_set_aside
         set_aside = [
@@ -260,7 +270,7 @@ def audit_against(
         summary=whole.summary,
         reference_unpaired=unpaired,
         expert_seed=expert_seed,
-        method=_method(device),
+        method=_method(device, token_pairing.note if token_pairing is not None else BY_ID),
     )
 
 
@@ -273,7 +283,7 @@ def _reference_layers(fingerprint: Fingerprint) -> dict[str, int]:
     return {stack: len(ids) for stack, ids in layers.items()}
 
 
-def _method(device: str) -> dict[str, Any]:
+def _method(device: str, token_rows: str) -> dict[str, Any]:
     return {
         "statistic": "mean per-unit Pearson correlation over residual positions; joint over a component",
         "null": "exact permutation of residual dimensions (one permutation for all tensors of a component)",
@@ -292,6 +302,7 @@ def _method(device: str) -> dict[str, Any]:
             " held-out column correlation reaches the gate; the embeddings it was fitted on are not evidence"
         ),
         "residual_gates": {"permutation": PERMUTATION_GATE, "rotation": ROTATION_GATE},
+        "token_rows": token_rows,
     }
 
 

@@ -24,6 +24,7 @@ from generator.audit.plan import profile_over_all_units, view_shape, window_for
 from generator.audit.read import TensorReader, read_block
 from generator.audit.residual import ResidualMap
 from generator.audit.stats import profile_of
+from generator.audit.tokens import TokenMap, is_token_rows
 from generator.audit.values import raw_finite_or_fail
 
 How = Literal["layer map", "role", "content"]
@@ -89,8 +90,12 @@ class CandidateSource:
         *,
         budget: int = 64 << 20,
         large: int = 2,
+        tokens: TokenMap | None = None,
     ) -> None:
         self._reader = reader
+        self.tokens = tokens
+        """Reference token id → candidate row when the vocabulary was re-numbered
+        (:mod:`~generator.audit.tokens`); token rows are then read through it."""
         self._residual: dict[str, ResidualMap] = {}
         self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
         self._sampled_bytes = 0
@@ -123,12 +128,13 @@ class CandidateSource:
             if key in self._sampled:
                 self._sampled.move_to_end(key)
                 return self._sampled[key]
-        raw = self._read(info, reference, transposed=transposed, units=None if all_units else units)
+        rows = self.candidate_units(reference, units)
+        raw = self._read(info, reference, transposed=transposed, units=None if all_units else rows)
         if all_units:
             self._large[key] = raw
             if len(self._large) > self._large_count:
                 self._large.popitem(last=False)
-            self._keep_sampled((*where, units.tobytes()), np.ascontiguousarray(raw[units]))
+            self._keep_sampled((*where, units.tobytes()), np.ascontiguousarray(raw[rows]))
         else:
             self._keep_sampled(key, raw)
         return raw
@@ -152,14 +158,17 @@ class CandidateSource:
         """Raw candidate elements ``units × window`` (``None``: every unit), checked finite."""
         assert reference.layout.residual_axis is not None
         mapped = self.residual_map(info, reference)
+        order = None if units is None or bool(np.all(units[1:] > units[:-1])) else np.argsort(units)
         raw = read_block(
             self._reader,
             info,
             residual_axis=reference.layout.residual_axis,
             transposed=transposed,
             window=window_for(reference.layout.width).positions() if mapped is None else mapped.positions(),
-            units=units,
+            units=units if order is None or units is None else units[order],
         )
+        if order is not None:  # rows paired by token string come in the reference's order, read sorted
+            raw = raw[np.argsort(order)]
         raw_finite_or_fail(raw, info.dtype, info)
         return raw if mapped is None else mapped.apply(raw, info.dtype)
 
@@ -203,9 +212,20 @@ class CandidateSource:
     def present_units(
         self, info: TensorInfo, reference: TensorProfile, transposed: bool
     ) -> npt.NDArray[np.int64]:
-        """The reference's sampled units that exist in the candidate (a shrunk vocabulary lacks some)."""
+        """The reference's sampled units that exist in the candidate (a shrunk vocabulary lacks some; a
+        re-numbered one has the same string elsewhere, or not at all)."""
         units = np.asarray(reference.units, dtype=np.int64)
-        return units[units < self.unit_count(info, reference, transposed)]
+        rows = self.candidate_units(reference, units)
+        return units[(rows >= 0) & (rows < self.unit_count(info, reference, transposed))]
+
+    def candidate_units(
+        self, reference: TensorProfile, units: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """The candidate's units holding the reference's ``units``: the same indices, except token rows of a
+        re-numbered vocabulary, found by string (``-1``: not in the candidate)."""
+        if self.tokens is None or not is_token_rows(reference):
+            return units
+        return self.tokens.rows(units)
 
     @staticmethod
     def unit_count(info: TensorInfo, reference: TensorProfile, transposed: bool) -> int:

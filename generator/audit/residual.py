@@ -1,12 +1,14 @@
 """Stage 4b — residual: a relabelled residual stream, recovered from the token embeddings.
 
 A function-preserving relabelling of the residual stream — a permutation of its dimensions (with signs), a
-subset of them kept (Minitron-style width pruning), or an orthogonal rotation with the norm gains folded into
-the next matrices (QuaRot, SpinQuant) — moves every residual axis of every tensor together, so every
-index-by-index statistic looks independent. When candidate and reference share token ids, the embedding rows
-of one token are the same point in both residual streams, so the map between the streams can be fitted from
-them: each reference window position's best candidate dimension (an assignment), or an orthogonal map
-(Procrustes, a partial isometry when the candidate is narrower).
+subset of them kept (Minitron-style width pruning) or placed among new ones (a widened model), or an
+orthogonal rotation with the norm gains folded into the next matrices (QuaRot, SpinQuant) — moves every
+residual axis of every tensor together, so every index-by-index statistic looks independent. When candidate
+and reference share tokens (by id, or by string when the vocabulary was re-numbered:
+:mod:`~generator.audit.tokens`), the embedding rows of one token are the same point in both residual
+streams, so the map between the streams can be fitted from them: each reference window position's best
+candidate dimension (an assignment), or an orthogonal map (Procrustes, a partial isometry when the widths
+differ; from whole rows when the stream is wide: :mod:`~generator.audit.residual_wide`).
 
 Honesty rules. A map is fitted on one half of the sampled token rows and kept only when it predicts the
 reference's embedding columns on the other half far better than independent models do
@@ -35,6 +37,7 @@ from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, DTYPES
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for
+from generator.audit.residual_wide import fit_wide_rotation, needs_wide
 from generator.audit.stats import cast_bits, standardise
 from generator.audit.values import raw_finite_or_fail, to_float
 
@@ -55,7 +58,7 @@ MIN_TOKENS = 32
 MIN_KEPT = 0.5
 """Fewest reference window positions (share) a map must predict at the gate for it to be used."""
 
-Kind = Literal["none", "permutation", "subset", "rotation"]
+Kind = Literal["none", "permutation", "subset", "grown", "rotation"]
 USED_TO_FIT = "used to fit the residual alignment; never evidence"
 NO_COUNTERPART = "no reference tensor of a compatible shape"
 SAME_TOKENS = (
@@ -64,8 +67,8 @@ SAME_TOKENS = (
 )
 _TOKEN_ROLES = ("embed", "lm_head")
 GAIN_NOT_ROTATED = (
-    "norm gain of a rotated, narrower residual stream: a rotation folds the gains into the next matrices,"
-    " so no reference gain corresponds to it"
+    "norm gain of a rotated residual stream of another width: a rotation folds the gains into the next"
+    " matrices, so no reference gain corresponds to it"
 )
 
 
@@ -75,8 +78,10 @@ class ResidualAlignment:
 
     kind: Kind
     """``none``: as stored; ``permutation``: dimensions re-ordered (signs too); ``subset``: a narrower
-    candidate's dimensions placed among the reference's (the others read as zeros); ``rotation``: an
-    orthogonal map (a partial isometry when the candidate is narrower)."""
+    candidate's dimensions placed among the reference's (the others read as zeros); ``grown``: the
+    reference's dimensions found among a wider candidate's; ``rotation``: an orthogonal map (a partial
+    isometry when the widths differ; from whole embedding rows when the stream is wide,
+    :mod:`~generator.audit.residual_wide`)."""
     candidate_width: int
     """The candidate's residual width."""
     reference_width: int
@@ -191,7 +196,7 @@ def fit_residual(
         usable = candidate.parsed.role.startswith("embed") and len(info.shape) == 2
         if not usable or info.dtype not in AUDITED_DTYPES or is_buffer(info.name):
             continue
-        tried = [_fit(candidate, r, source) for r in references if r.layout.width >= info.shape[1]]
+        tried = [_fit(candidate, r, source) for r in references]
         scored = [t for t in tried if t is not None]
         if not scored:
             continue
@@ -249,10 +254,11 @@ def _fit(
     info = candidate.info
     d, width = reference.layout.width, info.shape[1]
     units = np.asarray(reference.units, dtype=np.int64)
-    shared = units < info.shape[0]
+    paired = source.candidate_units(reference, units)  # the same ids, or the same strings when re-numbered
+    shared = (paired >= 0) & (paired < info.shape[0])
     if int(shared.sum()) < MIN_TOKENS:
         return None
-    rows = units[shared]
+    rows = paired[shared]
     y = to_float(reference.block, reference.dtype)[shared]
 
     window, count = y.shape[1], y.shape[0]
@@ -282,17 +288,19 @@ def _fit(
         base = replace(base, index_correlation=agree)
         if agree >= INDEX_GATE:
             return replace(base, note="the same-index columns agree: read as stored"), None
-    raw = source.reader.read_2d(info, rows)
+    order = np.argsort(rows, kind="stable")
+    raw = source.reader.read_2d(info, rows[order])
     raw_finite_or_fail(raw, info.dtype, info)
-    x = to_float(raw, info.dtype)
+    x = to_float(raw, info.dtype)[np.argsort(order)]
     assignment = _assignment(x, y, fit, check)
-    kind: Kind = "permutation" if width == d else "subset"
+    kind: Kind = "permutation" if width == d else "subset" if width < d else "grown"
     kept = assignment.index >= 0
     if kept.mean() >= MIN_KEPT and assignment.quality >= PERMUTATION_GATE:
         final = _assignment(x, y, np.arange(count), check)
         index = np.where(kept & (final.index >= 0), final.index, -1)
         quality = assignment.quality
-        if np.array_equal(index, window_for(d).positions()) and bool(np.all(final.signs > 0)):
+        identity = width == d and np.array_equal(index, window_for(d).positions())
+        if identity and bool(np.all(final.signs > 0)):
             note = "the fitted permutation is the identity: read as stored"
             return replace(base, held_out_correlation=quality, note=note), None
         mapping = ResidualMap(
@@ -312,14 +320,33 @@ def _fit(
             positions=int(rotation.kept.sum()),
         ), mapping
     best = max(assignment.quality, rotation.quality)
-    return replace(
-        base,
-        held_out_correlation=best,
-        note=(
-            f"no map predicts held-out embedding columns well enough (median correlation {best:.2f}; "
-            f"needs {PERMUTATION_GATE} for a permutation, {ROTATION_GATE} for a rotation): read as stored"
-        ),
-    ), None
+    note = (
+        f"no map predicts held-out embedding columns well enough (median correlation {best:.2f}; "
+        f"needs {PERMUTATION_GATE} for a permutation, {ROTATION_GATE} for a rotation): read as stored"
+    )
+    if needs_wide(fit.size, width):
+        wide = fit_wide_rotation(
+            info,
+            source.reader,
+            reference.stored,
+            reference_width=d,
+            reference_rows=reference.shape[0],
+            gate=ROTATION_GATE,
+            tokens=source.tokens,
+        )
+        if wide.matrix is not None:
+            mapping = ResidualMap(
+                kind="rotation", reference_width=d, candidate_width=width, matrix=wide.matrix
+            )
+            return replace(
+                base,
+                kind="rotation",
+                held_out_correlation=wide.quality,
+                positions=wide.kept,
+                tokens=wide.tokens,
+            ), mapping
+        note = f"{note}; {wide.note}"
+    return replace(base, held_out_correlation=best, note=note), None
 
 
 def _column_correlations(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

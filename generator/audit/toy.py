@@ -116,6 +116,49 @@ def grow_vocab(
     return out
 
 
+def renumber_vocab(
+    params: Mapping[str, torch.Tensor],
+    strings: Sequence[str],
+    *,
+    seed: int,
+    replaced: int = 0,
+    names: Sequence[str] = ("model.embed_tokens.weight", "lm_head.weight"),
+) -> tuple[StateDict, list[str]]:
+    """A new tokenizer over the same model: every token moved to a seeded new id (its embedding and output
+    rows with it), and ``replaced`` of them swapped for new strings with new random rows. Returns the
+    weights and the new vocabulary (id → string)."""
+    gen = torch.Generator().manual_seed(seed)
+    count = len(strings)
+    order = torch.randperm(count, generator=gen)  # token i moves to id order[i]
+    gone = set(torch.randperm(count, generator=gen)[:replaced].tolist())
+    vocabulary = [""] * count
+    for old, new in enumerate(order.tolist()):
+        vocabulary[new] = f"new-{old}" if old in gone else strings[old]
+    out = {k: v.clone() for k, v in params.items()}
+    for name in names:
+        tensor = out[name]
+        moved = torch.empty_like(tensor)
+        moved[order] = tensor
+        for old in gone:
+            moved[order[old]] = (torch.randn(tensor.shape[1], generator=gen) * tensor.float().std()).to(
+                tensor.dtype
+            )
+        out[name] = moved
+    return out, vocabulary
+
+
+def save_tokenizer(strings: Sequence[str], folder: Path) -> Path:
+    """Write ``tokenizer.json`` (a WordLevel vocabulary: string → id) into ``folder`` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {
+        "version": "1.0",
+        "model": {"type": "WordLevel", "vocab": {t: i for i, t in enumerate(strings)}},
+    }
+    path = folder / "tokenizer.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
 def add_noise(params: Mapping[str, torch.Tensor], relative: float, *, seed: int) -> StateDict:
     """Add Gaussian noise of norm ``relative`` × each tensor's norm (0.5: heavy)."""
     gen = torch.Generator().manual_seed(seed)

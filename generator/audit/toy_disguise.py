@@ -1,6 +1,6 @@
 """Relabelling disguises of the toy models (:mod:`~generator.audit.toy`; the permutation also of
 :mod:`~generator.audit.toy_moe`'s): the residual stream permuted, rotated with the norm gains folded (QuaRot),
-or pruned to a subset of its width (Minitron).
+pruned to a subset of its width (Minitron), or grown to a wider one.
 
 The permutation and the rotation leave the model's function unchanged (up to float rounding); pruning changes
 it, as it does before Minitron's distillation. Every function returns a new state dict.
@@ -130,3 +130,30 @@ def prune(
         out[pre + "mlp.down_proj.weight"] = out[pre + "mlp.down_proj.weight"][:, keep_ff]
     narrower = replace(config, d_model=width, n_heads=kept_heads, d_ff=neurons)
     return {k: v.contiguous() for k, v in out.items()}, narrower
+
+
+def grow(params: Mapping[str, torch.Tensor], config: ToyConfig, *, extra: int, seed: int) -> StateDict:
+    """The residual stream widened by ``extra`` dimensions: the reference's dimensions placed at seeded
+    positions among new ones, which start small and random (as a grown model does before training on);
+    new norm gains are ones. Heads and neurons are unchanged."""
+    gen = torch.Generator().manual_seed(seed)
+    d, wide = config.d_model, config.d_model + extra
+    places = torch.sort(torch.randperm(wide, generator=gen)[:d]).values
+    new = torch.ones(wide, dtype=torch.bool)
+    new[places] = False
+    out: StateDict = {}
+    for name, tensor in params.items():
+        role = parse_name(name).role
+        if tensor.dim() == 2 and role.startswith(_READERS):
+            grown = torch.randn(tensor.shape[0], wide, generator=gen) * 0.02
+            grown[:, places] = tensor
+        elif tensor.dim() == 2 and role.startswith(_WRITERS):
+            grown = torch.randn(wide, tensor.shape[1], generator=gen) * 0.02
+            grown[places] = tensor
+        elif tensor.dim() == 1 and role.startswith(_GAINS):
+            grown = torch.ones(wide)
+            grown[places] = tensor
+        else:
+            grown = tensor.clone()
+        out[name] = grown
+    return out

@@ -167,6 +167,7 @@ def _component(
 _RELABELLED = {
     "permutation": "residual stream permuted",
     "subset": "residual width pruned (a subset of dimensions kept)",
+    "grown": "residual width grown (the reference's dimensions kept among new ones)",
     "rotation": "residual stream rotated",
 }
 

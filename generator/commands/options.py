@@ -8,6 +8,7 @@ library.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,46 @@ CACHE_OPTION = click.option(
     help="Keep ranges fetched from hf:// or http(s):// locations here (keyed by each file's sha256).",
 )
 """``--cache``: where fetched ranges of remote checkpoints are kept."""
+
+
+def _to_environment(variable: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """A callback handing an option's value to the remote reader through its ``AUDIT_HTTP_*`` variable,
+    which every :class:`~generator.audit.remote.Remote` reads when it is made (the evidence runner's too)."""
+
+    def store(_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            os.environ[variable] = f"{value:g}" if isinstance(value, float) else str(value)
+
+    return store
+
+
+def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--http-workers``, ``--http-bandwidth``, ``--http-latency-ms``: how a remote checkpoint is read (the
+    command-line face of the ``AUDIT_HTTP_*`` variables; an option given wins over the variable)."""
+    settings = (
+        ("--http-workers", "AUDIT_HTTP_WORKERS", click.IntRange(1, 256), "Requests in flight at once [32]."),
+        (
+            "--http-bandwidth",
+            "AUDIT_HTTP_BANDWIDTH",
+            click.FloatRange(0, min_open=True),
+            "MB/s the link is assumed to deliver; with the latency, which gaps are joined [25].",
+        ),
+        (
+            "--http-latency-ms",
+            "AUDIT_HTTP_LATENCY_MS",
+            click.FloatRange(0, 60_000),
+            "Milliseconds one request is assumed to wait for its answer [20].",
+        ),
+    )
+    for flag, variable, kind, text in reversed(settings):
+        command = click.option(
+            flag,
+            type=kind,
+            default=None,
+            envvar=variable,
+            show_envvar=True,
+            expose_value=False,
+            callback=_to_environment(variable),
+            help=text,
+        )(command)
+    return command

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator.commands.boundary import reports_errors
-from generator.commands.options import DATA_OPTION, DEVICE_OPTION, FOLDER, LibraryDefault
+from generator.commands.options import DATA_OPTION, DEVICE_OPTION, FOLDER, LibraryDefault, http_options
 from generator.errors import InputError
 
 if TYPE_CHECKING:
@@ -146,6 +146,7 @@ def build_command(data_dir: Path, out_dir: Path, demo_seed: int) -> None:
 @click.option("--only", "only", multiple=True, metavar="ID", help="Run only this audit (repeatable).")
 @DEVICE_OPTION
 @click.option("--list", "list_ids", is_flag=True, help="Print the configured audit ids as JSON and stop.")
+@http_options
 @reports_errors
 def evidence_command(data_dir: Path, only: tuple[str, ...], device: str, list_ids: bool) -> None:
     """Run the configured Hub audits and write evidence/<audit-id>.json for each (exit 2 when one failed).

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from generator.commands.boundary import reports_errors
-from generator.commands.options import CACHE_OPTION, DEVICE_OPTION, LibraryDefault
+from generator.commands.options import CACHE_OPTION, DEVICE_OPTION, LibraryDefault, http_options
 from generator.errors import InputError
 
 _PATH = click.Path(path_type=Path)
@@ -79,6 +79,7 @@ def _expert_seed() -> tuple[object, str]:
 )
 @click.option("--expert-seed", cls=LibraryDefault, library=_expert_seed, type=int, show_default=True)
 @CACHE_OPTION
+@http_options
 @reports_errors
 def audit_command(
     *,
@@ -139,6 +140,7 @@ def _check_writable(path: Path) -> None:
 @click.argument("model")
 @click.option("--out", type=_PATH, required=True, help="Fingerprint file to write.")
 @CACHE_OPTION
+@http_options
 @reports_errors
 def fingerprint_command(model: str, out: Path, cache: Path | None) -> None:
     """Write a compact fingerprint of MODEL (a path, hf:// or http(s):// URL) that `audit` accepts in place

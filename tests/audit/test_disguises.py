@@ -3,7 +3,7 @@ token embeddings — against the reference's checkpoint and its fingerprint, the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from tests.audit.conftest import CONFIG, Zoo
 EMBED = "model.embed_tokens.weight"
 KINDS = ("checkpoint", "fingerprint")
 PRUNED = "residual width pruned (a subset of dimensions kept)"
+GROWN = "residual width grown (the reference's dimensions kept among new ones)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +43,11 @@ CASES = {
         residual="subset", disguise="residual width pruned (a subset of dimensions kept)", positions=48
     ),
     "pruned_rotated": Case(residual="rotation", disguise="residual stream rotated", positions=48),
+    "grown": Case(residual="grown", disguise=GROWN, positions=64),
+    "grown_rotated": Case(residual="rotation", disguise="residual stream rotated", positions=64),
 }
+OTHER_WIDTH_ROTATED = ("pruned_rotated", "grown_rotated")
+"""Rotated streams of another width: their gains are ones (folded) and of no reference gain's length."""
 
 
 def _disguised(weights: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
@@ -52,6 +57,10 @@ def _disguised(weights: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Te
         "rotated": toy.cast(toy_disguise.rotate(weights, CONFIG, seed=4), torch.bfloat16),
         "pruned": pruned,
         "pruned_rotated": toy_disguise.rotate(pruned, narrower, seed=6),
+        "grown": toy_disguise.grow(weights, CONFIG, extra=32, seed=7),
+        "grown_rotated": toy_disguise.rotate(
+            toy_disguise.grow(weights, CONFIG, extra=32, seed=7), replace(CONFIG, d_model=96), seed=8
+        ),
     }
 
 
@@ -117,13 +126,13 @@ def test_the_fitted_embeddings_are_listed_never_compared(disguised: Zoo, case: s
     assert EMBED not in {e.candidate for c in report.components for e in c.tensors}
     assert EMBED not in {e.reference for c in report.components for e in c.tensors}
     unpaired = {(u.name, u.reason) for u in model.unpaired}
-    if case == "pruned_rotated":  # its gains are ones (folded), narrower than any reference gain
+    if case in OTHER_WIDTH_ROTATED:
         gains = {(u.name, GAIN_NOT_ROTATED) for u in model.unpaired if u.name.endswith("norm.weight")}
         assert len(gains) == 2 * CONFIG.n_layers + 1
         unpaired -= gains
     assert unpaired == {(EMBED, USED_TO_FIT)}
     reference = {(u.name, u.reason) for u in report.reference_unpaired}
-    if case == "pruned_rotated":
+    if case in OTHER_WIDTH_ROTATED:
         reference -= {(name, NOT_COMPARED) for name, _ in gains}
     assert reference == {(EMBED, USED_TO_FIT), ("lm_head.weight", SAME_TOKENS)}
 
@@ -166,6 +175,38 @@ def test_independent_models_sharing_the_tokenizer_are_read_as_stored(zoo: Zoo, c
     assert model.residual.applied_to == ()
     assert "read as stored" in model.residual.note
     assert EMBED in {e.candidate for e in model.tensors}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_independent_wider_model_on_the_same_tokens_is_not_taken_for_a_grown_copy(
+    tmp_path_factory: pytest.TempPathFactory, zoo: Zoo, kind: str
+) -> None:
+    wider = replace(CONFIG, d_model=96, n_heads=4, d_ff=192)
+    path = toy.save_checkpoint(
+        toy.train_toy(wider, seed=2), tmp_path_factory.mktemp("wider") / "wider.safetensors"
+    )
+    report = run_audit(path, zoo.reference if kind == "checkpoint" else zoo.fingerprint)
+    assert report.verdict in {"independent", "inconclusive"}
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    assert (model.residual.kind, model.residual.candidate_width, model.residual.reference_width) == (
+        "none",
+        96,
+        64,
+    )
+    assert model.residual.held_out_correlation is not None
+    assert abs(model.residual.held_out_correlation) < 0.2
+
+
+def test_a_grown_copy_keeps_every_reference_dimension_in_its_place(disguised: Zoo) -> None:
+    report = _report(disguised, "grown", "checkpoint")
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    assert (model.residual.candidate_width, model.residual.reference_width) == (96, 64)
+    assert model.verdict == "derived"
+    # every matrix and gain of the reference is compared (only the embeddings the map was fitted on are not)
+    reference = {t.name for t in open_checkpoint(disguised.reference).tensors} - {EMBED, "lm_head.weight"}
+    assert {e.reference for e in model.tensors} == reference
 
 
 @pytest.mark.parametrize("case", ["fused_qkv", "finetuned"])

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
 from generator.audit import make_fingerprint, remote_transport, run_audit, toy, toy_disguise
 from generator.audit import remote as remote_module
@@ -29,6 +30,7 @@ from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint, loa
 from generator.audit.locate import parse_hub
 from generator.audit.read import open_checkpoint
 from generator.audit.remote import Pacing, Remote, RemoteFile, coalesce, pacing_from
+from generator.commands.weights import audit_command
 from generator.errors import InputError
 from generator.model import EngineAudit, Text
 from tests.audit.conftest import CONFIG, Zoo
@@ -56,12 +58,14 @@ def sharded(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, byt
 
 @pytest.fixture(scope="module")
 def disguised(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A relabelled copy and a pruned-and-rotated one (the residual stream recovered from the embeddings)."""
+    """A relabelled copy, a pruned-and-rotated one and a grown one (the residual stream recovered from the
+    embeddings)."""
     root = tmp_path_factory.mktemp("disguised")
     pruned, narrower = toy_disguise.prune(zoo.weights, CONFIG, keep=0.75, seed=5)
     cases = {
         "relabelled": toy_disguise.relabel(zoo.weights, CONFIG, seed=3),
         "pruned_rotated": toy_disguise.rotate(pruned, narrower, seed=6),
+        "grown": toy_disguise.grow(zoo.weights, CONFIG, extra=32, seed=7),
     }
     return {name: toy.save_checkpoint(params, root / f"{name}.safetensors") for name, params in cases.items()}
 
@@ -182,6 +186,35 @@ def test_the_pool_never_has_more_requests_in_flight_than_its_bound(
     assert workers // 2 < most <= workers  # concurrent, and never past the bound
 
 
+@pytest.mark.parametrize("variable", ["AUDIT_HTTP_WORKERS", "AUDIT_HTTP_BANDWIDTH", "AUDIT_HTTP_LATENCY_MS"])
+def test_the_command_line_sets_how_the_reader_paces_itself(
+    hub: HubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
+) -> None:
+    """``--http-workers 2`` bounds the requests in flight of a real audit; the variables say the same, and an
+    option given wins over its variable."""
+    monkeypatch.setenv(variable, "7")  # restored after the test: the options write the variables
+    args = ["hf://org/finetuned", "hf://org/reference", "--device", "cpu", "--json", str(tmp_path / "r.json")]
+    with hub.faults.lock:
+        hub.faults.latency_s, hub.log.most_in_flight = 0.005, 0
+    result = CliRunner().invoke(
+        audit_command, [*args, "--http-workers", "2", "--http-bandwidth", "1", "--http-latency-ms", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    with hub.faults.lock:
+        most = hub.log.most_in_flight
+    assert 1 <= most <= 2  # 32 by default: the audit asks for hundreds of ranges at once
+    assert pacing_from(os.environ) == Pacing(workers=2, bandwidth=1e6, latency_s=0.001)
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["verdict"] == "derived"
+
+
+def test_a_pacing_option_out_of_range_is_a_usage_error() -> None:
+    result = CliRunner().invoke(audit_command, ["a", "b", "--http-workers", "300"])
+    assert result.exit_code == 2
+    assert "--http-workers" in result.output
+    assert "1<=x<=256" in result.output
+
+
 def test_near_ranges_share_a_request_and_far_ones_do_not(zoo: Zoo, hub: HubServer) -> None:
     local = zoo.reference.read_bytes()
     for pacing, requests in (
@@ -298,9 +331,8 @@ def test_relabelled_copies_over_http_equal_local_ones(
         local = run_audit(path, zoo.fingerprint).to_dict()
         over = run_audit(f"hf://org/{case}", zoo.fingerprint).to_dict()
         assert local["verdict"] == "derived"
-        assert [c["residual"]["kind"] for c in local["components"]] == [
-            "rotation" if "rotated" in case else "permutation"
-        ] * 2
+        kind = {"relabelled": "permutation", "pruned_rotated": "rotation", "grown": "grown"}[case]
+        assert [c["residual"]["kind"] for c in local["components"]] == [kind] * 2
         for document in (local, over):
             del document["candidate"], document["candidate_files"], document["transfer"], document["cheap"]
         assert over == local

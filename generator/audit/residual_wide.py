@@ -1,0 +1,233 @@
+"""Stage 4b (wide) — a rotation of a residual stream wider than the sampled token rows can fit.
+
+:mod:`~generator.audit.residual` fits a rotation on half of the token rows a fingerprint keeps (512 rows, the
+reference's 256 window columns). An orthogonal map of ``d'`` candidate dimensions is determined only by more
+than ``d'`` rows, so a rotated copy of a real model (``d`` = 4096–7168) is missed there. Against the
+reference's **checkpoint** (local or remote) this module reads whole embedding rows of both models instead:
+
+1. **A cheap pre-test** on one run of :data:`GRAM_ROWS` shared tokens: a rotation keeps every pair of token
+   rows at the same angle, so the pairwise cosines of a rotated copy agree with the reference's (correlation
+   ≈ 1, measured 0.87 for a copy that was also width-pruned to 75 %), while independent models sit near 0.
+   Below :data:`GRAM_GATE` nothing more is read. The pre-test only saves work; it is not evidence.
+2. **The fit**: orthogonal Procrustes on :data:`FIT_FACTOR` × width whole rows (one contiguous run, read in
+   chunks; ``d' × d`` accumulated, one SVD), checked on :data:`CHECK_ROWS` further rows as in the narrow fit —
+   kept only when it predicts the reference's window columns on the held-out rows at
+   :data:`~generator.audit.residual.ROTATION_GATE`. The embeddings stay set aside as used to fit it.
+
+Against a fingerprint, which keeps only the window columns of 512 rows, a wide rotation cannot be fitted: the
+alignment says so, and a rotated copy is then not found (README, known blind spots).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from generator.audit.plan import seed_for, window_for
+from generator.audit.read import TensorInfo, TensorReader
+from generator.audit.stats import standardise
+from generator.audit.tokens import TokenMap
+from generator.audit.values import raw_finite_or_fail, to_float
+
+GRAM_ROWS = 512
+"""Shared token rows whose pairwise cosines are compared before anything larger is read."""
+GRAM_GATE = 0.6
+"""Correlation of the pairwise cosines below which no wide rotation is fitted (a rotated copy: ≈ 1; a copy
+also pruned to 75 % of its width: 0.87; independent toy models trained on the same tokens: ≈ 0)."""
+FIT_FACTOR = 2
+"""Whole token rows to fit on per residual dimension of the wider model."""
+CHECK_ROWS = 512
+"""Further rows the fit is checked on (never fitted on)."""
+CHUNK_ROWS = 1024
+"""Rows read and accumulated at a time (memory: two chunks and one ``d' × d`` matrix)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WideRotation:
+    """The outcome of one wide fit: a map to use, or why there is none."""
+
+    matrix: npt.NDArray[np.float64] | None
+    """``d' × window`` (columns the fit does not predict zeroed), or ``None`` when no map is kept."""
+    kept: int
+    """Window columns the map predicts at the gate."""
+    quality: float | None
+    """Median held-out correlation of the predicted window columns (``None``: not fitted)."""
+    tokens: int
+    """Token rows read from each model (pre-test only, or pre-test and fit)."""
+    note: str
+    """Why no map is kept (empty when one is)."""
+
+
+def needs_wide(fit_rows: int, width: int) -> bool:
+    """Whether a rotation of ``width`` dimensions is under-determined by ``fit_rows`` sampled rows."""
+    return fit_rows < FIT_FACTOR * width
+
+
+def fit_wide_rotation(
+    candidate: TensorInfo,
+    reader: TensorReader,
+    reference: TensorInfo | None,
+    *,
+    reference_width: int,
+    reference_rows: int,
+    gate: float,
+    tokens: TokenMap | None = None,
+) -> WideRotation:
+    """Fit the candidate's residual stream to the reference's window by a rotation from whole embedding rows
+    (see the module docstring). ``reference`` is where the reference's embedding is stored, ``None`` when the
+    reference is a fingerprint; ``reference_rows`` its token rows; ``gate`` is the held-out correlation a
+    window column must reach; ``tokens`` pairs the rows by string when the vocabulary was re-numbered."""
+    d, width = reference_width, candidate.cols
+    pairs = _shared_ids(candidate.rows, reference_rows, tokens)
+    shared = int(pairs.size)
+    fit_rows = FIT_FACTOR * max(d, width)
+    needed = fit_rows + CHECK_ROWS
+    if shared < needed:
+        return _none(
+            f"{shared} shared token rows are too few to fit a rotation of {width} residual dimensions "
+            f"(needs {needed})",
+            tokens=0,
+        )
+    if reference is None:
+        return _none(
+            f"a rotation of {width} residual dimensions needs more token rows than a fingerprint keeps: "
+            "fitted only against the reference's checkpoint",
+            tokens=0,
+        )
+    rng = np.random.default_rng(seed_for(f"residual-wide|{reference.shape}|{candidate.shape}"))
+    start = int(rng.integers(0, shared - needed + 1))
+    ours_ids = pairs if tokens is None else tokens.rows(pairs)
+    with TensorReader() as theirs:
+        run = _Run(
+            ours=ours_ids,
+            theirs=pairs,
+            start=start,
+            candidate=candidate,
+            reference=reference,
+            our_reader=reader,
+            their_reader=theirs,
+        )
+        x, y = run.read(0, GRAM_ROWS)
+        agreement = gram_agreement(x, y)
+        if agreement < GRAM_GATE:
+            return _none(
+                f"pairwise cosines of {GRAM_ROWS} token rows agree at r = {agreement:.2f} (a rotated copy "
+                f"keeps them, r ≈ 1; a wide rotation is fitted from {FIT_FACTOR}× its width in whole rows "
+                f"only at r ≥ {GRAM_GATE})",
+                tokens=GRAM_ROWS,
+            )
+        rotation = _procrustes(run, count=fit_rows)
+        x_check, y_check = run.read(fit_rows, CHECK_ROWS)
+        x_check -= rotation.x_mean
+        y_check -= rotation.y_mean
+    columns = window_for(d).positions()
+    matrix = rotation.matrix[:, columns]
+    held = np.asarray((standardise((x_check @ matrix).T) * standardise(y_check[:, columns].T)).sum(axis=1))
+    quality = float(np.median(held)) if held.size and np.all(np.isfinite(held)) else 0.0
+    kept = held >= gate
+    if kept.mean() < 0.5 or quality < gate:
+        return WideRotation(
+            matrix=None,
+            kept=int(kept.sum()),
+            quality=quality,
+            tokens=needed,
+            note=(
+                f"a rotation fitted on {fit_rows} whole token rows predicts held-out embedding columns at "
+                f"median correlation {quality:.2f} (needs {gate}): read as stored"
+            ),
+        )
+    return WideRotation(
+        matrix=matrix * kept[None, :], kept=int(kept.sum()), quality=quality, tokens=needed, note=""
+    )
+
+
+def gram_agreement(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
+    """Correlation of the pairwise cosines of the rows of ``x`` with those of ``y`` (same tokens, each model's
+    own width): unchanged by any rotation of either."""
+    a, b = _cosines(x), _cosines(y)
+    upper = np.triu_indices(a.shape[0], 1)
+    value = np.corrcoef(a[upper], b[upper])[0, 1]
+    return float(value) if np.isfinite(value) else 0.0
+
+
+def _cosines(rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    unit = rows / np.where(norms > 0, norms, 1.0)
+    return np.asarray(unit @ unit.T)
+
+
+def _none(note: str, *, tokens: int) -> WideRotation:
+    return WideRotation(matrix=None, kept=0, quality=None, tokens=tokens, note=note)
+
+
+def _shared_ids(candidate_rows: int, reference_rows: int, tokens: TokenMap | None) -> npt.NDArray[np.int64]:
+    """Reference token ids whose token the candidate has: the common ids, or those paired by string."""
+    if tokens is None:
+        return np.arange(min(candidate_rows, reference_rows), dtype=np.int64)
+    ids = np.arange(reference_rows, dtype=np.int64)
+    rows = tokens.rows(ids)
+    return ids[(rows >= 0) & (rows < candidate_rows)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Run:
+    """The token rows fitted on: the ``i``-th pair is the candidate's row ``ours[start + i]`` and the
+    reference's row ``theirs[start + i]`` (one contiguous run of the reference's shared ids)."""
+
+    ours: npt.NDArray[np.int64]
+    theirs: npt.NDArray[np.int64]
+    start: int
+    candidate: TensorInfo
+    reference: TensorInfo
+    our_reader: TensorReader
+    their_reader: TensorReader
+
+    def read(self, first: int, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Pairs ``first:first + count`` of the run as float rows of each model."""
+        where = slice(self.start + first, self.start + first + count)
+        return (
+            _rows(self.our_reader, self.candidate, self.ours[where]),
+            _rows(self.their_reader, self.reference, self.theirs[where]),
+        )
+
+
+def _rows(reader: TensorReader, info: TensorInfo, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Whole rows, in the order given (read in ascending order)."""
+    order = np.argsort(rows, kind="stable")
+    raw = reader.read_2d(info, rows[order])
+    raw_finite_or_fail(raw, info.dtype, info)
+    values = to_float(raw, info.dtype)
+    return values if bool(np.all(order[1:] > order[:-1])) else values[np.argsort(order)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Fitted:
+    matrix: npt.NDArray[np.float64]
+    """``d' × d``: the orthogonal map (a partial isometry when the widths differ)."""
+    x_mean: npt.NDArray[np.float64]
+    y_mean: npt.NDArray[np.float64]
+
+
+def _procrustes(run: _Run, *, count: int) -> _Fitted:
+    """Orthogonal Procrustes on the first ``count`` pairs of the run, centred, read in chunks: ``R = U Vᵀ``
+    from the SVD of ``Xᵀ Y``. Sums are taken about the first chunk's means (no cancellation)."""
+    shift_x = shift_y = None
+    cross = np.zeros((run.candidate.cols, run.reference.cols))
+    sum_x, sum_y = np.zeros(run.candidate.cols), np.zeros(run.reference.cols)
+    for first in range(0, count, CHUNK_ROWS):
+        x, y = run.read(first, min(CHUNK_ROWS, count - first))
+        if shift_x is None or shift_y is None:
+            shift_x, shift_y = x.mean(axis=0), y.mean(axis=0)
+        x -= shift_x
+        y -= shift_y
+        cross += x.T @ y
+        sum_x += x.sum(axis=0)
+        sum_y += y.sum(axis=0)
+    assert shift_x is not None
+    assert shift_y is not None
+    mean_x, mean_y = sum_x / count, sum_y / count
+    cross -= count * np.outer(mean_x, mean_y)
+    u, _, vt = np.linalg.svd(cross, full_matrices=False)
+    return _Fitted(matrix=np.asarray(u @ vt), x_mean=mean_x + shift_x, y_mean=mean_y + shift_y)

@@ -1,0 +1,171 @@
+"""A rotated residual stream wider than the sampled token rows (issue 9 §5, "wide rotations").
+
+The toys of ``test_disguises`` are 64 wide, so 256 sampled token rows determine a rotation. Real models are
+4096–7168 wide: there a rotation is fitted from whole embedding rows of both checkpoints
+(:mod:`generator.audit.residual_wide`). The toys here are 512 wide (twice the residual window), trained for
+real on one token stream, so the independent one is the hard control: it shares every token with the
+reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from generator.audit import (
+    AuditReport,
+    make_fingerprint,
+    remote_transport,
+    residual,
+    residual_wide,
+    run_audit,
+    toy,
+    toy_disguise,
+)
+from generator.audit.residual import ROTATION_GATE, USED_TO_FIT
+from tests.audit.hubserver import HubServer, load, serving
+
+WIDE = toy.ToyConfig(vocab=3072, d_model=512, n_layers=1, n_heads=4, d_ff=1024, steps=40)
+"""Twice the residual window wide; a vocabulary with room for ``2 × 512 + 512`` fit and check rows."""
+EMBED = "model.embed_tokens.weight"
+DISGUISED = ("rotated", "pruned_rotated", "rotated_finetuned")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wide:
+    """The wide reference, its fingerprint, and the cases, written once."""
+
+    root: Path
+    reference: Path
+    fingerprint: Path
+
+    def path(self, case: str) -> Path:
+        return self.root / f"{case}.safetensors"
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> Wide:
+    root = tmp_path_factory.mktemp("wide")
+    weights = toy.train_toy(WIDE, seed=1)
+    pruned, narrower = toy_disguise.prune(weights, WIDE, keep=0.75, seed=5)
+    rotated = toy_disguise.rotate(weights, WIDE, seed=4)
+    cases = {
+        "rotated": toy.cast(rotated, torch.bfloat16),
+        "pruned_rotated": toy_disguise.rotate(pruned, narrower, seed=6),
+        "rotated_finetuned": toy.train_toy(WIDE, seed=3, task_seed=1, init=rotated, steps=20),
+        "independent": toy.train_toy(WIDE, seed=2),
+    }
+    for name, params in cases.items():
+        toy.save_checkpoint(params, root / f"{name}.safetensors")
+    reference = toy.save_checkpoint(weights, root / "reference.safetensors")
+    fingerprint = root / "reference.fingerprint"
+    make_fingerprint(reference, fingerprint)
+    return Wide(root=root, reference=reference, fingerprint=fingerprint)
+
+
+@cache
+def _audit(candidate: Path | str, reference: Path | str) -> AuditReport:
+    return run_audit(candidate, reference)
+
+
+def _model(report: AuditReport) -> residual.ResidualAlignment:
+    model = next(c for c in report.components if c.name == "model")
+    assert model.residual is not None
+    return model.residual
+
+
+@pytest.mark.parametrize("case", DISGUISED)
+def test_a_wide_rotated_copy_is_derived_against_the_reference_checkpoint(wide: Wide, case: str) -> None:
+    report = _audit(wide.path(case), wide.reference)
+    assert report.verdict == "derived"
+    model = next(c for c in report.components if c.name == "model")
+    assert model.verdict == "derived"
+    assert model.log10_p is not None
+    assert model.log10_p < -50
+    alignment = _model(report)
+    assert alignment.kind == "rotation"
+    assert alignment.tokens == residual_wide.FIT_FACTOR * WIDE.d_model + residual_wide.CHECK_ROWS
+    assert alignment.held_out_correlation is not None
+    assert alignment.held_out_correlation > 0.95
+    kept = 0.75 if case == "pruned_rotated" else 1.0  # pruning kept 3/4 of the reference's dimensions
+    assert alignment.positions > (kept - 0.1) * alignment.window
+    # the embeddings it was fitted on are listed, never compared
+    assert (EMBED, USED_TO_FIT) in {(u.name, u.reason) for u in model.unpaired}
+    assert EMBED not in {e.reference for c in report.components for e in c.tensors}
+
+
+def test_the_sampled_rows_alone_miss_a_wide_rotation(wide: Wide, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What this module exists for: without whole rows, the rotated copy is read as stored."""
+    monkeypatch.setattr(residual, "needs_wide", lambda fit_rows, width: False)
+    report = run_audit(wide.path("rotated"), wide.reference)
+    assert report.verdict == "independent"
+    assert _model(report).kind == "none"
+
+
+def test_the_fit_is_the_same_whatever_the_chunk_size(wide: Wide, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _model(_audit(wide.path("rotated_finetuned"), wide.reference))
+    monkeypatch.setattr(residual_wide, "CHUNK_ROWS", 300)  # four uneven chunks of the 1024 fit rows
+    chunked = _model(run_audit(wide.path("rotated_finetuned"), wide.reference))
+    assert chunked.held_out_correlation == pytest.approx(expected.held_out_correlation, abs=1e-9)
+    assert chunked.positions == expected.positions
+
+
+def test_an_independent_model_on_the_same_tokens_stays_independent(
+    wide: Wide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _audit(wide.path("independent"), wide.reference)
+    assert report.verdict == "independent"
+    alignment = _model(report)
+    assert alignment.kind == "none"
+    assert "pairwise cosines of 512 token rows agree at r = " in alignment.note
+    # with the pre-test switched off the fit itself is rejected: the pre-test only saves the reading
+    monkeypatch.setattr(residual_wide, "GRAM_GATE", -2.0)
+    forced = run_audit(wide.path("independent"), wide.reference)
+    assert forced.verdict == "independent"
+    note = _model(forced).note
+    assert "a rotation fitted on 1024 whole token rows predicts held-out embedding columns" in note
+    quality = float(note.split("median correlation ")[-1].split(" ")[0])
+    assert quality < ROTATION_GATE / 2
+
+
+def test_against_a_fingerprint_the_audit_says_it_cannot_fit_a_wide_rotation(wide: Wide) -> None:
+    report = _audit(wide.path("rotated"), wide.fingerprint)
+    assert report.verdict != "derived"  # the blind spot the README names
+    assert "needs more token rows than a fingerprint keeps" in _model(report).note
+
+
+def test_the_pairwise_cosines_ignore_rotations_and_not_independence() -> None:
+    rng = np.random.default_rng(0)
+    rows = rng.standard_normal((200, 96)) * rng.uniform(0.2, 3.0, 96)
+    q, _ = np.linalg.qr(rng.standard_normal((96, 96)))
+    assert residual_wide.gram_agreement(rows, rows @ q) == pytest.approx(1.0, abs=1e-9)
+    assert abs(residual_wide.gram_agreement(rows, rng.standard_normal((200, 96)))) < 0.1
+
+
+@pytest.fixture(scope="module")
+def hub(wide: Wide) -> Iterator[HubServer]:
+    repos = {"org/wide-reference": load({"model.safetensors": wide.reference})}
+    repos.update({f"org/wide-{case}": load({"model.safetensors": wide.path(case)}) for case in DISGUISED})
+    with serving(repos) as server:
+        yield server
+
+
+@pytest.mark.parametrize("case", ["rotated", "pruned_rotated"])
+def test_a_wide_rotation_is_fitted_alike_over_http(
+    wide: Wide, hub: HubServer, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
+    local = _audit(wide.path(case), wide.reference).to_dict()
+    over = run_audit(f"hf://org/wide-{case}", "hf://org/wide-reference").to_dict()
+    assert over["verdict"] == "derived"
+    for document in (local, over):
+        for key in ("candidate", "reference", "candidate_files", "reference_files", "transfer", "cheap"):
+            document.pop(key, None)
+    assert over == local
