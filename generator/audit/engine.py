@@ -19,6 +19,7 @@ from generator.audit.ahead import candidate_ahead, reference_ahead
 from generator.audit.align import align
 from generator.audit.beside import model_config
 from generator.audit.cheap import compare_sides, read_sides
+from generator.audit.cheap_read import TokenizerFacts, read_side
 from generator.audit.compare import compare
 from generator.audit.exact import complete, reference_unpaired
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
@@ -34,7 +35,14 @@ from generator.audit.remote import Remote, RemoteFile, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
 from generator.audit.residual import PERMUTATION_GATE, ROTATION_GATE, fit_residual
 from generator.audit.stats import JOINT_PERMUTATIONS, PERMUTATIONS
-from generator.audit.tokens import BY_ID, TokenMap, TokenPairing, pair_tokens
+from generator.audit.tokens import (
+    BY_ID,
+    TokenMap,
+    TokenPairing,
+    is_token_rows,
+    pair_tokens,
+    sampled_strings,
+)
 from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
 
@@ -80,7 +88,6 @@ def run_audit(
     if _is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
     beside = read_sides(candidate, reference)  # its own connection: `transfer` counts the weights' bytes
-    tokens, pairing = pair_tokens(beside[0].tokenizer, beside[1].tokenizer)
     with _remote(progress, cache, candidate, reference) as remote:
         # fail fast (unreadable, or quantised in a format not understood), before reading the reference
         stored = open_checkpoint(candidate, remote=remote)
@@ -99,6 +106,9 @@ def run_audit(
             reference_files = tuple(_source_file(f) for f in opened.files)
         if remote is not None:
             candidate_ahead(remote, fingerprint, checkpoint)
+        theirs = beside[1].tokenizer if fingerprint.kind == "checkpoint" else _kept_strings(fingerprint)
+        rows = max((p.shape[0] for p in fingerprint.tensors if is_token_rows(p)), default=0)
+        tokens, pairing = pair_tokens(beside[0].tokenizer, theirs, reference_rows=rows)
 
         def audit(checkpoint: Checkpoint) -> AuditReport:
             return audit_against(
@@ -121,6 +131,16 @@ def run_audit(
         reference_files=reference_files,
         transfer=None if transfer is None else dataclasses.asdict(transfer),
         cheap=compare_sides(candidate, reference, *beside),
+    )
+
+
+def _kept_strings(fingerprint: Fingerprint) -> TokenizerFacts | str:
+    """The token strings a fingerprint kept, as a (partial) vocabulary, or why there are none."""
+    if not fingerprint.tokens:
+        return "the fingerprint keeps no token strings (no tokenizer beside the model it was made from)"
+    ids = {token: i for i, token in fingerprint.tokens.items()}
+    return TokenizerFacts(
+        source="fingerprint", tokens=frozenset(ids), merges=None, special=frozenset(), ids=ids
     )
 
 
@@ -319,6 +339,9 @@ def make_fingerprint(
         fingerprint = fingerprint_checkpoint(
             checkpoint, progress=_bytes_progress(progress, checkpoint.nbytes)
         )
+        tokenizer = read_side(model, remote).tokenizer  # its strings for the sampled token rows
+    if isinstance(tokenizer, TokenizerFacts):
+        fingerprint = replace(fingerprint, tokens=sampled_strings(fingerprint.tensors, tokenizer.ids))
     return write_fingerprint(fingerprint, out), checkpoint.nbytes
 
 

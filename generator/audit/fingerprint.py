@@ -36,14 +36,16 @@ from generator.audit.fingerprint_file import (
     write_fingerprint,
     write_safetensors,
 )
-from generator.audit.header import AUDITED_DTYPES, TensorInfo
+from generator.audit.header import AUDITED_DTYPES, DTYPES, TensorInfo
 from generator.audit.names import ParsedName, entries_of, is_buffer
 from generator.audit.plan import (
+    WIDE_SHARE,
     Layout,
     choose_units,
     layout_for,
     model_width,
     profile_over_all_units,
+    wide_run,
     window_for,
 )
 from generator.audit.quant import dequantised, stored_label
@@ -99,7 +101,10 @@ def fingerprint_checkpoint(
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
             stored = info if keep_stored else None
-            profiles.append(_profile(reader, hasher, info, parsed, widths[parsed.component], stored=stored))
+            profile = _profile(reader, hasher, info, parsed, widths[parsed.component], stored=stored)
+            if stored is None:  # a fingerprint file: the whole rows a wide rotation is fitted on, if cheap
+                profile = _with_wide_rows(reader, info, profile, checkpoint.nbytes)
+            profiles.append(profile)
             if progress is not None:
                 progress(info.name, info.stored_nbytes)
     return Fingerprint(
@@ -163,6 +168,24 @@ def _profile(
         profile=profile_of(everything, info.dtype, single=layout.units == "single"),
         hashes=hashes,
     )
+
+
+def _with_wide_rows(
+    reader: TensorReader, info: TensorInfo, profile: TensorProfile, nbytes: int
+) -> TensorProfile:
+    """An embedding's whole rows of :func:`~generator.audit.plan.wide_run`, kept when the stream is wider
+    than the sampled rows can fit and they cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the
+    model."""
+    layout = profile.layout
+    embedding = layout.kind == "residual" and layout.units == "token" and layout.residual_axis == 1
+    if not embedding or not profile.parsed.role.startswith("embed") or info.decoder is not None:
+        return profile
+    run = wide_run(info.shape, layout.width)
+    if run is None or len(run) * info.cols * DTYPES[info.dtype].itemsize > WIDE_SHARE * nbytes:
+        return profile
+    rows = np.array(reader.rows(info, run.start, len(run)))
+    raw_finite_or_fail(rows, info.dtype, info)
+    return replace(profile, wide=rows)
 
 
 def _constant(values: npt.NDArray[np.float64]) -> bool:

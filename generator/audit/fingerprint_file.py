@@ -19,20 +19,22 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, RootModel, ValidationError
 
 from generator.audit.header import DTYPES, TensorInfo, read_header
 from generator.audit.names import ParsedName
-from generator.audit.plan import Layout, view_shape, window_for
+from generator.audit.plan import Layout, view_shape, wide_run, window_for
 from generator.audit.read import TensorReader, open_checkpoint
 from generator.audit.values import to_float
 from generator.errors import InputError
 
 FORMAT = "sovereign-audit-fingerprint"
 """``__metadata__["format"]`` of a fingerprint file."""
-VERSION = "2"
+VERSION = "3"
 """Fingerprint format version. 2: names parsed with expert indices and component-relative unrecognised roles
-(issue 9), and tensors skipped by the statistics hashed too; a version-1 file would pair on stale parses."""
+(issue 9), and tensors skipped by the statistics hashed too; a version-1 file would pair on stale parses.
+3: latent attention's up-projections no longer laid out as residual (a version-2 file of such a model would
+read them wrongly), and the token strings of the sampled token rows kept (``__metadata__["tokens"]``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +66,10 @@ class TensorProfile:
     quantisation: str = ""
     """How the reference stores it when quantised (e.g. ``FP8 E4M3, 128×128 block scales``; its block,
     profile and hashes then hold the dequantised float32 values); ``""`` for a tensor stored as floats."""
+    wide: npt.NDArray[Any] | None = None
+    """A wide embedding's whole rows of :func:`~generator.audit.plan.wide_run`, raw, kept by a fingerprint
+    file (when they cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the model) to fit a wide
+    rotation on; ``None`` otherwise (a reference read from its checkpoint reads them there)."""
 
     @property
     def name(self) -> str:
@@ -88,6 +94,10 @@ class Fingerprint:
     """Bytes of tensor data in the reference."""
     tensors: tuple[TensorProfile, ...]
     """Every reference tensor (skipped ones too, with the reason)."""
+    tokens: Mapping[int, str] = field(default_factory=dict)
+    """The token string of each sampled token row (embeddings, output heads), from the tokenizer beside the
+    model when it was fingerprinted; empty without one. Lets a candidate under a re-numbered vocabulary be
+    paired by string (:mod:`~generator.audit.tokens`)."""
 
 
 class _ProfileIn(BaseModel):
@@ -110,6 +120,12 @@ class _ProfileIn(BaseModel):
     constant: bool
     hashes: dict[str, str]
     quantisation: str = ""
+
+
+class _TokensIn(RootModel[list[tuple[NonNegativeInt, str]]]):
+    """``[[id, string], …]``: the sampled token rows' strings."""
+
+    model_config = ConfigDict(strict=True)
 
 
 def _descriptor(profile: TensorProfile) -> dict[str, Any]:
@@ -148,12 +164,15 @@ def write_fingerprint(fingerprint: Fingerprint, path: Path) -> int:
         if profile.profile.size:
             values = np.asarray(profile.profile, dtype="<f8")
             arrays.append((f"{index}.profile", "F64", values.shape, values.tobytes()))
+        if profile.wide is not None:
+            arrays.append((f"{index}.wide", profile.dtype, profile.wide.shape, profile.wide.tobytes()))
     metadata = {
         "format": FORMAT,
         "version": VERSION,
         "source": fingerprint.source,
         "nbytes": str(fingerprint.nbytes),
         "tensors": json.dumps([_descriptor(p) for p in fingerprint.tensors], separators=(",", ":")),
+        "tokens": json.dumps(sorted(fingerprint.tokens.items()), separators=(",", ":"), ensure_ascii=False),
     }
     return write_safetensors(path, arrays, metadata)
 
@@ -203,6 +222,7 @@ def load_fingerprint(path: Path) -> Fingerprint:
             raise ValueError("tensors must be a list")
         descriptors = [_ProfileIn.model_validate(item) for item in raw]
         nbytes = int(meta.get("nbytes", ""))
+        tokens = _TokensIn.model_validate_json(meta.get("tokens", "[]")).root
     except (ValueError, RecursionError) as error:
         raise InputError(
             f"{path}: fingerprint descriptors are invalid ({str(error).splitlines()[0]})"
@@ -216,8 +236,18 @@ def load_fingerprint(path: Path) -> Fingerprint:
     with TensorReader() as reader:
         for index, item in enumerate(descriptors):
             profiles.append(_from_descriptor(path, index, item, stored, reader))
+    rows = max((p.shape[0] for p in profiles if p.layout.units == "token" and len(p.shape) == 2), default=0)
+    beyond = [i for i, _ in tokens if i >= rows]
+    if beyond:
+        raise InputError(
+            f"{path}: token strings name id {beyond[0]}, past the {rows} token rows it describes"
+        )
     return Fingerprint(
-        source=meta.get("source", path.name), kind="fingerprint", nbytes=nbytes, tensors=tuple(profiles)
+        source=meta.get("source", path.name),
+        kind="fingerprint",
+        nbytes=nbytes,
+        tensors=tuple(profiles),
+        tokens=dict(tokens),
     )
 
 
@@ -252,7 +282,7 @@ def _from_descriptor(
     if item.kind == "skip":
         return replace(base, hashes=item.hashes)  # a skipped weight can still be shown identical whole
     arrays: dict[str, npt.NDArray[Any]] = {}
-    for part in ("block", "units", "profile"):
+    for part in ("block", "units", "profile", "wide"):
         info = stored.get(f"{index}.{part}")
         if info is not None:
             flat = reader.read_all(info).reshape(-1)
@@ -276,6 +306,17 @@ def _from_descriptor(
     values = to_float(block, item.dtype)
     if not (np.isfinite(values).all() and np.isfinite(profile).all()):
         raise InputError(f"{where}: contains NaN or infinite values")
+    wide = arrays.get("wide")
+    if wide is not None:
+        run = wide_run(tuple(item.shape), item.width) if item.kind == "residual" else None
+        if (
+            run is None
+            or wide.shape != (len(run), item.shape[-1])
+            or item.dtype != _stored_dtype(stored, index, "wide")
+        ):
+            raise InputError(f"{where}: whole token rows of the wrong shape or dtype")
+        if not np.isfinite(to_float(wide, item.dtype)).all():
+            raise InputError(f"{where}: contains NaN or infinite values")
     return replace(
         base,
         constant=item.constant,
@@ -283,9 +324,10 @@ def _from_descriptor(
         block=block,
         profile=np.asarray(profile, dtype=np.float64),
         hashes=item.hashes,
+        wide=wide,
     )
 
 
-def _stored_dtype(stored: Mapping[str, TensorInfo], index: int) -> str:
-    info = stored.get(f"{index}.block")
+def _stored_dtype(stored: Mapping[str, TensorInfo], index: int, part: str = "block") -> str:
+    info = stored.get(f"{index}.{part}")
     return info.dtype if info is not None else ""

@@ -44,10 +44,21 @@ every partner with probability about e^-16 (1e-7)."""
 SEARCH_MIN_UNITS = 1024
 """Fewer candidate units than this are searched all at once (reading them all costs little)."""
 
+WIDE_FIT_FACTOR = 2
+"""Whole token rows a wide rotation is fitted on, per residual dimension (:func:`wide_run`)."""
+WIDE_CHECK_ROWS = 512
+"""Further whole rows it is checked on."""
+WIDE_SHARE = 0.005
+"""Most a fingerprint spends on those whole rows, as a share of the model's bytes (over it, it keeps none and
+a wide rotation is fitted only against the checkpoint)."""
+
 UnitKind = Literal["hidden", "token", "single"]
 _TOKEN_ROLES = ("embed", "lm_head", "pos_embed")
 _UNIT_ROLES = ("attn.q.", "attn.k.", "attn.v.", "attn.qkv.", "mlp.up.", "mlp.gate.")
 _RESIDUAL_ROWS = ("attn.o.", "mlp.down.")
+_LATENT_READERS = ("attn.q_b.", "attn.kv_b.")
+"""Multi-head latent attention's up-projections: rows are attention dimensions, columns the latent rank —
+neither is the residual stream, even where a width happens to equal ``d``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +141,7 @@ def layout_for(parsed: ParsedName, shape: tuple[int, ...], d: int | None) -> Lay
         # Whisper, Marian and the original Transformer store a fixed sinusoid here: the same in every model.
         return Layout(kind="skip", reason="position table: may be a fixed sinusoid, the same in every model")
     rows, cols = view_shape(shape)
-    if d is not None and d >= 8:
+    if d is not None and d >= 8 and not role.startswith(_LATENT_READERS):
         if len(shape) == 1:
             if cols == d and not role.startswith(_UNIT_ROLES):
                 return Layout(kind="residual", residual_axis=1, units="single", width=d)
@@ -181,4 +192,17 @@ def search_run(role_key: str, shape: tuple[int, ...], n: int, sampled: int) -> r
         return None
     rng = np.random.default_rng(seed_for(f"search|{role_key}|{tuple(shape)}|{n}"))
     start = int(rng.integers(0, n - count + 1))
+    return range(start, start + count)
+
+
+def wide_run(shape: tuple[int, ...], d: int) -> range | None:
+    """The token rows an embedding of ``shape`` (width ``d``) gives, whole, to fit a wide rotation on
+    (:mod:`~generator.audit.residual_wide`): one contiguous run of ``2 d + 512`` ids, seeded by the shape, or
+    ``None`` when the stream is no wider than the window (the sampled rows fit it) or the vocabulary is too
+    small. The same rows whether the reference is read whole or from its fingerprint."""
+    count = WIDE_FIT_FACTOR * d + WIDE_CHECK_ROWS
+    if len(shape) != 2 or d <= RESIDUAL_WIDTH or shape[0] < count:
+        return None
+    rng = np.random.default_rng(seed_for(f"residual-wide|{tuple(shape)}"))
+    start = int(rng.integers(0, shape[0] - count + 1))
     return range(start, start + count)

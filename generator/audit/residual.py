@@ -325,15 +325,7 @@ def _fit(
         f"needs {PERMUTATION_GATE} for a permutation, {ROTATION_GATE} for a rotation): read as stored"
     )
     if needs_wide(fit.size, width):
-        wide = fit_wide_rotation(
-            info,
-            source.reader,
-            reference.stored,
-            reference_width=d,
-            reference_rows=reference.shape[0],
-            gate=ROTATION_GATE,
-            tokens=source.tokens,
-        )
+        wide = fit_wide_rotation(info, source.reader, reference, gate=ROTATION_GATE, tokens=source.tokens)
         if wide.matrix is not None:
             mapping = ResidualMap(
                 kind="rotation", reference_width=d, candidate_width=width, matrix=wide.matrix
@@ -345,7 +337,7 @@ def _fit(
                 positions=wide.kept,
                 tokens=wide.tokens,
             ), mapping
-        note = f"{note}; {wide.note}"
+        note = f"{note}; {wide.note}" if wide.note else note
     return replace(base, held_out_correlation=best, note=note), None
 
 

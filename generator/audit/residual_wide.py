@@ -1,21 +1,23 @@
 """Stage 4b (wide) — a rotation of a residual stream wider than the sampled token rows can fit.
 
-:mod:`~generator.audit.residual` fits a rotation on half of the token rows a fingerprint keeps (512 rows, the
-reference's 256 window columns). An orthogonal map of ``d'`` candidate dimensions is determined only by more
-than ``d'`` rows, so a rotated copy of a real model (``d`` = 4096–7168) is missed there. Against the
-reference's **checkpoint** (local or remote) this module reads whole embedding rows of both models instead:
+:mod:`~generator.audit.residual` fits a rotation on half of the 512 sampled token rows, at the reference's 256
+window columns. An orthogonal map of ``d'`` candidate dimensions is determined only by more than ``d'`` rows,
+so a rotated copy of a real model (``d`` = 4096–7168) is missed there. This module fits it from whole rows
+instead: the reference's embedding rows of :func:`~generator.audit.plan.wide_run` (``2 d + 512`` ids, one
+run) — read from its checkpoint, local or remote, or kept by its fingerprint when they cost at most
+:data:`~generator.audit.plan.WIDE_SHARE` of the model — and the candidate's rows of the same tokens.
 
-1. **A cheap pre-test** on one run of :data:`GRAM_ROWS` shared tokens: a rotation keeps every pair of token
-   rows at the same angle, so the pairwise cosines of a rotated copy agree with the reference's (correlation
-   ≈ 1, measured 0.87 for a copy that was also width-pruned to 75 %), while independent models sit near 0.
-   Below :data:`GRAM_GATE` nothing more is read. The pre-test only saves work; it is not evidence.
-2. **The fit**: orthogonal Procrustes on :data:`FIT_FACTOR` × width whole rows (one contiguous run, read in
-   chunks; ``d' × d`` accumulated, one SVD), checked on :data:`CHECK_ROWS` further rows as in the narrow fit —
-   kept only when it predicts the reference's window columns on the held-out rows at
-   :data:`~generator.audit.residual.ROTATION_GATE`. The embeddings stay set aside as used to fit it.
+1. **A cheap pre-test** on the first :data:`GRAM_ROWS` pairs: a rotation keeps every pair of token rows at
+   the same angle, so the pairwise cosines of a rotated copy agree with the reference's (correlation ≈ 1,
+   measured 0.87 for a copy that was also width-pruned to 75 %), while independent models sit near 0. Below
+   :data:`GRAM_GATE` nothing more is read. The pre-test only saves work; it is not evidence.
+2. **The fit**: orthogonal Procrustes on all but the last :data:`CHECK_ROWS` pairs (read in chunks; ``d' × d``
+   accumulated, one SVD), checked on those last rows as in the narrow fit — kept only when it predicts the
+   reference's window columns on them at :data:`~generator.audit.residual.ROTATION_GATE`. The embeddings
+   stay set aside as used to fit it.
 
-Against a fingerprint, which keeps only the window columns of 512 rows, a wide rotation cannot be fitted: the
-alignment says so, and a rotated copy is then not found (README, known blind spots).
+A fingerprint of a model whose whole rows would cost more keeps none: the alignment then says a wide rotation
+is fitted only against the checkpoint (README, known blind spots).
 """
 
 from __future__ import annotations
@@ -25,21 +27,29 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.plan import seed_for, window_for
+from generator.audit.fingerprint_file import TensorProfile
+from generator.audit.plan import (
+    RESIDUAL_WIDTH,
+    WIDE_CHECK_ROWS,
+    WIDE_FIT_FACTOR,
+    WIDE_SHARE,
+    wide_run,
+    window_for,
+)
 from generator.audit.read import TensorInfo, TensorReader
 from generator.audit.stats import standardise
 from generator.audit.tokens import TokenMap
 from generator.audit.values import raw_finite_or_fail, to_float
 
+FIT_FACTOR = WIDE_FIT_FACTOR
+"""Whole token rows to fit on per residual dimension of the reference."""
+CHECK_ROWS = WIDE_CHECK_ROWS
+"""Further rows the fit is checked on (never fitted on)."""
 GRAM_ROWS = 512
 """Shared token rows whose pairwise cosines are compared before anything larger is read."""
 GRAM_GATE = 0.6
 """Correlation of the pairwise cosines below which no wide rotation is fitted (a rotated copy: ≈ 1; a copy
 also pruned to 75 % of its width: 0.87; independent toy models trained on the same tokens: ≈ 0)."""
-FIT_FACTOR = 2
-"""Whole token rows to fit on per residual dimension of the wider model."""
-CHECK_ROWS = 512
-"""Further rows the fit is checked on (never fitted on)."""
 CHUNK_ROWS = 1024
 """Rows read and accumulated at a time (memory: two chunks and one ``d' × d`` matrix)."""
 
@@ -68,60 +78,66 @@ def needs_wide(fit_rows: int, width: int) -> bool:
 def fit_wide_rotation(
     candidate: TensorInfo,
     reader: TensorReader,
-    reference: TensorInfo | None,
+    reference: TensorProfile,
     *,
-    reference_width: int,
-    reference_rows: int,
     gate: float,
     tokens: TokenMap | None = None,
 ) -> WideRotation:
-    """Fit the candidate's residual stream to the reference's window by a rotation from whole embedding rows
-    (see the module docstring). ``reference`` is where the reference's embedding is stored, ``None`` when the
-    reference is a fingerprint; ``reference_rows`` its token rows; ``gate`` is the held-out correlation a
-    window column must reach; ``tokens`` pairs the rows by string when the vocabulary was re-numbered."""
-    d, width = reference_width, candidate.cols
-    pairs = _shared_ids(candidate.rows, reference_rows, tokens)
-    shared = int(pairs.size)
-    fit_rows = FIT_FACTOR * max(d, width)
-    needed = fit_rows + CHECK_ROWS
-    if shared < needed:
+    """Fit the candidate's residual stream to the reference embedding's window by a rotation from whole
+    token rows (see the module docstring): the reference's rows of :func:`~generator.audit.plan.wide_run`,
+    read from its checkpoint or kept in its fingerprint, and the candidate's rows of the same tokens (by id,
+    or by string through ``tokens``). ``gate`` is the held-out correlation a window column must reach."""
+    d, width = reference.layout.width, candidate.cols
+    if d <= RESIDUAL_WIDTH:  # the window holds every dimension: the sampled rows were the fit to make
+        return _none("", tokens=0)
+    run = wide_run(reference.shape, d)
+    if run is None:
         return _none(
-            f"{shared} shared token rows are too few to fit a rotation of {width} residual dimensions "
-            f"(needs {needed})",
+            f"{reference.shape[0]} token rows are too few to fit a rotation of {width} residual dimensions "
+            f"(needs {FIT_FACTOR * d + CHECK_ROWS})",
             tokens=0,
         )
-    if reference is None:
+    if reference.stored is None and reference.wide is None:
         return _none(
-            f"a rotation of {width} residual dimensions needs more token rows than a fingerprint keeps: "
-            "fitted only against the reference's checkpoint",
+            f"a rotation of {width} residual dimensions needs whole token rows, which this fingerprint"
+            f" does not keep (they would cost more than {WIDE_SHARE:.1%} of the model's bytes): fitted only"
+            " against the reference's checkpoint",
             tokens=0,
         )
-    rng = np.random.default_rng(seed_for(f"residual-wide|{reference.shape}|{candidate.shape}"))
-    start = int(rng.integers(0, shared - needed + 1))
-    ours_ids = pairs if tokens is None else tokens.rows(pairs)
+    ids = np.arange(run.start, run.stop, dtype=np.int64)
+    ours = ids if tokens is None else tokens.rows(ids)
+    paired = (ours >= 0) & (ours < candidate.rows)
+    fit_rows = int(paired.sum()) - CHECK_ROWS
+    if fit_rows < max(d, width) + GRAM_ROWS // 4 or fit_rows < GRAM_ROWS:
+        return _none(
+            f"{int(paired.sum())} of the {len(ids)} reference token rows kept for a wide rotation pair with"
+            f" a candidate row (by id, or by string where both strings are known): too few to fit {width}"
+            " residual dimensions",
+            tokens=0,
+        )
     with TensorReader() as theirs:
-        run = _Run(
-            ours=ours_ids,
-            theirs=pairs,
-            start=start,
+        pairs = _Pairs(
+            ours=ours[paired],
+            theirs=np.flatnonzero(paired),
             candidate=candidate,
             reference=reference,
             our_reader=reader,
             their_reader=theirs,
+            first_id=run.start,
         )
-        x, y = run.read(0, GRAM_ROWS)
+        x, y = pairs.read(0, GRAM_ROWS)
         agreement = gram_agreement(x, y)
         if agreement < GRAM_GATE:
             return _none(
                 f"pairwise cosines of {GRAM_ROWS} token rows agree at r = {agreement:.2f} (a rotated copy "
-                f"keeps them, r ≈ 1; a wide rotation is fitted from {FIT_FACTOR}× its width in whole rows "
-                f"only at r ≥ {GRAM_GATE})",
+                f"keeps them, r ≈ 1; a wide rotation is fitted from whole rows only at r ≥ {GRAM_GATE})",
                 tokens=GRAM_ROWS,
             )
-        rotation = _procrustes(run, count=fit_rows)
-        x_check, y_check = run.read(fit_rows, CHECK_ROWS)
+        rotation = _procrustes(pairs, count=fit_rows)
+        x_check, y_check = pairs.read(fit_rows, CHECK_ROWS)
         x_check -= rotation.x_mean
         y_check -= rotation.y_mean
+    used = fit_rows + CHECK_ROWS
     columns = window_for(d).positions()
     matrix = rotation.matrix[:, columns]
     held = np.asarray((standardise((x_check @ matrix).T) * standardise(y_check[:, columns].T)).sum(axis=1))
@@ -132,14 +148,14 @@ def fit_wide_rotation(
             matrix=None,
             kept=int(kept.sum()),
             quality=quality,
-            tokens=needed,
+            tokens=used,
             note=(
                 f"a rotation fitted on {fit_rows} whole token rows predicts held-out embedding columns at "
                 f"median correlation {quality:.2f} (needs {gate}): read as stored"
             ),
         )
     return WideRotation(
-        matrix=matrix * kept[None, :], kept=int(kept.sum()), quality=quality, tokens=needed, note=""
+        matrix=matrix * kept[None, :], kept=int(kept.sum()), quality=quality, tokens=used, note=""
     )
 
 
@@ -162,35 +178,30 @@ def _none(note: str, *, tokens: int) -> WideRotation:
     return WideRotation(matrix=None, kept=0, quality=None, tokens=tokens, note=note)
 
 
-def _shared_ids(candidate_rows: int, reference_rows: int, tokens: TokenMap | None) -> npt.NDArray[np.int64]:
-    """Reference token ids whose token the candidate has: the common ids, or those paired by string."""
-    if tokens is None:
-        return np.arange(min(candidate_rows, reference_rows), dtype=np.int64)
-    ids = np.arange(reference_rows, dtype=np.int64)
-    rows = tokens.rows(ids)
-    return ids[(rows >= 0) & (rows < candidate_rows)]
-
-
 @dataclass(frozen=True, kw_only=True)
-class _Run:
-    """The token rows fitted on: the ``i``-th pair is the candidate's row ``ours[start + i]`` and the
-    reference's row ``theirs[start + i]`` (one contiguous run of the reference's shared ids)."""
+class _Pairs:
+    """The token rows fitted on: the ``i``-th pair is the candidate's row ``ours[i]`` and the reference's row
+    ``first_id + theirs[i]`` (``theirs`` indexes the run, which a fingerprint keeps as its ``wide`` rows)."""
 
     ours: npt.NDArray[np.int64]
     theirs: npt.NDArray[np.int64]
-    start: int
     candidate: TensorInfo
-    reference: TensorInfo
+    reference: TensorProfile
     our_reader: TensorReader
     their_reader: TensorReader
+    first_id: int
 
     def read(self, first: int, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Pairs ``first:first + count`` of the run as float rows of each model."""
-        where = slice(self.start + first, self.start + first + count)
-        return (
-            _rows(self.our_reader, self.candidate, self.ours[where]),
-            _rows(self.their_reader, self.reference, self.theirs[where]),
-        )
+        """Pairs ``first:first + count`` as float rows of each model."""
+        where = slice(first, first + count)
+        ours = _rows(self.our_reader, self.candidate, self.ours[where])
+        kept, stored = self.reference.wide, self.reference.stored
+        if stored is not None:
+            theirs = _rows(self.their_reader, stored, self.first_id + self.theirs[where])
+        else:
+            assert kept is not None
+            theirs = to_float(kept[self.theirs[where]], self.reference.dtype)
+        return ours, theirs
 
 
 def _rows(reader: TensorReader, info: TensorInfo, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
@@ -210,12 +221,13 @@ class _Fitted:
     y_mean: npt.NDArray[np.float64]
 
 
-def _procrustes(run: _Run, *, count: int) -> _Fitted:
+def _procrustes(run: _Pairs, *, count: int) -> _Fitted:
     """Orthogonal Procrustes on the first ``count`` pairs of the run, centred, read in chunks: ``R = U Vᵀ``
     from the SVD of ``Xᵀ Y``. Sums are taken about the first chunk's means (no cancellation)."""
     shift_x = shift_y = None
-    cross = np.zeros((run.candidate.cols, run.reference.cols))
-    sum_x, sum_y = np.zeros(run.candidate.cols), np.zeros(run.reference.cols)
+    width = run.reference.shape[1]
+    cross = np.zeros((run.candidate.cols, width))
+    sum_x, sum_y = np.zeros(run.candidate.cols), np.zeros(width)
     for first in range(0, count, CHUNK_ROWS):
         x, y = run.read(first, min(CHUNK_ROWS, count - first))
         if shift_x is None or shift_y is None:

@@ -9,16 +9,20 @@ statistic over token rows compares unrelated rows. When both tokenizers are at h
 different ids, the rows are paired by string instead: the residual alignment is fitted on those pairs, and the
 token rows are compared through them.
 
-Against a fingerprint there is no tokenizer: rows are paired by id, and the report says so.
+A fingerprint keeps the strings of its sampled token rows (:func:`sampled_strings`), which is all the pairing
+needs; one made without a tokenizer beside the model pairs by id, and the report says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+from generator.audit.plan import wide_run
 
 if TYPE_CHECKING:  # only the type: the tokenizers are read by the engine
     from generator.audit.cheap_read import TokenizerFacts
@@ -28,6 +32,8 @@ SAME_ID_SHARE = 0.9
 """Share of the shared strings that must keep their id for the rows to be paired by id as stored."""
 MIN_SHARED = 32
 """Fewest shared strings worth pairing by."""
+MAX_ID = 1 << 31
+"""Token ids from here on are left out (no vocabulary is that large; a larger id is malformed input)."""
 TOKEN_ROLES = ("embed", "lm_head")
 """Roles whose rows are tokens of the vocabulary (not positions, not pixels)."""
 BY_ID = "token rows paired by id: both tokenizers are needed to pair them by string"
@@ -74,15 +80,31 @@ class TokenMap:
         return out
 
 
+def sampled_strings(profiles: Iterable[TensorProfile], ids: Mapping[str, int]) -> dict[int, str]:
+    """The string of every token row a fingerprint keeps of ``profiles`` — sampled rows, and the whole rows
+    kept for a wide rotation — which is what it keeps of the tokenizer."""
+    strings = {i: token for token, i in ids.items()}
+    kept: set[int] = set()
+    for profile in profiles:
+        if is_token_rows(profile):
+            kept.update(int(u) for u in profile.units)
+            run = wide_run(profile.shape, profile.layout.width) if profile.wide is not None else None
+            kept.update(run or ())
+    return {i: strings[i] for i in sorted(kept) if i in strings}
+
+
 def pair_tokens(
-    candidate: TokenizerFacts | str, reference: TokenizerFacts | str
+    candidate: TokenizerFacts | str, reference: TokenizerFacts | str, *, reference_rows: int
 ) -> tuple[TokenMap | None, TokenPairing]:
     """A map when the two vocabularies share strings mostly under other ids; else ``None`` (pair by id) and
-    why. Either side may be the reason it could not be read."""
+    why. Either side may be the reason it could not be read. Reference ids from ``reference_rows`` (the
+    reference's token rows) on, and candidate ids from :data:`MAX_ID` on, name no row and are left out."""
     if isinstance(candidate, str) or isinstance(reference, str):  # why it is not available: in `cheap`
         return None, TokenPairing(by="id", shared=0, same_id=0, note=BY_ID)
-    shared = candidate.ids.keys() & reference.ids.keys()
-    same = sum(candidate.ids[t] == reference.ids[t] for t in shared)
+    candidate_ids = {t: i for t, i in candidate.ids.items() if i < MAX_ID}
+    reference_ids = {t: i for t, i in reference.ids.items() if i < reference_rows}
+    shared = candidate_ids.keys() & reference_ids.keys()
+    same = sum(candidate_ids[t] == reference_ids[t] for t in shared)
     if len(shared) < MIN_SHARED or same >= SAME_ID_SHARE * len(shared):
         reason = (
             f"only {len(shared)} token strings shared"
@@ -93,10 +115,9 @@ def pair_tokens(
             by="id", shared=len(shared), same_id=same, note=f"token rows paired by id: {reason}"
         )
         return None, pairing
-    size = max(reference.ids.values()) + 1
-    to_candidate = np.full(size, -1, dtype=np.int64)
+    to_candidate = np.full(reference_rows, -1, dtype=np.int64)
     for token in shared:
-        to_candidate[reference.ids[token]] = candidate.ids[token]
+        to_candidate[reference_ids[token]] = candidate_ids[token]
     pairing = TokenPairing(
         by="string",
         shared=len(shared),

@@ -134,7 +134,17 @@ def token_units(
             if searched is not None:
                 return sampled, np.arange(sampled.shape[0]), searched, keep
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)
-    chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
+    units = np.asarray(reference.units, dtype=np.int64)
+    own = source.candidate_units(reference, units)  # by string when the vocabulary was re-numbered
+    chosen, alignment = _align_units(
+        to_float(everything, info.dtype),
+        ref_values,
+        reference,
+        half,
+        device,
+        own=own,
+        paired=own is not units,
+    )
     return everything, chosen, alignment, np.ones(keep.shape, dtype=bool)
 
 
@@ -181,20 +191,28 @@ def _align_units(
     reference: TensorProfile,
     half: int,
     device: Any,
+    *,
+    own: npt.NDArray[np.int64] | None = None,
+    paired: bool = False,
 ) -> tuple[npt.NDArray[np.int64], UnitAlignment]:
-    """Per reference unit: its own index, unless another candidate unit matches clearly better on half A."""
-    own = np.asarray(reference.units, dtype=np.int64)
+    """Per reference unit: its own candidate unit, unless another matches clearly better on half A.
+
+    ``own``: each reference unit's own candidate unit (``-1``: none) — its index, or for token rows paired
+    by string (``paired``) the row of the same token; a unit without one takes its best match.
+    """
+    own = np.asarray(reference.units, dtype=np.int64) if own is None else own
     cand_a, ref_a = standardise(cand[:, :half]), standardise(ref[:, :half])
     best, best_corr = best_matches(ref_a, cand_a, device=device)
     threshold = _threshold(cand.shape[0], half)
     index_z, hits, log10_hits = None, None, None
     chosen = best.copy()
-    if own.size and _unit_count(reference) == cand.shape[0]:
-        own_corr = (ref_a * cand_a[own]).sum(axis=1)
-        index_z = float(own_corr.mean() * math.sqrt(own.size * half))
-        hits = int(np.count_nonzero(best == own))
-        log10_hits = identity_hits_log10_p(hits, own.size, cand.shape[0])
-        moved = (np.abs(best_corr) >= threshold) & (np.abs(best_corr) > np.abs(own_corr) + 0.1)
+    valid = (own >= 0) & (own < cand.shape[0])
+    if valid.any() and (paired or _unit_count(reference) == cand.shape[0]):
+        own_corr = np.where(valid, (ref_a * cand_a[np.where(valid, own, 0)]).sum(axis=1), 0.0)
+        index_z = float(own_corr[valid].mean() * math.sqrt(int(valid.sum()) * half))
+        hits = int(np.count_nonzero((best == own) & valid))
+        log10_hits = identity_hits_log10_p(hits, int(valid.sum()), cand.shape[0])
+        moved = ~valid | ((np.abs(best_corr) >= threshold) & (np.abs(best_corr) > np.abs(own_corr) + 0.1))
         chosen = np.where(moved, best, own)
     method: Literal["index", "matched", "mixed"] = (
         "index" if np.array_equal(chosen, own) else "matched" if np.array_equal(chosen, best) else "mixed"

@@ -82,7 +82,7 @@ def _to_environment(variable: str) -> Callable[[click.Context, click.Parameter, 
 
     def store(_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value is not None:
-            os.environ[variable] = f"{value:g}" if isinstance(value, float) else str(value)
+            os.environ[variable] = repr(value)  # the environment is how the reader is told; exact
 
     return store
 
@@ -95,8 +95,8 @@ def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
         (
             "--http-bandwidth",
             "AUDIT_HTTP_BANDWIDTH",
-            click.FloatRange(0, min_open=True),
-            "MB/s the link is assumed to deliver; with the latency, which gaps are joined [25].",
+            click.FloatRange(0),
+            "MB/s the link is assumed to deliver; with the latency, which gaps are joined (0: none) [25].",
         ),
         (
             "--http-latency-ms",

@@ -273,6 +273,10 @@ def test_a_relabelled_moe_is_derived_and_its_experts_are_traced(tmp_path: Path, 
         assert model.residual is not None
         assert model.residual.kind == "permutation"
         assert "residual stream permuted" in model.disguises
+        if mla:  # the latent up-projections do not read the residual stream: unchanged, read as stored
+            latent = [e for e in model.tensors if "q_b_proj" in e.candidate or "kv_b_proj" in e.candidate]
+            assert len(latent) == 2 * config.n_layers
+            assert all(e.centred_cosine > 0.99 for e in latent)
         routed = {
             (m.candidate_expert, m.reference_expert)
             for m in model.expert_matches

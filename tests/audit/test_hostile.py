@@ -68,16 +68,8 @@ def _cases(tmp: Path, zoo: Zoo) -> dict[str, Path]:
         shard_dir / "model.safetensors.index.json",
         json.dumps({"weight_map": {"w": "../reference.safetensors"}}).encode(),
     )
-    tampered = tmp / "tampered.fingerprint"
-    raw = bytearray(zoo.fingerprint.read_bytes())
-    length = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8 : 8 + length])
-    descriptors = json.loads(header["__metadata__"]["tensors"])
+    descriptors = json.loads(_fingerprint_metadata(zoo)["tensors"])
     descriptors[0]["residual_axis"] = 7
-    header["__metadata__"]["tensors"] = json.dumps(descriptors)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    tampered.write_bytes(len(text).to_bytes(8, "little") + text + bytes(raw[8 + length :]))
     return {
         "truncated": _truncated(tmp, zoo),
         "offsets_past_end": _header(tmp / "past.safetensors", {"w": _ok_entry([0, 8])}, b"\0" * 4),
@@ -100,9 +92,30 @@ def _cases(tmp: Path, zoo: Zoo) -> dict[str, Path]:
         "zip_renamed": _write(tmp / "zipped.safetensors", b"PK\x03\x04" + b"\0" * 64),
         "empty": _write(tmp / "empty.safetensors", b""),
         "index_traversal": shard_dir,
-        "tampered_fingerprint": tampered,
+        "tampered_fingerprint": _tampered(tmp / "tampered.fingerprint", zoo, tensors=json.dumps(descriptors)),
+        "tokens_past_rows": _tampered(tmp / "past-rows.fingerprint", zoo, tokens=json.dumps([[10**30, "x"]])),
+        "tokens_not_pairs": _tampered(tmp / "not-pairs.fingerprint", zoo, tokens=json.dumps({"x": 1})),
         "missing": tmp / "does-not-exist.safetensors",
     }
+
+
+def _fingerprint_metadata(zoo: Zoo) -> dict[str, str]:
+    raw = zoo.fingerprint.read_bytes()
+    length = int.from_bytes(raw[:8], "little")
+    metadata: dict[str, str] = json.loads(raw[8 : 8 + length])["__metadata__"]
+    return metadata
+
+
+def _tampered(path: Path, zoo: Zoo, **changes: str) -> Path:
+    """The zoo's fingerprint with metadata entries replaced."""
+    raw = zoo.fingerprint.read_bytes()
+    length = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + length])
+    header["__metadata__"].update(changes)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + length :])
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +159,9 @@ def test_hostile_candidate_is_refused(hostile: dict[str, Path], zoo: Zoo, case: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["tampered_fingerprint", "pickle_renamed", "truncated"])
+@pytest.mark.parametrize(
+    "case", ["tampered_fingerprint", "tokens_past_rows", "tokens_not_pairs", "pickle_renamed", "truncated"]
+)
 def test_hostile_reference_is_refused(hostile: dict[str, Path], zoo: Zoo, case: str) -> None:
     result = run_cli("audit", str(zoo.reference), str(hostile[case]))
     assert result.returncode != 0

@@ -19,8 +19,9 @@ import torch
 
 from generator.audit import AuditReport, make_fingerprint, remote_transport, run_audit, toy, toy_disguise
 from generator.audit.cheap_read import TokenizerFacts, read_side
+from generator.audit.fingerprint import load_fingerprint
 from generator.audit.report import ComponentReport
-from generator.audit.tokens import BY_ID, pair_tokens
+from generator.audit.tokens import BY_ID, is_token_rows, pair_tokens
 from tests.audit.conftest import CONFIG, Zoo
 from tests.audit.hubserver import HubServer, load, serving
 
@@ -60,11 +61,15 @@ def folders(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> Folders:
     # none replaced: a rotation of 64 dimensions needs more than 64 shared rows to fit on (half of them)
     turned, turned_vocabulary = toy.renumber_vocab(rotated, STRINGS, seed=7)
     _save(root, "renumbered_rotated", turned, turned_vocabulary)
+    noisy, noisy_vocabulary = toy.renumber_vocab(toy.add_noise(weights, 0.9, seed=6), STRINGS, seed=10)
+    _save(root, "renumbered_noisy", noisy, noisy_vocabulary)
     # an independent model trained on the same tokens, under a re-numbered tokenizer with the same strings
     independent = toy.train_toy(CONFIG, seed=2)
     other, other_vocabulary = toy.renumber_vocab(independent, STRINGS, seed=8, replaced=REPLACED)
     _save(root, "independent_renumbered", other, other_vocabulary)
     make_fingerprint(root / "reference" / "model.safetensors", root / "reference.fingerprint")
+    _save(root, "reference_no_tokenizer", weights, None)
+    make_fingerprint(root / "reference_no_tokenizer" / "model.safetensors", root / "bare.fingerprint")
     return Folders(root=root)
 
 
@@ -88,6 +93,17 @@ def test_a_renumbered_vocabulary_is_paired_by_string(folders: Folders) -> None:
     assert embedding.centred_cosine > 0.99  # its rows are the reference's, found by string
 
 
+def test_a_noisy_copy_under_a_new_tokenizer_keeps_its_embedding_evidence(folders: Folders) -> None:
+    """Rows not all clear on their own index are searched among every row; the row of the same string is
+    still each one's own, so the evidence is as strong as with the ids kept."""
+    report = _audit(folders.model("renumbered_noisy"), folders.model("reference"))
+    embedding = next(e for e in _model(report).tensors if e.candidate == EMBED)
+    assert embedding.centred_cosine > 0.5
+    assert embedding.units is not None
+    assert embedding.units.hits is not None
+    assert embedding.units.hits > 0.5 * embedding.units.sampled
+
+
 @pytest.mark.parametrize(
     ("case", "kind"), [("renumbered_relabelled", "permutation"), ("renumbered_rotated", "rotation")]
 )
@@ -107,14 +123,30 @@ def test_a_relabelled_model_under_a_new_tokenizer_is_derived(folders: Folders, c
 
 
 def test_without_a_tokenizer_the_relabelled_model_is_missed(folders: Folders) -> None:
-    """What pairing by string is for (and what an audit against a fingerprint still cannot do)."""
+    """What pairing by string is for: a side without its tokenizer is paired by id."""
     for candidate, against in (
         ("renumbered_relabelled_no_tokenizer", folders.model("reference")),
-        ("renumbered_relabelled", folders.root / "reference.fingerprint"),
+        ("renumbered_relabelled", folders.root / "bare.fingerprint"),
     ):
         report = _audit(folders.model(candidate), against)
         assert report.method["token_rows"] == BY_ID
         assert report.verdict != "derived"
+
+
+def test_a_fingerprint_keeps_the_strings_of_its_sampled_token_rows(folders: Folders) -> None:
+    fingerprint = load_fingerprint(folders.root / "reference.fingerprint")
+    sampled = {int(u) for p in fingerprint.tensors if is_token_rows(p) for u in p.units}
+    assert fingerprint.tokens == {i: STRINGS[i] for i in sorted(sampled)}
+    assert load_fingerprint(folders.root / "bare.fingerprint").tokens == {}
+    # and with them it pairs a re-numbered vocabulary as the checkpoint does
+    full = _audit(folders.model("renumbered_relabelled"), folders.model("reference")).to_dict()
+    light = _audit(folders.model("renumbered_relabelled"), folders.root / "reference.fingerprint").to_dict()
+    assert light["verdict"] == "derived"
+    assert light["method"]["token_rows"].startswith("token rows paired by string")
+    for document in (full, light):
+        for key in ("reference", "reference_kind", "reference_files", "cheap", "method"):
+            del document[key]
+    assert full == light
 
 
 def test_an_independent_model_under_a_renumbered_tokenizer_stays_independent(folders: Folders) -> None:
@@ -135,10 +167,11 @@ def _facts(ids: dict[str, int]) -> TokenizerFacts:
 def test_pairing_by_id_stays_when_ids_agree_or_a_tokenizer_is_missing() -> None:
     reference = {f"t{i}": i for i in range(100)}
     grown = reference | {f"new{i}": 100 + i for i in range(50)}  # appended: every shared id kept
-    assert pair_tokens(_facts(grown), _facts(reference))[0] is None
-    assert pair_tokens("no tokenizer.json", _facts(reference)) == (None, pair_tokens(_facts(grown), "x")[1])
+    assert pair_tokens(_facts(grown), _facts(reference), reference_rows=100)[0] is None
+    missing = pair_tokens("no tokenizer.json", _facts(reference), reference_rows=100)
+    assert missing == (None, pair_tokens(_facts(grown), "x", reference_rows=100)[1])
     shuffled = {t: (i * 37) % 100 for t, i in reference.items()}
-    mapping, pairing = pair_tokens(_facts(shuffled), _facts(reference))
+    mapping, pairing = pair_tokens(_facts(shuffled), _facts(reference), reference_rows=100)
     assert mapping is not None
     assert pairing.by == "string"
     assert (pairing.shared, pairing.same_id) == (100, 4)  # 37 i = i (mod 100) for i = 0, 25, 50, 75

@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from generator.audit import (
     AuditReport,
+    fingerprint,
     make_fingerprint,
     remote_transport,
     residual,
@@ -28,6 +30,7 @@ from generator.audit import (
     toy,
     toy_disguise,
 )
+from generator.audit.fingerprint import load_fingerprint
 from generator.audit.residual import ROTATION_GATE, USED_TO_FIT
 from tests.audit.hubserver import HubServer, load, serving
 
@@ -134,10 +137,78 @@ def test_an_independent_model_on_the_same_tokens_stays_independent(
     assert quality < ROTATION_GATE / 2
 
 
-def test_against_a_fingerprint_the_audit_says_it_cannot_fit_a_wide_rotation(wide: Wide) -> None:
+def test_a_fingerprint_keeps_whole_rows_only_when_they_are_cheap(wide: Wide) -> None:
+    """The toy's embedding is a third of the model, so its whole rows would cost far more than a real
+    model's (0.03% of DeepSeek-V3): its default fingerprint keeps none and says what it cannot do."""
     report = _audit(wide.path("rotated"), wide.fingerprint)
-    assert report.verdict != "derived"  # the blind spot the README names
-    assert "needs more token rows than a fingerprint keeps" in _model(report).note
+    assert report.verdict != "derived"
+    assert "whole token rows, which this fingerprint does not keep" in _model(report).note
+
+
+@pytest.fixture(scope="module")
+def rich(wide: Wide, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fingerprint of the wide reference told to keep its whole rows whatever they cost."""
+    path = tmp_path_factory.mktemp("rich") / "reference.fingerprint"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint, "WIDE_SHARE", 1.0)
+        make_fingerprint(wide.reference, path)
+    return path
+
+
+@pytest.mark.parametrize("case", DISGUISED)
+def test_a_fingerprint_with_whole_rows_fits_a_wide_rotation_like_the_checkpoint(
+    wide: Wide, rich: Path, case: str
+) -> None:
+    kept = [p.wide for p in load_fingerprint(rich).tensors if p.wide is not None]
+    assert [w.shape for w in kept] == [(2 * WIDE.d_model + 512, WIDE.d_model)]
+    full = _audit(wide.path(case), wide.reference).to_dict()
+    light = _audit(wide.path(case), rich).to_dict()
+    assert light["verdict"] == "derived"
+    for document in (full, light):
+        for key in ("reference", "reference_kind", "reference_files", "cheap"):
+            del document[key]
+    assert full == light
+
+
+@pytest.fixture(scope="module")
+def renamed(wide: Wide, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The wide reference with a tokenizer, its rich fingerprint, and a rotated copy under a re-numbered one
+    (the strings of the whole rows must travel with the fingerprint, or none of them pair)."""
+    root = tmp_path_factory.mktemp("renamed")
+    strings = [f"w-{i}" for i in range(WIDE.vocab)]
+    weights = load_file(wide.reference)
+    toy.save_checkpoint(weights, root / "reference" / "model.safetensors")
+    toy.save_tokenizer(strings, root / "reference")
+    rotated = toy_disguise.rotate(weights, WIDE, seed=4)
+    moved, vocabulary = toy.renumber_vocab(rotated, strings, seed=9, replaced=WIDE.vocab // 8)
+    toy.save_checkpoint(moved, root / "candidate" / "model.safetensors")
+    toy.save_tokenizer(vocabulary, root / "candidate")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint, "WIDE_SHARE", 1.0)
+        make_fingerprint(root / "reference" / "model.safetensors", root / "reference.fingerprint")
+    return {
+        "reference": root / "reference" / "model.safetensors",
+        "fingerprint": root / "reference.fingerprint",
+        "candidate": root / "candidate" / "model.safetensors",
+    }
+
+
+def test_a_wide_rotation_under_a_renumbered_vocabulary_is_fitted_from_a_fingerprint(
+    renamed: dict[str, Path],
+) -> None:
+    kept = load_fingerprint(renamed["fingerprint"]).tokens
+    assert len(kept) >= residual_wide.FIT_FACTOR * WIDE.d_model + residual_wide.CHECK_ROWS
+    full = _audit(renamed["candidate"], renamed["reference"]).to_dict()
+    light = _audit(renamed["candidate"], renamed["fingerprint"]).to_dict()
+    for document in (full, light):
+        assert document["verdict"] == "derived"
+        assert document["method"]["token_rows"].startswith("token rows paired by string")
+        model = next(c for c in document["components"] if c["name"] == "model")
+        assert model["residual"]["kind"] == "rotation"
+        # the method's pairing note counts the strings each side knows: all of them, or those kept
+        for key in ("reference", "reference_kind", "reference_files", "cheap", "method"):
+            del document[key]
+    assert full == light
 
 
 def test_the_pairwise_cosines_ignore_rotations_and_not_independence() -> None:
