@@ -137,6 +137,29 @@ def test_an_independent_model_on_the_same_tokens_stays_independent(
     assert quality < ROTATION_GATE / 2
 
 
+@pytest.mark.slow
+def test_independent_models_on_the_same_tokens_stay_below_both_gates(
+    wide: Wide, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A small calibration of the wide path: more independent models trained on the reference's token
+    stream, each below the pre-test's gate, and — with the pre-test off — each fit far below the held-out
+    gate, so the verdict stays independent either way."""
+    agreements, qualities = [], []
+    for seed in (5, 6, 7):
+        path = toy.save_checkpoint(
+            toy.train_toy(WIDE, seed=seed), tmp_path / f"independent-{seed}.safetensors"
+        )
+        with monkeypatch.context() as patch:
+            note = _model(run_audit(path, wide.reference)).note
+            agreements.append(float(note.split("agree at r = ")[1].split(" ")[0]))
+            patch.setattr(residual_wide, "GRAM_GATE", -2.0)
+            forced = run_audit(path, wide.reference)
+        assert forced.verdict == "independent"
+        qualities.append(float(_model(forced).note.split("median correlation ")[-1].split(" ")[0]))
+    assert max(agreements) < residual_wide.GRAM_GATE / 2
+    assert max(qualities) < ROTATION_GATE / 2
+
+
 def test_a_fingerprint_keeps_whole_rows_only_when_they_are_cheap(wide: Wide) -> None:
     """The toy's embedding is a third of the model, so its whole rows would cost far more than a real
     model's (0.03% of DeepSeek-V3): its default fingerprint keeps none and says what it cannot do."""
@@ -240,3 +263,17 @@ def test_a_wide_rotation_is_fitted_alike_over_http(
         for key in ("candidate", "reference", "candidate_files", "reference_files", "transfer", "cheap"):
             document.pop(key, None)
     assert over == local
+
+
+@pytest.mark.parametrize("shape", [(96, 96), (128, 80), (80, 128)])
+def test_the_polar_factor_is_the_svd_one(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(1)
+    matrix = rng.standard_normal(shape) @ np.diag(rng.uniform(0.1, 10.0, shape[1]))
+    u, _, vt = np.linalg.svd(matrix, full_matrices=False)
+    assert np.allclose(residual_wide.polar(matrix), u @ vt, atol=1e-8)
+    singular = matrix.copy()
+    singular[:, 0] = 0.0  # rank-deficient: the SVD's answer, not an inverse square root of zero
+    got = residual_wide.polar(singular)
+    assert np.isfinite(got).all()
+    u, _, vt = np.linalg.svd(singular, full_matrices=False)
+    assert np.allclose(got, u @ vt, atol=1e-8)
