@@ -140,7 +140,7 @@ def _component(
     significant = [e for e in evidence if e.test is not None and _significant(e.test, count)]
     disguises = _disguises(significant, layer_maps, reference_layers) if shared else ()
     if shared and residual is not None and residual.kind != "none":
-        disguises = (_RELABELLED[residual.kind], *disguises)
+        disguises = (RELABELLED[residual.kind], *disguises)
     return ComponentReport(
         name=name,
         verdict=verdict,
@@ -164,12 +164,13 @@ def _component(
     )
 
 
-_RELABELLED = {
+RELABELLED = {
     "permutation": "residual stream permuted",
     "subset": "residual width pruned (a subset of dimensions kept)",
     "grown": "residual width grown (the reference's dimensions kept among new ones)",
     "rotation": "residual stream rotated",
 }
+"""The change a fitted residual alignment names, per kind (a site label exists for each)."""
 
 
 def _expert_significance(matches: list[ExpertMatch], significant: set[str]) -> tuple[ExpertMatch, ...]:

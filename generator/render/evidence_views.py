@@ -10,6 +10,7 @@ finished Markdown in both languages (templates place them with the ``markdown`` 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -20,6 +21,9 @@ from generator.model import HubAudit, Text
 from generator.render.formats import p_value, percent, power_of_ten
 from generator.render.judged import HubAuditView
 from generator.render.labels import (
+    CHANGE_PATTERNS,
+    CHANGES,
+    CHANGES_SEEN,
     CHEAP,
     STRENGTH,
     Lang,
@@ -60,6 +64,8 @@ class ComponentLine:
     strength: Strength
     sentence: Text
     """How strong, and what the statistics say, finished Markdown (the component's name is not in it)."""
+    changes: Text | None = None
+    """What the audit saw change from the reference (renamed, cast, re-ordered, rotated, …), or ``None``."""
 
 
 def component_line(component: ComponentResult, alpha: float) -> ComponentLine:
@@ -75,7 +81,30 @@ def component_line(component: ComponentResult, alpha: float) -> ComponentLine:
         component=component,
         strength=band,
         sentence=in_both(lambda lang: STRENGTH[band].get(lang).format(**fields)),
+        changes=changes_line(component.disguises),
     )
+
+
+def changes_line(changes: Sequence[str]) -> Text | None:
+    """The sentence naming what changed from the reference, or ``None`` when nothing was seen."""
+    if not changes:
+        return None
+    return in_both(
+        lambda lang: CHANGES_SEEN.get(lang).format(changes=", ".join(change_words(c, lang) for c in changes))
+    )
+
+
+def change_words(change: str, lang: Lang) -> str:
+    """One change the engine names, in the page's language; one with no words here is shown as the engine
+    wrote it, in code."""
+    known = CHANGES.get(change)
+    if known is not None:
+        return known.get(lang)
+    for pattern, words in CHANGE_PATTERNS:
+        found = re.fullmatch(pattern, change)
+        if found is not None:
+            return words.get(lang).format(**found.groupdict())
+    return f"`{change}`"
 
 
 def cheap_lines(cheap: Mapping[str, Any] | None) -> tuple[Text, ...]:

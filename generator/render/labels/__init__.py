@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from generator.render.labels.audits import (
     CANNOT_SEE,
+    CHANGE_PATTERNS,
+    CHANGES,
+    CHANGES_SEEN,
     CHEAP,
     COMPONENT_KIND,
     COMPONENT_SENTENCE,
@@ -49,7 +52,10 @@ __all__ = [
     "AGGREGATE",
     "ALLEGATION_OUTCOME",
     "CANNOT_SEE",
+    "CHANGES",
+    "CHANGES_SEEN",
     "CHANGE_KIND",
+    "CHANGE_PATTERNS",
     "CHEAP",
     "COMPONENT_KIND",
     "COMPONENT_SENTENCE",

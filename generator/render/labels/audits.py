@@ -235,3 +235,53 @@ REPLICATION_TEXT: Final[Mapping[str, Text]] = {
     ),
 }
 """The replication table's words around the numbers (``{value}``, ``{low}``… are numbers from the file)."""
+
+
+CHANGES: Final[Mapping[str, Text]] = {
+    "renamed": Text(ko="텐서 이름이 바뀜", en="tensors renamed"),
+    "transposed": Text(ko="행렬을 전치해 저장함", en="matrices stored transposed"),
+    "q, k, v projections fused or split": Text(
+        ko="q·k·v 투영을 합치거나 나눔", en="q, k, v projections fused or split"
+    ),
+    "units re-ordered": Text(ko="뉴런·헤드의 순서가 바뀜", en="neurons or heads re-ordered"),
+    "unit signs flipped": Text(ko="뉴런의 부호가 뒤집힘", en="neuron signs flipped"),
+    "layers dropped, duplicated or re-ordered": Text(
+        ko="층을 빼거나 겹치거나 순서를 바꿈", en="layers dropped, duplicated or re-ordered"
+    ),
+    "rows or units added or removed": Text(
+        ko="행(토큰)이나 뉴런을 더하거나 뺌", en="rows (tokens) or neurons added or removed"
+    ),
+    "values changed": Text(
+        ko="값이 바뀜 (추가 학습 등)", en="values changed (further training, for example)"
+    ),
+    "residual stream permuted": Text(
+        ko="잔차 차원의 순서를 바꿈 (재사용을 가리는 알려진 방법)",
+        en="residual dimensions re-ordered (a known way to disguise reuse)",
+    ),
+    "residual width pruned (a subset of dimensions kept)": Text(
+        ko="잔차 차원 일부만 남겨 폭을 줄임", en="residual width pruned (a subset of dimensions kept)"
+    ),
+    "residual width grown (the reference's dimensions kept among new ones)": Text(
+        ko="원본의 잔차 차원을 새 차원들 사이에 두어 폭을 늘림",
+        en="residual width grown (the reference's dimensions kept among new ones)",
+    ),
+    "residual stream rotated": Text(
+        ko="잔차 흐름을 회전함 (재사용을 가리는 알려진 방법)",
+        en="residual stream rotated (a known way to disguise reuse)",
+    ),
+}
+"""The changes the audit names between a reference and a copy (``disguises`` in its report), in words."""
+
+CHANGE_PATTERNS: Final[tuple[tuple[str, Text], ...]] = (
+    (r"cast to (?P<x>\S+)", Text(ko="{x} 형식으로 변환", en="cast to {x}")),
+    (
+        r"dtype cast \(compared in (?P<x>.+)\)",
+        Text(ko="자료형 변환 ({x}로 비교)", en="dtype cast (compared in {x})"),
+    ),
+    (r"quantised \((?P<x>.+)\)", Text(ko="양자화 ({x})", en="quantised ({x})")),
+    (r"dequantised from (?P<x>.+)", Text(ko="{x} 양자화를 풀어 저장함", en="dequantised from {x}")),
+)
+"""The changes whose words carry a value (a dtype, a quantisation format): regular expression, words."""
+
+CHANGES_SEEN: Final = Text(ko="(원본과 달라진 점: {changes})", en="(changes from the reference: {changes})")
+"""The sentence listing a component's changes."""
