@@ -17,12 +17,13 @@ and group sizes from the ``config.json`` beside the weights, local or remote: :m
 :mod:`~generator.audit.fingerprint_file` its values, written and read) → :mod:`~generator.audit.tokens` (token
 rows paired by string when the vocabulary was re-numbered) → :mod:`~generator.audit.residual` (a permuted,
 pruned, grown or rotated residual stream recovered from the token embeddings, which are then not evidence;
-:mod:`~generator.audit.residual_wide` fits a wide rotation from whole rows) → :mod:`~generator.audit.align`
-(pairs, layer maps; :mod:`~generator.audit.pairs` its building blocks, :mod:`~generator.audit.experts` experts
-matched under permutation) → :mod:`~generator.audit.compare` (statistics per pair;
-:mod:`~generator.audit.units` aligns hidden units) → :mod:`~generator.audit.exact` (the rest of an identical
-component compared whole; every tensor accounted for) → :mod:`~generator.audit.verdict` (per component and
-overall). :func:`run_audit` runs them in order.
+:mod:`~generator.audit.residual_wide` fits a wide rotation from whole rows,
+:mod:`~generator.audit.residual_units` one from FFN neurons when no token is shared) →
+:mod:`~generator.audit.align` (pairs, layer maps; :mod:`~generator.audit.pairs` its building blocks,
+:mod:`~generator.audit.experts` experts matched under permutation) → :mod:`~generator.audit.compare`
+(statistics per pair; :mod:`~generator.audit.units` aligns hidden units) → :mod:`~generator.audit.exact` (the
+rest of an identical component compared whole; every tensor accounted for) → :mod:`~generator.audit.verdict`
+(per component and overall). :func:`run_audit` runs them in order.
 
 Beside them, never as evidence of weight reuse: :mod:`~generator.audit.cheap` compares the configs and
 tokenizers (:func:`compare_cheap`; files read by :mod:`~generator.audit.cheap_read`).

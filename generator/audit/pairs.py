@@ -176,10 +176,14 @@ class CandidateSource:
         """From now on, read the tensors named in ``maps`` through their residual maps.
 
         Called once, after the maps were fitted (:func:`~generator.audit.residual.fit_residual` reads the
-        embeddings' sampled blocks through this source, so the comparison reuses them) and before any of
-        those tensors is read: nothing read as stored is kept for them.
+        embeddings' sampled blocks through this source, so the comparison reuses them); whatever was read as
+        stored of the tensors now mapped is dropped, so nothing read as stored is used for them.
         """
-        assert not any(key[0] in maps for key in (*self._sampled, *self._large, *self._profiles))
+        for kept in (self._sampled, self._large, self._profiles):  # as stored: never used through a map
+            for key in [k for k in kept if k[0] in maps]:
+                dropped = kept.pop(key)
+                if kept is self._sampled:
+                    self._sampled_bytes -= dropped.nbytes
         self._residual = dict(maps)
 
     def residual_map(self, info: TensorInfo, reference: TensorProfile) -> ResidualMap | None:

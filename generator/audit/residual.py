@@ -37,6 +37,7 @@ from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, DTYPES
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for
+from generator.audit.residual_units import fit_from_units
 from generator.audit.residual_wide import fit_wide_rotation, needs_wide
 from generator.audit.stats import cast_bits, standardise
 from generator.audit.values import raw_finite_or_fail, to_float
@@ -204,7 +205,13 @@ def fit_residual(
         component = candidate.parsed.component
         applied = (component, *sorted(bare - {component}))
         if fitted is None:
+            units = _from_units(alignment, candidates, reference, source, component=component, bare=bare)
+            alignment, fitted, fitted_on = units
             alignments.append(alignment)
+            if fitted is not None:
+                _read_through_units(
+                    fitted, fitted_on, alignment, candidates, maps=maps, aside=(aside_c, aside_r)
+                )
             continue
         alignments.append(replace(alignment, applied_to=applied))
         aside_c[info.name] = USED_TO_FIT
@@ -221,6 +228,63 @@ def fit_residual(
     return ResidualFit(
         alignments=tuple(alignments), maps=maps, candidate_set_aside=aside_c, reference_set_aside=aside_r
     )
+
+
+def _read_through_units(
+    fitted: ResidualMap,
+    fitted_on: list[tuple[str, str]],
+    alignment: ResidualAlignment,
+    candidates: Sequence[Candidate],
+    *,
+    maps: dict[str, ResidualMap],
+    aside: tuple[dict[str, str], dict[str, str]],
+) -> None:
+    """Record a map fitted on FFN neurons: its tensors set aside, the rest of its components mapped."""
+    for name, side in fitted_on:
+        aside[0 if side == "candidate" else 1][name] = USED_TO_FIT
+    for other in candidates:
+        if other.parsed.component in alignment.applied_to and other.info.name not in aside[0]:
+            maps[other.info.name] = fitted
+
+
+def _from_units(
+    alignment: ResidualAlignment,
+    candidates: Sequence[Candidate],
+    reference: Fingerprint,
+    source: CandidateSource,
+    *,
+    component: str,
+    bare: set[str],
+) -> tuple[ResidualAlignment, ResidualMap | None, list[tuple[str, str]]]:
+    """When the embeddings fit nothing and do not agree as stored, a rotation fitted on a dense FFN layer's
+    neurons (:mod:`~generator.audit.residual_units`): the alignment, its map (``None``: none kept), and the
+    tensors fitted on."""
+    if alignment.index_correlation is not None and alignment.index_correlation >= INDEX_GATE:
+        return alignment, None, []
+    units = fit_from_units(
+        candidates, reference, source, component=component, gate=ROTATION_GATE, index_gate=INDEX_GATE
+    )
+    if units is None:
+        return alignment, None, []
+    if units.matrix is None:
+        return replace(alignment, note=f"{alignment.note}; {units.note}"), None, []
+    width, d = units.widths
+    mapping = ResidualMap(kind="rotation", reference_width=d, candidate_width=width, matrix=units.matrix)
+    fitted_on = [(units.anchor[0], "candidate"), (units.anchor[1], "reference")]
+    fitted_on += [
+        (name, side) for name, side in zip(units.gains, ("candidate", "reference"), strict=True) if name
+    ]
+    kept = replace(
+        alignment,
+        kind="rotation",
+        held_out_correlation=units.quality,
+        positions=units.kept,
+        tokens=units.rows,
+        fitted_on=units.anchor,
+        applied_to=(component, *sorted(bare - {component})),
+        note=units.note,
+    )
+    return kept, mapping, fitted_on
 
 
 def _is_embedding(profile: TensorProfile) -> bool:

@@ -118,7 +118,7 @@ def fit_wide_rotation(
             tokens=0,
         )
     with TensorReader() as theirs:
-        pairs = _Pairs(
+        pairs = Pairs(
             ours=ours[paired],
             theirs=np.flatnonzero(paired),
             candidate=candidate,
@@ -135,16 +135,12 @@ def fit_wide_rotation(
                 f"keeps them, r ≈ 1; a wide rotation is fitted from whole rows only at r ≥ {GRAM_GATE})",
                 tokens=GRAM_ROWS,
             )
-        rotation = _procrustes(pairs, count=fit_rows)
+        rotation = procrustes(pairs, count=fit_rows)
         x_check, y_check = pairs.read(fit_rows, CHECK_ROWS)
         x_check -= rotation.x_mean
         y_check -= rotation.y_mean
     used = fit_rows + CHECK_ROWS
-    columns = window_for(d).positions()
-    matrix = rotation.matrix[:, columns]
-    held = np.asarray((standardise((x_check @ matrix).T) * standardise(y_check[:, columns].T)).sum(axis=1))
-    quality = float(np.median(held)) if held.size and np.all(np.isfinite(held)) else 0.0
-    kept = held >= gate
+    matrix, quality, kept = checked(rotation, x_check, y_check, d=d, gate=gate)
     if kept.mean() < 0.5 or quality < gate:
         return WideRotation(
             matrix=None,
@@ -159,6 +155,23 @@ def fit_wide_rotation(
     return WideRotation(
         matrix=matrix * kept[None, :], kept=int(kept.sum()), quality=quality, tokens=used, note=""
     )
+
+
+def checked(
+    rotation: Fitted,
+    x_check: npt.NDArray[np.float64],
+    y_check: npt.NDArray[np.float64],
+    *,
+    d: int,
+    gate: float,
+) -> tuple[npt.NDArray[np.float64], float, npt.NDArray[np.bool_]]:
+    """A fitted rotation's columns at the reference's window, and how well they predict held-out rows (already
+    centred): the median correlation over the window columns, and which columns reach ``gate``."""
+    columns = window_for(d).positions()
+    matrix = rotation.matrix[:, columns]
+    held = np.asarray((standardise((x_check @ matrix).T) * standardise(y_check[:, columns].T)).sum(axis=1))
+    quality = float(np.median(held)) if held.size and np.all(np.isfinite(held)) else 0.0
+    return matrix, quality, held >= gate
 
 
 def gram_agreement(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
@@ -181,7 +194,7 @@ def _none(note: str, *, tokens: int) -> WideRotation:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Pairs:
+class Pairs:
     """The token rows fitted on: the ``i``-th pair is the candidate's row ``ours[i]`` and the reference's row
     ``first_id + theirs[i]`` (``theirs`` indexes the run, which a fingerprint keeps as its ``wide`` rows)."""
 
@@ -192,6 +205,10 @@ class _Pairs:
     our_reader: TensorReader
     their_reader: TensorReader
     first_id: int
+    our_scale: npt.NDArray[np.float64] | None = None
+    """Per column, a factor the candidate's rows are multiplied by (a norm gain folded in), or ``None``."""
+    their_scale: npt.NDArray[np.float64] | None = None
+    """The same for the reference's rows."""
 
     def read(self, first: int, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Pairs ``first:first + count`` as float rows of each model."""
@@ -203,6 +220,10 @@ class _Pairs:
         else:
             assert kept is not None
             theirs = to_float(kept[self.theirs[where]], self.reference.dtype)
+        if self.our_scale is not None:
+            ours *= self.our_scale
+        if self.their_scale is not None:
+            theirs *= self.their_scale
         return ours, theirs
 
 
@@ -216,14 +237,14 @@ def _rows(reader: TensorReader, info: TensorInfo, rows: npt.NDArray[np.int64]) -
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Fitted:
+class Fitted:
     matrix: npt.NDArray[np.float64]
     """``d' × d``: the orthogonal map (a partial isometry when the widths differ)."""
     x_mean: npt.NDArray[np.float64]
     y_mean: npt.NDArray[np.float64]
 
 
-def _procrustes(run: _Pairs, *, count: int) -> _Fitted:
+def procrustes(run: Pairs, *, count: int) -> Fitted:
     """Orthogonal Procrustes on the first ``count`` pairs of the run, centred, read in chunks: ``R = U Vᵀ``
     from the SVD of ``Xᵀ Y``. Sums are taken about the first chunk's means (no cancellation)."""
     shift_x = shift_y = None
@@ -243,7 +264,7 @@ def _procrustes(run: _Pairs, *, count: int) -> _Fitted:
     assert shift_y is not None
     mean_x, mean_y = sum_x / count, sum_y / count
     cross -= count * np.outer(mean_x, mean_y)
-    return _Fitted(matrix=polar(cross), x_mean=mean_x + shift_x, y_mean=mean_y + shift_y)
+    return Fitted(matrix=polar(cross), x_mean=mean_x + shift_x, y_mean=mean_y + shift_y)
 
 
 def polar(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -63,6 +63,7 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Wide:
         "pruned_rotated": toy_disguise.rotate(pruned, narrower, seed=6),
         "rotated_finetuned": toy.train_toy(WIDE, seed=3, task_seed=1, init=rotated, steps=20),
         "independent": toy.train_toy(WIDE, seed=2),
+        "rotated_new_vocabulary": _new_vocabulary(rotated),
     }
     for name, params in cases.items():
         toy.save_checkpoint(params, root / f"{name}.safetensors")
@@ -70,6 +71,16 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Wide:
     fingerprint = root / "reference.fingerprint"
     make_fingerprint(reference, fingerprint)
     return Wide(root=root, reference=reference, fingerprint=fingerprint)
+
+
+def _new_vocabulary(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The same model under a wholly new vocabulary: new random rows in the embedding and the output head, so
+    no token is left to fit the residual stream on."""
+    gen = torch.Generator().manual_seed(11)
+    out = dict(params)
+    for name in (EMBED, "lm_head.weight"):
+        out[name] = torch.randn(params[name].shape, generator=gen) * params[name].std()
+    return out
 
 
 @cache
@@ -104,8 +115,10 @@ def test_a_wide_rotated_copy_is_derived_against_the_reference_checkpoint(wide: W
 
 
 def test_the_sampled_rows_alone_miss_a_wide_rotation(wide: Wide, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What this module exists for: without whole rows, the rotated copy is read as stored."""
+    """What this module exists for: without whole rows (and without the FFN neurons' fit, the other way to
+    find it against a checkpoint), the rotated copy is read as stored."""
     monkeypatch.setattr(residual, "needs_wide", lambda fit_rows, width: False)
+    monkeypatch.setattr(residual, "fit_from_units", lambda *args, **kwargs: None)
     report = run_audit(wide.path("rotated"), wide.reference)
     assert report.verdict == "independent"
     assert _model(report).kind == "none"
@@ -158,6 +171,38 @@ def test_independent_models_on_the_same_tokens_stay_below_both_gates(
         qualities.append(float(_model(forced).note.split("median correlation ")[-1].split(" ")[0]))
     assert max(agreements) < residual_wide.GRAM_GATE / 2
     assert max(qualities) < ROTATION_GATE / 2
+
+
+GATE_PROJ = "model.layers.0.mlp.gate_proj.weight"
+FFN_GAIN = "model.layers.0.post_attention_layernorm.weight"
+
+
+def test_with_no_token_left_the_rotation_is_fitted_on_the_ffn_neurons(wide: Wide) -> None:
+    report = _audit(wide.path("rotated_new_vocabulary"), wide.reference)
+    assert report.verdict == "derived"
+    model = next(c for c in report.components if c.name == "model")
+    assert model.verdict == "derived"
+    assert model.log10_p is not None
+    assert model.log10_p < -50
+    alignment = _model(report)
+    assert (alignment.kind, alignment.fitted_on) == ("rotation", (GATE_PROJ, GATE_PROJ))
+    assert alignment.held_out_correlation is not None
+    assert alignment.held_out_correlation > 0.95
+    assert "FFN neurons" in alignment.note
+    # the anchor and the gain folded into it are set aside on both sides; the new embeddings are compared
+    assert {(u.name, u.reason) for u in model.unpaired} == {(GATE_PROJ, USED_TO_FIT), (FFN_GAIN, USED_TO_FIT)}
+    assert {(u.name, u.reason) for u in report.reference_unpaired} >= {(GATE_PROJ, USED_TO_FIT)}
+    assert EMBED in {e.candidate for e in model.tensors}
+    # and without the neurons (the fit switched off) nothing else finds it
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(residual, "fit_from_units", lambda *args, **kwargs: None)
+        assert run_audit(wide.path("rotated_new_vocabulary"), wide.reference).verdict != "derived"
+
+
+def test_the_neurons_of_an_independent_model_fit_nothing(wide: Wide) -> None:
+    note = _model(_audit(wide.path("independent"), wide.reference)).note
+    agreement = float(note.split(f"FFN neurons of {GATE_PROJ} agree at r = ")[1].split(" ")[0])
+    assert abs(agreement) < residual_wide.GRAM_GATE / 2
 
 
 def test_a_fingerprint_keeps_whole_rows_only_when_they_are_cheap(wide: Wide) -> None:
@@ -245,12 +290,13 @@ def test_the_pairwise_cosines_ignore_rotations_and_not_independence() -> None:
 @pytest.fixture(scope="module")
 def hub(wide: Wide) -> Iterator[HubServer]:
     repos = {"org/wide-reference": load({"model.safetensors": wide.reference})}
-    repos.update({f"org/wide-{case}": load({"model.safetensors": wide.path(case)}) for case in DISGUISED})
+    cases = (*DISGUISED, "rotated_new_vocabulary")
+    repos.update({f"org/wide-{case}": load({"model.safetensors": wide.path(case)}) for case in cases})
     with serving(repos) as server:
         yield server
 
 
-@pytest.mark.parametrize("case", ["rotated", "pruned_rotated"])
+@pytest.mark.parametrize("case", ["rotated", "pruned_rotated", "rotated_new_vocabulary"])
 def test_a_wide_rotation_is_fitted_alike_over_http(
     wide: Wide, hub: HubServer, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:

@@ -1,0 +1,213 @@
+"""Stage 4b (units) — a rotated residual stream recovered from a layer's FFN neurons, when tokens cannot.
+
+The token embeddings anchor every other residual fit: the same token is the same point in both streams. A
+model given a wholly new vocabulary shares no token with the reference, and one whose new tokenizer is not
+beside it cannot be paired by string, so those fits find nothing. QuaRot and SpinQuant rotate the residual
+stream only: the neurons of a layer's FFN stay where they were, and the rows of its ``gate_proj`` (inputs
+scaled by the norm gain before it) are the reference's rows times the rotation, ``W_c = W_r diag(g) R``. With
+at least as many neurons as residual dimensions (dense FFNs have 2.7–4 times as many) the rows determine
+``R``, no token needed. As for the wide fit (:mod:`~generator.audit.residual_wide`): a pre-test on the
+pairwise cosines of 512 neurons' rows (kept by a rotation; near 0 between independent models, whose neurons
+share no index), then orthogonal Procrustes on three quarters of the neurons, kept only when it predicts the
+reference's window columns on the last quarter at the same gate. The anchor tensor and the gain folded into
+it are then used to fit, never evidence. Against the reference's checkpoint only (a fingerprint keeps no
+whole rows of it); neurons permuted as well defeat it (that needs a test on responses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from generator.audit.fingerprint_file import Fingerprint, TensorProfile
+from generator.audit.header import AUDITED_DTYPES, TensorInfo
+from generator.audit.read import TensorReader
+from generator.audit.residual_wide import GRAM_GATE, GRAM_ROWS, Pairs, checked, gram_agreement, procrustes
+from generator.audit.stats import standardise
+from generator.audit.values import raw_finite_or_fail, to_float
+
+if TYPE_CHECKING:  # pairs imports residual, which imports this module
+    from generator.audit.pairs import Candidate, CandidateSource
+
+ANCHOR_ROLES = ("mlp.gate.", "mlp.up.")
+"""Roles whose rows are FFN neurons reading the residual stream (dense layers)."""
+GAIN_ROLE = "norm.mlp."
+"""The norm gain in front of them (folded into them by QuaRot)."""
+MIN_EXTRA = 64
+"""Neurons beyond the residual width a fit needs (besides the quarter it is checked on)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitFit:
+    """A rotation fitted on one layer's FFN neurons, or why there is none."""
+
+    matrix: npt.NDArray[np.float64] | None
+    """``d' × window`` (columns not predicted zeroed), or ``None``."""
+    kept: int
+    quality: float | None
+    rows: int
+    """Neuron rows read from each model."""
+    anchor: tuple[str, str]
+    """The candidate's and the reference's tensor it was fitted on (and then never evidence)."""
+    gains: tuple[str, str]
+    """The gains folded into them (``""`` where there is none)."""
+    widths: tuple[int, int]
+    """The candidate's and the reference's residual width."""
+    note: str
+
+
+def fit_from_units(
+    candidates: Sequence[Candidate],
+    reference: Fingerprint,
+    source: CandidateSource,
+    *,
+    component: str,
+    gate: float,
+    index_gate: float,
+) -> UnitFit | None:
+    """Fit the candidate component's residual stream from the first dense FFN layer both models have (see the
+    module docstring); ``None`` when there is no such layer, the reference is a fingerprint, or the tensor
+    already agrees as stored (``index_gate``)."""
+    ours = {(c.parsed.layer, c.parsed.role): c for c in candidates if c.parsed.component == component}
+    for (layer, role), candidate in sorted(ours.items(), key=lambda item: (item[0][0] is None, item[0])):
+        if layer is None or not role.startswith(ANCHOR_ROLES) or candidate.info.dtype not in AUDITED_DTYPES:
+            continue
+        theirs = _counterpart(reference, layer, role, candidate.info)
+        if theirs is None:
+            continue
+        return _fit(
+            candidate,
+            theirs,
+            source,
+            gains=(ours.get((layer, _gain_role(role))), _gain(reference, theirs)),
+            gate=gate,
+            index_gate=index_gate,
+        )
+    return None
+
+
+def _gain_role(role: str) -> str:
+    return GAIN_ROLE + role.rsplit(".", 1)[-1]
+
+
+def _counterpart(reference: Fingerprint, layer: int, role: str, info: TensorInfo) -> TensorProfile | None:
+    for profile in reference.tensors:
+        p, layout = profile.parsed, profile.layout
+        same = p.layer == layer and p.role == role and p.expert is None and len(profile.shape) == 2
+        usable = layout.kind == "residual" and layout.residual_axis == 1 and profile.stored is not None
+        if same and usable and profile.shape[0] == info.shape[0]:
+            return profile
+    return None
+
+
+def _gain(reference: Fingerprint, anchor: TensorProfile) -> TensorProfile | None:
+    for profile in reference.tensors:
+        p = profile.parsed
+        same = (
+            p.layer == anchor.parsed.layer and p.stack == anchor.parsed.stack and p.role.startswith(GAIN_ROLE)
+        )
+        if same and profile.stored is not None and profile.shape == (anchor.shape[1],):
+            return profile
+    return None
+
+
+def _fit(
+    candidate: Candidate,
+    reference: TensorProfile,
+    source: CandidateSource,
+    *,
+    gains: tuple[Candidate | None, TensorProfile | None],
+    gate: float,
+    index_gate: float,
+) -> UnitFit | None:
+    """The fit on one anchor tensor, its gains folded in (each side's own, where it has one)."""
+    gain, reference_gain = gains
+    info = candidate.info
+    d, width, count = reference.layout.width, info.cols, info.rows
+    check = count // 4
+    fit_rows = count - check
+    anchor = (info.name, reference.name)
+    names = (
+        gain.info.name if gain is not None else "",
+        reference_gain.name if reference_gain is not None else "",
+    )
+    if fit_rows < max(d, width) + MIN_EXTRA or fit_rows < GRAM_ROWS:
+        return None  # too few neurons to determine a rotation: nothing to say beyond the embeddings' note
+    if width == d:
+        stored = source.block(info, reference, transposed=False, all_units=False)
+        same = (
+            standardise(to_float(stored, info.dtype).T)
+            * standardise(to_float(reference.block, reference.dtype).T)
+        ).sum(axis=1)
+        if float(np.median(same)) >= index_gate:
+            return None  # read as stored: nothing relabelled here
+    units = np.arange(count, dtype=np.int64)
+    with TensorReader() as theirs:
+        pairs = Pairs(
+            ours=units,
+            theirs=units,
+            candidate=info,
+            reference=reference,
+            our_reader=source.reader,
+            their_reader=theirs,
+            first_id=0,
+            our_scale=_vector(source.reader, gain.info) if gain is not None else None,
+            their_scale=_vector(theirs, reference_gain.stored)
+            if reference_gain is not None and reference_gain.stored is not None
+            else None,
+        )
+        x, y = pairs.read(0, GRAM_ROWS)
+        agreement = gram_agreement(x, y)
+        if agreement < GRAM_GATE:
+            return UnitFit(
+                matrix=None,
+                kept=0,
+                quality=None,
+                rows=GRAM_ROWS,
+                anchor=anchor,
+                gains=names,
+                widths=(width, d),
+                note=(
+                    f"pairwise cosines of {GRAM_ROWS} FFN neurons of {info.name} agree at r = {agreement:.2f}"
+                    f" (a rotated copy keeps them; fitted only at r ≥ {GRAM_GATE})"
+                ),
+            )
+        rotation = procrustes(pairs, count=fit_rows)
+        x_check, y_check = pairs.read(fit_rows, check)
+    x_check -= rotation.x_mean
+    y_check -= rotation.y_mean
+    matrix, quality, kept = checked(rotation, x_check, y_check, d=d, gate=gate)
+    if kept.mean() < 0.5 or quality < gate:
+        return UnitFit(
+            matrix=None,
+            kept=int(kept.sum()),
+            quality=quality,
+            rows=count,
+            anchor=anchor,
+            gains=names,
+            widths=(width, d),
+            note=(
+                f"a rotation fitted on {fit_rows} FFN neurons of {info.name} predicts held-out columns at"
+                f" median correlation {quality:.2f} (needs {gate})"
+            ),
+        )
+    return UnitFit(
+        matrix=matrix * kept[None, :],
+        kept=int(kept.sum()),
+        quality=quality,
+        rows=count,
+        anchor=anchor,
+        gains=names,
+        widths=(width, d),
+        note=f"fitted on the {count} FFN neurons of {info.name} (no tokens to fit on)",
+    )
+
+
+def _vector(reader: TensorReader, info: TensorInfo) -> npt.NDArray[np.float64]:
+    raw = reader.read_all(info).reshape(-1)
+    raw_finite_or_fail(raw, info.dtype, info)
+    return to_float(raw, info.dtype)
