@@ -38,9 +38,10 @@ from generator.audit.header import AUDITED_DTYPES, DTYPES
 from generator.audit.names import is_buffer
 from generator.audit.plan import model_width, seed_for, window_for
 from generator.audit.residual_units import fit_from_units
-from generator.audit.residual_wide import fit_wide_rotation, needs_wide
-from generator.audit.stats import cast_bits, standardise
-from generator.audit.values import raw_finite_or_fail, to_float
+from generator.audit.residual_wide import fit_wide_rotation, needs_wide, rows_in_order
+from generator.audit.stats import cast_bits, column_correlations, standardise
+from generator.audit.tokens import TOKEN_ROLES
+from generator.audit.values import to_float
 
 if TYPE_CHECKING:  # pairs reads blocks through a ResidualMap, so it imports this module
     from generator.audit.pairs import Candidate, CandidateSource, Unmatched
@@ -66,7 +67,6 @@ SAME_TOKENS = (
     "rows are the tokens the residual alignment was fitted on: an output head of two independent models"
     " trained on the same tokens agrees through such a map; never evidence after a fitted alignment"
 )
-_TOKEN_ROLES = ("embed", "lm_head")
 GAIN_NOT_ROTATED = (
     "norm gain of a rotated residual stream of another width: a rotation folds the gains into the next"
     " matrices, so no reference gain corresponds to it"
@@ -219,10 +219,10 @@ def fit_residual(
         for other in candidates:
             if other.parsed.component in applied and other.info.name != info.name:
                 maps[other.info.name] = fitted
-                if other.parsed.role.startswith(_TOKEN_ROLES):
+                if other.parsed.role.startswith(TOKEN_ROLES):
                     aside_c[other.info.name] = SAME_TOKENS
         for profile in reference.tensors:
-            token_rows = profile.layout.units == "token" and profile.parsed.role.startswith(_TOKEN_ROLES)
+            token_rows = profile.layout.units == "token" and profile.parsed.role.startswith(TOKEN_ROLES)
             if token_rows and profile.layout.width == fitted.reference_width:
                 aside_r.setdefault(profile.name, SAME_TOKENS)
     return ResidualFit(
@@ -347,15 +347,12 @@ def _fit(
         # the window's columns first (the block the comparison reads too, kept by the source); whole rows
         # only when they disagree
         sampled = source.block(info, reference, transposed=False, all_units=False)
-        same = _column_correlations(to_float(sampled, info.dtype), y)
+        same = column_correlations(to_float(sampled, info.dtype), y)
         agree = float(np.median(same))
         base = replace(base, index_correlation=agree)
         if agree >= INDEX_GATE:
             return replace(base, note="the same-index columns agree: read as stored"), None
-    order = np.argsort(rows, kind="stable")
-    raw = source.reader.read_2d(info, rows[order])
-    raw_finite_or_fail(raw, info.dtype, info)
-    x = to_float(raw, info.dtype)[np.argsort(order)]
+    x = rows_in_order(source.reader, info, rows)
     assignment = _assignment(x, y, fit, check)
     kind: Kind = "permutation" if width == d else "subset" if width < d else "grown"
     kept = assignment.index >= 0
@@ -405,11 +402,6 @@ def _fit(
     return replace(base, held_out_correlation=best, note=note), None
 
 
-def _column_correlations(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Per column, the correlation of ``a``'s and ``b``'s values over rows."""
-    return np.asarray((standardise(a.T) * standardise(b.T)).sum(axis=1))
-
-
 @dataclass(frozen=True, kw_only=True)
 class _Assigned:
     index: npt.NDArray[np.int64]
@@ -433,7 +425,7 @@ def _assignment(
     signs[rows] = np.sign(corr[rows, cols]) + (corr[rows, cols] == 0)
     matched = index >= 0
     held = np.zeros(y.shape[1])
-    held[matched] = _column_correlations(x[check][:, index[matched]] * signs[matched], y[check][:, matched])
+    held[matched] = column_correlations(x[check][:, index[matched]] * signs[matched], y[check][:, matched])
     good = matched & (held >= PERMUTATION_GATE)
     quality = float(np.median(held)) if held.size else 0.0
     return _Assigned(index=np.where(good, index, -1), signs=signs, quality=quality)
@@ -458,7 +450,7 @@ def _procrustes(
     yc = y - y[fit].mean(axis=0, keepdims=True)
     u, _, vt = np.linalg.svd(xc[fit].T @ yc[fit], full_matrices=False)
     matrix = u @ vt
-    held = _column_correlations(xc[check] @ matrix, yc[check])
+    held = column_correlations(xc[check] @ matrix, yc[check])
     kept = (held >= ROTATION_GATE).astype(np.float64)
     quality = float(np.median(held)) if held.size else 0.0
     return _Rotated(matrix=np.asarray(matrix), kept=kept, quality=quality if math.isfinite(quality) else 0.0)

@@ -27,7 +27,7 @@ from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.read import TensorReader
 from generator.audit.residual_wide import GRAM_GATE, GRAM_ROWS, Pairs, checked, gram_agreement, procrustes
-from generator.audit.stats import standardise
+from generator.audit.stats import column_correlations
 from generator.audit.values import raw_finite_or_fail, to_float
 
 if TYPE_CHECKING:  # pairs imports residual, which imports this module
@@ -139,10 +139,7 @@ def _fit(
         return None  # too few neurons to determine a rotation: nothing to say beyond the embeddings' note
     if width == d:
         stored = source.block(info, reference, transposed=False, all_units=False)
-        same = (
-            standardise(to_float(stored, info.dtype).T)
-            * standardise(to_float(reference.block, reference.dtype).T)
-        ).sum(axis=1)
+        same = column_correlations(to_float(stored, info.dtype), to_float(reference.block, reference.dtype))
         if float(np.median(same)) >= index_gate:
             return None  # read as stored: nothing relabelled here
     units = np.arange(count, dtype=np.int64)

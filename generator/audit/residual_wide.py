@@ -37,7 +37,7 @@ from generator.audit.plan import (
     window_for,
 )
 from generator.audit.read import TensorInfo, TensorReader
-from generator.audit.stats import standardise
+from generator.audit.stats import column_correlations
 from generator.audit.tokens import TokenMap
 from generator.audit.values import raw_finite_or_fail, to_float
 
@@ -169,7 +169,7 @@ def checked(
     centred): the median correlation over the window columns, and which columns reach ``gate``."""
     columns = window_for(d).positions()
     matrix = rotation.matrix[:, columns]
-    held = np.asarray((standardise((x_check @ matrix).T) * standardise(y_check[:, columns].T)).sum(axis=1))
+    held = column_correlations(x_check @ matrix, y_check[:, columns])
     quality = float(np.median(held)) if held.size and np.all(np.isfinite(held)) else 0.0
     return matrix, quality, held >= gate
 
@@ -213,10 +213,10 @@ class Pairs:
     def read(self, first: int, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Pairs ``first:first + count`` as float rows of each model."""
         where = slice(first, first + count)
-        ours = _rows(self.our_reader, self.candidate, self.ours[where])
+        ours = rows_in_order(self.our_reader, self.candidate, self.ours[where])
         kept, stored = self.reference.wide, self.reference.stored
         if stored is not None:
-            theirs = _rows(self.their_reader, stored, self.first_id + self.theirs[where])
+            theirs = rows_in_order(self.their_reader, stored, self.first_id + self.theirs[where])
         else:
             assert kept is not None
             theirs = to_float(kept[self.theirs[where]], self.reference.dtype)
@@ -227,7 +227,9 @@ class Pairs:
         return ours, theirs
 
 
-def _rows(reader: TensorReader, info: TensorInfo, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+def rows_in_order(
+    reader: TensorReader, info: TensorInfo, rows: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
     """Whole rows, in the order given (read in ascending order)."""
     order = np.argsort(rows, kind="stable")
     raw = reader.read_2d(info, rows[order])

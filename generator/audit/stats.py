@@ -69,6 +69,11 @@ def standardise(block: FloatArray) -> FloatArray:
     return np.asarray(out, dtype=np.float64)
 
 
+def column_correlations(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Per column, the correlation of ``a``'s and ``b``'s values over rows."""
+    return np.asarray((standardise(a.T) * standardise(b.T)).sum(axis=1))
+
+
 def profile_of(raw: npt.NDArray[Any], dtype: str, *, single: bool) -> FloatArray:
     """A block's profile: a vector's own values, else per position the sum of squares over the block's units.
 

@@ -19,6 +19,7 @@ from generator.audit.fingerprint_file import TensorProfile
 from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import search_run
 from generator.audit.stats import best_matches, identity_hits_log10_p, standardise
+from generator.audit.tokens import is_token_rows
 from generator.audit.values import to_float
 
 
@@ -143,7 +144,7 @@ def token_units(
         half,
         device,
         own=own,
-        paired=own is not units,
+        paired=source.tokens is not None and is_token_rows(reference),
     )
     return everything, chosen, alignment, np.ones(keep.shape, dtype=bool)
 
