@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from generator.audit.fingerprint_file import Fingerprint, is_fingerprint, load_f
 from generator.audit.gate_up import fused_by_columns, layout_of
 from generator.audit.names import entries_of
 from generator.audit.pairs import Candidate, CandidateSource, Unmatched
-from generator.audit.plan import HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_UNITS
+from generator.audit.plan import HIDDEN_RUN, HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_RUN, TOKEN_UNITS
 from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, describe, is_remote
@@ -87,8 +88,12 @@ def run_audit(
     """
     if _is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
-    beside = read_sides(candidate, reference)  # its own connection: `transfer` counts the weights' bytes
-    with _remote(progress, cache, candidate, reference) as remote:
+    with _remote(progress, cache, candidate, reference) as remote, ThreadPoolExecutor(1) as aside:
+        # Configs and tokenizers are read while the weights are, through the same connection (one revision
+        # look-up per repository: all read at one commit), counted apart: `transfer` is the weights' bytes.
+        beside_read = aside.submit(
+            read_sides, candidate, reference, remote=remote.counted_apart() if remote is not None else None
+        )
         # fail fast (unreadable, or quantised in a format not understood), before reading the reference
         stored = open_checkpoint(candidate, remote=remote)
         checkpoint = dequantised(stored)
@@ -106,6 +111,7 @@ def run_audit(
             reference_files = tuple(_source_file(f) for f in opened.files)
         if remote is not None:
             candidate_ahead(remote, fingerprint, checkpoint)
+        beside = beside_read.result()
         theirs = beside[1].tokenizer if fingerprint.kind == "checkpoint" else _kept_strings(fingerprint)
         rows = max((p.shape[0] for p in fingerprint.tensors if is_token_rows(p)), default=0)
         tokens, pairing = pair_tokens(beside[0].tokenizer, theirs, reference_rows=rows)
@@ -313,6 +319,7 @@ def _method(device: str, token_rows: str) -> dict[str, Any]:
         "residual_window": RESIDUAL_WIDTH,
         "hidden_units_sampled": HIDDEN_UNITS,
         "token_rows_sampled": TOKEN_UNITS,
+        "sampled_in_runs_of": {"hidden_units": HIDDEN_RUN, "token_rows": TOKEN_RUN},
         "experts_sampled_per_layer": EXPERTS_PER_LAYER,
         "device": device,
         "raw_cosine": "reported for display only; never evidence",

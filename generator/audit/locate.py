@@ -143,7 +143,16 @@ def _hub_file(
 def _hub_revision(
     remote: Remote, location: str, endpoint: str, repo: str, revision: str
 ) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
-    """``/api/models/{repo}/revision/{rev}``: the commit SHA and every file's size and LFS sha256."""
+    """``/api/models/{repo}/revision/{rev}``: the commit SHA and every file's size and LFS sha256 — asked
+    once per connection (:meth:`Remote.revision`), so a branch that moves mid-run cannot mix two commits."""
+    return remote.revision(
+        (endpoint, repo, revision), lambda: _look_up_revision(remote, location, endpoint, repo, revision)
+    )
+
+
+def _look_up_revision(
+    remote: Remote, location: str, endpoint: str, repo: str, revision: str
+) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
     # Only hf:// locations need huggingface_hub (a slow import).
     from huggingface_hub import HfApi  # noqa: PLC0415
     from huggingface_hub.errors import (  # noqa: PLC0415

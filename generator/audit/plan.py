@@ -35,6 +35,10 @@ HIDDEN_UNITS = 128
 """Hidden units sampled per reference matrix."""
 TOKEN_UNITS = 512
 """Token (or pixel) rows sampled per reference matrix."""
+HIDDEN_RUN = 16
+"""Sampled hidden units come in runs of this many consecutive units (:func:`choose_units`)."""
+TOKEN_RUN = 64
+"""Sampled token rows come in runs of this many consecutive ids."""
 PLAIN_LIMIT = 65_536
 """Tensors without a residual axis are tested whole up to this many elements, skipped above."""
 SEARCH_PARTNERS = 16
@@ -177,8 +181,15 @@ def choose_units(layout: Layout, role_key: str, shape: tuple[int, ...]) -> tuple
     count = HIDDEN_UNITS if layout.units == "hidden" else TOKEN_UNITS
     if n <= count:
         return tuple(range(n))
+    run = HIDDEN_RUN if layout.units == "hidden" else TOKEN_RUN
     rng = np.random.default_rng(seed_for(f"units|{role_key}|{tuple(shape)}"))
-    return tuple(int(u) for u in np.sort(rng.choice(n, size=count, replace=False)))
+    # ``count // run`` runs in distinct slots of ``run`` units; the slots start at a seeded offset, so every
+    # unit can be sampled. Consecutive rows lie next to each other in a row-major file: a run is one read (one
+    # HTTP range) where scattered units were one each — 8 ranges per matrix instead of 128.
+    slots = n // run
+    offset = int(rng.integers(0, n - slots * run + 1))
+    starts = np.sort(rng.choice(slots, size=count // run, replace=False)) * run + offset
+    return tuple(int(start) + k for start in starts.tolist() for k in range(run))
 
 
 def search_run(role_key: str, shape: tuple[int, ...], n: int, sampled: int) -> range | None:

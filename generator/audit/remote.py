@@ -18,14 +18,16 @@ Every public name of those modules can be imported from here.
 from __future__ import annotations
 
 import atexit
+import copy
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.audit.remote_cache import RangeCache
 from generator.audit.remote_file import RemoteFile
@@ -80,6 +82,9 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
+
+
 class Remote:
     """One audit's connection to remote files: a bounded pool, retries, counters, an optional cache."""
 
@@ -90,6 +95,7 @@ class Remote:
         workers: int | None = None,
         cache: Path | None = None,
         progress: Progress | None = None,
+        one_commit: bool = True,
     ) -> None:
         pacing = pacing if pacing is not None else pacing_from(os.environ)
         self.pacing = pacing if workers is None else replace(pacing, workers=workers)
@@ -100,6 +106,10 @@ class Remote:
         self._transport = Transport(workers=workers, tally=self._tally)
         self._cache = RangeCache(cache) if cache is not None else None
         self._held = 0
+        self._revisions: dict[tuple[str, ...], Any] = {}
+        self._revisions_lock = threading.Lock()
+        self._one_commit = one_commit
+        self._owner = True
 
     def __enter__(self) -> Remote:
         return self
@@ -108,9 +118,31 @@ class Remote:
         self.close()
 
     def close(self) -> None:
-        """Stop the pool and close connections."""
-        self._pool.shutdown(wait=True)
-        self._transport.close()
+        """Stop the pool and close connections (a :meth:`counted_apart` view leaves them to its owner)."""
+        if self._owner:
+            self._pool.shutdown(wait=True)
+            self._transport.close()
+
+    def counted_apart(self) -> Remote:
+        """This connection — its pool, HTTP client, cache and revisions — with requests and bytes counted
+        apart (what is read beside the weights, while the weights are read); closed with this one."""
+        twin = copy.copy(self)
+        twin._tally = Tally()
+        twin._transport = self._transport.counting(twin._tally)
+        twin._owner = False
+        return twin
+
+    def revision(self, key: tuple[str, ...], look_up: Callable[[], T]) -> T:
+        """What ``look_up`` answers for ``key`` (a Hub revision), asked once per connection: every file of
+        one repository is then read at one commit, even if its branch moves during the run (unless the
+        connection outlives runs — :func:`default_remote` — and asks every time)."""
+        if not self._one_commit:
+            return look_up()
+        with self._revisions_lock:
+            if key not in self._revisions:
+                self._revisions[key] = look_up()
+            answer: T = self._revisions[key]
+            return answer
 
     @property
     def hub_headers(self) -> dict[str, str]:
@@ -119,7 +151,8 @@ class Remote:
 
     @hub_headers.setter
     def hub_headers(self, headers: dict[str, str]) -> None:
-        self._transport.hub_headers = headers
+        self._transport.hub_headers.clear()  # in place: shared with every counted_apart view
+        self._transport.hub_headers.update(headers)
 
     @property
     def transfer(self) -> Transfer:
@@ -235,6 +268,6 @@ def describe(file: Path | RemoteFile) -> dict[str, Any]:
 def default_remote() -> Remote:
     """The process's shared :class:`Remote` for callers that pass none (no cache, no progress); it lives as
     long as the process and is closed when the process exits, so its connections are not left open."""
-    remote = Remote()
+    remote = Remote(one_commit=False)
     atexit.register(remote.close)
     return remote

@@ -15,6 +15,7 @@ is never printed).
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 import time
@@ -97,6 +98,12 @@ class Transport:
     def close(self) -> None:
         """Close the connections."""
         self._client.close()
+
+    def counting(self, tally: Tally) -> Transport:
+        """This transport (the same client, connections and Hub headers) counting into ``tally``."""
+        twin = copy.copy(self)
+        twin._tally = tally
+        return twin
 
     def get(self, file: RemoteFile, start: int, end: int, *, probe: bool) -> bytes:
         """Bytes ``start : end`` of ``file`` (fewer only at its end), retried; ``probe`` learns its size."""

@@ -192,7 +192,9 @@ def test_the_command_line_sets_how_the_reader_paces_itself(
 ) -> None:
     """``--http-workers 2`` bounds the requests in flight of a real audit; the variables say the same, and an
     option given wins over its variable."""
-    monkeypatch.setenv(variable, "7")  # restored after the test: the options write the variables
+    for each in ("AUDIT_HTTP_WORKERS", "AUDIT_HTTP_BANDWIDTH", "AUDIT_HTTP_LATENCY_MS"):
+        monkeypatch.delenv(each, raising=False)  # restored after the test: the options write the variables
+    monkeypatch.setenv(variable, "7")
     args = ["hf://org/finetuned", "hf://org/reference", "--device", "cpu", "--json", str(tmp_path / "r.json")]
     with hub.faults.lock:
         hub.faults.latency_s, hub.log.most_in_flight = 0.005, 0
@@ -561,3 +563,44 @@ def test_round_configuration_accepts_urls(hub: HubServer, tmp_path: Path) -> Non
     assert missing.result is None
     assert [r.kind for r in missing.not_run] == ["audit_failed"]
     assert missing.not_run[0].detail.startswith("hf://org/missing")
+
+
+def _wide_ffn(path: Path) -> Path:
+    """One FFN layer of width 512 with 4,096 neurons (bf16): sampled neurons a 1 KiB row each, 32 rows
+    apart on average — far beyond the gap worth joining, as the rows of a real model are."""
+    rng = torch.Generator().manual_seed(0)
+    params = {
+        "model.layers.0.post_attention_layernorm.weight": torch.ones(512),
+        "model.layers.0.mlp.up_proj.weight": torch.randn(4096, 512, generator=rng).to(torch.bfloat16),
+    }
+    return toy.save_checkpoint(params, path)
+
+
+@pytest.mark.parametrize("run", [16, 1])
+def test_sampled_neurons_are_read_a_run_at_a_time(
+    run: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.audit import plan  # noqa: PLC0415
+
+    monkeypatch.setattr(plan, "HIDDEN_RUN", run)  # 1: scattered neurons, as before runs
+    with serving({"org/ffn": load({"model.safetensors": _wide_ffn(tmp_path / "ffn.safetensors")})}) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        with Remote(pacing=Pacing()) as remote:  # the default gap: 15.6 KiB
+            fingerprint = _fingerprint("hf://org/ffn", remote)
+            requests = remote.transfer.requests
+    (up,) = [p for p in fingerprint.tensors if p.name.endswith("up_proj.weight")]
+    assert len(up.units) == plan.HIDDEN_UNITS == len(set(up.units))
+    chunks = [up.units[k : k + run] for k in range(0, len(up.units), run)]
+    assert all(c == tuple(range(c[0], c[0] + run)) for c in chunks)  # runs of `run` consecutive neurons
+    if run > 1:  # the probe, the gain and one request per run (or fewer, where two runs touch)
+        assert requests <= 2 + len(chunks)
+    else:  # scattered neurons: about one request each
+        assert requests >= plan.HIDDEN_UNITS // 2
+
+
+def test_an_audit_looks_each_repository_s_revision_up_once(zoo: Zoo, hub: HubServer) -> None:
+    before = hub.log.api_requests
+    report = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
+    assert report.verdict == "derived"
+    # configs, tokenizers and weights are all read at the commit of that one answer
+    assert hub.log.api_requests - before == 2
