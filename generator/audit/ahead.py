@@ -13,7 +13,13 @@ real pass reports the problem.
 from __future__ import annotations
 
 from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint
-from generator.audit.pairs import CandidateSource, can_switch, orientations, profile_score
+from generator.audit.pairs import (
+    CandidateSource,
+    can_switch,
+    orientations,
+    profile_score,
+    worth_reading_transposed,
+)
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader
 from generator.audit.remote import Remote, RemoteFile
 from generator.errors import InputError
@@ -40,7 +46,8 @@ def candidate_ahead(remote: Remote, fingerprint: Fingerprint, candidate: Checkpo
     tensor: its profile and sampled block as stored (or in the one orientation that fits); then, in a
     second batch, the transposed orientation of those whose stored profile leaves it a chance
     (:func:`~generator.audit.pairs.can_switch` — a copy or fine-tune settles it, and its transposed window,
-    often the whole tensor, is never fetched)."""
+    often the whole tensor, is never fetched) — its sampled block, and in a third its profile where that is
+    worth reading (:func:`~generator.audit.pairs.worth_reading_transposed`)."""
     files = [f for f in candidate.files if isinstance(f, RemoteFile)]
     ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
     if not files or not ours:
@@ -67,21 +74,39 @@ def candidate_ahead(remote: Remote, fingerprint: Fingerprint, candidate: Checkpo
                 continue  # the real pass reports it
             if can_switch(score, profile, margin=True):
                 later += [(info, profile, transposed) for transposed in fits[1:]]
-    _read_ahead(remote, files, later)
+    # the sampled blocks first: where a transposed profile needs every unit, they decide whether it is read
+    if not _read_ahead(remote, files, later, profiles=False):
+        return
+    with TensorReader() as reader:
+        source = CandidateSource(reader)
+        worth = [read for read in later if _worth(*read, source)]
+    _read_ahead(remote, files, worth)
+
+
+def _worth(info: TensorInfo, profile: TensorProfile, transposed: bool, source: CandidateSource) -> bool:
+    try:
+        return not transposed or worth_reading_transposed(info, profile, source)
+    except _FAILED_REHEARSAL:
+        return False  # the real pass reports it
 
 
 def _read_ahead(
-    remote: Remote, files: list[RemoteFile], reads: list[tuple[TensorInfo, TensorProfile, bool]]
+    remote: Remote,
+    files: list[RemoteFile],
+    reads: list[tuple[TensorInfo, TensorProfile, bool]],
+    *,
+    profiles: bool = True,
 ) -> bool:
-    """Rehearse each candidate tensor's profile and sampled block in one orientation, then fetch them all;
-    ``False`` when the rehearsal failed (nothing is then read ahead)."""
+    """Rehearse each candidate tensor's sampled block (and its profile) in one orientation, then fetch them
+    all; ``False`` when the rehearsal failed (nothing is then read ahead)."""
     if not reads:
         return True
     try:
         with remote.rehearse(files) as plans, TensorReader() as reader:
             source = CandidateSource(reader)
             for info, profile, transposed in reads:
-                source.profile(info, profile, transposed)
+                if profiles:
+                    source.profile(info, profile, transposed)
                 source.block(info, profile, transposed=transposed, all_units=False)
     except _FAILED_REHEARSAL:
         return False

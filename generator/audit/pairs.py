@@ -23,9 +23,9 @@ from generator.audit.names import ParsedName
 from generator.audit.plan import profile_over_all_units, view_shape, window_for
 from generator.audit.read import TensorReader, read_block
 from generator.audit.residual import ResidualMap
-from generator.audit.stats import profile_of
+from generator.audit.stats import profile_of, standardise
 from generator.audit.tokens import TokenMap, is_token_rows
-from generator.audit.values import raw_finite_or_fail
+from generator.audit.values import raw_finite_or_fail, to_float
 
 How = Literal["layer map", "role", "content"]
 
@@ -307,6 +307,8 @@ def best_match(
         for transposed in orientations(candidate.info, reference, source.width(candidate.info, reference)):
             if match is not None and not can_switch(match.score, reference, margin=margin):
                 break  # the transposed reading could not win: it is not read at all
+            if transposed and not worth_reading_transposed(candidate.info, reference, source):
+                continue  # its sampled units do not agree: the whole tensor is not read for it
             score = (
                 profile_score(source.profile(candidate.info, reference, transposed), reference)
                 if reference.layout.kind == "residual" and not reference.constant
@@ -320,6 +322,37 @@ def best_match(
         if match is not None and (best is None or _rank(match) > _rank(best)):
             best = match
     return best
+
+
+SCREEN = 0.25
+"""Mean absolute half-A correlation of the sampled units, index by index, below which a transposed reading
+that needs every unit is not read (:func:`worth_reading_transposed`). Unrelated weights: about 0.07 (the mean
+of ``|r|`` over 128 positions), with a spread of ~0.005 over 128 units; a transposed copy: near 1."""
+
+
+def worth_reading_transposed(info: TensorInfo, reference: TensorProfile, source: CandidateSource) -> bool:
+    """Whether the transposed reading of a tensor whose residual positions are its rows (``o_proj``,
+    ``down_proj``) is worth its cost: its profile sums the window of *every* row — the whole tensor over HTTP,
+    and all of an independent candidate's ``o_proj`` read for nothing.
+
+    It is read when the reference's sampled units, read transposed at the same indices (a few runs of rows),
+    agree with the reference's on half A (mean ``|r|`` ≥ :data:`SCREEN`), as a transposed copy's do; or when
+    there are too few units or positions to tell. The choice uses half A only, so the tests on half B stay
+    exact. A copy both transposed *and* with its units re-ordered fails this screen and is read as stored.
+    """
+    layout = reference.layout
+    if layout.kind != "residual" or not profile_over_all_units(layout) or layout.units == "single":
+        return True  # the transposed profile is a window of contiguous rows: no dearer than the stored one
+    half = window_for(layout.width).half
+    if reference.block.size == 0 or half < 8 or len(reference.units) < 8:
+        return True
+    units = source.present_units(info, reference, True)
+    if units.size != len(reference.units):
+        return True
+    cand = to_float(source.block(info, reference, transposed=True, all_units=False), info.dtype)[:, :half]
+    ref = to_float(reference.block, reference.dtype)[:, :half]
+    agreement = np.abs((standardise(cand) * standardise(ref)).sum(axis=1))
+    return bool(agreement.mean() >= SCREEN)
 
 
 def can_switch(stored: float | None, reference: TensorProfile, *, margin: bool) -> bool:

@@ -177,3 +177,53 @@ def test_a_transposed_reading_that_cannot_win_is_never_read(
         (m.candidate.info.name, m.reference.name, m.transposed, m.score) for m in every.matches
     ]
     assert lazy.layer_maps == every.layer_maps
+
+
+def _aligned_reads(
+    case: Path, fingerprint: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[tuple[str, bool, bool]]]:
+    """The alignment of ``case``, and every (tensor, transposed, every unit) block it read."""
+    reads: list[tuple[str, bool, bool]] = []
+    original = read_block
+
+    def counted(reader: Any, info: Any, **kwargs: Any) -> Any:
+        reads.append((info.name, kwargs["transposed"], kwargs["units"] is None))
+        return original(reader, info, **kwargs)
+
+    monkeypatch.setattr(pairs, "read_block", counted)
+    checkpoint = open_checkpoint(case)
+    candidates = [pairs.Candidate(info=i, parsed=p) for i, p in entries_of(checkpoint.tensors)]
+    with TensorReader() as reader:
+        alignment = align(candidates, fingerprint, pairs.CandidateSource(reader))
+    return alignment, reads
+
+
+def test_a_transposed_reading_over_every_unit_is_read_only_where_the_sampled_units_agree(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`o_proj`/`down_proj` keep residual positions in their rows: read transposed, their profile needs a
+    window of every row — the whole tensor over HTTP. An independent candidate's sampled units, read
+    transposed, do not agree with the reference's, so that is not read; a transposed copy's do."""
+    fingerprint = fingerprint_checkpoint(open_checkpoint(zoo.reference), keep_stored=True)
+    rows = {
+        p.name
+        for p in fingerprint.tensors
+        if p.layout.kind == "residual" and p.layout.residual_axis == 0 and p.layout.units == "hidden"
+    }
+    assert rows  # o_proj and down_proj of every layer
+
+    def whole_transposed(reads: list[tuple[str, bool, bool]]) -> set[str]:
+        return {name for name, transposed, every in reads if transposed and every and name in rows}
+
+    screened, reads = _aligned_reads(zoo.path("independent_trained"), fingerprint, monkeypatch)
+    assert not whole_transposed(reads)
+    monkeypatch.setattr(pairs, "SCREEN", 0.0)  # without the screen, the square o_proj is read whole
+    unscreened, reads = _aligned_reads(zoo.path("independent_trained"), fingerprint, monkeypatch)
+    assert whole_transposed(reads)
+    assert [(m.reference.name, m.transposed) for m in screened.matches] == [
+        (m.reference.name, m.transposed) for m in unscreened.matches
+    ]  # what was not read would not have won
+    monkeypatch.setattr(pairs, "SCREEN", 0.25)
+    copy, _ = _aligned_reads(zoo.path("renamed_transposed"), fingerprint, monkeypatch)
+    square = [m for m in copy.matches if m.reference.name in rows and len(set(m.reference.shape)) == 1]
+    assert square and all(m.transposed for m in square)  # a transposed copy is still read transposed
