@@ -143,13 +143,14 @@ def _one_tensor_checkpoint(tmp_path: Path) -> Path:
 
 def _aligned(
     case: Path, fingerprint: Any, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Any, list[tuple[str, bool]]]:
-    """The alignment of ``case`` against ``fingerprint``, and every (tensor, transposed) block it read."""
-    reads: list[tuple[str, bool]] = []
+) -> tuple[Any, list[tuple[str, bool, bool]]]:
+    """The alignment of ``case`` against ``fingerprint``, and every (tensor, transposed, every unit) block it
+    read."""
+    reads: list[tuple[str, bool, bool]] = []
     original = read_block
 
     def counted(reader: Any, info: Any, **kwargs: Any) -> Any:
-        reads.append((info.name, kwargs["transposed"]))
+        reads.append((info.name, kwargs["transposed"], kwargs["units"] is None))
         return original(reader, info, **kwargs)
 
     monkeypatch.setattr(pairs, "read_block", counted)
@@ -168,34 +169,15 @@ def test_a_transposed_reading_that_cannot_win_is_never_read(
     square = {p.name for p in fingerprint.tensors if len(p.shape) == 2 and p.shape[0] == p.shape[1]}
     assert square  # q, k, v and o projections: both orientations fit them
     lazy, reads = _aligned(zoo.path(case), fingerprint, monkeypatch)
-    assert any(name in square and flipped for name, flipped in reads) is transposed_reads
+    assert any(name in square and flipped for name, flipped, _ in reads) is transposed_reads
     # The same alignment as reading every orientation: the readings skipped could not have won.
     monkeypatch.setattr(pairs, "can_switch", lambda *_, **__: True)
     every, all_reads = _aligned(zoo.path(case), fingerprint, monkeypatch)
-    assert any(name in square and flipped for name, flipped in all_reads)
+    assert any(name in square and flipped for name, flipped, _ in all_reads)
     assert [(m.candidate.info.name, m.reference.name, m.transposed, m.score) for m in lazy.matches] == [
         (m.candidate.info.name, m.reference.name, m.transposed, m.score) for m in every.matches
     ]
     assert lazy.layer_maps == every.layer_maps
-
-
-def _aligned_reads(
-    case: Path, fingerprint: Any, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Any, list[tuple[str, bool, bool]]]:
-    """The alignment of ``case``, and every (tensor, transposed, every unit) block it read."""
-    reads: list[tuple[str, bool, bool]] = []
-    original = read_block
-
-    def counted(reader: Any, info: Any, **kwargs: Any) -> Any:
-        reads.append((info.name, kwargs["transposed"], kwargs["units"] is None))
-        return original(reader, info, **kwargs)
-
-    monkeypatch.setattr(pairs, "read_block", counted)
-    checkpoint = open_checkpoint(case)
-    candidates = [pairs.Candidate(info=i, parsed=p) for i, p in entries_of(checkpoint.tensors)]
-    with TensorReader() as reader:
-        alignment = align(candidates, fingerprint, pairs.CandidateSource(reader))
-    return alignment, reads
 
 
 def test_a_transposed_reading_over_every_unit_is_read_only_where_the_sampled_units_agree(
@@ -215,15 +197,16 @@ def test_a_transposed_reading_over_every_unit_is_read_only_where_the_sampled_uni
     def whole_transposed(reads: list[tuple[str, bool, bool]]) -> set[str]:
         return {name for name, transposed, every in reads if transposed and every and name in rows}
 
-    screened, reads = _aligned_reads(zoo.path("independent_trained"), fingerprint, monkeypatch)
+    screened, reads = _aligned(zoo.path("independent_trained"), fingerprint, monkeypatch)
     assert not whole_transposed(reads)
     monkeypatch.setattr(pairs, "SCREEN", 0.0)  # without the screen, the square o_proj is read whole
-    unscreened, reads = _aligned_reads(zoo.path("independent_trained"), fingerprint, monkeypatch)
+    unscreened, reads = _aligned(zoo.path("independent_trained"), fingerprint, monkeypatch)
     assert whole_transposed(reads)
     assert [(m.reference.name, m.transposed) for m in screened.matches] == [
         (m.reference.name, m.transposed) for m in unscreened.matches
     ]  # what was not read would not have won
     monkeypatch.setattr(pairs, "SCREEN", 0.25)
-    copy, _ = _aligned_reads(zoo.path("renamed_transposed"), fingerprint, monkeypatch)
+    copy, _ = _aligned(zoo.path("renamed_transposed"), fingerprint, monkeypatch)
     square = [m for m in copy.matches if m.reference.name in rows and len(set(m.reference.shape)) == 1]
-    assert square and all(m.transposed for m in square)  # a transposed copy is still read transposed
+    assert square
+    assert all(m.transposed for m in square)  # a transposed copy is still read transposed
