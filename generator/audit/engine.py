@@ -21,7 +21,7 @@ from generator.audit.align import align
 from generator.audit.beside import model_config
 from generator.audit.cheap import compare_sides, read_sides
 from generator.audit.cheap_read import TokenizerFacts, read_side
-from generator.audit.compare import compare
+from generator.audit.compare import Compared, compare
 from generator.audit.exact import complete, reference_unpaired
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
 from generator.audit.fingerprint import fingerprint_checkpoint
@@ -44,6 +44,7 @@ from generator.audit.tokens import (
     pair_tokens,
     sampled_strings,
 )
+from generator.audit.units import writes_units
 from generator.audit.verdict import ALPHA, decide, overall
 from generator.errors import InputError
 
@@ -264,11 +265,17 @@ def audit_against(
                 progress("aligning", aligned, len(candidates))
 
         alignment = align(candidates, fingerprint, source, progress=on_align, expert_seed=expert_seed)
-        compared = []
-        for index, match in enumerate(alignment.matches, start=1):
-            compared.append(compare(match, source, device=device))
+        # o_proj/down_proj first: whether their units relate to the reference's tells whether the units of
+        # q/k/v and gate/up (the same heads and neurons) are worth searching (`units.hidden_units`)
+        order = sorted(
+            range(len(alignment.matches)), key=lambda i: not writes_units(alignment.matches[i].reference)
+        )
+        done: dict[int, Compared] = {}
+        for index, position in enumerate(order, start=1):
+            done[position] = compare(alignment.matches[position], source, device=device)
             if progress is not None:
                 progress("comparing", index, len(alignment.matches))
+        compared = [done[position] for position in range(len(alignment.matches))]
         unmatched = (*set_aside, *(residual.explain(u) for u in alignment.unmatched))
         completed = complete(compared, unmatched, fingerprint, reader)
     reports = decide(

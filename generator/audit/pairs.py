@@ -97,6 +97,11 @@ class CandidateSource:
         """Reference token id → candidate row when the vocabulary was re-numbered
         (:mod:`~generator.audit.tokens`); token rows are then read through it."""
         self._residual: dict[str, ResidualMap] = {}
+        self.units_related: dict[tuple[Any, ...], bool] = {}
+        """Per group of tensors sharing hidden units (:func:`~generator.audit.units.unit_group`): whether the
+        one read over every unit (``o_proj``, ``down_proj``) showed its units related to the reference's on
+        half A; the others' unit search is skipped where it did not (:func:`~generator.audit.units.
+        hidden_units`)."""
         self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
         self._sampled_bytes = 0
         self._budget = budget

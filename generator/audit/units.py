@@ -48,7 +48,32 @@ class UnitAlignment:
     searched: int | None = None
     """Candidate units among which best matches were sought: all of them, or — where no sampled unit agreed
     with its own index and none matched clearly inside a seeded run of units (:func:`~generator.audit.plan.
-    search_run`) — that run only (``hits`` is then ``None``); ``None`` when no search was needed."""
+    search_run`) — that run only (``hits`` is then ``None``), or none (``0``) where the tensor sharing these
+    units and read over all of them (``o_proj`` for ``q/k/v``, ``down_proj`` for ``gate/up``) showed no
+    relation either; ``None`` when no search was needed."""
+
+
+WRITERS = {"o": ("q", "k", "v", "qkv"), "down": ("gate", "up", "gate_up")}
+"""Tensors whose units are columns read over every unit (keys) and those sharing their units as rows: a
+function-preserving re-ordering of heads or neurons moves both alike."""
+
+
+def unit_group(reference: TensorProfile, match: Match) -> tuple[Any, ...] | None:
+    """The group of tensors sharing this tensor's hidden units — same component, layer and expert, the
+    FFN's or the attention's — or ``None`` outside one."""
+    parsed, candidate = reference.parsed, match.candidate.parsed
+    family, _, rest = parsed.role.partition(".")
+    kind = rest.partition(".")[0]
+    if family not in {"attn", "mlp", "expert", "shared"} or not any(
+        kind == writer or kind in readers for writer, readers in WRITERS.items()
+    ):
+        return None
+    return (candidate.component, candidate.stack, candidate.layer, candidate.expert, family)
+
+
+def writes_units(reference: TensorProfile) -> bool:
+    """Whether this tensor is the one of its group read over every unit (compared first)."""
+    return reference.parsed.role.partition(".")[2].partition(".")[0] in WRITERS
 
 
 def unflip(
@@ -92,21 +117,18 @@ def hidden_units(
         own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values, half)
         clear = np.abs(own_corr) >= _threshold(count, half)
         searched = None
+        group = unit_group(reference, match)
         if not clear.any():
-            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
+            if group is not None and source.units_related.get(group) is False and not writes_units(reference):
+                searched = _by_index(own_corr, half, searched=0)
+            else:
+                searched = _search(match, source, ref_values, own_corr, half=half, device=device)
+        if group is not None and writes_units(reference):
+            source.units_related[group] = searched is None  # decided on half A only
         if searched is not None:
             return sampled, np.arange(own.size), searched
         if own.size and bool(np.all(clear)):
-            alignment = UnitAlignment(
-                method="index",
-                sampled=int(own.size),
-                index_z=float(own_corr.mean() * math.sqrt(own.size * half)),
-                hits=None,
-                log10_p_hits=None,
-                mean_best_correlation=float(own_corr.mean()),
-                moved=0,
-            )
-            return sampled, np.arange(own.size), alignment
+            return sampled, np.arange(own.size), _by_index(own_corr, half, searched=None)
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)
     chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
     return everything, chosen, alignment
@@ -174,15 +196,25 @@ def _search(
     _, best_corr = best_matches(ref_a, cand_a, device=device)
     if bool(np.any(np.abs(best_corr) >= _threshold(count, half))):
         return None
+    return _by_index(own_corr, half, searched=len(run), best=float(best_corr.mean()))
+
+
+def _by_index(
+    own_corr: npt.NDArray[np.float64], half: int, *, searched: int | None, best: float | None = None
+) -> UnitAlignment:
+    """The index alignment of units whose own half-A correlations are ``own_corr``: every one clear
+    (``searched=None``), none clear and nothing clearer in a searched run (its length, with the mean
+    ``best`` match there), or none clear and not searched (``0``: the tensor sharing these units showed no
+    relation)."""
     return UnitAlignment(
         method="index",
         sampled=int(own_corr.size),
-        index_z=float(own_corr.mean() * math.sqrt(own_corr.size * half)),
+        index_z=float(own_corr.mean() * math.sqrt(own_corr.size * half)) if own_corr.size else 0.0,
         hits=None,
         log10_p_hits=None,
-        mean_best_correlation=float(best_corr.mean()),
+        mean_best_correlation=float(own_corr.mean()) if best is None else best,
         moved=0,
-        searched=len(run),
+        searched=searched,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator.audit import plan, run_audit, toy
+from generator.audit import plan, run_audit, toy, units
 from generator.audit.read import TensorReader
 from generator.audit.report import AuditReport
 
@@ -70,10 +70,28 @@ def test_an_independent_candidate_reads_one_run_of_units(
     assert len(runs) == len(SEARCHED)
     for name, count in runs.items():
         units = 2048 if "mlp" in name else 4096
-        # 16 expected partners: 2048 · 16 / 128 sampled FFN units, 4096 · 16 / 512 sampled token rows
-        assert count == (256 if "mlp" in name else 128)
+        # 16 expected partners: 2048 · 16 / 128 sampled FFN units, 4096 · 16 / 512 sampled token rows;
+        # gate and up share down_proj's neurons, which showed no relation: they are not searched at all
+        assert count == (0 if "gate" in name or "up_proj" in name else 256 if "mlp" in name else 128)
         assert alls[name] == units
     assert run_bytes < all_bytes / 2
+
+
+def test_gate_and_up_are_searched_unless_down_proj_showed_no_relation(
+    wide: dict[str, Path], counted: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """down_proj is read over every neuron, and a re-ordering of neurons moves its columns with gate's and
+    up's rows: where its own search finds nothing, theirs is skipped — on half A, so the tests stay exact."""
+    gated = run_audit(wide["independent"], wide["reference"])
+    gated_bytes = counted.pop("independent.safetensors")
+    monkeypatch.setattr(units, "writes_units", lambda _: False)  # no tensor is read first: each searched
+    alone = run_audit(wide["independent"], wide["reference"])
+    alone_bytes = counted.pop("independent.safetensors")
+    assert [c.verdict for c in gated.components] == [c.verdict for c in alone.components]
+    assert {n: c for n, c in _searched(alone).items() if "mlp" in n} == dict.fromkeys(
+        [n for n in _searched(alone) if "mlp" in n], 256
+    )
+    assert gated_bytes < alone_bytes
 
 
 def test_a_reordered_copy_is_still_searched_whole(wide: dict[str, Path], counted: dict[str, int]) -> None:
