@@ -28,39 +28,43 @@ _FAILED_REHEARSAL = (InputError, ArithmeticError, ValueError)
 """What a rehearsal on zeros may raise; it then reads nothing ahead."""
 
 
-def reference_ahead(remote: Remote, reference: Checkpoint) -> None:
-    """Fetch everything fingerprinting ``reference`` (sampled positions only) will read."""
+def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint | None = None) -> bool:
+    """Fetch everything fingerprinting ``reference`` (sampled positions only) will read — and, given the
+    ``candidate``, in the same batch, what aligning it reads first (:func:`candidate_ahead`'s first batch: it
+    depends on the reference's roles, shapes and sampled units, which a rehearsal on zeros already has).
+    Whether that first batch of the candidate's was fetched."""
     files = [f for f in reference.files if isinstance(f, RemoteFile)]
     if not files:
-        return
+        return False
     try:
         with remote.rehearse(files) as plans:
-            fingerprint_checkpoint(reference, keep_stored=True)
+            rehearsed = fingerprint_checkpoint(reference, keep_stored=True)
     except _FAILED_REHEARSAL:
-        return
+        return False
+    theirs = None
+    if candidate is not None and (ours := _candidate_files(candidate)):
+        theirs = _rehearsed(remote, ours, _first_reads(rehearsed, candidate), profiles=True)
+    for file, spans in (theirs or {}).items():
+        plans.setdefault(file, []).extend(spans)
     remote.prefetch(plans)
+    return theirs is not None
 
 
-def candidate_ahead(remote: Remote, fingerprint: Fingerprint, candidate: Checkpoint) -> None:
+def candidate_ahead(
+    remote: Remote, fingerprint: Fingerprint, candidate: Checkpoint, *, first_fetched: bool = False
+) -> None:
     """Fetch what aligning and comparing read first of each candidate tensor named like a reference
-    tensor: its profile and sampled block as stored (or in the one orientation that fits); then, in a
+    tensor: its profile and sampled block as stored (or in the one orientation that fits; skipped when
+    ``first_fetched`` — :func:`reference_ahead` fetched them); then, in a
     second batch, the transposed orientation of those whose stored profile leaves it a chance
     (:func:`~generator.audit.pairs.can_switch` — a copy or fine-tune settles it, and its transposed window,
     often the whole tensor, is never fetched) — its sampled block, and in a third its profile where that is
     worth reading (:func:`~generator.audit.pairs.worth_reading_transposed`)."""
-    files = [f for f in candidate.files if isinstance(f, RemoteFile)]
-    ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
-    if not files or not ours:
+    files = _candidate_files(candidate)
+    if not files:
         return
-    named = [
-        (info, profile, fits)
-        for profile in fingerprint.tensors
-        if (info := ours.get(profile.name)) is not None
-        and profile.layout.kind == "residual"
-        and (fits := orientations(info, profile))
-    ]
-    first = [(info, profile, fits[0]) for info, profile, fits in named]
-    if not _read_ahead(remote, files, first):
+    named = _named(fingerprint, candidate)
+    if not first_fetched and not _read_ahead(remote, files, [(i, p, fits[0]) for i, p, fits in named]):
         return
     later = []
     with TensorReader() as reader:  # reads what was just fetched: no request
@@ -83,6 +87,30 @@ def candidate_ahead(remote: Remote, fingerprint: Fingerprint, candidate: Checkpo
     _read_ahead(remote, files, worth)
 
 
+def _candidate_files(candidate: Checkpoint) -> list[RemoteFile]:
+    return [f for f in candidate.files if isinstance(f, RemoteFile)]
+
+
+def _named(
+    fingerprint: Fingerprint, candidate: Checkpoint
+) -> list[tuple[TensorInfo, TensorProfile, list[bool]]]:
+    """Each remote candidate tensor named like a residual reference tensor, with the orientations that fit."""
+    ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
+    return [
+        (info, profile, fits)
+        for profile in fingerprint.tensors
+        if (info := ours.get(profile.name)) is not None
+        and profile.layout.kind == "residual"
+        and (fits := orientations(info, profile))
+    ]
+
+
+def _first_reads(
+    fingerprint: Fingerprint, candidate: Checkpoint
+) -> list[tuple[TensorInfo, TensorProfile, bool]]:
+    return [(info, profile, fits[0]) for info, profile, fits in _named(fingerprint, candidate)]
+
+
 def _worth(info: TensorInfo, profile: TensorProfile, transposed: bool, source: CandidateSource) -> bool:
     try:
         return not transposed or worth_reading_transposed(info, profile, source)
@@ -99,8 +127,23 @@ def _read_ahead(
 ) -> bool:
     """Rehearse each candidate tensor's sampled block (and its profile) in one orientation, then fetch them
     all; ``False`` when the rehearsal failed (nothing is then read ahead)."""
+    plans = _rehearsed(remote, files, reads, profiles=profiles)
+    if plans is None:
+        return False
+    remote.prefetch(plans)
+    return True
+
+
+def _rehearsed(
+    remote: Remote,
+    files: list[RemoteFile],
+    reads: list[tuple[TensorInfo, TensorProfile, bool]],
+    *,
+    profiles: bool,
+) -> dict[RemoteFile, list[tuple[int, int]]] | None:
+    """The ranges those reads make, learnt on zeros; ``None`` when the rehearsal failed."""
     if not reads:
-        return True
+        return {}
     try:
         with remote.rehearse(files) as plans, TensorReader() as reader:
             source = CandidateSource(reader)
@@ -109,6 +152,5 @@ def _read_ahead(
                     source.profile(info, profile, transposed)
                 source.block(info, profile, transposed=transposed, all_units=False)
     except _FAILED_REHEARSAL:
-        return False
-    remote.prefetch(plans)
-    return True
+        return None
+    return plans

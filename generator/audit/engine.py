@@ -99,19 +99,19 @@ def run_audit(
         stored = open_checkpoint(candidate, remote=remote)
         checkpoint = dequantised(stored)
         resolved = resolve_device(device)
+        first_fetched = False
         if _is_fingerprint(reference):
             fingerprint = load_fingerprint(Path(reference))
             reference_files: tuple[SourceFile, ...] = (_source_file(Path(reference)),)
         else:
             opened = open_checkpoint(reference, remote=remote)
-            if remote is not None:
-                reference_ahead(remote, opened)
+            first_fetched = remote is not None and reference_ahead(remote, opened, checkpoint)
             fingerprint = fingerprint_checkpoint(
                 opened, progress=_bytes_progress(progress, opened.nbytes), keep_stored=True
             )
             reference_files = tuple(_source_file(f) for f in opened.files)
         if remote is not None:
-            candidate_ahead(remote, fingerprint, checkpoint)
+            candidate_ahead(remote, fingerprint, checkpoint, first_fetched=first_fetched)
         beside = beside_read.result()
         theirs = beside[1].tokenizer if fingerprint.kind == "checkpoint" else _kept_strings(fingerprint)
         rows = max((p.shape[0] for p in fingerprint.tensors if is_token_rows(p)), default=0)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -604,3 +605,26 @@ def test_an_audit_looks_each_repository_s_revision_up_once(zoo: Zoo, hub: HubSer
     assert report.verdict == "derived"
     # configs, tokenizers and weights are all read at the commit of that one answer
     assert hub.log.api_requests - before == 2
+
+
+def test_the_candidate_s_first_reads_travel_with_the_reference_s(
+    zoo: Zoo, hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the candidate is first read depends on the reference's roles, shapes and sampled units only,
+    which the rehearsal of its fingerprint already has: both go out in one batch, not one after the other."""
+    batches: list[set[str]] = []
+    prefetch = Remote.prefetch
+
+    def recorded(self: Remote, plans: Any) -> None:
+        batches.append(
+            {file.url.split("/resolve/")[0].rsplit("/", 1)[-1] for file, spans in plans.items() if spans}
+        )
+        prefetch(self, plans)
+
+    monkeypatch.setattr(Remote, "prefetch", recorded)
+    together = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
+    assert batches[0] == {"finetuned", "reference"}
+    local = run_audit(zoo.path("finetuned"), zoo.reference, device="cpu")
+    assert [(c.name, c.verdict, c.log10_p) for c in together.components] == [
+        (c.name, c.verdict, c.log10_p) for c in local.components
+    ]
