@@ -84,7 +84,7 @@ def candidate_ahead(
     with TensorReader() as reader:
         source = CandidateSource(reader)
         worth = [read for read in later if _worth(*read, source)]
-    _read_ahead(remote, files, worth)
+    _read_ahead(remote, files, worth, blocks=False)  # their sampled blocks came in the batch before
 
 
 def _candidate_files(candidate: Checkpoint) -> list[RemoteFile]:
@@ -124,10 +124,11 @@ def _read_ahead(
     reads: list[tuple[TensorInfo, TensorProfile, bool]],
     *,
     profiles: bool = True,
+    blocks: bool = True,
 ) -> bool:
-    """Rehearse each candidate tensor's sampled block (and its profile) in one orientation, then fetch them
-    all; ``False`` when the rehearsal failed (nothing is then read ahead)."""
-    plans = _rehearsed(remote, files, reads, profiles=profiles)
+    """Rehearse each candidate tensor's sampled block and profile (or one of them) in one orientation, then
+    fetch them all; ``False`` when the rehearsal failed (nothing is then read ahead)."""
+    plans = _rehearsed(remote, files, reads, profiles=profiles, blocks=blocks)
     if plans is None:
         return False
     remote.prefetch(plans)
@@ -140,6 +141,7 @@ def _rehearsed(
     reads: list[tuple[TensorInfo, TensorProfile, bool]],
     *,
     profiles: bool,
+    blocks: bool = True,
 ) -> dict[RemoteFile, list[tuple[int, int]]] | None:
     """The ranges those reads make, learnt on zeros; ``None`` when the rehearsal failed."""
     if not reads:
@@ -150,7 +152,8 @@ def _rehearsed(
             for info, profile, transposed in reads:
                 if profiles:
                     source.profile(info, profile, transposed)
-                source.block(info, profile, transposed=transposed, all_units=False)
+                if blocks:
+                    source.block(info, profile, transposed=transposed, all_units=False)
     except _FAILED_REHEARSAL:
         return None
     return plans

@@ -30,11 +30,13 @@ from generator.errors import InputError
 
 FORMAT = "sovereign-audit-fingerprint"
 """``__metadata__["format"]`` of a fingerprint file."""
-VERSION = "3"
+VERSION = "4"
 """Fingerprint format version. 2: names parsed with expert indices and component-relative unrecognised roles
 (issue 9), and tensors skipped by the statistics hashed too; a version-1 file would pair on stale parses.
 3: latent attention's up-projections no longer laid out as residual (a version-2 file of such a model would
-read them wrongly), and the token strings of the sampled token rows kept (``__metadata__["tokens"]``)."""
+read them wrongly), and the token strings of the sampled token rows kept (``__metadata__["tokens"]``).
+4: sampled units in runs (:func:`~generator.audit.plan.choose_units`): a version-3 file holds scattered
+units, so an audit against it would not give the numbers one against its checkpoint gives."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -312,7 +312,7 @@ def best_match(
         for transposed in orientations(candidate.info, reference, source.width(candidate.info, reference)):
             if match is not None and not can_switch(match.score, reference, margin=margin):
                 break  # the transposed reading could not win: it is not read at all
-            if transposed and not worth_reading_transposed(candidate.info, reference, source):
+            if match is not None and not worth_reading_transposed(candidate.info, reference, source):
                 continue  # its sampled units do not agree: the whole tensor is not read for it
             score = (
                 profile_score(source.profile(candidate.info, reference, transposed), reference)
@@ -344,6 +344,7 @@ def worth_reading_transposed(info: TensorInfo, reference: TensorProfile, source:
     agree with the reference's on half A (mean ``|r|`` ≥ :data:`SCREEN`), as a transposed copy's do; or when
     there are too few units or positions to tell. The choice uses half A only, so the tests on half B stay
     exact. A copy both transposed *and* with its units re-ordered fails this screen and is read as stored.
+    Asked only where the stored orientation fits too: a reading that is the only one is always made.
     """
     layout = reference.layout
     if layout.kind != "residual" or not profile_over_all_units(layout) or layout.units == "single":

@@ -151,8 +151,7 @@ class Remote:
 
     @hub_headers.setter
     def hub_headers(self, headers: dict[str, str]) -> None:
-        self._transport.hub_headers.clear()  # in place: shared with every counted_apart view
-        self._transport.hub_headers.update(headers)
+        self._transport.hub_headers = headers  # shared with every counted_apart view
 
     @property
     def transfer(self) -> Transfer:

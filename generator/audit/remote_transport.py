@@ -92,12 +92,23 @@ class Transport:
         )
         self._tally = tally
         self._lock = threading.Lock()
-        self.hub_headers: dict[str, str] = {}
-        """Headers for the Hub's host: user agent, and the token when one is set (see ``locate``)."""
+        self._hub_headers: list[dict[str, str]] = [{}]
+        """Headers for the Hub's host — user agent, and the token when one is set (see ``locate``) — in a
+        holder shared with every :meth:`counting` view, replaced whole (never edited) so that a request
+        never sees them half-set."""
 
     def close(self) -> None:
         """Close the connections."""
         self._client.close()
+
+    @property
+    def hub_headers(self) -> dict[str, str]:
+        """Headers for the Hub's host (a copy)."""
+        return dict(self._hub_headers[0])
+
+    @hub_headers.setter
+    def hub_headers(self, headers: dict[str, str]) -> None:
+        self._hub_headers[0] = dict(headers)
 
     def counting(self, tally: Tally) -> Transport:
         """This transport (the same client, connections and Hub headers) counting into ``tally``."""
@@ -130,7 +141,7 @@ class Transport:
     def _headers(
         self, file: RemoteFile, start: int | None, end: int | None, *, direct: bool
     ) -> dict[str, str]:
-        headers = dict(self.hub_headers) if file.hub and not direct else {"Accept-Encoding": "identity"}
+        headers = self.hub_headers if file.hub and not direct else {"Accept-Encoding": "identity"}
         headers["Accept-Encoding"] = "identity"
         if start is not None and end is not None:
             headers["Range"] = f"bytes={start}-{end - 1}"

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.audit.fingerprint_file import TensorProfile
+from generator.audit.names import ParsedName
 from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import search_run
 from generator.audit.stats import best_matches, identity_hits_log10_p, standardise
@@ -68,7 +69,25 @@ def unit_group(reference: TensorProfile, match: Match) -> tuple[Any, ...] | None
         kind == writer or kind in readers for writer, readers in WRITERS.items()
     ):
         return None
-    return (candidate.component, candidate.stack, candidate.layer, candidate.expert, family)
+    return (
+        candidate.component,
+        candidate.stack,
+        candidate.layer,
+        candidate.expert,
+        family,
+        _module(candidate),
+    )
+
+
+def _module(parsed: ParsedName) -> str:
+    """The module a tensor belongs to (``model.layers.3.self_attn``): a decoder's self- and cross-attention
+    share a layer and a role family, not their units."""
+    parts = parsed.name.split("[")[0].split(
+        "."
+    )  # a fused tensor's per-expert view: ``…gate_up_proj[3.gate]``
+    if len(parts) > 1 and parts[-1] in {"weight", "bias"}:
+        parts = parts[:-1]
+    return ".".join(parts[:-1])
 
 
 def writes_units(reference: TensorProfile) -> bool:
@@ -107,30 +126,38 @@ def hidden_units(
     """Candidate rows aligned with the reference's sampled units, reading all units only when needed.
 
     First only the sampled units are read; when every one of them agrees clearly with its own index on
-    half A, that is the alignment (a copy or a fine-tune). Otherwise all units are read and matched.
+    half A, that is the alignment (a copy or a fine-tune). Otherwise all units are read and matched — after
+    a search of one run of them (:func:`_search`) unless the tensor sharing these units (``o_proj`` for
+    ``q/k/v``, ``down_proj`` for ``gate/up``: :func:`unit_group`) already told: no relation (not searched)
+    or a relation (searched whole: heads moved as blocks can all miss a run). That tensor, compared first,
+    is itself searched whole, its block over every unit being read anyway. Half A only throughout.
     """
     info, reference = match.candidate.info, match.reference
     own = np.asarray(reference.units, dtype=np.int64)
     count = source.unit_count(info, reference, match.transposed)
+    group = unit_group(reference, match)
+    writer = group is not None and writes_units(reference) and not match.transposed
+    clear = np.zeros(0, dtype=bool)
     if count == _unit_count(reference):
         sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
         own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values, half)
         clear = np.abs(own_corr) >= _threshold(count, half)
+        known = None if group is None or writer else source.units_related.get(group)
         searched = None
-        group = unit_group(reference, match)
-        if not clear.any():
-            if group is not None and source.units_related.get(group) is False and not writes_units(reference):
-                searched = _by_index(own_corr, half, searched=0)
-            else:
-                searched = _search(match, source, ref_values, own_corr, half=half, device=device)
-        if group is not None and writes_units(reference):
-            source.units_related[group] = searched is None  # decided on half A only
+        if not clear.any() and known is False:
+            searched = _by_index(own_corr, half, searched=0)
+        elif not clear.any() and known is None and not writer:
+            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
         if searched is not None:
             return sampled, np.arange(own.size), searched
         if own.size and bool(np.all(clear)):
+            if writer and group is not None:
+                source.units_related[group] = True
             return sampled, np.arange(own.size), _by_index(own_corr, half, searched=None)
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)
     chosen, alignment = _align_units(to_float(everything, info.dtype), ref_values, reference, half, device)
+    if writer and group is not None and count == _unit_count(reference):
+        source.units_related[group] = bool(clear.any()) or alignment.moved > 0
     return everything, chosen, alignment
 
 

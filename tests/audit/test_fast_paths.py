@@ -210,3 +210,40 @@ def test_a_transposed_reading_over_every_unit_is_read_only_where_the_sampled_uni
     square = [m for m in copy.matches if m.reference.name in rows and len(set(m.reference.shape)) == 1]
     assert square
     assert all(m.transposed for m in square)  # a transposed copy is still read transposed
+
+
+def test_a_transposed_reading_that_is_the_only_one_is_always_made(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A rectangular down_proj stored the other way round (Conv1D style) fits only transposed: the screen
+    must not drop the only reading, or the tensor loses its pairing by name."""
+    from safetensors.torch import load_file  # noqa: PLC0415
+
+    weights = load_file(zoo.path("independent_trained"))
+    flipped = {n: t.T.contiguous() if "down_proj" in n else t for n, t in weights.items()}
+    path = toy.save_checkpoint(flipped, tmp_path / "flipped.safetensors")
+    fingerprint = fingerprint_checkpoint(open_checkpoint(zoo.reference), keep_stored=True)
+    alignment, _ = _aligned(path, fingerprint, monkeypatch)
+    down = [m for m in alignment.matches if "down_proj" in m.candidate.info.name]
+    assert len(down) == sum("down_proj" in n for n in weights)
+    assert all(m.transposed and m.reference.name == m.candidate.info.name for m in down)
+
+
+def test_a_fingerprint_of_an_earlier_format_is_refused_by_name(zoo: Zoo, tmp_path: Path) -> None:
+    """Version 3 sampled scattered units, 4 samples runs: an audit against an old file would not give the
+    numbers one against its checkpoint gives, so it is refused, saying which version is wanted."""
+    import json  # noqa: PLC0415
+
+    from generator.audit.fingerprint_file import VERSION, load_fingerprint  # noqa: PLC0415
+
+    data = zoo.fingerprint.read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    assert header["__metadata__"]["version"] == VERSION == "4"
+    header["__metadata__"]["version"] = "3"
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    old = tmp_path / "old.fingerprint"
+    old.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + length :])
+    with pytest.raises(InputError, match="not a version-4 audit fingerprint"):
+        load_fingerprint(old)

@@ -70,10 +70,12 @@ def test_an_independent_candidate_reads_one_run_of_units(
     assert len(runs) == len(SEARCHED)
     for name, count in runs.items():
         units = 2048 if "mlp" in name else 4096
-        # 16 expected partners: 2048 · 16 / 128 sampled FFN units, 4096 · 16 / 512 sampled token rows;
-        # gate and up share down_proj's neurons, which showed no relation: they are not searched at all
-        assert count == (0 if "gate" in name or "up_proj" in name else 256 if "mlp" in name else 128)
-        assert alls[name] == units
+        # token rows: a run with 16 expected partners (4096 · 16 / 512 sampled); down_proj: every neuron (its
+        # block over all of them is read anyway); gate and up share its neurons, which showed no relation:
+        # they are not searched at all
+        gated = "gate" in name or "up_proj" in name
+        assert count == (0 if gated else 2048 if "mlp" in name else 128)
+        assert alls[name] == (0 if gated else units)
     assert run_bytes < all_bytes / 2
 
 
@@ -88,6 +90,7 @@ def test_gate_and_up_are_searched_unless_down_proj_showed_no_relation(
     alone = run_audit(wide["independent"], wide["reference"])
     alone_bytes = counted.pop("independent.safetensors")
     assert [c.verdict for c in gated.components] == [c.verdict for c in alone.components]
+    # each searched alone: a run of 256 (2048 · 16 / 128 sampled), down_proj too
     assert {n: c for n, c in _searched(alone).items() if "mlp" in n} == dict.fromkeys(
         [n for n in _searched(alone) if "mlp" in n], 256
     )
@@ -113,3 +116,36 @@ def test_the_run_is_seeded_by_role_and_shape_and_skipped_when_small() -> None:
     assert run.stop <= 2048
     assert plan.search_run("mlp.up", (512, 64), 512, 128) is None  # under SEARCH_MIN_UNITS: all at once
     assert plan.search_run("mlp.up", (2048, 64), 2048, 16) is None  # the run would be half the units
+
+
+HEADS = toy.ToyConfig(vocab=256, d_model=1024, n_layers=1, n_heads=8, d_ff=256)
+"""Attention wide enough (1024 rows of q/k/v/o's units) that a run of units is searched first."""
+
+
+def _attention_moved(report: AuditReport) -> dict[str, int]:
+    return {
+        e.candidate: e.units.moved
+        for c in report.components
+        for e in c.tensors
+        if "self_attn" in e.candidate and e.units is not None
+    }
+
+
+def test_heads_moved_as_blocks_are_found_in_every_attention_tensor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sampled units come in runs of 16, inside one head: heads moved as blocks carry whole runs along,
+    which one searched run of units misses together. o_proj is searched over every unit (read anyway), and
+    finding its heads moved, q/k/v are searched whole too."""
+    reference = toy.init_toy(HEADS, seed=22)
+    moved = toy.permute_units(reference, HEADS, seed=122)
+    reference_path = toy.save_checkpoint(reference, tmp_path / "reference.safetensors")
+    moved_path = toy.save_checkpoint(moved, tmp_path / "moved.safetensors")
+    report = run_audit(moved_path, reference_path)
+    assert report.verdict == "derived"
+    found = _attention_moved(report)
+    assert len(found) == 4
+    assert all(n > 0 for n in found.values())  # every one found its heads moved
+    monkeypatch.setattr(units, "writes_units", lambda _: False)  # each searched alone, in one run
+    alone = _attention_moved(run_audit(moved_path, reference_path))
+    assert any(n == 0 for n in alone.values())  # (k_proj and o_proj here): the run held none of the heads
