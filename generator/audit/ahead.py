@@ -43,7 +43,7 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
         return False
     theirs = None
     if candidate is not None and (ours := _candidate_files(candidate)):
-        theirs = _rehearsed(remote, ours, _first_reads(rehearsed, candidate), profiles=True)
+        theirs = _rehearsed(remote, ours, _first_reads(_named(rehearsed, candidate)), profiles=True)
     for file, spans in (theirs or {}).items():
         plans.setdefault(file, []).extend(spans)
     remote.prefetch(plans)
@@ -64,7 +64,7 @@ def candidate_ahead(
     if not files:
         return
     named = _named(fingerprint, candidate)
-    if not first_fetched and not _read_ahead(remote, files, [(i, p, fits[0]) for i, p, fits in named]):
+    if not first_fetched and not _read_ahead(remote, files, _first_reads(named)):
         return
     later = []
     with TensorReader() as reader:  # reads what was just fetched: no request
@@ -106,9 +106,10 @@ def _named(
 
 
 def _first_reads(
-    fingerprint: Fingerprint, candidate: Checkpoint
+    named: list[tuple[TensorInfo, TensorProfile, list[bool]]],
 ) -> list[tuple[TensorInfo, TensorProfile, bool]]:
-    return [(info, profile, fits[0]) for info, profile, fits in _named(fingerprint, candidate)]
+    """Each named tensor in the first orientation that fits it (as stored, where that fits)."""
+    return [(info, profile, fits[0]) for info, profile, fits in named]
 
 
 def _worth(info: TensorInfo, profile: TensorProfile, transposed: bool, source: CandidateSource) -> bool:

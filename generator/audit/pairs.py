@@ -23,7 +23,7 @@ from generator.audit.names import ParsedName
 from generator.audit.plan import profile_over_all_units, view_shape, window_for
 from generator.audit.read import TensorReader, read_block
 from generator.audit.residual import ResidualMap
-from generator.audit.stats import profile_of, standardise
+from generator.audit.stats import profile_of, row_correlations
 from generator.audit.tokens import TokenMap, is_token_rows
 from generator.audit.values import raw_finite_or_fail, to_float
 
@@ -357,8 +357,7 @@ def worth_reading_transposed(info: TensorInfo, reference: TensorProfile, source:
         return True
     cand = to_float(source.block(info, reference, transposed=True, all_units=False), info.dtype)[:, :half]
     ref = to_float(reference.block, reference.dtype)[:, :half]
-    agreement = np.abs((standardise(cand) * standardise(ref)).sum(axis=1))
-    return bool(agreement.mean() >= SCREEN)
+    return bool(np.abs(row_correlations(cand, ref)).mean() >= SCREEN)
 
 
 def can_switch(stored: float | None, reference: TensorProfile, *, margin: bool) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -130,11 +131,11 @@ def _fit(
     d, width, count = reference.layout.width, info.cols, info.rows
     check = count // 4
     fit_rows = count - check
-    anchor = (info.name, reference.name)
     names = (
         gain.info.name if gain is not None else "",
         reference_gain.name if reference_gain is not None else "",
     )
+    fit = partial(UnitFit, anchor=(info.name, reference.name), gains=names, widths=(width, d))
     if fit_rows < max(d, width) + MIN_EXTRA or fit_rows < GRAM_ROWS:
         return None  # too few neurons to determine a rotation: nothing to say beyond the embeddings' note
     if width == d:
@@ -160,14 +161,11 @@ def _fit(
         x, y = pairs.read(0, GRAM_ROWS)
         agreement = gram_agreement(x, y)
         if agreement < GRAM_GATE:
-            return UnitFit(
+            return fit(
                 matrix=None,
                 kept=0,
                 quality=None,
                 rows=GRAM_ROWS,
-                anchor=anchor,
-                gains=names,
-                widths=(width, d),
                 note=(
                     f"pairwise cosines of {GRAM_ROWS} FFN neurons of {info.name} agree at r = {agreement:.2f}"
                     f" (a rotated copy keeps them; fitted only at r ≥ {GRAM_GATE})"
@@ -179,27 +177,21 @@ def _fit(
     y_check -= rotation.y_mean
     matrix, quality, kept = checked(rotation, x_check, y_check, d=d, gate=gate)
     if kept.mean() < 0.5 or quality < gate:
-        return UnitFit(
+        return fit(
             matrix=None,
             kept=int(kept.sum()),
             quality=quality,
             rows=count,
-            anchor=anchor,
-            gains=names,
-            widths=(width, d),
             note=(
                 f"a rotation fitted on {fit_rows} FFN neurons of {info.name} predicts held-out columns at"
                 f" median correlation {quality:.2f} (needs {gate})"
             ),
         )
-    return UnitFit(
+    return fit(
         matrix=matrix * kept[None, :],
         kept=int(kept.sum()),
         quality=quality,
         rows=count,
-        anchor=anchor,
-        gains=names,
-        widths=(width, d),
         note=f"fitted on the {count} FFN neurons of {info.name} (no tokens to fit on)",
     )
 

@@ -69,9 +69,14 @@ def standardise(block: FloatArray) -> FloatArray:
     return np.asarray(out, dtype=np.float64)
 
 
+def row_correlations(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Per row, the correlation of ``a``'s and ``b``'s values over columns."""
+    return np.asarray((standardise(a) * standardise(b)).sum(axis=1))
+
+
 def column_correlations(a: FloatArray, b: FloatArray) -> FloatArray:
     """Per column, the correlation of ``a``'s and ``b``'s values over rows."""
-    return np.asarray((standardise(a.T) * standardise(b.T)).sum(axis=1))
+    return row_correlations(a.T, b.T)
 
 
 def profile_of(raw: npt.NDArray[Any], dtype: str, *, single: bool) -> FloatArray:

@@ -19,7 +19,7 @@ from generator.audit.fingerprint_file import TensorProfile
 from generator.audit.names import ParsedName
 from generator.audit.pairs import CandidateSource, Match
 from generator.audit.plan import search_run
-from generator.audit.stats import best_matches, identity_hits_log10_p, standardise
+from generator.audit.stats import best_matches, identity_hits_log10_p, row_correlations, standardise
 from generator.audit.tokens import is_token_rows
 from generator.audit.values import to_float
 
@@ -62,9 +62,8 @@ function-preserving re-ordering of heads or neurons moves both alike."""
 def unit_group(reference: TensorProfile, match: Match) -> tuple[Any, ...] | None:
     """The group of tensors sharing this tensor's hidden units — same component, layer and expert, the
     FFN's or the attention's — or ``None`` outside one."""
-    parsed, candidate = reference.parsed, match.candidate.parsed
-    family, _, rest = parsed.role.partition(".")
-    kind = rest.partition(".")[0]
+    candidate = match.candidate.parsed
+    family, kind = _family_and_kind(reference)
     if family not in {"attn", "mlp", "expert", "shared"} or not any(
         kind == writer or kind in readers for writer, readers in WRITERS.items()
     ):
@@ -79,12 +78,17 @@ def unit_group(reference: TensorProfile, match: Match) -> tuple[Any, ...] | None
     )
 
 
+def _family_and_kind(reference: TensorProfile) -> tuple[str, str]:
+    """``("attn", "o")`` for a role ``attn.o.weight``."""
+    family, _, rest = reference.parsed.role.partition(".")
+    return family, rest.partition(".")[0]
+
+
 def _module(parsed: ParsedName) -> str:
     """The module a tensor belongs to (``model.layers.3.self_attn``): a decoder's self- and cross-attention
     share a layer and a role family, not their units."""
-    parts = parsed.name.split("[")[0].split(
-        "."
-    )  # a fused tensor's per-expert view: ``…gate_up_proj[3.gate]``
+    # a fused tensor's per-expert view is named ``…experts.gate_up_proj[3.gate]``
+    parts = parsed.name.split("[")[0].split(".")
     if len(parts) > 1 and parts[-1] in {"weight", "bias"}:
         parts = parts[:-1]
     return ".".join(parts[:-1])
@@ -92,7 +96,7 @@ def _module(parsed: ParsedName) -> str:
 
 def writes_units(reference: TensorProfile) -> bool:
     """Whether this tensor is the one of its group read over every unit (compared first)."""
-    return reference.parsed.role.partition(".")[2].partition(".")[0] in WRITERS
+    return _family_and_kind(reference)[1] in WRITERS
 
 
 def unflip(
@@ -112,7 +116,7 @@ def _half_a_correlations(
     cand: npt.NDArray[np.float64], ref: npt.NDArray[np.float64], half: int
 ) -> npt.NDArray[np.float64]:
     """Per row, the correlation of candidate and reference units on half A of the window."""
-    return np.asarray((standardise(cand[:, :half]) * standardise(ref[:, :half])).sum(axis=1))
+    return row_correlations(cand[:, :half], ref[:, :half])
 
 
 def _threshold(units: int, half: int) -> float:

@@ -31,6 +31,7 @@ from generator.audit import (
     toy_disguise,
 )
 from generator.audit.fingerprint import load_fingerprint
+from generator.audit.report import ComponentReport
 from generator.audit.residual import ROTATION_GATE, USED_TO_FIT
 from tests.audit.hubserver import HubServer, load, serving
 
@@ -94,14 +95,20 @@ def _model(report: AuditReport) -> residual.ResidualAlignment:
     return model.residual
 
 
-@pytest.mark.parametrize("case", DISGUISED)
-def test_a_wide_rotated_copy_is_derived_against_the_reference_checkpoint(wide: Wide, case: str) -> None:
-    report = _audit(wide.path(case), wide.reference)
+def _strongly_derived(report: AuditReport) -> ComponentReport:
+    """The model component, once the audit and that component read `derived` at log10 p < −50."""
     assert report.verdict == "derived"
     model = next(c for c in report.components if c.name == "model")
     assert model.verdict == "derived"
     assert model.log10_p is not None
     assert model.log10_p < -50
+    return model
+
+
+@pytest.mark.parametrize("case", DISGUISED)
+def test_a_wide_rotated_copy_is_derived_against_the_reference_checkpoint(wide: Wide, case: str) -> None:
+    report = _audit(wide.path(case), wide.reference)
+    model = _strongly_derived(report)
     alignment = _model(report)
     assert alignment.kind == "rotation"
     assert alignment.tokens == residual_wide.FIT_FACTOR * WIDE.d_model + residual_wide.CHECK_ROWS
@@ -179,11 +186,7 @@ FFN_GAIN = "model.layers.0.post_attention_layernorm.weight"
 
 def test_with_no_token_left_the_rotation_is_fitted_on_the_ffn_neurons(wide: Wide) -> None:
     report = _audit(wide.path("rotated_new_vocabulary"), wide.reference)
-    assert report.verdict == "derived"
-    model = next(c for c in report.components if c.name == "model")
-    assert model.verdict == "derived"
-    assert model.log10_p is not None
-    assert model.log10_p < -50
+    model = _strongly_derived(report)
     alignment = _model(report)
     assert (alignment.kind, alignment.fitted_on) == ("rotation", (GATE_PROJ, GATE_PROJ))
     assert alignment.held_out_correlation is not None
