@@ -30,13 +30,14 @@ from generator.errors import InputError
 
 FORMAT = "sovereign-audit-fingerprint"
 """``__metadata__["format"]`` of a fingerprint file."""
-VERSION = "4"
+VERSION = "5"
 """Fingerprint format version. 2: names parsed with expert indices and component-relative unrecognised roles
 (issue 9), and tensors skipped by the statistics hashed too; a version-1 file would pair on stale parses.
 3: latent attention's up-projections no longer laid out as residual (a version-2 file of such a model would
 read them wrongly), and the token strings of the sampled token rows kept (``__metadata__["tokens"]``).
 4: sampled units in runs (:func:`~generator.audit.plan.choose_units`): a version-3 file holds scattered
-units, so an audit against it would not give the numbers one against its checkpoint gives."""
+units, so an audit against it would not give the numbers one against its checkpoint gives.
+5: a window of 128 residual positions (:data:`~generator.audit.plan.RESIDUAL_WIDTH`; 256 before)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
 """Stage 4b (wide) — a rotation of a residual stream wider than the sampled token rows can fit.
 
-:mod:`~generator.audit.residual` fits a rotation on half of the 512 sampled token rows, at the reference's 256
+:mod:`~generator.audit.residual` fits a rotation on half of the 512 sampled token rows, at the reference's 128
 window columns. An orthogonal map of ``d'`` candidate dimensions is determined only by more than ``d'`` rows,
 so a rotated copy of a real model (``d`` = 4096–7168) is missed there. This module fits it from whole rows
 instead: the reference's embedding rows of :func:`~generator.audit.plan.wide_run` (``2 d + 512`` ids, one

@@ -12,7 +12,7 @@ import torch
 
 from generator.audit import AuditReport, make_fingerprint, residual, run_audit, toy, toy_disguise, toy_moe
 from generator.audit.exact import NOT_COMPARED
-from generator.audit.plan import window_for
+from generator.audit.plan import RESIDUAL_WIDTH, window_for
 from generator.audit.read import open_checkpoint
 from generator.audit.residual import GAIN_NOT_ROTATED, SAME_TOKENS, USED_TO_FIT
 from generator.audit.summary import summary_lines
@@ -241,13 +241,14 @@ def test_a_model_wider_than_the_window_is_aligned_on_the_window(tmp_path: Path) 
         model = next(c for c in report.components if c.name == "model")
         assert (report.verdict, model.verdict) == (verdict, verdict)
         assert model.residual is not None
-        assert (model.residual.kind, model.residual.window, model.residual.tokens) == (kind, 256, 512)
+        residual = model.residual
+        assert (residual.kind, residual.window, residual.tokens) == (kind, RESIDUAL_WIDTH, 512)
         if kind == "subset":
             # the window positions whose dimension was kept (240 of 320), every one found
             kept = set(toy_disguise.kept_dimensions(WIDE, keep=0.75, seed=5).tolist())
             assert model.residual.positions == len(kept & set(window_for(320).positions().tolist()))
         elif kind == "permutation":
-            assert model.residual.positions == 256
+            assert model.residual.positions == RESIDUAL_WIDTH
 
 
 SOURCES = [3, 1, 7, 0, 5, 2, 6, 4]

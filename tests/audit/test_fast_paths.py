@@ -230,8 +230,8 @@ def test_a_transposed_reading_that_is_the_only_one_is_always_made(
 
 
 def test_a_fingerprint_of_an_earlier_format_is_refused_by_name(zoo: Zoo, tmp_path: Path) -> None:
-    """Version 3 sampled scattered units, 4 samples runs: an audit against an old file would not give the
-    numbers one against its checkpoint gives, so it is refused, saying which version is wanted."""
+    """Version 4 sampled a window of 256 residual positions, 5 samples 128: an audit against an old file
+    would not give the numbers one against its checkpoint gives: refused, naming the version wanted."""
     import json  # noqa: PLC0415
 
     from generator.audit.fingerprint_file import VERSION, load_fingerprint  # noqa: PLC0415
@@ -239,11 +239,11 @@ def test_a_fingerprint_of_an_earlier_format_is_refused_by_name(zoo: Zoo, tmp_pat
     data = zoo.fingerprint.read_bytes()
     length = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + length])
-    assert header["__metadata__"]["version"] == VERSION == "4"
-    header["__metadata__"]["version"] = "3"
+    assert header["__metadata__"]["version"] == VERSION == "5"
+    header["__metadata__"]["version"] = "4"
     text = json.dumps(header).encode()
     text += b" " * (-len(text) % 8)
     old = tmp_path / "old.fingerprint"
     old.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + length :])
-    with pytest.raises(InputError, match="not a version-4 audit fingerprint"):
+    with pytest.raises(InputError, match="not a version-5 audit fingerprint"):
         load_fingerprint(old)
