@@ -7,7 +7,7 @@ stream only: the neurons of a layer's FFN stay where they were, and the rows of 
 scaled by the norm gain before it) are the reference's rows times the rotation, ``W_c = W_r diag(g) R``. With
 at least as many neurons as residual dimensions (dense FFNs have 2.7–4 times as many) the rows determine
 ``R``, no token needed. As for the wide fit (:mod:`~generator.audit.residual_wide`): a pre-test on the
-pairwise cosines of 512 neurons' rows (kept by a rotation; near 0 between independent models, whose neurons
+pairwise cosines of 128 neurons' rows (kept by a rotation; near 0 between independent models, whose neurons
 share no index), then orthogonal Procrustes on three quarters of the neurons, kept only when it predicts the
 reference's window columns on the last quarter at the same gate. The anchor tensor and the gain folded into
 it are then used to fit, never evidence. Against the reference's checkpoint only (a fingerprint keeps no

@@ -45,8 +45,13 @@ FIT_FACTOR = WIDE_FIT_FACTOR
 """Whole token rows to fit on per residual dimension of the reference."""
 CHECK_ROWS = WIDE_CHECK_ROWS
 """Further rows the fit is checked on (never fitted on)."""
-GRAM_ROWS = 512
-"""Shared token rows whose pairwise cosines are compared before anything larger is read."""
+GRAM_ROWS = 128
+"""Shared token rows whose pairwise cosines are compared before anything larger is read: 8,128 pairs, so an
+agreement of independent models (≈ 0) is known to about ±0.01 and a rotated copy's (≈ 1; 0.87 pruned too)
+stands far from :data:`GRAM_GATE`. 512 rows cost 4 MB of each model at d = 4096 over HTTP, for no better
+decision; the pre-test only decides whether the fit is tried (the fit is checked on held-out rows)."""
+FIT_MARGIN = 128
+"""Pairs a fit needs beyond the residual width (besides the rows it is checked on)."""
 GRAM_GATE = 0.6
 """Correlation of the pairwise cosines below which no wide rotation is fitted (a rotated copy: ≈ 1; a copy
 also pruned to 75 % of its width: 0.87; independent toy models trained on the same tokens: ≈ 0)."""
@@ -110,7 +115,7 @@ def fit_wide_rotation(
     ours = ids if tokens is None else tokens.rows(ids)
     paired = (ours >= 0) & (ours < candidate.rows)
     fit_rows = int(paired.sum()) - CHECK_ROWS
-    if fit_rows < max(d, width) + GRAM_ROWS // 4 or fit_rows < GRAM_ROWS:
+    if fit_rows < max(d, width) + FIT_MARGIN or fit_rows < GRAM_ROWS:
         return _none(
             f"{int(paired.sum())} of the {len(ids)} reference token rows kept for a wide rotation pair with"
             f" a candidate row (by id, or by string where both strings are known): too few to fit {width}"

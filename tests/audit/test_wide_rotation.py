@@ -2,7 +2,7 @@
 
 The toys of ``test_disguises`` are 64 wide, so 256 sampled token rows determine a rotation. Real models are
 4096–7168 wide: there a rotation is fitted from whole embedding rows of both checkpoints
-(:mod:`generator.audit.residual_wide`). The toys here are 512 wide (twice the residual window), trained for
+(:mod:`generator.audit.residual_wide`). The toys here are 512 wide (four residual windows), trained for
 real on one token stream, so the independent one is the hard control: it shares every token with the
 reference.
 """
@@ -36,7 +36,7 @@ from generator.audit.residual import ROTATION_GATE, USED_TO_FIT
 from tests.audit.hubserver import HubServer, load, serving
 
 WIDE = toy.ToyConfig(vocab=3072, d_model=512, n_layers=1, n_heads=4, d_ff=1024, steps=40)
-"""Twice the residual window wide; a vocabulary with room for ``2 × 512 + 512`` fit and check rows."""
+"""Four residual windows wide; a vocabulary with room for ``2 × 512 + 512`` fit and check rows."""
 EMBED = "model.embed_tokens.weight"
 DISGUISED = ("rotated", "pruned_rotated", "rotated_finetuned")
 
@@ -146,7 +146,7 @@ def test_an_independent_model_on_the_same_tokens_stays_independent(
     assert report.verdict == "independent"
     alignment = _model(report)
     assert alignment.kind == "none"
-    assert "pairwise cosines of 512 token rows agree at r = " in alignment.note
+    assert f"pairwise cosines of {residual_wide.GRAM_ROWS} token rows agree at r = " in alignment.note
     # with the pre-test switched off the fit itself is rejected: the pre-test only saves the reading
     monkeypatch.setattr(residual_wide, "GRAM_GATE", -2.0)
     forced = run_audit(wide.path("independent"), wide.reference)
