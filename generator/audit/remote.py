@@ -22,8 +22,8 @@ import copy
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -83,6 +83,9 @@ __all__ = [
 
 
 T = TypeVar("T")
+PRESTART_S = 5.0
+"""Longest wait for the fetching threads to start (a pool that could not start them all starts the rest on
+demand)."""
 
 
 class Remote:
@@ -101,12 +104,12 @@ class Remote:
         self.pacing = pacing if workers is None else replace(pacing, workers=workers)
         """Requests in flight and how ranges are joined (by default from the ``AUDIT_HTTP_*`` variables)."""
         workers = self.pacing.workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+        self._pool = _started_pool(workers)
         self._tally = Tally(progress)
         self._transport = Transport(workers=workers, tally=self._tally)
         self._cache = RangeCache(cache) if cache is not None else None
         self._held = 0
-        self._revisions: dict[tuple[str, ...], Any] = {}
+        self._revisions: dict[tuple[str, ...], Future[Any]] = {}
         self._revisions_lock = threading.Lock()
         self._one_commit = one_commit
         self._owner = True
@@ -138,11 +141,21 @@ class Remote:
         connection outlives runs — :func:`default_remote` — and asks every time)."""
         if not self._one_commit:
             return look_up()
+        # One look-up per key; different repositories are looked up at once (their round trips overlap).
         with self._revisions_lock:
-            if key not in self._revisions:
-                self._revisions[key] = look_up()
-            answer: T = self._revisions[key]
-            return answer
+            pending = self._revisions.get(key)
+            mine = pending is None
+            if pending is None:
+                pending = self._revisions[key] = Future()
+        if mine:
+            try:
+                pending.set_result(look_up())
+            except BaseException as error:
+                with self._revisions_lock:  # not kept: a later call asks again
+                    del self._revisions[key]
+                pending.set_exception(error)
+        answer: T = pending.result()
+        return answer
 
     @property
     def hub_headers(self) -> dict[str, str]:
@@ -241,6 +254,19 @@ class Remote:
         data = self._transport.get(file, start, end, probe=probe)
         self._cache.store(file.sha256, start, end, data)
         return data
+
+
+def _started_pool(workers: int) -> ThreadPoolExecutor:
+    """A pool whose ``workers`` threads are all started now, while nothing else runs: started on demand,
+    each new thread waited for the interpreter lock held by the ones already fetching (3 ms a thread, 0.17 s
+    of a 0.8 s remote audit on the bench)."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+    ready = threading.Barrier(workers + 1)
+    for _ in range(workers):  # each waits until all are running, so each submit starts a new thread
+        pool.submit(ready.wait, PRESTART_S)
+    with suppress(threading.BrokenBarrierError):
+        ready.wait(PRESTART_S)
+    return pool
 
 
 def describe(file: Path | RemoteFile) -> dict[str, Any]:
