@@ -12,7 +12,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -628,3 +630,31 @@ def test_the_candidate_s_first_reads_travel_with_the_reference_s(
     assert [(c.name, c.verdict, c.log10_p) for c in together.components] == [
         (c.name, c.verdict, c.log10_p) for c in local.components
     ]
+
+
+def test_revisions_are_looked_up_once_per_repository_and_at_once_across_repositories() -> None:
+    """Two repositories' look-ups overlap (each waits for the other to start before answering, so one lock
+    around both would never return); a third caller of the same repository waits for its answer; a failed
+    look-up is not kept."""
+    both = threading.Barrier(2, timeout=10)
+    calls: list[str] = []
+
+    def look_up(repo: str) -> str:
+        calls.append(repo)
+        both.wait()
+        return f"commit-of-{repo}"
+
+    with Remote() as remote, ThreadPoolExecutor(3) as pool:
+        first = pool.submit(remote.revision, ("hub", "a"), lambda: look_up("a"))
+        second = pool.submit(remote.revision, ("hub", "b"), lambda: look_up("b"))
+        again = pool.submit(remote.revision, ("hub", "a"), lambda: look_up("a"))
+        answers = [first.result(), second.result(), again.result()]
+        assert answers == ["commit-of-a", "commit-of-b", "commit-of-a"]
+        assert sorted(calls) == ["a", "b"]
+
+        def failing() -> str:
+            raise InputError("the Hub is down")
+
+        with pytest.raises(InputError, match="the Hub is down"):
+            remote.revision(("hub", "c"), failing)
+        assert remote.revision(("hub", "c"), lambda: "commit-of-c") == "commit-of-c"
