@@ -16,14 +16,18 @@ is never printed).
 from __future__ import annotations
 
 import copy
+import http.client
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
-import httpx2
+import certifi
+import urllib3
 
 from generator.audit.remote_file import RemoteFile
 from generator.audit.remote_settings import Progress
@@ -35,8 +39,14 @@ BACKOFF_S = 0.1
 """First retry delay; doubled per retry (with jitter), capped at :data:`BACKOFF_CAP_S`."""
 BACKOFF_CAP_S = 5.0
 """Longest wait between tries (also caps a server's ``Retry-After``)."""
-TIMEOUT = httpx2.Timeout(60.0, connect=15.0)
+TIMEOUT = urllib3.Timeout(connect=15.0, read=60.0)
 """Per-request timeouts (seconds)."""
+REDIRECTS = 5
+"""Most redirects one request follows."""
+CHUNK = 256 * 1024
+"""Bytes read at a time from a body streamed through (a server that ignores ``Range``)."""
+_NETWORK_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+"""What a broken connection, a timeout or a malformed answer raises (retried)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,11 +95,9 @@ class Transport:
     """One HTTP client for up to ``workers`` requests at once, counting what it moves in ``tally``."""
 
     def __init__(self, *, workers: int, tally: Tally) -> None:
-        self._client = httpx2.Client(
-            follow_redirects=True,
-            timeout=TIMEOUT,
-            limits=httpx2.Limits(max_connections=workers, max_keepalive_connections=workers),
-        )
+        # urllib3 rather than huggingface_hub's httpx2 for the ranges: on the 2-core bench it moved the same
+        # bytes in 2.2 × less time and spent about a third of the CPU per request (bench/RESULTS-audit.md).
+        self._pools = _Pools(workers)
         self._tally = tally
         self._lock = threading.Lock()
         self._hub_headers: list[dict[str, str]] = [{}]
@@ -99,7 +107,7 @@ class Transport:
 
     def close(self) -> None:
         """Close the connections."""
-        self._client.close()
+        self._pools.close()
 
     @property
     def hub_headers(self) -> dict[str, str]:
@@ -134,7 +142,7 @@ class Transport:
                 return attempt()
             except _RetryableError as error:
                 reason = str(error)
-            except httpx2.TransportError as error:
+            except _NETWORK_ERRORS as error:
                 reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         raise InputError(f"{file.url}: failed after {ATTEMPTS} tries ({reason})")
 
@@ -148,21 +156,40 @@ class Transport:
         return headers
 
     @contextmanager
-    def _answer(self, file: RemoteFile, start: int | None, end: int | None) -> Iterator[httpx2.Response]:
+    def _answer(
+        self, file: RemoteFile, start: int | None, end: int | None
+    ) -> Iterator[urllib3.BaseHTTPResponse]:
         """One request for bytes ``start : end`` of ``file`` (all of it when ``None``), through its kept
         redirect target when it has one; its status and version checked, its body not yet read."""
         self._tally.add(requests=1)
         direct = file.direct
+        url = direct or file.url
         headers = self._headers(file, start, end, direct=direct is not None)
-        with self._client.stream("GET", direct or file.url, headers=headers) as response:
-            self._follow(file, response, direct)
-            self._check_status(file, response.status_code, response.headers)
+        response = self._pools.get(url, headers)
+        try:
+            for _ in range(REDIRECTS):
+                target = response.get_redirect_location() if response.status in _REDIRECT else None
+                if not target:
+                    break
+                response.drain_conn()
+                response.release_conn()
+                same = _origin(url := urljoin(url, target)) == _origin(file.url)
+                self._tally.add(requests=1)  # the Hub's headers (its token) go to the Hub's host only
+                response = self._pools.get(url, self._headers(file, start, end, direct=not same))
+                if direct is None:
+                    file.direct = url
+            self._follow(file, response.status, direct)
+            self._check_status(file, response.status, response.headers)
             self._check_version(file, response.headers)
             yield response
+        finally:
+            if response.length_remaining != 0:  # a body left unread (a stream cut short): not reused
+                response.close()
+            response.release_conn()
 
     def _get_once(self, file: RemoteFile, start: int, end: int, probe: bool) -> list[bytes]:
         with self._answer(file, start, end) as response:
-            if response.status_code == 200:  # the server ignored Range: stream through, keep the window
+            if response.status == 200:  # the server ignored Range: stream through, keep the window
                 file.ignores_range = True
                 total = _int(response.headers.get("Content-Length"))
                 self._check_size(file, total, probe)
@@ -172,7 +199,7 @@ class Transport:
             stop = min(end, file.size)
             if (first, last + 1) != (start, stop):
                 raise _RetryableError(f"asked for bytes {start}-{stop - 1}, got Content-Range {first}-{last}")
-            data = b"".join(response.iter_bytes())
+            data = response.read()
         self._tally.add(fetched=len(data))
         if len(data) != stop - start:
             raise _RetryableError(f"short body: {len(data)} of {stop - start} bytes")
@@ -184,12 +211,12 @@ class Transport:
             return self._keep(file, response, groups)
 
     def _keep(
-        self, file: RemoteFile, response: httpx2.Response, groups: Sequence[tuple[int, int]]
+        self, file: RemoteFile, response: urllib3.BaseHTTPResponse, groups: Sequence[tuple[int, int]]
     ) -> list[bytes]:
         """Stream a whole body once, keeping only the bytes of ``groups`` (sorted, disjoint)."""
         kept = [bytearray() for _ in groups]
         position, k, stop = 0, 0, min(groups[-1][1], file.size)
-        for chunk in response.iter_bytes():
+        for chunk in response.stream(CHUNK):
             self._tally.add(fetched=len(chunk))
             while k < len(groups) and chunk:
                 start, end = groups[k]
@@ -207,20 +234,19 @@ class Transport:
             raise _RetryableError(f"body ended after {position} bytes of {file.size}")
         return [bytes(b) for b in kept]
 
-    def _follow(self, file: RemoteFile, response: httpx2.Response, direct: str | None) -> None:
-        """Keep where the file's URL redirected (the Hub's CDN), so that later ranges go there without
-        passing the Hub's ``resolve`` (one request, and one request limit, fewer per range); a kept target
-        that stops answering (its signature expired) is forgotten, and the range asked for through the file's
-        URL again."""
+    def _follow(self, file: RemoteFile, status: int, direct: str | None) -> None:
+        """Keep where the file's URL redirected (the Hub's CDN: set by :meth:`_answer`), so that later ranges
+        go there without passing the Hub's ``resolve`` (one request, and one request limit, fewer per range);
+        a kept target that stops answering (its signature expired) is forgotten, and the range asked for
+        through the file's URL again."""
         if direct is None:
-            self._tally.add(requests=len(response.history))
-            if response.history and response.status_code in {200, 206}:
-                file.direct = str(response.url)
-        elif response.status_code in {401, 403, 404, 410}:
+            if status not in {200, 206}:
+                file.direct = None
+        elif status in {401, 403, 404, 410}:
             file.direct = None
-            raise _RetryableError(f"the redirect target answered HTTP {response.status_code}")
+            raise _RetryableError(f"the redirect target answered HTTP {status}")
 
-    def _check_status(self, file: RemoteFile, status: int, headers: httpx2.Headers) -> None:
+    def _check_status(self, file: RemoteFile, status: int, headers: Mapping[str, str]) -> None:
         if status == 429 or status >= 500:
             retry_after = _int(headers.get("Retry-After"))
             if retry_after is not None and retry_after > 0:
@@ -236,7 +262,7 @@ class Transport:
         if status not in {200, 206}:
             raise InputError(f"{file.url}: unexpected HTTP {status}")
 
-    def _check_version(self, file: RemoteFile, headers: httpx2.Headers) -> None:
+    def _check_version(self, file: RemoteFile, headers: Mapping[str, str]) -> None:
         etag = headers.get("ETag")
         with self._lock:
             if file.etag is None:
@@ -280,3 +306,60 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+_REDIRECT = frozenset({301, 302, 303, 307, 308})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+_ROOTS = certifi.where()
+"""The certificate authorities TLS is verified against (those huggingface_hub's client uses too)."""
+
+
+class _Pools:
+    """Keep-alive connections for up to ``workers`` requests at once per host — direct, or through the proxy
+    the environment names for that URL (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), as the Hub's own
+    client does; TLS verified against certifi's roots."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._direct = self._new(None)
+        self._proxied: dict[str, urllib3.PoolManager] = {}
+        self._proxies = urllib.request.getproxies()
+        self._lock = threading.Lock()
+
+    def _new(self, proxy: str | None) -> urllib3.PoolManager:
+        if proxy is None:
+            return urllib3.PoolManager(
+                maxsize=self._workers, block=False, timeout=TIMEOUT, retries=False, ca_certs=_ROOTS
+            )
+        return urllib3.ProxyManager(
+            proxy, maxsize=self._workers, block=False, timeout=TIMEOUT, retries=False, ca_certs=_ROOTS
+        )
+
+    def get(self, url: str, headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
+        """Send ``GET url``: redirects not followed, nothing retried, the body not yet read."""
+        return self._manager(url).request(
+            "GET", url, headers=dict(headers), preload_content=False, decode_content=False, redirect=False
+        )
+
+    def close(self) -> None:
+        """Close every connection."""
+        with self._lock:
+            managers = [self._direct, *self._proxied.values()]
+        for manager in managers:
+            manager.clear()
+
+    def _manager(self, url: str) -> urllib3.PoolManager:
+        parts = urlsplit(url)
+        proxy = self._proxies.get(parts.scheme) or self._proxies.get("all")
+        if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+            return self._direct
+        with self._lock:
+            if proxy not in self._proxied:
+                self._proxied[proxy] = self._new(proxy)
+            return self._proxied[proxy]

@@ -55,6 +55,9 @@ class Faults:
     """When set, every repository is gated: the API wants ``Authorization: Bearer <token>``."""
     redirect: bool = False
     """Answer ``resolve`` with ``302`` to a signed CDN URL (``/cdn/…?sig=…``), as the Hub does (LFS files)."""
+    cdn_host: str = ""
+    """Where the redirect points: this server under another host name (``localhost``: another origin), or
+    the same ``127.0.0.1`` when empty."""
     signature: int = 0
     """The CDN answers only URLs signed with this (raise it to expire every URL handed out)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -100,7 +103,7 @@ class HubServer:
             ).hexdigest()
             for repo, files in self.repos.items()
         }
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -147,6 +150,13 @@ def load(paths: Mapping[str, Path]) -> dict[str, bytes]:
     return {name: path.read_bytes() for name, path in paths.items()}
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+    """Connections waiting to be accepted. Python's default, 5, drops the rest of a burst of new connections
+    (a client starting 32 requests at once): each then waits a whole second for its SYN to be sent again —
+    a stall the Hub's servers never impose."""
+
+
 def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -181,10 +191,11 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                     self._answer(404, b"", {"X-Error-Code": "EntryNotFound"})
                     return
                 with hub.faults.lock:
-                    redirect, signature = hub.faults.redirect, hub.faults.signature
+                    redirect, signature, host = hub.faults.redirect, hub.faults.signature, hub.faults.cdn_host
                     hub.log.redirects += redirect
                 if redirect:
-                    location = f"{hub.url}/cdn/{quote(repo)}/{quote(name)}?sig={signature}"
+                    base = hub.url.replace("127.0.0.1", host) if host else hub.url
+                    location = f"{base}/cdn/{quote(repo)}/{quote(name)}?sig={signature}"
                     self._answer(302, b"", {"Location": location})
                     return
                 self._data(repo, name)

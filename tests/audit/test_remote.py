@@ -97,7 +97,7 @@ def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
         hub.faults.replacements.clear()
         hub.faults.lie_size.clear()
         hub.faults.gated_token = None
-        hub.faults.redirect = False
+        hub.faults.redirect, hub.faults.cdn_host = False, ""
 
 
 def _fingerprint(location: Path | str, remote: Remote | None = None) -> Fingerprint:
@@ -385,8 +385,38 @@ def test_ranges_go_to_the_cdn_the_hub_redirected_to_until_its_url_expires(zoo: Z
     assert cdn > 3
     assert hub.log.redirects > redirected  # the expired URL was asked for again through the Hub
     assert transfer.retries >= 1
-    # only a redirect the client followed carried the token (same host here; httpx drops it across hosts)
+    # only a redirect the client followed carried the token (to the same host here; never to another)
     assert sum(a == f"Bearer {TOKEN}" for a in hub.log.cdn_authorizations) == hub.log.redirects
+
+
+def test_the_token_never_follows_a_redirect_to_another_host(zoo: Zoo, hub: HubServer) -> None:
+    """The Hub's CDN is another host: the ranges it answers must arrive without the Hub's token."""
+    with hub.faults.lock:
+        hub.faults.redirect, hub.faults.cdn_host, hub.log.redirects = True, "localhost", 0
+        hub.log.cdn_authorizations.clear()
+    with Remote() as remote:
+        _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
+    assert hub.log.redirects >= 1
+    assert len(hub.log.cdn_authorizations) > 3
+    assert set(hub.log.cdn_authorizations) == {""}
+    assert f"Bearer {TOKEN}" in hub.log.authorizations  # the Hub itself got it
+
+
+def test_the_proxy_the_environment_names_carries_every_request(
+    zoo: Zoo, hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``HTTP_PROXY`` is honoured (the test Hub answers proxied requests for itself): the ranges go through it
+    to a host this machine cannot resolve, and ``NO_PROXY`` sends them around it (and then they fail)."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "NO_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", hub.url)
+    monkeypatch.setenv("HF_ENDPOINT", "http://hub.invalid")
+    with Remote() as remote:
+        _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
+        assert remote.transfer.requests > 3
+    monkeypatch.setenv("NO_PROXY", "hub.invalid")
+    with Remote() as remote, pytest.raises(InputError, match=r"hub\.invalid"):
+        _fingerprint("hf://org/reference", remote)
 
 
 def test_a_server_that_ignores_range_is_streamed_through(zoo: Zoo, hub: HubServer) -> None:
