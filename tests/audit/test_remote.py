@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from huggingface_hub.utils import close_session  # type: ignore[attr-defined]  # lazily exported
 
 from generator.audit import make_fingerprint, remote_transport, run_audit, toy, toy_disguise
 from generator.audit import remote as remote_module
@@ -411,12 +412,17 @@ def test_the_proxy_the_environment_names_carries_every_request(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", hub.url)
     monkeypatch.setenv("HF_ENDPOINT", "http://hub.invalid")
-    with Remote() as remote:
-        _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
-        assert remote.transfer.requests > 3
-    monkeypatch.setenv("NO_PROXY", "hub.invalid")
-    with Remote() as remote, pytest.raises(InputError, match=r"hub\.invalid"):
-        _fingerprint("hf://org/reference", remote)
+    close_session()  # huggingface_hub keeps one client per process, its proxies read when it was made
+    try:
+        with Remote() as remote:
+            _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
+            assert remote.transfer.requests > 3
+        monkeypatch.setenv("NO_PROXY", "hub.invalid")
+        close_session()
+        with Remote() as remote, pytest.raises(InputError, match=r"hub\.invalid"):
+            _fingerprint("hf://org/reference", remote)
+    finally:
+        close_session()  # not to leave later tests a client that goes through this proxy
 
 
 def test_a_server_that_ignores_range_is_streamed_through(zoo: Zoo, hub: HubServer) -> None:
