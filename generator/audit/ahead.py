@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint
 from generator.audit.pairs import (
+    Candidate,
     CandidateSource,
     can_switch,
     orientations,
     profile_score,
+    storage_conventions,
     worth_reading_transposed,
 )
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader
@@ -94,14 +96,27 @@ def _candidate_files(candidate: Checkpoint) -> list[RemoteFile]:
 def _named(
     fingerprint: Fingerprint, candidate: Checkpoint
 ) -> list[tuple[TensorInfo, TensorProfile, list[bool]]]:
-    """Each remote candidate tensor named like a residual reference tensor, with the orientations that fit."""
+    """Each remote candidate tensor named like a residual reference tensor, with the orientations that fit
+    (a square matrix only the way its component stores its one-way matrices, where they tell:
+    :func:`~generator.audit.pairs.storage_conventions`, as the audit reads it)."""
     ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
-    return [
+    named = [
         (info, profile, fits)
         for profile in fingerprint.tensors
         if (info := ours.get(profile.name)) is not None
         and profile.layout.kind == "residual"
         and (fits := orientations(info, profile))
+    ]
+    ways = storage_conventions(
+        (Candidate(info=info, parsed=profile.parsed), profile) for info, profile, _ in named
+    )
+    return [
+        (
+            info,
+            profile,
+            [ways[profile.parsed.component]] if len(fits) > 1 and profile.parsed.component in ways else fits,
+        )
+        for info, profile, fits in named
     ]
 
 

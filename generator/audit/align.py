@@ -39,8 +39,8 @@ from generator.audit.pairs import (
     Match,
     Unmatched,
     best_match,
-    orientations,
     profile_score,
+    storage_conventions,
 )
 from generator.audit.residual import NO_COUNTERPART
 
@@ -89,6 +89,11 @@ def align(
 ) -> Alignment:
     """Pair every candidate tensor with a reference tensor (see the module docstring)."""
     usable = [p for p in reference.tensors if p.layout.kind != "skip"]
+    by_name = {p.name: p for p in usable}
+    # square matrices are read the way the component stores its one-way matrices (`storage_conventions`)
+    source.conventions = storage_conventions(
+        (c, by_name[c.info.name]) for c in candidates if c.info.name in by_name
+    )
     skipped_roles = _skipped_roles(reference)
     matches: list[Match] = []
     unmatched: list[Unmatched] = []
@@ -283,7 +288,7 @@ def _stack_map(
                     or reference.layout.kind != "residual"
                 ):
                     continue
-                fits = orientations(candidate.info, reference, source.width(candidate.info, reference))
+                fits = source.orientations(candidate, reference)
                 if fits:
                     score = profile_score(source.profile(candidate.info, reference, fits[0]), reference)
                     if score is not None:

@@ -32,7 +32,6 @@ from generator.audit.pairs import (
     Candidate,
     CandidateSource,
     Unmatched,
-    orientations,
     profile_score,
 )
 from generator.audit.plan import seed_for
@@ -238,7 +237,7 @@ def _group_score(
         reference = ref_layer[ref_suffixes[suffix]] if suffix in ref_suffixes else None
         if reference is None or reference.constant or reference.layout.kind != "residual":
             continue
-        fits = orientations(ffn[key].info, reference, source.width(ffn[key].info, reference))
+        fits = source.orientations(ffn[key], reference)
         if fits:
             score = profile_score(source.profile(ffn[key].info, reference, fits[0]), reference)
             if score is not None:

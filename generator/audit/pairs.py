@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -102,6 +102,9 @@ class CandidateSource:
         one read over every unit (``o_proj``, ``down_proj``) showed its units related to the reference's on
         half A; the others' unit search is skipped where it did not (:func:`~generator.audit.units.
         hidden_units`)."""
+        self.conventions: dict[str, bool] = {}
+        """Per candidate component, whether it stores its matrices transposed relative to the reference, where
+        its matrices of one-way shapes agree (:func:`storage_conventions`)."""
         self._sampled: OrderedDict[tuple[Any, ...], npt.NDArray[Any]] = OrderedDict()
         self._sampled_bytes = 0
         self._budget = budget
@@ -204,6 +207,13 @@ class CandidateSource:
             return None
         return mapped
 
+    def orientations(self, candidate: Candidate, reference: TensorProfile) -> list[bool]:
+        """The ways the candidate's shape fits the reference's layout (:func:`orientations`), a square matrix
+        read only the way its component stores the matrices whose shape tells (:attr:`conventions`)."""
+        fits = orientations(candidate.info, reference, self.width(candidate.info, reference))
+        way = self.conventions.get(candidate.parsed.component)
+        return [way] if len(fits) > 1 and way is not None else fits
+
     def width(self, info: TensorInfo, reference: TensorProfile) -> int:
         """The candidate's residual width to look for against ``reference`` (narrower when pruned)."""
         mapped = self.residual_map(info, reference)
@@ -289,6 +299,27 @@ def orientations(info: TensorInfo, reference: TensorProfile, width: int | None =
     return out
 
 
+def storage_conventions(pairs: Iterable[tuple[Candidate, TensorProfile]]) -> dict[str, bool]:
+    """Per candidate component, whether its matrices are stored transposed relative to the reference's, as
+    its linear layers paired by name whose shape fits one way only say (``gate_proj`` ``[f, d]`` against
+    ``[d, f]``): a format stores every linear layer one way (PyTorch ``[out, in]``; GPT-2's ``Conv1D`` and
+    ONNX ``[in, out]``). Components with no such matrix, or whose matrices disagree, are
+    left out: their square matrices are read both ways, as before; the others' only that way.
+
+    A square matrix (``q_proj``, ``o_proj`` at ``d × d``) fits both ways; read transposed it costs a window
+    of every row — an independent candidate's every square matrix read again over HTTP for nothing.
+    """
+    seen: dict[str, set[bool]] = {}
+    for candidate, reference in pairs:
+        layout = reference.layout  # hidden units: linear layers (an embedding table is [vocab, d] in both)
+        if len(candidate.info.shape) != 2 or layout.kind != "residual" or layout.units != "hidden":
+            continue
+        fits = orientations(candidate.info, reference)
+        if len(fits) == 1:
+            seen.setdefault(candidate.parsed.component, set()).add(fits[0])
+    return {component: ways.pop() for component, ways in seen.items() if len(ways) == 1}
+
+
 def profile_score(candidate: npt.NDArray[np.float64], reference: TensorProfile) -> float | None:
     """Centred correlation of two profiles on half A; ``None`` when either is constant there."""
     half = window_for(reference.layout.width).half if reference.layout.kind == "residual" else 0
@@ -309,7 +340,7 @@ def best_match(
     margin = how != "content"
     for reference in options:
         match = None
-        for transposed in orientations(candidate.info, reference, source.width(candidate.info, reference)):
+        for transposed in source.orientations(candidate, reference):
             if match is not None and not can_switch(match.score, reference, margin=margin):
                 break  # the transposed reading could not win: it is not read at all
             if match is not None and not worth_reading_transposed(candidate.info, reference, source):

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pytest
 import torch
 
+from generator.audit import align as align_module
 from generator.audit import compare, make_fingerprint, pairs, run_audit, toy
 from generator.audit.align import align
 from generator.audit.fingerprint import fingerprint_checkpoint, write_safetensors
@@ -165,6 +166,7 @@ def _aligned(
 def test_a_transposed_reading_that_cannot_win_is_never_read(
     zoo: Zoo, monkeypatch: pytest.MonkeyPatch, case: str, transposed_reads: bool
 ) -> None:
+    monkeypatch.setattr(align_module, "storage_conventions", lambda _: {})  # square matrices: both ways
     fingerprint = fingerprint_checkpoint(open_checkpoint(zoo.reference), keep_stored=True)
     square = {p.name for p in fingerprint.tensors if len(p.shape) == 2 and p.shape[0] == p.shape[1]}
     assert square  # q, k, v and o projections: both orientations fit them
@@ -180,12 +182,51 @@ def test_a_transposed_reading_that_cannot_win_is_never_read(
     assert lazy.layer_maps == every.layer_maps
 
 
+def test_square_matrices_are_read_the_way_their_component_stores_its_other_matrices(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A square ``q/k/v/o_proj`` fits both ways, and read transposed costs a window of every row. Where the
+    component's matrices of one-way shapes (``gate/up/down_proj``) are stored as the reference's, the square
+    ones are read as stored only: an independent model reads none transposed (it did before), with the same
+    alignment. A copy that stores every linear layer transposed (GPT-2's ``Conv1D``, ONNX) still has its
+    square matrices read transposed, and found."""
+    from safetensors.torch import load_file  # noqa: PLC0415
+
+    fingerprint = fingerprint_checkpoint(open_checkpoint(zoo.reference), keep_stored=True)
+    square = {p.name for p in fingerprint.tensors if len(p.shape) == 2 and p.shape[0] == p.shape[1]}
+    assert square  # q, k, v and o projections
+
+    def transposed_square(reads: list[tuple[str, bool, bool]]) -> set[str]:
+        return {name for name, flipped, _ in reads if flipped and name in square}
+
+    gated, reads = _aligned(zoo.path("independent_trained"), fingerprint, monkeypatch)
+    assert not transposed_square(reads)
+    with monkeypatch.context() as patch:
+        patch.setattr(align_module, "storage_conventions", lambda _: {})
+        both, reads = _aligned(zoo.path("independent_trained"), fingerprint, monkeypatch)
+    assert transposed_square(reads)
+    assert [(m.reference.name, m.transposed) for m in gated.matches] == [
+        (m.reference.name, m.transposed) for m in both.matches
+    ]  # what was not read would not have won
+
+    weights = load_file(zoo.reference)
+    linear = {n for n in weights if weights[n].dim() == 2 and "embed" not in n and "lm_head" not in n}
+    conv1d = {n: t.T.contiguous() if n in linear else t for n, t in weights.items()}
+    path = toy.save_checkpoint(conv1d, tmp_path / "conv1d.safetensors")
+    copy, _ = _aligned(path, fingerprint, monkeypatch)
+    found = {m.reference.name: m.transposed for m in copy.matches if m.candidate.info.name in linear}
+    assert found == dict.fromkeys(linear, True)
+    assert square <= set(found)
+    assert run_audit(path, zoo.reference).verdict == "identical"
+
+
 def test_a_transposed_reading_over_every_unit_is_read_only_where_the_sampled_units_agree(
     zoo: Zoo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`o_proj`/`down_proj` keep residual positions in their rows: read transposed, their profile needs a
     window of every row — the whole tensor over HTTP. An independent candidate's sampled units, read
     transposed, do not agree with the reference's, so that is not read; a transposed copy's do."""
+    monkeypatch.setattr(align_module, "storage_conventions", lambda _: {})  # square matrices: both ways
     fingerprint = fingerprint_checkpoint(open_checkpoint(zoo.reference), keep_stored=True)
     rows = {
         p.name
