@@ -270,9 +270,14 @@ def audit_against(
 
         alignment = align(candidates, fingerprint, source, progress=on_align, expert_seed=expert_seed)
         # o_proj/down_proj first: whether their units relate to the reference's tells whether the units of
-        # q/k/v and gate/up (the same heads and neurons) are worth searching (`units.hidden_units`)
+        # q/k/v and gate/up (the same heads and neurons) are worth searching (`units.hidden_units`), and the
+        # token rows, last, whether a re-numbered vocabulary is (`units.token_units`)
         order = sorted(
-            range(len(alignment.matches)), key=lambda i: not writes_units(alignment.matches[i].reference)
+            range(len(alignment.matches)),
+            key=lambda i: (
+                not writes_units(alignment.matches[i].reference),
+                is_token_rows(alignment.matches[i].reference),
+            ),
         )
         done: dict[int, Compared] = {}
         for index, position in enumerate(order, start=1):

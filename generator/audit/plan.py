@@ -197,16 +197,19 @@ def choose_units(layout: Layout, role_key: str, shape: tuple[int, ...]) -> tuple
     return tuple(int(start) + k for start in starts.tolist() for k in range(run))
 
 
-def search_run(role_key: str, shape: tuple[int, ...], n: int, sampled: int) -> range | None:
+def search_run(role_key: str, shape: tuple[int, ...], n: int, sampled: int, *, seen: int = 0) -> range | None:
     """The seeded run of a candidate's ``n`` units where a unit search looks first, or ``None`` to search all.
 
     Used only where none of the ``sampled`` reference units agrees with its own index: a re-ordered copy
     shows clear matches inside the run (:data:`SEARCH_PARTNERS` expected), and only then are all units read.
+    ``seen``: candidate units already read and searched first (its own sampled units: ``sampled · seen / n``
+    partners expected there), so the run need only hold the rest — empty when they hold them all.
     Contiguous, so that it is one range of rows to read. Seeded by role and shape, like every sample.
     """
-    count = math.ceil(n * SEARCH_PARTNERS / max(1, sampled))
-    if n < SEARCH_MIN_UNITS or 4 * count > n:
+    whole = math.ceil(n * SEARCH_PARTNERS / max(1, sampled))
+    if n < SEARCH_MIN_UNITS or 4 * whole > n:
         return None
+    count = max(0, math.ceil(n * (SEARCH_PARTNERS - sampled * seen / n) / max(1, sampled)))
     rng = np.random.default_rng(seed_for(f"search|{role_key}|{tuple(shape)}|{n}"))
     start = int(rng.integers(0, n - count + 1))
     return range(start, start + count)

@@ -151,7 +151,9 @@ def hidden_units(
         if not clear.any() and known is False:
             searched = _by_index(own_corr, half, searched=0)
         elif not clear.any() and known is None and not writer:
-            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
+            searched = _search(
+                match, source, ref_values, own_corr, to_float(sampled, info.dtype), half=half, device=device
+            )
         if searched is not None:
             return sampled, np.arange(own.size), searched
         if own.size and bool(np.all(clear)):
@@ -172,7 +174,11 @@ def token_units(
 
     By index when every sampled row the candidate has agrees clearly with its own index on half A (the
     vocabulary unchanged, grown, or cut at its end); otherwise every candidate row is read and each sampled
-    reference row is matched on half A (rows removed from the middle, or re-ordered).
+    reference row is matched on half A (rows removed from the middle, or re-ordered) — after a search of the
+    candidate's sampled rows and one run of others (:func:`_search`), and not at all where no ``o_proj`` or
+    ``down_proj`` of the component showed a relation (:func:`component_related`; they are compared first):
+    a re-numbered vocabulary is looked for in a model whose other weights are related, or through the
+    tokenizers beside both (pairing rows by string, no search).
     """
     info, reference = match.candidate.info, match.reference
     keep = np.isin(np.asarray(reference.units), source.present_units(info, reference, match.transposed))
@@ -184,7 +190,11 @@ def token_units(
         if bool(np.all(clear)):
             return sampled, np.arange(sampled.shape[0]), None, keep
         if count == _unit_count(reference) and not clear.any():
-            searched = _search(match, source, ref_values, own_corr, half=half, device=device)
+            values = to_float(sampled, info.dtype)
+            if component_related(source, match.candidate.parsed.component) is False:
+                searched: UnitAlignment | None = _by_index(own_corr, half, searched=0)
+            else:
+                searched = _search(match, source, ref_values, own_corr, values, half=half, device=device)
             if searched is not None:
                 return sampled, np.arange(sampled.shape[0]), searched, keep
     everything = source.block(info, reference, transposed=match.transposed, all_units=True)
@@ -202,32 +212,52 @@ def token_units(
     return everything, chosen, alignment, np.ones(keep.shape, dtype=bool)
 
 
+def component_related(source: CandidateSource, component: str) -> bool | None:
+    """Whether any ``o_proj``/``down_proj`` of ``component`` — or, where it has none (a separate output head),
+    of any component — (compared first: :func:`unit_group`) showed its units related to the reference's on
+    half A; ``None`` when none was compared."""
+    groups = source.units_related
+    seen = [related for group, related in groups.items() if group[0] == component] or list(groups.values())
+    return any(seen) if seen else None
+
+
 def _search(
     match: Match,
     source: CandidateSource,
     ref_values: npt.NDArray[np.float64],
     own_corr: npt.NDArray[np.float64],
+    sampled: npt.NDArray[np.float64],
     *,
     half: int,
     device: Any,
 ) -> UnitAlignment | None:
-    """The index alignment, when no sampled unit agrees with its own index and none matches clearly inside
-    a seeded run of the candidate's units either; ``None`` (search them all) otherwise, or for a small tensor.
+    """The index alignment, when no sampled unit agrees with its own index and none matches clearly among
+    the candidate's own sampled units (``sampled``, already read) or inside a seeded run of its other units;
+    ``None`` (search them all) otherwise, or for a small tensor.
 
     Decided on half A only, so the test on half B stays exact; an independent candidate then reads one run
-    of units instead of all of them, while a re-ordered copy still shows clear matches in the run.
+    of units instead of all of them — shorter by the partners its sampled units are expected to hold —,
+    while a re-ordered copy still shows clear matches there.
     """
     info, reference = match.candidate.info, match.reference
     count = source.unit_count(info, reference, match.transposed)
-    run = search_run(reference.parsed.seed_role, reference.shape, count, own_corr.size)
+    run = search_run(reference.parsed.seed_role, reference.shape, count, own_corr.size, seen=sampled.shape[0])
     if run is None or own_corr.size == 0:
         return None
-    raw = source.run_block(info, reference, transposed=match.transposed, run=run)
-    cand_a, ref_a = standardise(to_float(raw, info.dtype)[:, :half]), standardise(ref_values[:, :half])
-    _, best_corr = best_matches(ref_a, cand_a, device=device)
-    if bool(np.any(np.abs(best_corr) >= _threshold(count, half))):
-        return None
-    return _by_index(own_corr, half, searched=len(run), best=float(best_corr.mean()))
+    ref_a, threshold = standardise(ref_values[:, :half]), _threshold(count, half)
+    blocks = [sampled[:, :half]]
+    if len(run):
+        raw = source.run_block(info, reference, transposed=match.transposed, run=run)
+        blocks.append(to_float(raw, info.dtype)[:, :half])
+    best = []
+    for block in blocks:
+        _, best_corr = best_matches(ref_a, standardise(block), device=device)
+        if bool(np.any(np.abs(best_corr) >= threshold)):
+            return None
+        best.append(best_corr)
+    stacked = np.stack(best)  # each reference unit's best match among the units searched
+    strongest = stacked[np.argmax(np.abs(stacked), axis=0), np.arange(stacked.shape[1])]
+    return _by_index(own_corr, half, searched=len(run) + sampled.shape[0], best=float(strongest.mean()))
 
 
 def _by_index(

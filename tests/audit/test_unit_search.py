@@ -57,7 +57,7 @@ def _searched(report: AuditReport) -> dict[str, int | None]:
     }
 
 
-def test_an_independent_candidate_reads_one_run_of_units(
+def test_an_independent_candidate_reads_no_units_beyond_those_read_anyway(
     wide: dict[str, Path], counted: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     searched = run_audit(wide["independent"], wide["reference"])
@@ -69,14 +69,12 @@ def test_an_independent_candidate_reads_one_run_of_units(
     runs, alls = _searched(searched), _searched(everything)
     assert len(runs) == len(SEARCHED)
     for name, count in runs.items():
-        units = 2048 if "mlp" in name else 4096
-        # token rows: a run with 16 expected partners (4096 · 16 / 512 sampled); down_proj: every neuron (its
-        # block over all of them is read anyway); gate and up share its neurons, which showed no relation:
-        # they are not searched at all
-        gated = "gate" in name or "up_proj" in name
-        assert count == (0 if gated else 2048 if "mlp" in name else 128)
-        assert alls[name] == (0 if gated else units)
-    assert run_bytes < all_bytes / 2
+        # down_proj: every neuron (its block over all of them is read anyway); gate and up share its neurons,
+        # which showed no relation: they are not searched at all; nor are the token rows, as no o_proj or
+        # down_proj showed one (a re-numbered vocabulary is looked for in a model related otherwise)
+        expected = 2048 if "down_proj" in name else 0
+        assert count == alls[name] == expected
+    assert run_bytes == all_bytes  # so nothing is read beyond what the audit reads anyway
 
 
 def test_gate_and_up_are_searched_unless_down_proj_showed_no_relation(
@@ -107,6 +105,25 @@ def test_a_reordered_copy_is_still_searched_whole(wide: dict[str, Path], counted
     assert set(ffn.values()) == {2048}  # the run showed clear matches: every unit was searched
 
 
+def test_a_renumbered_vocabulary_of_a_related_model_is_searched_and_found(
+    wide: dict[str, Path], tmp_path: Path
+) -> None:
+    """The token rows are searched where the model's other weights are related: a copy whose 4096 token rows
+    were shuffled (no tokenizer beside it to pair them by string) has them found, every row searched."""
+    import torch  # noqa: PLC0415
+    from safetensors.torch import load_file  # noqa: PLC0415
+
+    weights = load_file(wide["reference"])
+    order = torch.randperm(WIDE.vocab, generator=torch.Generator().manual_seed(5))
+    shuffled = {n: t[order].contiguous() if "embed" in n or "lm_head" in n else t for n, t in weights.items()}
+    report = run_audit(toy.save_checkpoint(shuffled, tmp_path / "shuffled.safetensors"), wide["reference"])
+    assert report.verdict == "derived"
+    tokens = {n: c for n, c in _searched(report).items() if "mlp" not in n}
+    assert set(tokens.values()) == {WIDE.vocab}
+    model = next(c for c in report.components if c.name == "model")
+    assert "units re-ordered" in model.disguises
+
+
 def test_the_run_is_seeded_by_role_and_shape_and_skipped_when_small() -> None:
     run = plan.search_run("mlp.up", (2048, 64), 2048, 128)
     assert run == plan.search_run("mlp.up", (2048, 64), 2048, 128)
@@ -116,6 +133,30 @@ def test_the_run_is_seeded_by_role_and_shape_and_skipped_when_small() -> None:
     assert run.stop <= 2048
     assert plan.search_run("mlp.up", (512, 64), 512, 128) is None  # under SEARCH_MIN_UNITS: all at once
     assert plan.search_run("mlp.up", (2048, 64), 2048, 16) is None  # the run would be half the units
+    # the candidate's own 128 sampled units, searched first, hold 128 · 128 / 2048 = 8 partners expected:
+    # the run holds the other 8
+    shorter = plan.search_run("mlp.up", (2048, 64), 2048, 128, seen=128)
+    assert shorter is not None
+    assert len(shorter) == 128
+    none = plan.search_run("embed", (4096, 64), 4096, 512, seen=512)  # 64 expected among the sampled rows
+    assert none is not None
+    assert len(none) == 0
+
+
+def test_a_unit_search_looks_among_the_units_already_read_first(
+    wide: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no writer read first (each tensor searched alone), a re-ordered copy's neurons are found among
+    the sampled units and the run; an independent model's search counts both."""
+    monkeypatch.setattr(units, "writes_units", lambda _: False)
+    report = run_audit(wide["independent"], wide["reference"])
+    mlp = {n: c for n, c in _searched(report).items() if "mlp" in n}
+    assert set(mlp.values()) == {128 + 128}  # the 128 sampled, then a run of 128
+    tokens = {n: c for n, c in _searched(report).items() if "mlp" not in n}
+    assert set(tokens.values()) == {512}  # 64 partners expected among the 512 sampled rows: no run read
+    copy = run_audit(wide["permuted"], wide["reference"])
+    assert copy.verdict == "derived"
+    assert {c for n, c in _searched(copy).items() if "mlp" in n} == {2048}  # found: searched whole
 
 
 HEADS = toy.ToyConfig(vocab=256, d_model=1024, n_layers=1, n_heads=8, d_ff=256)
