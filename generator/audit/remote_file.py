@@ -14,6 +14,10 @@ from urllib.parse import unquote, urlsplit
 
 from generator.audit.remote_settings import PROBE_BYTES
 
+HELD_MIN = 64 * 1024
+"""Fewest held bytes inside a longer read that are used as held: splitting a read around fewer costs a
+request more than it saves (about 16 KiB on the assumed link; ``remote_settings``)."""
+
 
 class Fetcher(Protocol):
     """What moves a :class:`RemoteFile`'s bytes (a :class:`~generator.audit.remote.Remote`)."""
@@ -82,30 +86,50 @@ class RemoteFile:
         if self.rehearsal is not None:
             self.rehearsal.extend(spans)
             return [bytes(max(0, min(length, self.size - offset))) for offset, length in spans]
-        # The probe's bytes first, then a prefetched range holding the rest; what neither holds is fetched.
-        out: list[bytes] = []
+        # The probe's bytes first, then ranges held (fetched ahead, or by an earlier read); only the rest is
+        # fetched — whole rows read again after a window of each cost the rows' ends, not the rows.
+        pieces: list[list[bytes]] = []
         wanted: list[tuple[int, int, int]] = []
-        for k, (offset, length) in enumerate(spans):
-            part = self._head[offset : offset + length]
-            rest = offset + len(part) if part else offset
-            if length > len(part):
-                ahead = self._prefetched(rest, offset + length - rest)
-                part += ahead
-                if not ahead:
-                    wanted.append((rest, offset + length, k))
-            out.append(part)
+        slots: list[tuple[int, int]] = []
+        for offset, length in spans:
+            head = self._head[offset : offset + length]
+            parts = [head]
+            for start, stop, held in self._segments(offset + len(head) if head else offset, offset + length):
+                if held is None:
+                    slots.append((len(pieces), len(parts)))
+                    wanted.append((start, stop, len(wanted)))
+                parts.append(held or b"")
+            pieces.append(parts)
         if wanted:
-            for (_, _, k), data in zip(wanted, self._remote.fetch(self, wanted), strict=True):
-                out[k] += data  # the reader checks every length
-        return out
+            for (k, i), data in zip(slots, self._remote.fetch(self, wanted), strict=True):
+                pieces[k][i] = data  # the reader checks every length
+        return [b"".join(parts) for parts in pieces]
 
-    def _prefetched(self, offset: int, length: int) -> bytes:
-        k = bisect_right(self._ahead_starts, offset) - 1
-        if k < 0:
-            return b""
-        start = self._ahead_starts[k]
-        blob = self._ahead[start]
-        return blob[offset - start : offset - start + length] if offset + length <= start + len(blob) else b""
+    def _segments(self, start: int, end: int) -> list[tuple[int, int, bytes | None]]:
+        """``start : end`` cut into ranges held (with their bytes) and ranges to fetch (``None``). A held
+        range under :data:`HELD_MIN` inside a longer read is fetched again rather than read around."""
+        out: list[tuple[int, int, bytes | None]] = []
+        starts = self._ahead_starts  # one snapshot: another thread may replace it (keep)
+        position = start
+        while position < end:
+            k = bisect_right(starts, position) - 1
+            blob = self._ahead.get(starts[k], b"") if k >= 0 else b""
+            if k >= 0 and starts[k] + len(blob) > position:
+                stop = min(end, starts[k] + len(blob))
+                out.append((position, stop, blob[position - starts[k] : stop - starts[k]]))
+            else:
+                stop = min(end, starts[k + 1]) if k + 1 < len(starts) else end
+                out.append((position, stop, None))
+            position = stop
+        if len(out) > 1:
+            out = [(a, b, None if held is not None and b - a < HELD_MIN else held) for a, b, held in out]
+        joined: list[tuple[int, int, bytes | None]] = []
+        for a, b, held in out:
+            if held is None and joined and joined[-1][2] is None:
+                joined[-1] = (joined[-1][0], b, None)
+            else:
+                joined.append((a, b, held))
+        return joined
 
     @property
     def probed(self) -> int:

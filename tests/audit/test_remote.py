@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -694,3 +694,35 @@ def test_revisions_are_looked_up_once_per_repository_and_at_once_across_reposito
         with pytest.raises(InputError, match="the Hub is down"):
             remote.revision(("hub", "c"), failing)
         assert remote.revision(("hub", "c"), lambda: "commit-of-c") == "commit-of-c"
+
+
+class _Served:
+    """A :class:`~generator.audit.remote_file.Fetcher` answering from bytes in memory, noting each range."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.asked: list[tuple[int, int]] = []
+
+    def fetch(
+        self, file: RemoteFile, wanted: Sequence[tuple[int, int, int]], *, probe: bool = False
+    ) -> list[bytes]:
+        self.asked += [(start, end) for start, end, _ in wanted]
+        return [self.data[start:end] for start, end, _ in wanted]
+
+
+def test_bytes_held_are_not_fetched_again_only_the_ends_around_them() -> None:
+    """Whole rows read after a window of each (a run fetched ahead from the first window to the last): only
+    the first row's start and the last row's end are fetched; a held range too short to be worth a request
+    more is fetched again with its neighbours."""
+    data = bytes(range(256)) * 4096  # 1 MiB
+    served = _Served(data)
+    file = RemoteFile(served, url="http://example.invalid/model.safetensors", size=len(data))
+    file.keep([(100_000, data[100_000:600_000]), (700_000, data[700_000:701_000])])
+    assert file.read_many([(90_000, 520_000), (650_000, 100_000)]) == [
+        data[90_000:610_000],
+        data[650_000:750_000],
+    ]
+    assert served.asked == [(90_000, 100_000), (600_000, 610_000), (650_000, 750_000)]
+    served.asked.clear()
+    assert file.read_many([(200_000, 1_000)]) == [data[200_000:201_000]]
+    assert served.asked == []  # inside what is held
