@@ -45,7 +45,7 @@ from generator.audit.plan import (
     layout_for,
     model_width,
     profile_over_all_units,
-    wide_run,
+    wide_ids,
     window_for,
 )
 from generator.audit.quant import dequantised, stored_label
@@ -173,17 +173,19 @@ def _profile(
 def _with_wide_rows(
     reader: TensorReader, info: TensorInfo, profile: TensorProfile, nbytes: int
 ) -> TensorProfile:
-    """An embedding's whole rows of :func:`~generator.audit.plan.wide_run`, kept when the stream is wider
+    """An embedding's whole rows of :func:`~generator.audit.plan.wide_ids`, kept when the stream is wider
     than the sampled rows can fit and they cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the
     model."""
     layout = profile.layout
     embedding = layout.kind == "residual" and layout.units == "token" and layout.residual_axis == 1
     if not embedding or not profile.parsed.role.startswith("embed") or info.decoder is not None:
         return profile
-    run = wide_run(info.shape, layout.width)
-    if run is None or len(run) * info.cols * DTYPES[info.dtype].itemsize > WIDE_SHARE * nbytes:
+    ids = wide_ids(info.shape, layout.width, profile.units)
+    if ids is None or len(ids) * info.cols * DTYPES[info.dtype].itemsize > WIDE_SHARE * nbytes:
         return profile
-    rows = np.array(reader.rows(info, run.start, len(run)))
+    order = np.argsort(ids, kind="stable")
+    rows = np.empty((len(ids), info.cols), dtype=np.dtype(DTYPES[info.dtype].numpy))
+    rows[order] = reader.read_2d(info, ids[order])
     raw_finite_or_fail(rows, info.dtype, info)
     return replace(profile, wide=rows)
 

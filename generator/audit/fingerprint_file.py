@@ -70,7 +70,7 @@ class TensorProfile:
     """How the reference stores it when quantised (e.g. ``FP8 E4M3, 128×128 block scales``; its block,
     profile and hashes then hold the dequantised float32 values); ``""`` for a tensor stored as floats."""
     wide: npt.NDArray[Any] | None = None
-    """A wide embedding's whole rows of :func:`~generator.audit.plan.wide_run`, raw, kept by a fingerprint
+    """A wide embedding's whole rows of :func:`~generator.audit.plan.wide_ids`, raw, kept by a fingerprint
     file (when they cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the model) to fit a wide
     rotation on; ``None`` otherwise (a reference read from its checkpoint reads them there)."""
 
@@ -314,7 +314,7 @@ def _from_descriptor(
         run = wide_run(tuple(item.shape), item.width) if item.kind == "residual" else None
         if (
             run is None
-            or wide.shape != (len(run), item.shape[-1])
+            or wide.shape != (len(run), item.shape[-1])  # the rows of plan.wide_ids: as many as the run
             or item.dtype != _stored_dtype(stored, index, "wide")
         ):
             raise InputError(f"{where}: whole token rows of the wrong shape or dtype")

@@ -26,6 +26,7 @@ from functools import cache
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from generator.audit.names import ParsedName
 
@@ -226,3 +227,17 @@ def wide_run(shape: tuple[int, ...], d: int) -> range | None:
     rng = np.random.default_rng(seed_for(f"residual-wide|{tuple(shape)}"))
     start = int(rng.integers(0, shape[0] - count + 1))
     return range(start, start + count)
+
+
+def wide_ids(shape: tuple[int, ...], d: int, sampled: Iterable[int]) -> npt.NDArray[np.int64] | None:
+    """The token ids whose whole rows a wide rotation is fitted on, in the order used: the ``sampled`` rows
+    first (an audit of a checkpoint has read them already, but for each run's ends, so the pre-test on the
+    first pairs costs little), then the other ids of :func:`wide_run`, as many ids as it has; ``None`` where
+    it is ``None``. The same ids whether the reference is read whole or from its fingerprint."""
+    run = wide_run(shape, d)
+    if run is None:
+        return None
+    first = np.unique(np.fromiter(sampled, dtype=np.int64))
+    first = first[(first >= 0) & (first < shape[0])]
+    rest = np.setdiff1d(np.arange(run.start, run.stop, dtype=np.int64), first)
+    return np.concatenate([first, rest])[: len(run)]

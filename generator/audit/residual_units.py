@@ -143,7 +143,10 @@ def _fit(
         same = column_correlations(to_float(stored, info.dtype), to_float(reference.block, reference.dtype))
         if float(np.median(same)) >= index_gate:
             return None  # read as stored: nothing relabelled here
-    units = np.arange(count, dtype=np.int64)
+    # the sampled neurons first: their rows were read already (all but each run's ends), so the pre-test on
+    # the first GRAM_ROWS pairs costs little more; fit and check sets stay disjoint, neurons exchangeable
+    sampled = np.asarray(reference.units, dtype=np.int64)
+    units = np.concatenate([sampled, np.setdiff1d(np.arange(count, dtype=np.int64), sampled)])
     with TensorReader() as theirs:
         pairs = Pairs(
             ours=units,
@@ -152,7 +155,6 @@ def _fit(
             reference=reference,
             our_reader=source.reader,
             their_reader=theirs,
-            first_id=0,
             our_scale=_vector(source.reader, gain.info) if gain is not None else None,
             their_scale=_vector(theirs, reference_gain.stored)
             if reference_gain is not None and reference_gain.stored is not None

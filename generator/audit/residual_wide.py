@@ -4,8 +4,9 @@
 window columns. An orthogonal map of ``d'`` candidate dimensions is determined only by more than ``d'`` rows,
 so a rotated copy of a real model (``d`` = 4096–7168) is missed there. This module fits it from whole rows
 instead: the reference's embedding rows of :func:`~generator.audit.plan.wide_run` (``2 d + 512`` ids, one
-run) — read from its checkpoint, local or remote, or kept by its fingerprint when they cost at most
-:data:`~generator.audit.plan.WIDE_SHARE` of the model — and the candidate's rows of the same tokens.
+run) — kept by its fingerprint when they cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the model,
+or read from its checkpoint, local or remote, its sampled token rows first (read already, but for the ends of
+each run) — and the candidate's rows of the same tokens.
 
 1. **A cheap pre-test** on the first :data:`GRAM_ROWS` pairs: a rotation keeps every pair of token rows at
    the same angle, so the pairwise cosines of a rotated copy agree with the reference's (correlation ≈ 1,
@@ -33,6 +34,7 @@ from generator.audit.plan import (
     WIDE_CHECK_ROWS,
     WIDE_FIT_FACTOR,
     WIDE_SHARE,
+    wide_ids,
     wide_run,
     window_for,
 )
@@ -111,7 +113,8 @@ def fit_wide_rotation(
             " against the reference's checkpoint",
             tokens=0,
         )
-    ids = np.arange(run.start, run.stop, dtype=np.int64)
+    ids = wide_ids(reference.shape, d, reference.units)
+    assert ids is not None  # as run
     ours = ids if tokens is None else tokens.rows(ids)
     paired = (ours >= 0) & (ours < candidate.rows)
     fit_rows = int(paired.sum()) - CHECK_ROWS
@@ -125,12 +128,11 @@ def fit_wide_rotation(
     with TensorReader() as theirs:
         pairs = Pairs(
             ours=ours[paired],
-            theirs=np.flatnonzero(paired),
+            theirs=ids[paired] if reference.stored is not None else np.flatnonzero(paired),
             candidate=candidate,
             reference=reference,
             our_reader=reader,
             their_reader=theirs,
-            first_id=run.start,
         )
         x, y = pairs.read(0, GRAM_ROWS)
         agreement = gram_agreement(x, y)
@@ -200,8 +202,8 @@ def _none(note: str, *, tokens: int) -> WideRotation:
 
 @dataclass(frozen=True, kw_only=True)
 class Pairs:
-    """The token rows fitted on: the ``i``-th pair is the candidate's row ``ours[i]`` and the reference's row
-    ``first_id + theirs[i]`` (``theirs`` indexes the run, which a fingerprint keeps as its ``wide`` rows)."""
+    """The rows fitted on: the ``i``-th pair is the candidate's row ``ours[i]`` and the reference's row
+    ``theirs[i]`` — of its checkpoint, or of the ``wide`` rows its fingerprint keeps (their positions)."""
 
     ours: npt.NDArray[np.int64]
     theirs: npt.NDArray[np.int64]
@@ -209,7 +211,6 @@ class Pairs:
     reference: TensorProfile
     our_reader: TensorReader
     their_reader: TensorReader
-    first_id: int
     our_scale: npt.NDArray[np.float64] | None = None
     """Per column, a factor the candidate's rows are multiplied by (a norm gain folded in), or ``None``."""
     their_scale: npt.NDArray[np.float64] | None = None
@@ -221,7 +222,7 @@ class Pairs:
         ours = rows_in_order(self.our_reader, self.candidate, self.ours[where])
         kept, stored = self.reference.wide, self.reference.stored
         if stored is not None:
-            theirs = rows_in_order(self.their_reader, stored, self.first_id + self.theirs[where])
+            theirs = rows_in_order(self.their_reader, stored, self.theirs[where])
         else:
             assert kept is not None
             theirs = to_float(kept[self.theirs[where]], self.reference.dtype)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from generator.audit.plan import wide_run
+from generator.audit.plan import wide_ids
 
 if TYPE_CHECKING:  # only the type: the tokenizers are read by the engine
     from generator.audit.cheap_read import TokenizerFacts
@@ -88,8 +88,8 @@ def sampled_strings(profiles: Iterable[TensorProfile], ids: Mapping[str, int]) -
     for profile in profiles:
         if is_token_rows(profile):
             kept.update(int(u) for u in profile.units)
-            run = wide_run(profile.shape, profile.layout.width) if profile.wide is not None else None
-            kept.update(run or ())
+            wide = wide_ids(profile.shape, profile.layout.width, profile.units)
+            kept.update(() if wide is None or profile.wide is None else wide.tolist())
     return {i: strings[i] for i in sorted(kept) if i in strings}
 
 
