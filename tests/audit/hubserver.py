@@ -23,6 +23,7 @@ import hashlib
 import json
 import mmap
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -30,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
@@ -155,6 +157,11 @@ class _Server(ThreadingHTTPServer):
     """Connections waiting to be accepted. Python's default, 5, drops the rest of a burst of new connections
     (a client starting 32 requests at once): each then waits a whole second for its SYN to be sent again —
     a stall the Hub's servers never impose."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about a client that closed a kept-alive connection (every audit does when it ends)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
