@@ -109,6 +109,8 @@ class RemoteFile:
         """``start : end`` cut into ranges held (with their bytes) and ranges to fetch (``None``). A held
         range under :data:`HELD_MIN` inside a longer read is fetched again rather than read around."""
         out: list[tuple[int, int, bytes | None]] = []
+        if self.size >= 0:
+            end = min(end, self.size)  # a read past the end comes back short (the reader says so)
         starts = self._ahead_starts  # one snapshot: another thread may replace it (keep)
         position = start
         while position < end:

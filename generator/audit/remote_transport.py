@@ -24,10 +24,12 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
-import certifi
+import httpcore2
 import urllib3
+from urllib3.util import make_headers, parse_url
 
 from generator.audit.remote_file import RemoteFile
 from generator.audit.remote_settings import Progress
@@ -173,12 +175,11 @@ class Transport:
                     break
                 response.drain_conn()
                 response.release_conn()
-                same = _origin(url := urljoin(url, target)) == _origin(file.url)
+                url = urljoin(url, target)
                 self._tally.add(requests=1)  # the Hub's headers (its token) go to the Hub's host only
-                response = self._pools.get(url, self._headers(file, start, end, direct=not same))
-                if direct is None:
-                    file.direct = url
-            self._follow(file, response.status, direct)
+                keep = direct is None and _keeps_headers(file.url, url)
+                response = self._pools.get(url, self._headers(file, start, end, direct=not keep))
+            self._follow(file, response.status, direct, url)
             self._check_status(file, response.status, response.headers)
             self._check_version(file, response.headers)
             yield response
@@ -234,14 +235,13 @@ class Transport:
             raise _RetryableError(f"body ended after {position} bytes of {file.size}")
         return [bytes(b) for b in kept]
 
-    def _follow(self, file: RemoteFile, status: int, direct: str | None) -> None:
-        """Keep where the file's URL redirected (the Hub's CDN: set by :meth:`_answer`), so that later ranges
-        go there without passing the Hub's ``resolve`` (one request, and one request limit, fewer per range);
-        a kept target that stops answering (its signature expired) is forgotten, and the range asked for
-        through the file's URL again."""
+    def _follow(self, file: RemoteFile, status: int, direct: str | None, final: str) -> None:
+        """Keep where the file's URL finally redirected (the Hub's CDN), once it answered, so that later
+        ranges go there without passing the Hub's ``resolve`` (one request, and one request limit, fewer per
+        range); a kept target that stops answering (its signature expired) is forgotten, and the range asked
+        for through the file's URL again."""
         if direct is None:
-            if status not in {200, 206}:
-                file.direct = None
+            file.direct = final if status in {200, 206} and final != file.url else None
         elif status in {401, 403, 404, 410}:
             file.direct = None
             raise _RetryableError(f"the redirect target answered HTTP {status}")
@@ -311,35 +311,49 @@ def _int(value: str | None) -> int | None:
 _REDIRECT = frozenset({301, 302, 303, 307, 308})
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port
+_PORTS = {"http": 80, "https": 443}
 
 
-_ROOTS = certifi.where()
-"""The certificate authorities TLS is verified against (those huggingface_hub's client uses too)."""
+def _keeps_headers(first: str, then: str) -> bool:
+    """Whether a redirect from ``first`` to ``then`` may carry the Hub's headers (its token): the same origin
+    (default ports equal to none), or the same host upgraded from ``http`` to ``https`` — as httpx2, the Hub's
+    own client, decides."""
+    a, b = urlsplit(first), urlsplit(then)
+    if (a.hostname or "").lower() != (b.hostname or "").lower():
+        return False
+    port_a, port_b = a.port or _PORTS.get(a.scheme), b.port or _PORTS.get(b.scheme)
+    if a.scheme == b.scheme:
+        return port_a == port_b
+    return (a.scheme, port_a, b.scheme, port_b) == ("http", 80, "https", 443)
 
 
 class _Pools:
     """Keep-alive connections for up to ``workers`` requests at once per host — direct, or through the proxy
-    the environment names for that URL (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), as the Hub's own
-    client does; TLS verified against certifi's roots."""
+    the environment names for that URL (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``; credentials in its
+    URL sent as ``Proxy-Authorization``) — with TLS verified as huggingface_hub's own client verifies it
+    (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else the system's roots: ``httpcore2.default_ssl_context``)."""
 
     def __init__(self, workers: int) -> None:
         self._workers = workers
-        self._direct = self._new(None)
-        self._proxied: dict[str, urllib3.PoolManager] = {}
+        self._managers: dict[tuple[str, str], urllib3.PoolManager] = {}
         self._proxies = urllib.request.getproxies()
         self._lock = threading.Lock()
 
-    def _new(self, proxy: str | None) -> urllib3.PoolManager:
-        if proxy is None:
-            return urllib3.PoolManager(
-                maxsize=self._workers, block=False, timeout=TIMEOUT, retries=False, ca_certs=_ROOTS
-            )
-        return urllib3.ProxyManager(
-            proxy, maxsize=self._workers, block=False, timeout=TIMEOUT, retries=False, ca_certs=_ROOTS
-        )
+    def _new(self, scheme: str, proxy: str) -> urllib3.PoolManager:
+        # TLS context made only for https (loading the roots costs ~20 ms), once per manager
+        tls: dict[str, Any] = {"ssl_context": httpcore2.default_ssl_context()} if scheme == "https" else {}
+        common: dict[str, Any] = {"maxsize": self._workers, "block": False, "timeout": TIMEOUT}
+        common["retries"] = False
+        if not proxy:
+            return urllib3.PoolManager(**common, **tls)
+        if "://" not in proxy:
+            proxy = f"http://{proxy}"
+        parsed = parse_url(proxy)
+        if parsed.scheme not in {"http", "https"}:
+            raise InputError(f"proxy {parsed.scheme}://…: only HTTP(S) proxies can carry the audit's ranges")
+        headers = make_headers(proxy_basic_auth=unquote(parsed.auth)) if parsed.auth else None
+        bare = parsed._replace(auth=None).url
+        return urllib3.ProxyManager(bare, proxy_headers=headers, **common, **tls)
 
     def get(self, url: str, headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
         """Send ``GET url``: redirects not followed, nothing retried, the body not yet read."""
@@ -350,16 +364,17 @@ class _Pools:
     def close(self) -> None:
         """Close every connection."""
         with self._lock:
-            managers = [self._direct, *self._proxied.values()]
+            managers = list(self._managers.values())
         for manager in managers:
             manager.clear()
 
     def _manager(self, url: str) -> urllib3.PoolManager:
         parts = urlsplit(url)
-        proxy = self._proxies.get(parts.scheme) or self._proxies.get("all")
-        if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
-            return self._direct
+        proxy = self._proxies.get(parts.scheme) or self._proxies.get("all") or ""
+        if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
+            proxy = ""
+        key = (parts.scheme, proxy)
         with self._lock:
-            if proxy not in self._proxied:
-                self._proxied[proxy] = self._new(proxy)
-            return self._proxied[proxy]
+            if key not in self._managers:
+                self._managers[key] = self._new(parts.scheme, proxy)
+            return self._managers[key]

@@ -81,6 +81,8 @@ class Log:
     """``resolve`` requests answered with a redirect to the CDN."""
     cdn_authorizations: list[str] = field(default_factory=list)
     """The ``Authorization`` header of every CDN request (never the token, once a client keeps the target)."""
+    proxy_authorizations: list[str] = field(default_factory=list)
+    """The ``Proxy-Authorization`` header of every request that came as to a proxy (an absolute URL)."""
     in_flight: int = 0
     """Requests being answered now (their added latency included)."""
     most_in_flight: int = 0
@@ -187,6 +189,8 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             path = unquote(urlsplit(self.path).path)
             with hub.faults.lock:
                 hub.log.authorizations.append(self.headers.get("Authorization", ""))
+                if self.path.startswith("http"):
+                    hub.log.proxy_authorizations.append(self.headers.get("Proxy-Authorization", ""))
             api = re.fullmatch(r"/api/models/([^/]+/[^/]+)/revision/(.+)", path)
             if api:
                 self._api(api.group(1), api.group(2))

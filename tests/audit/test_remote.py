@@ -7,6 +7,7 @@ clean :class:`InputError` naming the URL (never a traceback, never the token).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -410,13 +411,18 @@ def test_the_proxy_the_environment_names_carries_every_request(
     to a host this machine cannot resolve, and ``NO_PROXY`` sends them around it (and then they fail)."""
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "NO_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", hub.url)
+    monkeypatch.setenv("HTTP_PROXY", hub.url.replace("http://", "http://user:pass%20word@"))
     monkeypatch.setenv("HF_ENDPOINT", "http://hub.invalid")
     close_session()  # huggingface_hub keeps one client per process, its proxies read when it was made
+    with hub.faults.lock:
+        hub.log.proxy_authorizations.clear()
     try:
         with Remote() as remote:
             _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
             assert remote.transfer.requests > 3
+        credentials = "Basic " + base64.b64encode(b"user:pass word").decode()
+        assert len(hub.log.proxy_authorizations) > 3
+        assert set(hub.log.proxy_authorizations) == {credentials}  # the URL's credentials, on every request
         monkeypatch.setenv("NO_PROXY", "hub.invalid")
         close_session()
         with Remote() as remote, pytest.raises(InputError, match=r"hub\.invalid"):
@@ -726,3 +732,45 @@ def test_bytes_held_are_not_fetched_again_only_the_ends_around_them() -> None:
     served.asked.clear()
     assert file.read_many([(200_000, 1_000)]) == [data[200_000:201_000]]
     assert served.asked == []  # inside what is held
+    file.keep([(len(data) - 100_000, data[-100_000:])])
+    assert file.read_many([(len(data) - 50_000, 80_000)]) == [data[-50_000:]]  # short: the reader says so
+    assert served.asked == []  # nothing asked past the end
+
+
+def test_a_proxy_that_cannot_carry_ranges_is_named(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "NO_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1")
+    with Remote() as remote, pytest.raises(InputError, match=r"socks5://…: only HTTP\(S\) proxies"):
+        open_checkpoint(f"{hub.url}/plain/org/reference/model.safetensors", remote=remote)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "keeps"),
+    [
+        ("https://huggingface.co/a", "https://huggingface.co/b", True),
+        ("https://huggingface.co/a", "https://huggingface.co:443/b", True),  # the default port, spelt out
+        ("http://hub.example/a", "https://hub.example/b", True),  # upgraded to https on the same host
+        ("https://hub.example/a", "http://hub.example/b", False),  # downgraded
+        ("https://huggingface.co/a", "https://cas-bridge.xethub.hf.co/b", False),  # the CDN
+        ("http://127.0.0.1:8000/a", "http://127.0.0.1:8001/b", False),
+        ("http://127.0.0.1:8000/a", "http://localhost:8000/b", False),
+    ],
+)
+def test_the_hubs_headers_follow_a_redirect_only_to_its_origin(first: str, then: str, keeps: bool) -> None:
+    assert remote_transport._keeps_headers(first, then) is keeps
+
+
+def test_tls_is_verified_against_the_roots_the_environment_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As huggingface_hub's own client: ``SSL_CERT_FILE`` names the roots (a corporate CA, a mirror's)."""
+    import certifi  # noqa: PLC0415
+
+    bundle = Path(certifi.where()).read_text()
+    end = "-----END CERTIFICATE-----"
+    one = tmp_path / "one-root.pem"
+    one.write_text(bundle[bundle.index("-----BEGIN CERTIFICATE-----") : bundle.index(end) + len(end)] + "\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(one))
+    manager = remote_transport._Pools(4)._manager("https://huggingface.co/x")
+    assert len(manager.connection_pool_kw["ssl_context"].get_ca_certs()) == 1
