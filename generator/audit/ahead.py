@@ -17,6 +17,7 @@ from generator.audit.pairs import (
     Candidate,
     CandidateSource,
     can_switch,
+    conventional,
     orientations,
     profile_score,
     storage_conventions,
@@ -110,14 +111,7 @@ def _named(
     ways = storage_conventions(
         (Candidate(info=info, parsed=profile.parsed), profile) for info, profile, _ in named
     )
-    return [
-        (
-            info,
-            profile,
-            [ways[profile.parsed.component]] if len(fits) > 1 and profile.parsed.component in ways else fits,
-        )
-        for info, profile, fits in named
-    ]
+    return [(info, p, conventional(fits, ways.get(p.parsed.component))) for info, p, fits in named]
 
 
 def _first_reads(

@@ -211,8 +211,7 @@ class CandidateSource:
         """The ways the candidate's shape fits the reference's layout (:func:`orientations`), a square matrix
         read only the way its component stores the matrices whose shape tells (:attr:`conventions`)."""
         fits = orientations(candidate.info, reference, self.width(candidate.info, reference))
-        way = self.conventions.get(candidate.parsed.component)
-        return [way] if len(fits) > 1 and way is not None else fits
+        return conventional(fits, self.conventions.get(candidate.parsed.component))
 
     def width(self, info: TensorInfo, reference: TensorProfile) -> int:
         """The candidate's residual width to look for against ``reference`` (narrower when pruned)."""
@@ -318,6 +317,12 @@ def storage_conventions(pairs: Iterable[tuple[Candidate, TensorProfile]]) -> dic
         if len(fits) == 1:
             seen.setdefault(candidate.parsed.component, set()).add(fits[0])
     return {component: ways.pop() for component, ways in seen.items() if len(ways) == 1}
+
+
+def conventional(fits: list[bool], way: bool | None) -> list[bool]:
+    """The orientations ``fits`` (:func:`orientations`) narrowed to ``way``, a component's storage convention
+    (:func:`storage_conventions`), where both fit — a square matrix — and the convention is known."""
+    return [way] if len(fits) > 1 and way is not None else fits
 
 
 def profile_score(candidate: npt.NDArray[np.float64], reference: TensorProfile) -> float | None:

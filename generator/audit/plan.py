@@ -237,7 +237,13 @@ def wide_ids(shape: tuple[int, ...], d: int, sampled: Iterable[int]) -> npt.NDAr
     run = wide_run(shape, d)
     if run is None:
         return None
-    first = np.unique(np.fromiter(sampled, dtype=np.int64))
+    first = np.fromiter(sampled, dtype=np.int64)
     first = first[(first >= 0) & (first < shape[0])]
-    rest = np.setdiff1d(np.arange(run.start, run.stop, dtype=np.int64), first)
-    return np.concatenate([first, rest])[: len(run)]
+    return leading(first, np.arange(run.start, run.stop, dtype=np.int64))[: len(run)]
+
+
+def leading(first: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``first`` (unique, ascending), then the rest of ``ids`` (ascending): rows read already, put where a
+    stage reads first."""
+    first = np.unique(first)
+    return np.concatenate([first, np.setdiff1d(ids, first)])

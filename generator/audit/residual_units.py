@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
+from generator.audit.plan import leading
 from generator.audit.read import TensorReader
 from generator.audit.residual_wide import GRAM_GATE, GRAM_ROWS, Pairs, checked, gram_agreement, procrustes
 from generator.audit.stats import column_correlations
@@ -145,8 +146,7 @@ def _fit(
             return None  # read as stored: nothing relabelled here
     # the sampled neurons first: their rows were read already (all but each run's ends), so the pre-test on
     # the first GRAM_ROWS pairs costs little more; fit and check sets stay disjoint, neurons exchangeable
-    sampled = np.asarray(reference.units, dtype=np.int64)
-    units = np.concatenate([sampled, np.setdiff1d(np.arange(count, dtype=np.int64), sampled)])
+    units = leading(np.asarray(reference.units, dtype=np.int64), np.arange(count, dtype=np.int64))
     with TensorReader() as theirs:
         pairs = Pairs(
             ours=units,

@@ -144,16 +144,15 @@ def hidden_units(
     clear = np.zeros(0, dtype=bool)
     if count == _unit_count(reference):
         sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
-        own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values, half)
+        values = to_float(sampled, info.dtype)
+        own_corr = _half_a_correlations(values, ref_values, half)
         clear = np.abs(own_corr) >= _threshold(count, half)
         known = None if group is None or writer else source.units_related.get(group)
         searched = None
         if not clear.any() and known is False:
             searched = _by_index(own_corr, half, searched=0)
         elif not clear.any() and known is None and not writer:
-            searched = _search(
-                match, source, ref_values, own_corr, to_float(sampled, info.dtype), half=half, device=device
-            )
+            searched = _search(match, source, ref_values, own_corr, values, half=half, device=device)
         if searched is not None:
             return sampled, np.arange(own.size), searched
         if own.size and bool(np.all(clear)):
@@ -185,12 +184,12 @@ def token_units(
     sampled = source.block(info, reference, transposed=match.transposed, all_units=False)
     count = source.unit_count(info, reference, match.transposed)
     if keep.any():
-        own_corr = _half_a_correlations(to_float(sampled, info.dtype), ref_values[keep], half)
+        values = to_float(sampled, info.dtype)
+        own_corr = _half_a_correlations(values, ref_values[keep], half)
         clear = np.abs(own_corr) >= _threshold(count, half)
         if bool(np.all(clear)):
             return sampled, np.arange(sampled.shape[0]), None, keep
         if count == _unit_count(reference) and not clear.any():
-            values = to_float(sampled, info.dtype)
             if component_related(source, match.candidate.parsed.component) is False:
                 searched: UnitAlignment | None = _by_index(own_corr, half, searched=0)
             else:
