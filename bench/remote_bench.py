@@ -9,7 +9,8 @@ the test Hub (``tests/audit/hubserver.py``: the Hub's revision API and ``resolve
 ``--latency-ms`` to every request, and measures in fresh child processes:
 
 * the local audit (both files in the page cache), counting the bytes it reads;
-* the same audit with both given as ``hf://`` locations — wall time, requests, bytes fetched;
+* the same audit with both given as ``hf://`` locations — wall time, requests, bytes fetched (with its own
+  ``HF_HOME``, where ``huggingface_hub`` keeps what it asks the Hub once a day, as a user's keeps it);
 
 alternately, ``--repeat`` times each (3), after flushing the freshly written pair to disk; the medians are
 reported, every run's times are in the JSON line.
@@ -102,7 +103,7 @@ def bench(
                         code,
                         "hf://bench/candidate",
                         "hf://bench/reference",
-                        env={"HF_ENDPOINT": hub.url, **pacing},
+                        env={"HF_ENDPOINT": hub.url, "HF_HOME": str(directory / "hf-home"), **pacing},
                     )
                 )
             served = {  # per remote audit

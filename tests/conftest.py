@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Set before anything imports huggingface_hub (it reads them once): the tests never read or write the
+# developer's Hugging Face cache or token, and never ask the real Hub for anything (its user agent's registry
+# of AI agents, fetched once a day unless telemetry is off).
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="hf-home-")
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+atexit.register(shutil.rmtree, os.environ["HF_HOME"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUND_1 = ROOT / "data" / "round-1"

@@ -23,6 +23,7 @@ from generator.audit.pairs import (
     storage_conventions,
     worth_reading_transposed,
 )
+from generator.audit.plan import profile_over_all_units
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader
 from generator.audit.remote import Remote, RemoteFile
 from generator.errors import InputError
@@ -41,7 +42,7 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
         return False
     try:
         with remote.rehearse(files) as plans:
-            rehearsed = fingerprint_checkpoint(reference, keep_stored=True)
+            rehearsed = fingerprint_checkpoint(reference, keep_stored=True, statistics=False)
     except _FAILED_REHEARSAL:
         return False
     theirs = None
@@ -160,8 +161,9 @@ def _rehearsed(
         with remote.rehearse(files) as plans, TensorReader() as reader:
             source = CandidateSource(reader)
             for info, profile, transposed in reads:
-                if profiles:
-                    source.profile(info, profile, transposed)
+                if profiles:  # what `source.profile` reads, with no profile computed from the zeros
+                    every = profile_over_all_units(profile.layout)
+                    source.block(info, profile, transposed=transposed, all_units=every)
                 if blocks:
                     source.block(info, profile, transposed=transposed, all_units=False)
     except _FAILED_REHEARSAL:

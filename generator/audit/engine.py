@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.audit import heap
 from generator.audit.ahead import candidate_ahead, reference_ahead
 from generator.audit.align import align
 from generator.audit.beside import model_config
@@ -89,7 +90,11 @@ def run_audit(
     """
     if _is_fingerprint(candidate):
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
-    with _remote(progress, cache, candidate, reference) as remote, ThreadPoolExecutor(2) as aside:
+    with (
+        heap.frozen(),
+        _remote(progress, cache, candidate, reference) as remote,
+        ThreadPoolExecutor(2) as aside,
+    ):
         # Configs and tokenizers are read while the weights are, through the same connection (one revision
         # look-up per repository: all read at one commit), counted apart: `transfer` is the weights' bytes.
         beside_read = aside.submit(
@@ -356,7 +361,7 @@ def make_fingerprint(
 
     A remote model is read whole (a fingerprint hashes every tensor), in parallel ranges.
     """
-    with _remote(progress, cache, model) as remote:
+    with heap.frozen(), _remote(progress, cache, model) as remote:
         checkpoint = open_checkpoint(model, remote=remote)
         _check_fingerprint_out(checkpoint, out)
         fingerprint = fingerprint_checkpoint(

@@ -77,7 +77,11 @@ Progress = Callable[[str, int], None]
 
 
 def fingerprint_checkpoint(
-    checkpoint: Checkpoint, *, progress: Progress | None = None, keep_stored: bool = False
+    checkpoint: Checkpoint,
+    *,
+    progress: Progress | None = None,
+    keep_stored: bool = False,
+    statistics: bool = True,
 ) -> Fingerprint:
     """Reduce a validated checkpoint to its fingerprint.
 
@@ -86,6 +90,10 @@ def fingerprint_checkpoint(
     read, nothing is hashed, and each profile keeps where its tensor is stored, so that an identical sample
     is confirmed by comparing the whole tensors themselves — only for the pairs that need it. Quantised
     weights are dequantised first (:mod:`~generator.audit.quant`).
+
+    ``statistics=False`` (with ``keep_stored``) reads the same positions and computes nothing from them:
+    each sampled tensor keeps its layout, units and block as read, an empty profile — what a rehearsal needs
+    (:mod:`~generator.audit.ahead`: read on zeros, only where the reads fall matters).
     """
     checkpoint = dequantised(checkpoint)
     entries = entries_of(checkpoint.tensors)
@@ -101,7 +109,9 @@ def fingerprint_checkpoint(
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
             stored = info if keep_stored else None
-            profile = _profile(reader, hasher, info, parsed, widths[parsed.component], stored=stored)
+            profile = _profile(
+                reader, hasher, info, parsed, widths[parsed.component], stored=stored, statistics=statistics
+            )
             if stored is None:  # a fingerprint file: the whole rows a wide rotation is fitted on, if cheap
                 profile = _with_wide_rows(reader, info, profile, checkpoint.nbytes)
             profiles.append(profile)
@@ -120,8 +130,10 @@ def _profile(
     d: int | None,
     *,
     stored: TensorInfo | None,
+    statistics: bool = True,
 ) -> TensorProfile:
-    """``stored``: where the tensor stays readable (nothing is hashed), or ``None`` to hash it now."""
+    """``stored``: where the tensor stays readable (nothing is hashed), or ``None`` to hash it now;
+    ``statistics``: whether to compute anything from the values read."""
     base = TensorProfile(
         parsed=parsed,
         dtype=info.dtype,
@@ -140,6 +152,8 @@ def _profile(
         return replace(base, layout=layout, hashes=hashes)
     if layout.kind == "plain":
         block = reader.read_all(info).reshape(1, -1)
+        if not statistics:
+            return replace(base, layout=layout, units=(0,), block=block)
         values = finite_or_fail(to_float(block, info.dtype), info)
         return replace(
             base, layout=layout, constant=_constant(values), units=(0,), block=block, hashes=hashes
@@ -157,8 +171,10 @@ def _profile(
         window=window,
         units=None if every else picked,
     )
-    raw_finite_or_fail(everything, info.dtype, info)
     block = everything[picked] if every else everything
+    if not statistics:
+        return replace(base, layout=layout, units=units, block=block)
+    raw_finite_or_fail(everything, info.dtype, info)
     return replace(
         base,
         layout=layout,

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx2
+from pydantic import BaseModel, Field, ValidationError
 
 from generator.audit.remote import Remote, RemoteFile
 from generator.errors import InputError
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 """Largest shard index fetched (the reader applies the same limit to local ones)."""
+API_TIMEOUT_S = 60.0
+"""Longest wait for the Hub's revision API (``huggingface_hub`` itself would wait for ever)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,12 +153,30 @@ def _hub_revision(
     )
 
 
+class _Lfs(BaseModel):
+    sha256: str | None = None
+
+
+class _Sibling(BaseModel):
+    rfilename: str
+    size: int | None = None
+    lfs: _Lfs | None = None
+
+
+class _Revision(BaseModel):
+    """The part of the Hub's ``/api/models/{repo}/revision/{rev}?blobs=True`` answer the audit uses."""
+
+    sha: str = Field(min_length=1)
+    siblings: list[_Sibling]
+
+
 def _look_up_revision(
     remote: Remote, location: str, endpoint: str, repo: str, revision: str
 ) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
-    # Only hf:// locations need huggingface_hub (a slow import).
-    from huggingface_hub import HfApi  # noqa: PLC0415
-    from huggingface_hub.errors import (  # noqa: PLC0415
+    """One request to the revision API with ``huggingface_hub``'s session, headers (token, user agent) and
+    error types — what ``HfApi.model_info(files_metadata=True)`` sends, without importing ``HfApi`` (60 ms
+    of a remote audit's start) or parsing the fields the audit does not use."""
+    from huggingface_hub.errors import (  # noqa: PLC0415 — only hf:// locations need them
         GatedRepoError,
         HfHubHTTPError,
         OfflineModeIsEnabled,
@@ -164,12 +185,18 @@ def _look_up_revision(
     )
     from huggingface_hub.utils import (  # type: ignore[attr-defined]  # noqa: PLC0415 — lazily exported
         build_hf_headers,
+        get_session,
+        hf_raise_for_status,
     )
 
-    where = f"{location} ({endpoint}/api/models/{repo}/revision/{quote(revision, safe='')})"
+    url = f"{endpoint}/api/models/{repo}/revision/{quote(revision, safe='')}"
+    where = f"{location} ({url})"
     try:
-        info = HfApi(endpoint=endpoint).model_info(repo, revision=revision, files_metadata=True)
-        remote.hub_headers = dict(build_hf_headers())
+        headers = build_hf_headers()
+        response = get_session().get(url, headers=headers, params={"blobs": True}, timeout=API_TIMEOUT_S)
+        hf_raise_for_status(response)
+        remote.hub_headers = dict(headers)
+        answer = response.content
     except GatedRepoError as error:
         raise InputError(f"{where}: the repository is gated; accept its terms and set HF_TOKEN") from error
     except RevisionNotFoundError as error:
@@ -183,11 +210,12 @@ def _look_up_revision(
         raise InputError(f"{where}: HF_HUB_OFFLINE is set") from error
     except (httpx2.HTTPError, ValueError, KeyError, TypeError) as error:
         raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
-    commit = info.sha
-    if not isinstance(commit, str) or not commit or info.siblings is None:
-        raise InputError(f"{where}: the Hub's answer has no commit SHA or file list")
+    try:
+        info = _Revision.model_validate_json(answer)
+    except ValidationError as error:
+        raise InputError(f"{where}: the Hub's answer has no commit SHA or file list") from error
     siblings = {s.rfilename: (s.size, s.lfs.sha256 if s.lfs is not None else None) for s in info.siblings}
-    return commit, siblings
+    return info.sha, siblings
 
 
 def _no_shards(names: Sequence[str]) -> dict[str, RemoteFile]:

@@ -10,6 +10,9 @@
   ``Range`` (one range), ``Content-Range``, ``ETag``, or ``200`` with the whole body when told to ignore it.
   With ``redirect`` set, ``resolve`` answers ``302`` to ``GET /cdn/{owner}/{name}/{path}?sig=N`` instead (the
   Hub redirects stored files to its CDN), which serves the file while ``N`` is the current signature.
+* ``GET /api/agent-harnesses`` — the registry ``huggingface_hub`` (2.x) reads to name an agent in its user
+  agent, once a day (kept in ``HF_HOME``): an empty one. Without it every run would ask again, a round
+  trip the real Hub does not cost.
 
 Faults (:class:`Faults`) are consumed in order by the data requests they match: ``429``, ``500``, ``reset``
 (the connection closes without an answer), ``truncate`` (half the promised body), ``wrong_range`` (the
@@ -35,6 +38,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
+AGENT_HARNESSES = json.dumps({"standardEnvVars": ["AI_AGENT", "AGENT"], "harnesses": {}}).encode()
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Faults:
     """File name → new content."""
     lie_size: dict[str, int] = field(default_factory=dict)
     """File name → size the API reports instead of the truth."""
+    api_answer: bytes | None = None
+    """When set, the revision API answers ``200`` with this body (a malformed answer)."""
     gated_token: str | None = None
     """When set, every repository is gated: the API wants ``Authorization: Bearer <token>``."""
     redirect: bool = False
@@ -191,6 +197,9 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 hub.log.authorizations.append(self.headers.get("Authorization", ""))
                 if self.path.startswith("http"):
                     hub.log.proxy_authorizations.append(self.headers.get("Proxy-Authorization", ""))
+            if path == "/api/agent-harnesses":
+                self._answer(200, AGENT_HARNESSES, {"Content-Type": "application/json"})
+                return
             api = re.fullmatch(r"/api/models/([^/]+/[^/]+)/revision/(.+)", path)
             if api:
                 self._api(api.group(1), api.group(2))
@@ -230,7 +239,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
         def _api(self, repo: str, revision: str) -> None:
             with hub.faults.lock:
                 hub.log.api_requests += 1
-                gated, lies = hub.faults.gated_token, dict(hub.faults.lie_size)
+                gated, lies, answer = hub.faults.gated_token, dict(hub.faults.lie_size), hub.faults.api_answer
             if repo not in hub.repos:
                 self._answer(401, b'{"error":"Repository not found"}', {"X-Error-Code": "RepoNotFound"})
                 return
@@ -239,6 +248,9 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 return
             if revision not in {"main", hub.commits[repo]}:
                 self._answer(404, b'{"error":"no revision"}', {"X-Error-Code": "RevisionNotFound"})
+                return
+            if answer is not None:
+                self._answer(200, answer, {"Content-Type": "application/json"})
                 return
             siblings = []
             for name, data in sorted(hub.repos[repo].items()):

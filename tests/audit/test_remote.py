@@ -98,7 +98,7 @@ def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
         hub.faults.latency_s, hub.faults.ignore_range, hub.faults.replace_after = 0.0, False, None
         hub.faults.replacements.clear()
         hub.faults.lie_size.clear()
-        hub.faults.gated_token = None
+        hub.faults.gated_token, hub.faults.api_answer = None, None
         hub.faults.redirect, hub.faults.cdn_host = False, ""
 
 
@@ -273,8 +273,16 @@ def test_more_shards_than_workers_are_probed_without_waiting_on_the_pool(zoo: Zo
 def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
     with Remote() as remote:
         checkpoint = open_checkpoint("hf://org/reference", remote=remote)
-        with remote.rehearse([f for f in checkpoint.files if isinstance(f, RemoteFile)]) as plans:
+        files = [f for f in checkpoint.files if isinstance(f, RemoteFile)]
+        with remote.rehearse(files) as plans:
             rehearsed = fingerprint_checkpoint(checkpoint, keep_stored=True)
+        with remote.rehearse(files) as positions_only:  # what the audit rehearses: nothing computed
+            planned = fingerprint_checkpoint(checkpoint, keep_stored=True, statistics=False)
+        assert positions_only == plans
+        assert [(p.name, p.layout, p.units) for p in planned.tensors] == [
+            (p.name, p.layout, p.units) for p in rehearsed.tensors
+        ]
+        assert all(p.profile.size == 0 for p in planned.tensors)  # no profile computed
         assert sum(len(spans) for spans in plans.values()) > 10
         assert remote.transfer.requests == 1  # the probe: a rehearsal fetches nothing
         remote.prefetch(plans)
@@ -506,6 +514,26 @@ def test_bad_locations_are_clean_errors(location: str, message: str) -> None:
     assert str(error.value).startswith(location.split("@", maxsplit=1)[0].split("/nothing", maxsplit=1)[0])
     assert message in str(error.value)
     assert TOKEN not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"<html>a login page</html>",
+        b'{"id": "org/reference", "siblings": []}',  # no commit
+        b'{"id": "org/reference", "sha": "", "siblings": []}',
+        b'{"id": "org/reference", "sha": "abc"}',  # no file list
+        b'{"id": "org/reference", "sha": "abc", "siblings": [{"size": 3}]}',  # a file with no name
+        b'{"id": "org/reference", "sha": "abc", "siblings": [{"rfilename": "a", "size": "many"}]}',
+    ],
+)
+def test_a_malformed_revision_answer_is_a_clean_error(hub: HubServer, answer: bytes) -> None:
+    with hub.faults.lock:
+        hub.faults.api_answer = answer
+    with pytest.raises(InputError, match="the Hub's answer has no commit SHA or file list") as error:
+        open_checkpoint("hf://org/reference")
+    assert str(error.value).startswith("hf://org/reference (")
+    assert "/api/models/org/reference/revision/main" in str(error.value)
 
 
 def test_gated_repository_needs_the_token(zoo: Zoo, hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
