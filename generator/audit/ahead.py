@@ -33,10 +33,10 @@ _FAILED_REHEARSAL = (InputError, ArithmeticError, ValueError)
 
 
 def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint | None = None) -> bool:
-    """Fetch everything fingerprinting ``reference`` (sampled positions only) will read — and, given the
-    ``candidate``, in the same batch, what aligning it reads first (:func:`candidate_ahead`'s first batch: it
-    depends on the reference's roles, shapes and sampled units, which a rehearsal on zeros already has).
-    Whether that first batch of the candidate's was fetched."""
+    """Start fetching everything fingerprinting ``reference`` (sampled positions only) will read — and, given
+    the ``candidate``, right behind it, what aligning it reads first (:func:`candidate_ahead`'s first batch:
+    it depends on the reference's roles, shapes and sampled units, which a rehearsal on zeros already has;
+    rehearsed while the reference's bytes travel). Whether that first batch of the candidate's was started."""
     files = [f for f in reference.files if isinstance(f, RemoteFile)]
     if not files:
         return False
@@ -45,12 +45,12 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
             rehearsed = fingerprint_checkpoint(reference, keep_stored=True, statistics=False)
     except _FAILED_REHEARSAL:
         return False
+    remote.prefetch(plans)
     theirs = None
     if candidate is not None and (ours := _candidate_files(candidate)):
         theirs = _rehearsed(remote, ours, _first_reads(_named(rehearsed, candidate)), profiles=True)
-    for file, spans in (theirs or {}).items():
-        plans.setdefault(file, []).extend(spans)
-    remote.prefetch(plans)
+    if theirs is not None:
+        remote.prefetch(theirs)
     return theirs is not None
 
 

@@ -109,6 +109,7 @@ class Remote:
         self._transport = Transport(workers=workers, tally=self._tally)
         self._cache = RangeCache(cache) if cache is not None else None
         self._held = 0
+        self._coming: list[Future[None]] = []
         self._revisions: dict[tuple[str, ...], Future[Any]] = {}
         self._revisions_lock = threading.Lock()
         self._one_commit = one_commit
@@ -123,7 +124,7 @@ class Remote:
     def close(self) -> None:
         """Stop the pool and close connections (a :meth:`counted_apart` view leaves them to its owner)."""
         if self._owner:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)  # what nothing waited for is not fetched
             self._transport.close()
 
     def counted_apart(self) -> Remote:
@@ -133,6 +134,7 @@ class Remote:
         twin._tally = Tally()
         twin._transport = self._transport.counting(twin._tally)
         twin._owner = False
+        twin._coming = []
         return twin
 
     def revision(self, key: tuple[str, ...], look_up: Callable[[], T]) -> T:
@@ -196,29 +198,47 @@ class Remote:
                 file.rehearsal = None
 
     def prefetch(self, plans: Mapping[RemoteFile, Sequence[tuple[int, int]]]) -> None:
-        """Fetch every planned ``(offset, length)`` span of every file in one parallel batch and hold it,
-        up to :data:`PREFETCH_BYTES` in all (spans past the limit are read when asked for)."""
+        """Start fetching every planned ``(offset, length)`` span of every file in one parallel batch, to be
+        held, up to :data:`PREFETCH_BYTES` in all (spans past the limit are read when asked for).
+
+        Returns at once: the stage that planned the reads starts on the first bytes while the rest are on
+        their way (a read of a span still coming waits for it, and raises its fetch's error, if any —
+        :meth:`RemoteFile.expect`)."""
         budget = PREFETCH_BYTES - self._held
-        jobs: list[tuple[RemoteFile, int, int]] = []
+        ranked: list[tuple[int, RemoteFile, int, int]] = []
         for file, spans in plans.items():
             held = file.probed  # the probe's bytes are at hand already
-            for start, end in self._coalesce(
-                [(max(o, held), min(o + n, file.size)) for o, n in spans if o + n > held]
-            ):
+            wanted = [(max(o, held), min(o + n, file.size)) for o, n in spans if o + n > held]
+            groups = self._coalesce(wanted)
+            for (start, end), rank in zip(groups, _first_asked(wanted, groups), strict=True):
                 if end - start > budget:
                     break
                 budget -= end - start
-                jobs.append((file, start, end))
+                ranked.append((rank, file, start, end))
+        # in the order the stage will read them (a file's tensors are not stored in the order they are read)
+        jobs = [(file, start, end) for _, file, start, end in sorted(ranked, key=lambda job: job[0])]
         self._tally.add(planned=sum(end - start for _, start, end in jobs))
         # A server that ignores Range gets one streamed pass per file, not one per range.
         batches = [(f, [(a, b)]) for f, a, b in jobs if not f.ignores_range]
         batches += [
             (f, [(a, b) for g, a, b in jobs if g is f]) for f in {f for f, _, _ in jobs if f.ignores_range}
         ]
-        futures = [self._pool.submit(self._batch, file, groups) for file, groups in batches]
-        for (file, groups), future in zip(batches, futures, strict=True):
-            file.keep([(start, blob) for (start, _), blob in zip(groups, future.result(), strict=True)])
+        self._coming = [f for f in self._coming if not f.done()]
+        for file, groups in batches:
+            coming = self._pool.submit(self._kept, file, groups)
+            self._coming.append(coming)
+            for start, end in groups:
+                file.expect(start, end, coming)
         self._held = PREFETCH_BYTES - budget
+
+    def settle(self) -> None:
+        """Wait until every span :meth:`prefetch` started is held (raising the first fetch's error)."""
+        coming, self._coming = self._coming, []
+        for future in coming:
+            future.result()
+
+    def _kept(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> None:
+        file.keep([(start, blob) for (start, _), blob in zip(groups, self._batch(file, groups), strict=True)])
 
     # ---- fetching -----------------------------------------------------------------------------------------
 
@@ -254,6 +274,23 @@ class Remote:
         data = self._transport.get(file, start, end, probe=probe)
         self._cache.store(file.sha256, start, end, data)
         return data
+
+
+def _first_asked(wanted: Sequence[tuple[int, int]], groups: Sequence[tuple[int, int]]) -> list[int]:
+    """For each of the sorted ``groups`` joined from ``wanted`` (ranges in the order they will be read), the
+    position in ``wanted`` of the first range read from it (a group split from a longer one: its first's)."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i][0])
+    ranks: list[int] = []
+    k = 0
+    for _, end in groups:
+        first = ranks[-1] if ranks else 0
+        if k < len(order) and wanted[order[k]][0] < end:
+            first = len(wanted)
+            while k < len(order) and wanted[order[k]][0] < end:
+                first = min(first, order[k])
+                k += 1
+        ranks.append(first)
+    return ranks
 
 
 def _started_pool(workers: int) -> ThreadPoolExecutor:

@@ -7,12 +7,14 @@ nothing: reads are recorded and answered with zeros (see :meth:`~generator.audit
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import threading
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
-from typing import Protocol
+from concurrent.futures import Future
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from generator.audit.remote_settings import PROBE_BYTES
+from generator.audit.remote_settings import MAX_REQUEST, PROBE_BYTES
 
 HELD_MIN = 64 * 1024
 """Fewest held bytes inside a longer read that are used as held: splitting a read around fewer costs a
@@ -60,6 +62,8 @@ class RemoteFile:
         self._head = b""
         self._ahead: dict[int, bytes] = {}  # prefetched ranges by start (disjoint)
         self._ahead_starts: list[int] = []
+        self._coming: list[tuple[int, int, Future[Any]]] = []  # ranges on their way, by start
+        self._lock = threading.Lock()
         self.direct: str | None = None
         """Where :attr:`url` last redirected (a CDN URL), asked directly until it stops answering."""
         self.rehearsal: list[tuple[int, int]] | None = None
@@ -86,6 +90,7 @@ class RemoteFile:
         if self.rehearsal is not None:
             self.rehearsal.extend(spans)
             return [bytes(max(0, min(length, self.size - offset))) for offset, length in spans]
+        self._await(spans)
         # The probe's bytes first, then ranges held (fetched ahead, or by an earlier read); only the rest is
         # fetched — whole rows read again after a window of each cost the rows' ends, not the rows.
         pieces: list[list[bytes]] = []
@@ -112,6 +117,9 @@ class RemoteFile:
         if self.size >= 0:
             end = min(end, self.size)  # a read past the end comes back short (the reader says so)
         starts = self._ahead_starts  # one snapshot: another thread may replace it (keep)
+        k = bisect_right(starts, start) - 1  # most reads lie inside one range held
+        if k >= 0 and starts[k] + len(blob := self._ahead.get(starts[k], b"")) >= end:
+            return [(start, end, blob[start - starts[k] : end - starts[k]])] if start < end else []
         position = start
         while position < end:
             k = bisect_right(starts, position) - 1
@@ -140,9 +148,30 @@ class RemoteFile:
 
     def keep(self, blobs: Sequence[tuple[int, bytes]]) -> None:
         """Hold prefetched ``(start, bytes)`` ranges; later reads inside one of them cost no request."""
-        for start, blob in blobs:
-            self._ahead[start] = blob
-        self._ahead_starts = sorted(self._ahead)
+        with self._lock:  # fetching threads keep at once
+            for start, blob in blobs:
+                self._ahead[start] = blob
+            self._ahead_starts = sorted(self._ahead)
+
+    def expect(self, start: int, end: int, coming: Future[Any]) -> None:
+        """Bytes ``start : end`` (at most :data:`MAX_REQUEST`) are on their way: a read of any of them waits
+        for ``coming``, which is done once they are kept (:meth:`keep`) — or raises why they are not."""
+        with self._lock:
+            insort(self._coming, (start, end, coming), key=lambda c: c[0])
+
+    def _await(self, spans: Sequence[tuple[int, int]]) -> None:
+        """Wait for the ranges on their way that ``spans`` touch (raising their fetch's error, if any)."""
+        if not self._coming:
+            return
+        with self._lock:  # ranges already kept need no wait (their bytes are held)
+            coming = self._coming = [c for c in self._coming if not c[2].done()]
+        starts = [start for start, _, _ in coming]
+        for offset, length in spans:
+            k = bisect_left(starts, offset - MAX_REQUEST)
+            while k < len(coming) and coming[k][0] < offset + length:
+                if coming[k][1] > offset:
+                    coming[k][2].result()
+                k += 1
 
     def probe(self) -> None:
         """Fetch the first bytes (learning the size and ETag of a plain URL); reads of them are then free."""

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import torch
 from click.testing import CliRunner
 from huggingface_hub.utils import close_session  # type: ignore[attr-defined]  # lazily exported
 
-from generator.audit import make_fingerprint, remote_transport, run_audit, toy, toy_disguise
+from generator.audit import engine, make_fingerprint, remote_transport, run_audit, toy, toy_disguise
 from generator.audit import remote as remote_module
 from generator.audit.ahead import candidate_ahead
 from generator.audit.configured import default_runner, resolve
@@ -286,6 +286,7 @@ def test_rehearsal_learns_every_read_of_the_reference(zoo: Zoo) -> None:
         assert sum(len(spans) for spans in plans.values()) > 10
         assert remote.transfer.requests == 1  # the probe: a rehearsal fetches nothing
         remote.prefetch(plans)
+        remote.settle()
         fetched = remote.transfer.requests
         real = fingerprint_checkpoint(checkpoint, keep_stored=True)
         assert remote.transfer.requests == fetched  # every read was foreseen and is served from memory
@@ -304,6 +305,7 @@ def test_candidate_reads_against_a_fingerprint_are_foreseen(
     with Remote() as remote:
         checkpoint = open_checkpoint("hf://org/finetuned", remote=remote)
         candidate_ahead(remote, fingerprint, checkpoint)
+        remote.settle()
         ahead = remote.transfer
         over = audit_against(checkpoint=checkpoint, fingerprint=fingerprint, reference="fp")
         after = remote.transfer
@@ -683,19 +685,25 @@ def test_the_candidate_s_first_reads_travel_with_the_reference_s(
     zoo: Zoo, hub: HubServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Where the candidate is first read depends on the reference's roles, shapes and sampled units only,
-    which the rehearsal of its fingerprint already has: both go out in one batch, not one after the other."""
-    batches: list[set[str]] = []
+    which the rehearsal of its fingerprint already has: both are on their way before the reference's
+    fingerprint waits for its first bytes, not one after the other."""
+    events: list[str | set[str]] = []
     prefetch = Remote.prefetch
 
     def recorded(self: Remote, plans: Any) -> None:
-        batches.append(
+        events.append(
             {file.url.split("/resolve/")[0].rsplit("/", 1)[-1] for file, spans in plans.items() if spans}
         )
         prefetch(self, plans)
 
+    def fingerprinted(*args: Any, **kwargs: Any) -> Fingerprint:
+        events.append("fingerprint")
+        return fingerprint_checkpoint(*args, **kwargs)
+
     monkeypatch.setattr(Remote, "prefetch", recorded)
+    monkeypatch.setattr(engine, "fingerprint_checkpoint", fingerprinted)
     together = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
-    assert batches[0] == {"finetuned", "reference"}
+    assert events[:3] == [{"reference"}, {"finetuned"}, "fingerprint"]
     local = run_audit(zoo.path("finetuned"), zoo.reference, device="cpu")
     assert [(c.name, c.verdict, c.log10_p) for c in together.components] == [
         (c.name, c.verdict, c.log10_p) for c in local.components
@@ -763,6 +771,51 @@ def test_bytes_held_are_not_fetched_again_only_the_ends_around_them() -> None:
     file.keep([(len(data) - 100_000, data[-100_000:])])
     assert file.read_many([(len(data) - 50_000, 80_000)]) == [data[-50_000:]]  # short: the reader says so
     assert served.asked == []  # nothing asked past the end
+
+
+def test_a_read_of_bytes_on_their_way_waits_for_them_and_asks_for_nothing() -> None:
+    """What a prefetch started is awaited, not fetched a second time; a read elsewhere does not wait."""
+    data = bytes(range(256)) * 4096
+    served = _Served(data)
+    file = RemoteFile(served, url="http://example.invalid/model.safetensors", size=len(data))
+    coming: Future[None] = Future()
+    file.expect(100_000, 300_000, coming)
+    assert file.read_many([(400_000, 10)]) == [data[400_000:400_010]]  # elsewhere: at once
+    with ThreadPoolExecutor(1) as pool:
+        read = pool.submit(file.read_many, [(150_000, 100_000)])
+        with pytest.raises(TimeoutError):
+            read.result(timeout=0.2)  # waits for the range on its way
+        file.keep([(100_000, data[100_000:300_000])])
+        coming.set_result(None)
+        assert read.result(timeout=10) == [data[150_000:250_000]]
+    assert served.asked == [(400_000, 400_010)]
+
+
+def test_ranges_fetched_ahead_go_out_in_the_order_they_will_be_read() -> None:
+    """A tensor stored last but read first is asked for first; a range split in two keeps its place."""
+    wanted = [(9_000, 9_100), (0, 100), (5_000, 5_100), (120, 200)]  # as the rehearsal read them
+    groups = coalesce(wanted, gap=50)
+    assert groups == [(0, 200), (5_000, 5_100), (9_000, 9_100)]
+    assert remote_module._first_asked(wanted, groups) == [1, 2, 0]
+    long = [
+        (0, remote_module.MAX_REQUEST + 10),
+        (remote_module.MAX_REQUEST + 100, remote_module.MAX_REQUEST + 200),
+    ]
+    split = coalesce(long[::-1], gap=0)
+    assert len(split) == 3
+    assert remote_module._first_asked(long[::-1], split) == [1, 1, 0]
+
+
+def test_a_failed_fetch_ahead_is_raised_by_the_read_that_needed_it(hub: HubServer) -> None:
+    url = f"{hub.url}/plain/org/reference/model.safetensors"
+    with Remote() as remote:
+        checkpoint = open_checkpoint(url, remote=remote)
+        (file,) = [f for f in checkpoint.files if isinstance(f, RemoteFile)]
+        with hub.faults.lock:
+            hub.faults.queue[:] = ["500"] * remote_module.ATTEMPTS
+        remote.prefetch({file: [(file.size - 1000, 1000)]})  # returns at once: the error is not lost
+        with pytest.raises(InputError, match=rf"{url}: failed after {remote_module.ATTEMPTS} tries"):
+            file.read(file.size - 500, 100)
 
 
 def test_a_proxy_that_cannot_carry_ranges_is_named(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
