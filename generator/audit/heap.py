@@ -47,6 +47,7 @@ _FREEZER = _Freezer()
 
 def frozen() -> AbstractContextManager[None]:
     """While inside, collections skip every object alive on entry (nested and concurrent uses: the first
-    freezes, the last out unfreezes). Objects the process froze itself stay frozen; with the collector
-    disabled, nothing is done."""
+    freezes, the last out unfreezes). Objects the process froze before stay frozen (nothing is done then);
+    a freeze made while an audit runs is undone with the audit's; with the collector disabled, nothing is
+    done."""
     return _FREEZER.frozen()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.audit.remote_cache import RangeCache
-from generator.audit.remote_file import RemoteFile
+from generator.audit.remote_file import RemoteFile, succeeded
 from generator.audit.remote_ranges import coalesce, cut
 from generator.audit.remote_settings import (
     BANDWIDTH,
@@ -203,27 +203,32 @@ class Remote:
 
         Returns at once: the stage that planned the reads starts on the first bytes while the rest are on
         their way (a read of a span still coming waits for it, and raises its fetch's error, if any —
-        :meth:`RemoteFile.expect`)."""
+        :meth:`RemoteFile.expect`). Requests go out file after file, each file's in the order the spans
+        were asked for (``plans`` keeps the rehearsal's order), which is not always the order they are
+        stored in; a server that ignores ``Range`` gets one streamed pass per file."""
         budget = PREFETCH_BYTES - self._held
-        ranked: list[tuple[int, RemoteFile, int, int]] = []
+        jobs: list[tuple[RemoteFile, int, int]] = []
+        streamed: list[tuple[RemoteFile, list[tuple[int, int]]]] = []
         for file, spans in plans.items():
             held = file.probed  # the probe's bytes are at hand already
             wanted = [(max(o, held), min(o + n, file.size)) for o, n in spans if o + n > held]
             groups = self._coalesce(wanted)
-            for (start, end), rank in zip(groups, _first_asked(wanted, groups), strict=True):
+            ranks = _first_asked(wanted, groups)
+            taken: list[tuple[int, int, int]] = []
+            for (start, end), rank in zip(groups, ranks, strict=True):
                 if end - start > budget:
                     break
                 budget -= end - start
-                ranked.append((rank, file, start, end))
-        # in the order the stage will read them (a file's tensors are not stored in the order they are read)
-        jobs = [(file, start, end) for _, file, start, end in sorted(ranked, key=lambda job: job[0])]
-        self._tally.add(planned=sum(end - start for _, start, end in jobs))
-        # A server that ignores Range gets one streamed pass per file, not one per range.
-        batches = [(f, [(a, b)]) for f, a, b in jobs if not f.ignores_range]
-        batches += [
-            (f, [(a, b) for g, a, b in jobs if g is f]) for f in {f for f, _, _ in jobs if f.ignores_range}
-        ]
-        self._coming = [f for f in self._coming if not f.done()]
+                taken.append((rank, start, end))
+            if file.ignores_range:  # one streamed pass through the file, its ranges in the order they lie
+                streamed.append((file, [(start, end) for _, start, end in taken]))
+            else:  # file after file, each in the order the stage reads it (not always the order it is stored)
+                jobs += [(file, start, end) for _, start, end in sorted(taken)]
+        self._tally.add(
+            planned=sum(b - a for _, a, b in jobs) + sum(b - a for _, g in streamed for a, b in g)
+        )
+        batches = [*((f, [(a, b)]) for f, a, b in jobs), *((f, g) for f, g in streamed if g)]
+        self._coming = [f for f in self._coming if not succeeded(f)]
         for file, groups in batches:
             coming = self._pool.submit(self._kept, file, groups)
             self._coming.append(coming)

@@ -21,6 +21,11 @@ HELD_MIN = 64 * 1024
 request more than it saves (about 16 KiB on the assumed link; ``remote_settings``)."""
 
 
+def succeeded(future: Future[Any]) -> bool:
+    """Whether ``future`` is done with a result (not failed, not cancelled)."""
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
 class Fetcher(Protocol):
     """What moves a :class:`RemoteFile`'s bytes (a :class:`~generator.audit.remote.Remote`)."""
 
@@ -163,8 +168,8 @@ class RemoteFile:
         """Wait for the ranges on their way that ``spans`` touch (raising their fetch's error, if any)."""
         if not self._coming:
             return
-        with self._lock:  # ranges already kept need no wait (their bytes are held)
-            coming = self._coming = [c for c in self._coming if not c[2].done()]
+        with self._lock:  # ranges kept need no wait (their bytes are held); a failed fetch is raised again
+            coming = self._coming = [c for c in self._coming if not succeeded(c[2])]
         starts = [start for start, _, _ in coming]
         for offset, length in spans:
             k = bisect_left(starts, offset - MAX_REQUEST)

@@ -14,12 +14,15 @@ from generator.audit.remote_settings import MAX_REQUEST
 
 
 def coalesce(spans: Sequence[tuple[int, int]], *, gap: int) -> list[tuple[int, int]]:
-    """Sorted ``(start, end)`` requests covering ``spans``: overlapping spans, and spans at most ``gap`` bytes
-    apart, joined; each request at most :data:`MAX_REQUEST` long (a longer range is split, so that its parts
-    are fetched in parallel)."""
+    """Sorted, disjoint ``(start, end)`` requests covering ``spans``: overlapping spans joined, and spans at
+    most ``gap`` bytes apart while the join stays within :data:`MAX_REQUEST`; each request at most
+    :data:`MAX_REQUEST` long (a longer range is split, so that its parts are fetched in parallel)."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if out and start - out[-1][1] <= gap and max(end, out[-1][1]) - out[-1][0] <= MAX_REQUEST:
+        if out and (
+            start < out[-1][1]
+            or (start - out[-1][1] <= gap and max(end, out[-1][1]) - out[-1][0] <= MAX_REQUEST)
+        ):
             out[-1] = (out[-1][0], max(end, out[-1][1]))
         else:
             out.append((start, end))

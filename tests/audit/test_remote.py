@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,15 @@ import torch
 from click.testing import CliRunner
 from huggingface_hub.utils import close_session  # type: ignore[attr-defined]  # lazily exported
 
-from generator.audit import engine, make_fingerprint, remote_transport, run_audit, toy, toy_disguise
+from generator.audit import (
+    engine,
+    make_fingerprint,
+    remote_ranges,
+    remote_transport,
+    run_audit,
+    toy,
+    toy_disguise,
+)
 from generator.audit import remote as remote_module
 from generator.audit.ahead import candidate_ahead
 from generator.audit.configured import default_runner, resolve
@@ -454,6 +463,41 @@ def test_a_server_that_ignores_range_is_streamed_through(zoo: Zoo, hub: HubServe
     assert hub.log.requests - before >= 2
 
 
+def test_ranges_read_ahead_from_a_server_that_ignores_range_are_right_in_any_reading_order(
+    zoo: Zoo, hub: HubServer
+) -> None:
+    """A stream passes through the file once, so the ranges it keeps go in the order they lie, whatever
+    order the stage reads them in; then every read is answered from what was kept."""
+    data = zoo.reference.read_bytes()
+    with hub.faults.lock:
+        hub.faults.ignore_range = True
+    with Remote() as remote:
+        checkpoint = open_checkpoint(f"{hub.url}/plain/org/reference/model.safetensors", remote=remote)
+        (file,) = [f for f in checkpoint.files if isinstance(f, RemoteFile)]
+        late, early = (len(data) - 5_000, 3_000), (len(data) // 2, 40_000)  # read late first, then early
+        opened = remote.transfer
+        remote.prefetch({file: [late, early]})
+        remote.settle()
+        before = remote.transfer
+        assert file.read_many([late, early]) == [data[late[0] : sum(late)], data[early[0] : sum(early)]]
+        assert remote.transfer == before  # both were kept: nothing streamed again
+    assert before.requests - opened.requests == 1  # one pass through the file
+    assert before.fetched - opened.fetched <= len(data)
+
+
+def test_overlapping_ranges_longer_than_a_request_are_cut_right() -> None:
+    limit = remote_module.MAX_REQUEST
+    wanted = [(0, 2 * limit + 100), (2 * limit - 100, 2 * limit + 300)]
+    groups = coalesce(wanted, gap=0)
+    assert all(a[1] <= b[0] for a, b in pairwise(groups))  # disjoint
+    assert groups[0][0] == 0
+    assert groups[-1][1] == 2 * limit + 300
+    data = bytes(range(256)) * ((2 * limit + 300) // 256 + 1)
+    blobs = [data[start:end] for start, end in groups]
+    tagged = [(start, end, k) for k, (start, end) in enumerate(wanted)]
+    assert remote_ranges.cut(tagged, groups, blobs) == [data[start:end] for start, end in wanted]
+
+
 def test_a_file_replaced_mid_run_is_an_error_not_a_verdict(zoo: Zoo, hub: HubServer) -> None:
     other = zoo.path("noise").read_bytes()
     assert len(other) == zoo.reference.stat().st_size  # same size: only the ETag can tell
@@ -806,16 +850,24 @@ def test_ranges_fetched_ahead_go_out_in_the_order_they_will_be_read() -> None:
     assert remote_module._first_asked(long[::-1], split) == [1, 1, 0]
 
 
-def test_a_failed_fetch_ahead_is_raised_by_the_read_that_needed_it(hub: HubServer) -> None:
+def test_a_failed_fetch_ahead_is_raised_by_the_read_that_needed_it(zoo: Zoo, hub: HubServer) -> None:
     url = f"{hub.url}/plain/org/reference/model.safetensors"
+    zoo_bytes = zoo.reference.read_bytes()
     with Remote() as remote:
         checkpoint = open_checkpoint(url, remote=remote)
         (file,) = [f for f in checkpoint.files if isinstance(f, RemoteFile)]
         with hub.faults.lock:
             hub.faults.queue[:] = ["500"] * remote_module.ATTEMPTS
         remote.prefetch({file: [(file.size - 1000, 1000)]})  # returns at once: the error is not lost
-        with pytest.raises(InputError, match=rf"{url}: failed after {remote_module.ATTEMPTS} tries"):
+        failed = rf"{url}: failed after {remote_module.ATTEMPTS} tries"
+        with pytest.raises(InputError, match=failed):
             file.read(file.size - 500, 100)
+        remote.prefetch({file: [(file.size - 3000, 1000)]})  # a later batch does not drop the failure
+        with pytest.raises(InputError, match=failed):
+            remote.settle()
+        with pytest.raises(InputError, match=failed):  # nor does a read after it: not fetched again quietly
+            file.read(file.size - 900, 100)
+        assert file.read(file.size - 2500, 100) == zoo_bytes[-2500:-2400]
 
 
 def test_a_proxy_that_cannot_carry_ranges_is_named(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
