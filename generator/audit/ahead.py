@@ -36,7 +36,8 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
     """Start fetching everything fingerprinting ``reference`` (sampled positions only) will read — and, given
     the ``candidate``, right behind it, what aligning it reads first (:func:`candidate_ahead`'s first batch:
     it depends on the reference's roles, shapes and sampled units, which a rehearsal on zeros already has;
-    rehearsed while the reference's bytes travel). Whether that first batch of the candidate's was started."""
+    rehearsed while the reference's bytes travel). Whether that first batch of the candidate's was started
+    whole (it may not fit beside a large reference's: :meth:`~generator.audit.remote.Remote.prefetch`)."""
     files = [f for f in reference.files if isinstance(f, RemoteFile)]
     if not files:
         return False
@@ -49,9 +50,7 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
     theirs = None
     if candidate is not None and (ours := _candidate_files(candidate)):
         theirs = _rehearsed(remote, ours, _first_reads(_named(rehearsed, candidate)), profiles=True)
-    if theirs is not None:
-        remote.prefetch(theirs)
-    return theirs is not None
+    return theirs is not None and remote.prefetch(theirs)
 
 
 def candidate_ahead(

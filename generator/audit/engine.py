@@ -118,6 +118,8 @@ def run_audit(
             fingerprint = fingerprint_checkpoint(
                 opened, progress=_bytes_progress(progress, opened.nbytes), keep_stored=True
             )
+            if remote is not None:  # its sampled bytes are in the fingerprint now: room for the candidate's
+                remote.release([f for f in opened.files if isinstance(f, RemoteFile)])
             reference_files = tuple(_source_file(f) for f in opened.files)
         if remote is not None:
             candidate_ahead(remote, fingerprint, checkpoint, first_fetched=first_fetched)

@@ -197,7 +197,7 @@ class Remote:
             for file in files:
                 file.rehearsal = None
 
-    def prefetch(self, plans: Mapping[RemoteFile, Sequence[tuple[int, int]]]) -> None:
+    def prefetch(self, plans: Mapping[RemoteFile, Sequence[tuple[int, int]]]) -> bool:
         """Start fetching every planned ``(offset, length)`` span of every file in one parallel batch, to be
         held, up to :data:`PREFETCH_BYTES` in all (spans past the limit are read when asked for).
 
@@ -205,8 +205,10 @@ class Remote:
         their way (a read of a span still coming waits for it, and raises its fetch's error, if any —
         :meth:`RemoteFile.expect`). Requests go out file after file, each file's in the order the spans
         were asked for (``plans`` keeps the rehearsal's order), which is not always the order they are
-        stored in; a server that ignores ``Range`` gets one streamed pass per file."""
+        stored in; a server that ignores ``Range`` gets one streamed pass per file. Whether every span fitted
+        (what does not is read when asked for; :meth:`release` makes room)."""
         budget = PREFETCH_BYTES - self._held
+        fitted = True
         jobs: list[tuple[RemoteFile, int, int]] = []
         streamed: list[tuple[RemoteFile, list[tuple[int, int]]]] = []
         for file, spans in plans.items():
@@ -217,6 +219,7 @@ class Remote:
             taken: list[tuple[int, int, int]] = []
             for (start, end), rank in zip(groups, ranks, strict=True):
                 if end - start > budget:
+                    fitted = False
                     break
                 budget -= end - start
                 taken.append((rank, start, end))
@@ -235,6 +238,14 @@ class Remote:
             for start, end in groups:
                 file.expect(start, end, coming)
         self._held = PREFETCH_BYTES - budget
+        return fitted
+
+    def release(self, files: Sequence[RemoteFile]) -> None:
+        """Drop the bytes held of ``files`` (a stage that read them is done), making room for later
+        :meth:`prefetch` batches: against a reference of hundreds of GB the reference's batch alone fills the
+        room, and the candidate's reads would otherwise each wait for their own round trip."""
+        for file in files:
+            self._held = max(0, self._held - file.forget())
 
     def settle(self) -> None:
         """Wait until every span :meth:`prefetch` started is held (raising the first fetch's error)."""

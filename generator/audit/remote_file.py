@@ -11,6 +11,7 @@ import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from concurrent.futures import Future
+from contextlib import suppress
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -157,6 +158,19 @@ class RemoteFile:
             for start, blob in blobs:
                 self._ahead[start] = blob
             self._ahead_starts = sorted(self._ahead)
+
+    def forget(self) -> int:
+        """Drop every range held (once its fetch is done: one still coming is waited for); how many bytes
+        that freed. Later reads of them fetch again."""
+        with self._lock:
+            coming = [c for _, _, c in self._coming]
+        for future in coming:
+            with suppress(Exception):  # a failed fetch holds nothing; its reads still raise its error
+                future.result()
+        with self._lock:
+            freed = sum(len(blob) for blob in self._ahead.values())
+            self._ahead, self._ahead_starts = {}, []
+        return freed
 
     def expect(self, start: int, end: int, coming: Future[Any]) -> None:
         """Bytes ``start : end`` (at most :data:`MAX_REQUEST`) are on their way: a read of any of them waits

@@ -754,6 +754,41 @@ def test_the_candidate_s_first_reads_travel_with_the_reference_s(
     ]
 
 
+def test_a_reference_that_fills_the_read_ahead_room_leaves_it_to_the_candidate_once_fingerprinted(
+    zoo: Zoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a reference of hundreds of GB its own batch fills the room held in memory; once its fingerprint
+    is made its bytes are dropped, and the candidate's reads are still fetched ahead, not one by one."""
+    batches: list[int] = []
+    asked: list[int] = []  # reads fetched when asked for (not ahead), probes included
+    prefetch, fetch = Remote.prefetch, Remote.fetch
+
+    def planned(self: Remote, plans: Any) -> bool:
+        before = self.transfer.planned
+        fitted = prefetch(self, plans)
+        batches.append(self.transfer.planned - before)
+        return fitted
+
+    def direct(self: Remote, *args: Any, **kwargs: Any) -> list[bytes]:
+        asked.append(1)
+        return fetch(self, *args, **kwargs)
+
+    monkeypatch.setattr(Remote, "prefetch", planned)
+    monkeypatch.setattr(Remote, "fetch", direct)
+    roomy = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
+    reference_batch, roomy_asked = batches[0], len(asked)
+    batches.clear()
+    asked.clear()
+    monkeypatch.setattr(remote_module, "PREFETCH_BYTES", reference_batch)  # the reference's batch, no more
+    tight = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
+    assert batches[1] == 0  # the candidate's first batch did not fit beside the reference's
+    assert sum(batches[2:]) > 0  # it was fetched ahead after the reference's bytes were dropped
+    assert len(asked) <= roomy_asked + 2
+    assert [(c.name, c.verdict, c.log10_p) for c in tight.components] == [
+        (c.name, c.verdict, c.log10_p) for c in roomy.components
+    ]
+
+
 def test_revisions_are_looked_up_once_per_repository_and_at_once_across_repositories() -> None:
     """Two repositories' look-ups overlap (each waits for the other to start before answering, so one lock
     around both would never return); a third caller of the same repository waits for its answer; a failed
