@@ -13,6 +13,7 @@ real pass reports the problem.
 from __future__ import annotations
 
 from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint
+from generator.audit.header import stored_parts
 from generator.audit.pairs import (
     Candidate,
     CandidateSource,
@@ -25,7 +26,7 @@ from generator.audit.pairs import (
 )
 from generator.audit.plan import profile_over_all_units
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader
-from generator.audit.remote import Remote, RemoteFile
+from generator.audit.remote import Plan, Remote, RemoteFile
 from generator.errors import InputError
 
 _FAILED_REHEARSAL = (InputError, ArithmeticError, ValueError)
@@ -36,8 +37,8 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
     """Start fetching everything fingerprinting ``reference`` (sampled positions only) will read — and, given
     the ``candidate``, right behind it, what aligning it reads first (:func:`candidate_ahead`'s first batch:
     it depends on the reference's roles, shapes and sampled units, which a rehearsal on zeros already has;
-    rehearsed while the reference's bytes travel). Whether that first batch of the candidate's was started
-    whole (it may not fit beside a large reference's: :meth:`~generator.audit.remote.Remote.prefetch`)."""
+    rehearsed while the reference's bytes travel; beside a large reference's it waits for room). Whether that
+    first batch of the candidate's was planned."""
     files = [f for f in reference.files if isinstance(f, RemoteFile)]
     if not files:
         return False
@@ -46,11 +47,20 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
             rehearsed = fingerprint_checkpoint(reference, keep_stored=True, statistics=False)
     except _FAILED_REHEARSAL:
         return False
-    remote.prefetch(plans)
+    # each stored tensor (or slice) is dropped once read (`Remote.release_span`): no request joins two
+    starts: dict[RemoteFile, set[int]] = {}
+    parts = [p for t in rehearsed.tensors if t.stored is not None for p in stored_parts(t.stored)]
+    for info in (*reference.tensors, *parts):
+        if isinstance(info.file, RemoteFile):
+            starts.setdefault(info.file, set()).add(info.offset)
+    remote.prefetch(plans, bounds={file: sorted(offsets) for file, offsets in starts.items()})
     theirs = None
     if candidate is not None and (ours := _candidate_files(candidate)):
         theirs = _rehearsed(remote, ours, _first_reads(_named(rehearsed, candidate)), profiles=True)
-    return theirs is not None and remote.prefetch(theirs)
+    if theirs is None:
+        return False
+    remote.prefetch(theirs)
+    return True
 
 
 def candidate_ahead(
@@ -152,7 +162,7 @@ def _rehearsed(
     *,
     profiles: bool,
     blocks: bool = True,
-) -> dict[RemoteFile, list[tuple[int, int]]] | None:
+) -> dict[RemoteFile, Plan] | None:
     """The ranges those reads make, learnt on zeros; ``None`` when the rehearsal failed."""
     if not reads:
         return {}

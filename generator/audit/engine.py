@@ -32,7 +32,7 @@ from generator.audit.names import entries_of
 from generator.audit.pairs import Candidate, CandidateSource, Unmatched
 from generator.audit.plan import HIDDEN_RUN, HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_RUN, TOKEN_UNITS
 from generator.audit.quant import dequantised
-from generator.audit.read import Checkpoint, TensorReader, open_checkpoint
+from generator.audit.read import Checkpoint, TensorInfo, TensorReader, open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, describe, is_remote
 from generator.audit.report import AuditReport, SourceFile
 from generator.audit.residual import PERMUTATION_GATE, ROTATION_GATE, fit_residual
@@ -116,7 +116,10 @@ def run_audit(
             opened = opening.result()
             first_fetched = remote is not None and reference_ahead(remote, opened, checkpoint)
             fingerprint = fingerprint_checkpoint(
-                opened, progress=_bytes_progress(progress, opened.nbytes), keep_stored=True
+                opened,
+                progress=_bytes_progress(progress, opened.nbytes),
+                keep_stored=True,
+                done=_releasing(remote),
             )
             if remote is not None:  # its sampled bytes are in the fingerprint now: room for the candidate's
                 remote.release([f for f in opened.files if isinstance(f, RemoteFile)])
@@ -215,6 +218,20 @@ def _remote(
             progress("fetching (bytes fetched / planned)", done, planned)
 
     return Remote(cache=cache, progress=fetched)
+
+
+def _releasing(remote: Remote | None) -> Callable[[TensorInfo], None] | None:
+    """Drops what was fetched ahead of a stored tensor once it is read, making room for the next ones: the
+    sampled positions of a reference of hundreds of GB are tens of GB, read through a window of
+    :data:`~generator.audit.remote.PREFETCH_BYTES`."""
+    if remote is None:
+        return None
+
+    def done(part: TensorInfo) -> None:
+        if isinstance(part.file, RemoteFile):
+            remote.release_span(part.file, part.offset, part.offset + part.nbytes)
+
+    return done
 
 
 def _bytes_progress(progress: Progress | None, total: int) -> Callable[[str, int], None]:

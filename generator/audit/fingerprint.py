@@ -18,6 +18,7 @@ own dtype and after casting to each lower float precision. Those values, and the
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -36,7 +37,7 @@ from generator.audit.fingerprint_file import (
     write_fingerprint,
     write_safetensors,
 )
-from generator.audit.header import AUDITED_DTYPES, DTYPES, TensorInfo
+from generator.audit.header import AUDITED_DTYPES, DTYPES, TensorInfo, stored_parts
 from generator.audit.names import ParsedName, entries_of, is_buffer
 from generator.audit.plan import (
     WIDE_SHARE,
@@ -82,6 +83,7 @@ def fingerprint_checkpoint(
     progress: Progress | None = None,
     keep_stored: bool = False,
     statistics: bool = True,
+    done: Callable[[TensorInfo], None] | None = None,
 ) -> Fingerprint:
     """Reduce a validated checkpoint to its fingerprint.
 
@@ -93,7 +95,9 @@ def fingerprint_checkpoint(
 
     ``statistics=False`` (with ``keep_stored``) reads the same positions and computes nothing from them:
     each sampled tensor keeps its layout, units and block as read, an empty profile — what a rehearsal needs
-    (:mod:`~generator.audit.ahead`: read on zeros, only where the reads fall matters).
+    (:mod:`~generator.audit.ahead`: read on zeros, only where the reads fall matters). ``done`` is called
+    with each stored tensor (or row slice of one) once every tensor read from it has been read (a caller
+    holding its bytes fetched ahead may drop them: :func:`~generator.audit.header.stored_parts`).
     """
     checkpoint = dequantised(checkpoint)
     entries = entries_of(checkpoint.tensors)
@@ -105,6 +109,7 @@ def fingerprint_checkpoint(
         widths[component] = (
             model_width((p, i.shape) for i, p in entries if p.component == component) or overall
         )
+    readers = Counter(_where(part) for info, _ in entries for part in stored_parts(info))
     profiles: list[TensorProfile] = []
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
@@ -117,9 +122,18 @@ def fingerprint_checkpoint(
             profiles.append(profile)
             if progress is not None:
                 progress(info.name, info.stored_nbytes)
+            if done is not None:
+                for part in stored_parts(info):
+                    readers[_where(part)] -= 1
+                    if readers[_where(part)] == 0:  # e.g. a fused qkv's slices share one decoder's parts
+                        done(part)
     return Fingerprint(
         source=checkpoint.name, kind="checkpoint", nbytes=checkpoint.nbytes, tensors=tuple(profiles)
     )
+
+
+def _where(info: TensorInfo) -> tuple[object, int, int]:
+    return info.file, info.offset, info.nbytes
 
 
 def _profile(

@@ -60,6 +60,11 @@ class ColumnView:
         """The share of the base's stored bytes this view stands for."""
         return self.base.stored_nbytes * len(self.columns) // max(1, self.base.cols)
 
+    @property
+    def parts(self) -> tuple[TensorInfo, ...]:
+        """The fused tensor (read for the gate view and for the up view)."""
+        return (self.base,)
+
     def read(self, reader: TensorReader, rows: Rows, cols: Rows | None) -> npt.NDArray[Any]:
         """Elements at ``rows`` × ``cols`` of the view (``cols=None``: every column of the view)."""
         picked = self._order if cols is None else self._order[cols]

@@ -100,6 +100,11 @@ class Decoder(Protocol):
         """Bytes of the stored tensors (codes, scales, zero points)."""
         ...
 
+    @property
+    def parts(self) -> tuple[TensorInfo, ...]:
+        """The stored tensors (or row slices of them) its values are read from."""
+        ...
+
     def read(
         self, reader: TensorReader, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64] | None
     ) -> npt.NDArray[np.float32]:
@@ -187,6 +192,11 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def stored_parts(info: TensorInfo) -> tuple[TensorInfo, ...]:
+    """What reading ``info`` touches where it is stored: its decoder's parts, else itself."""
+    return info.decoder.parts if info.decoder is not None else (info,)
 
 
 def read_header(path: Path | RemoteFile) -> tuple[dict[str, str], tuple[TensorInfo, ...]]:

@@ -53,6 +53,11 @@ class Scaled:
         """Bytes of the stored codes, scales and zero points."""
         return self.codes.nbytes + self.scale.nbytes + (self.zero.nbytes if self.zero else 0)
 
+    @property
+    def parts(self) -> tuple[TensorInfo, ...]:
+        """The codes, scales and zero points."""
+        return (self.codes, self.scale, *((self.zero,) if self.zero else ()))
+
     def read(self, reader: TensorReader, rows: Rows, cols: Rows | None) -> Float32:
         """Dequantised values at ``rows`` × ``cols`` of the weight's 2-D view, in float32."""
         values = _code_values(reader.read_2d(self.codes, rows, cols), self.codes.dtype)
@@ -95,8 +100,12 @@ class Packed:
     @property
     def stored_nbytes(self) -> int:
         """Bytes of the stored tensors."""
-        parts = (self.qweight, self.qzeros, self.scales, self.g_idx)
-        return sum(p.nbytes for p in parts if p is not None)
+        return sum(p.nbytes for p in self.parts)
+
+    @property
+    def parts(self) -> tuple[TensorInfo, ...]:
+        """The packed codes, zero points, scales and group indices."""
+        return tuple(p for p in (self.qweight, self.qzeros, self.scales, self.g_idx) if p is not None)
 
     def read(self, reader: TensorReader, rows: Rows, cols: Rows | None) -> Float32:
         """Dequantised values at output ``rows`` × input ``cols`` (the ``out × in`` weight), in float32."""

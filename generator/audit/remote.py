@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import atexit
 import copy
+import itertools
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import replace
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.audit.remote_cache import RangeCache
-from generator.audit.remote_file import RemoteFile, succeeded
+from generator.audit.remote_file import Coming, Plan, RemoteFile, succeeded
 from generator.audit.remote_ranges import coalesce, cut
 from generator.audit.remote_settings import (
     BANDWIDTH,
@@ -70,6 +72,7 @@ __all__ = [
     "TIMEOUT",
     "WORKERS",
     "Pacing",
+    "Plan",
     "Progress",
     "Remote",
     "RemoteFile",
@@ -109,6 +112,10 @@ class Remote:
         self._transport = Transport(workers=workers, tally=self._tally)
         self._cache = RangeCache(cache) if cache is not None else None
         self._held = 0
+        """Bytes of the jobs started and not yet released."""
+        self._waiting: deque[_Job] = deque()
+        self._running: set[_Job] = set()
+        self._jobs_lock = threading.RLock()
         self._coming: list[Future[None]] = []
         self._revisions: dict[tuple[str, ...], Future[Any]] = {}
         self._revisions_lock = threading.Lock()
@@ -125,6 +132,9 @@ class Remote:
         """Stop the pool and close connections (a :meth:`counted_apart` view leaves them to its owner)."""
         if self._owner:
             self._pool.shutdown(wait=True, cancel_futures=True)  # what nothing waited for is not fetched
+            with self._jobs_lock:
+                for job in [*self._waiting, *self._running]:  # never to be fetched: a read of it says so
+                    job.coming.cancel()
             self._transport.close()
 
     def counted_apart(self) -> Remote:
@@ -134,7 +144,7 @@ class Remote:
         twin._tally = Tally()
         twin._transport = self._transport.counting(twin._tally)
         twin._owner = False
-        twin._coming = []
+        twin._coming, twin._waiting, twin._running = [], deque(), set()
         return twin
 
     def revision(self, key: tuple[str, ...], look_up: Callable[[], T]) -> T:
@@ -181,14 +191,15 @@ class Remote:
     # ---- reading ahead ------------------------------------------------------------------------------------
 
     @contextmanager
-    def rehearse(self, files: Sequence[RemoteFile]) -> Iterator[dict[RemoteFile, list[tuple[int, int]]]]:
+    def rehearse(self, files: Sequence[RemoteFile]) -> Iterator[dict[RemoteFile, Plan]]:
         """While inside, reads of ``files`` fetch nothing: they are recorded (and answered with zeros).
 
         A stage whose reads do not depend on the values read (the reference's fingerprint: positions come
         from roles and shapes) is run once like this to learn every range it will read, so that all of them
         can be fetched at once, in parallel, by :meth:`prefetch`.
         """
-        plans: dict[RemoteFile, list[tuple[int, int]]] = {file: [] for file in files}
+        clock = itertools.count()  # one order across the files: reads go back and forth between shards
+        plans = {file: Plan(clock) for file in files}
         for file, plan in plans.items():
             file.rehearsal = plan
         try:
@@ -197,61 +208,147 @@ class Remote:
             for file in files:
                 file.rehearsal = None
 
-    def prefetch(self, plans: Mapping[RemoteFile, Sequence[tuple[int, int]]]) -> bool:
-        """Start fetching every planned ``(offset, length)`` span of every file in one parallel batch, to be
-        held, up to :data:`PREFETCH_BYTES` in all (spans past the limit are read when asked for).
+    def prefetch(
+        self,
+        plans: Mapping[RemoteFile, Sequence[tuple[int, int]]],
+        *,
+        bounds: Mapping[RemoteFile, Sequence[int]] | None = None,
+    ) -> None:
+        """Fetch every planned ``(offset, length)`` span of every file ahead of the stage that reads them,
+        holding at most :data:`PREFETCH_BYTES` at a time: what does not fit yet waits for room, which
+        :meth:`release` and :meth:`release_span` make as the stage is done with what it read.
 
         Returns at once: the stage that planned the reads starts on the first bytes while the rest are on
-        their way (a read of a span still coming waits for it, and raises its fetch's error, if any —
-        :meth:`RemoteFile.expect`). Requests go out file after file, each file's in the order the spans
-        were asked for (``plans`` keeps the rehearsal's order), which is not always the order they are
-        stored in; a server that ignores ``Range`` gets one streamed pass per file. Whether every span fitted
-        (what does not is read when asked for; :meth:`release` makes room)."""
-        budget = PREFETCH_BYTES - self._held
-        fitted = True
-        jobs: list[tuple[RemoteFile, int, int]] = []
-        streamed: list[tuple[RemoteFile, list[tuple[int, int]]]] = []
-        for file, spans in plans.items():
+        their way (a read of a span still coming waits for it — starting it at once if it still waits for
+        room — and raises its fetch's error, if any: :meth:`RemoteFile.expect`). Requests go out file after
+        file, each file's in the order the spans were asked for (``plans`` keeps the rehearsal's order),
+        which is not always the order they are stored in; a server that ignores ``Range`` gets one streamed
+        pass per file (up to the room there is: what is past it is read when asked for). ``bounds``: where
+        each file's tensors begin, sorted, for a stage that releases each tensor once read
+        (:meth:`release_span`): no request then joins two tensors, so none is dropped half-read."""
+        ranked: list[tuple[int, int, _Job]] = []  # (when first asked, file's place, job)
+        for place, (file, spans) in enumerate(plans.items()):
             held = file.probed  # the probe's bytes are at hand already
-            wanted = [(max(o, held), min(o + n, file.size)) for o, n in spans if o + n > held]
-            groups = self._coalesce(wanted)
-            ranks = _first_asked(wanted, groups)
-            taken: list[tuple[int, int, int]] = []
-            for (start, end), rank in zip(groups, ranks, strict=True):
-                if end - start > budget:
-                    fitted = False
+            ticks = spans.ticks if isinstance(spans, Plan) else range(len(spans))
+            asked = [
+                (max(o, held), min(o + n, file.size), t)
+                for (o, n), t in zip(spans, ticks, strict=True)
+                if o + n > held
+            ]
+            wanted = [(a, b) for a, b, _ in asked]
+            groups = coalesce(wanted, gap=self.pacing.gap, bounds=(bounds or {}).get(file, ()))
+            if not file.ignores_range:  # in the order the stage reads them (not always the order stored)
+                firsts = _first_asked(wanted, groups)
+                ranked += [
+                    (asked[k][2] if asked else 0, place, _Job(file=file, groups=[group]))
+                    for k, group in zip(firsts, groups, strict=True)
+                ]
+                continue
+            room = PREFETCH_BYTES - self._held - sum(job.nbytes for _, _, job in ranked)
+            streamed: list[tuple[int, int]] = []
+            for start, end in groups:  # one pass through the file: its ranges in the order they lie
+                if end - start > room:
                     break
-                budget -= end - start
-                taken.append((rank, start, end))
-            if file.ignores_range:  # one streamed pass through the file, its ranges in the order they lie
-                streamed.append((file, [(start, end) for _, start, end in taken]))
-            else:  # file after file, each in the order the stage reads it (not always the order it is stored)
-                jobs += [(file, start, end) for _, start, end in sorted(taken)]
-        self._tally.add(
-            planned=sum(b - a for _, a, b in jobs) + sum(b - a for _, g in streamed for a, b in g)
-        )
-        batches = [*((f, [(a, b)]) for f, a, b in jobs), *((f, g) for f, g in streamed if g)]
-        self._coming = [f for f in self._coming if not succeeded(f)]
-        for file, groups in batches:
-            coming = self._pool.submit(self._kept, file, groups)
-            self._coming.append(coming)
-            for start, end in groups:
-                file.expect(start, end, coming)
-        self._held = PREFETCH_BYTES - budget
-        return fitted
+                room -= end - start
+                streamed.append((start, end))
+            if streamed:
+                ranked.append((asked[0][2], place, _Job(file=file, groups=streamed)))
+        jobs = [job for _, _, job in sorted(ranked, key=lambda r: r[:2])]
+        self._tally.add(planned=sum(job.nbytes for job in jobs))
+        with self._jobs_lock:
+            self._coming = [f for f in self._coming if not succeeded(f)]
+            expected: dict[RemoteFile, list[Coming]] = {}
+            for job in jobs:
+                self._coming.append(job.coming)
+                hasten = partial(self._hasten, job)
+                expected.setdefault(job.file, []).extend((a, b, job.coming, hasten) for a, b in job.groups)
+            for file, entries in expected.items():
+                file.expect_many(entries)
+            self._waiting.extend(jobs)
+            self._start_waiting()
 
     def release(self, files: Sequence[RemoteFile]) -> None:
-        """Drop the bytes held of ``files`` (a stage that read them is done), making room for later
-        :meth:`prefetch` batches: against a reference of hundreds of GB the reference's batch alone fills the
-        room, and the candidate's reads would otherwise each wait for their own round trip."""
+        """Drop the bytes held of ``files`` (a stage that read them is done), making room for what waits:
+        against a reference of hundreds of GB its read-ahead fills the room, and the candidate's reads come
+        after it."""
+        dropping = set(files)
+        with self._jobs_lock:
+            for job in self._waiting:  # planned, never read: not fetched (a read of it fetches when asked)
+                if job.file in dropping and not job.started:
+                    self._give_up(job)
+            running = [job.coming for job in self._running if job.file in dropping]
+        for coming in running:  # kept once done: forgotten below
+            with suppress(Exception):  # a failed fetch holds nothing
+                coming.result()
         for file in files:
-            self._held = max(0, self._held - file.forget())
+            self._freed(file.forget())
+
+    def release_span(self, file: RemoteFile, start: int, end: int) -> None:
+        """Drop the bytes held of ``file`` in ranges that start in ``start : end`` (a tensor the stage is done
+        with), making room for what waits."""
+        self._freed(file.forget(start, end))
 
     def settle(self) -> None:
-        """Wait until every span :meth:`prefetch` started is held (raising the first fetch's error)."""
-        coming, self._coming = self._coming, []
+        """Fetch everything planned, room or not, and wait until it is held (raising the first fetch's
+        error)."""
+        with self._jobs_lock:
+            while self._waiting:
+                job = self._waiting.popleft()
+                if not job.started:
+                    self._start(job)
+            coming, self._coming = self._coming, []
         for future in coming:
             future.result()
+
+    def _freed(self, nbytes: int) -> None:
+        with self._jobs_lock:
+            self._held = max(0, self._held - nbytes)
+            self._start_waiting()
+
+    def _hasten(self, job: _Job) -> None:
+        """A read waits for ``job``, which still waits for room: start it if it fits now; else give it up,
+        and the read fetches its bytes itself (not held: the room is a bound on memory)."""
+        with self._jobs_lock:
+            if job.started:
+                return
+            if self._held == 0 or self._held + job.nbytes <= PREFETCH_BYTES:
+                self._start(job)  # left in the queue, skipped there
+            else:
+                self._give_up(job)
+
+    def _give_up(self, job: _Job) -> None:
+        """Never fetch ``job`` ahead: reads of its bytes fetch them when asked (and count them then)."""
+        job.started = True
+        self._tally.add(planned=-job.nbytes)
+        job.coming.set_result(None)
+
+    def _start_waiting(self) -> None:
+        """Start waiting jobs in order while they fit (the first always: a job larger than the room)."""
+        while self._waiting:
+            job = self._waiting[0]
+            if not job.started:
+                if self._held + job.nbytes > PREFETCH_BYTES and self._held > 0:
+                    return
+                self._start(job)
+            self._waiting.popleft()
+
+    def _start(self, job: _Job) -> None:
+        job.started = True
+        self._held += job.nbytes
+        self._running.add(job)
+        self._pool.submit(self._run, job)
+
+    def _run(self, job: _Job) -> None:
+        try:
+            self._kept(job.file, job.groups)
+        except BaseException as error:
+            job.coming.set_exception(error)  # its reads raise it
+            self._freed(job.nbytes)  # nothing held
+        else:
+            job.coming.set_result(None)
+        finally:
+            with self._jobs_lock:
+                self._running.discard(job)
 
     def _kept(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> None:
         file.keep([(start, blob) for (start, _), blob in zip(groups, self._batch(file, groups), strict=True)])
@@ -290,6 +387,21 @@ class Remote:
         data = self._transport.get(file, start, end, probe=probe)
         self._cache.store(file.sha256, start, end, data)
         return data
+
+
+@dataclass(eq=False, kw_only=True)
+class _Job:
+    """One request (or one streamed pass) fetched ahead, started when there is room or a read waits for it."""
+
+    file: RemoteFile
+    groups: list[tuple[int, int]]
+    coming: Future[None] = field(default_factory=Future)
+    """Done once its bytes are kept; what reads of them wait for."""
+    started: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        return sum(end - start for start, end in self.groups)
 
 
 def _first_asked(wanted: Sequence[tuple[int, int]], groups: Sequence[tuple[int, int]]) -> list[int]:

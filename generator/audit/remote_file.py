@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import suppress
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -20,6 +19,27 @@ from generator.audit.remote_settings import MAX_REQUEST, PROBE_BYTES
 HELD_MIN = 64 * 1024
 """Fewest held bytes inside a longer read that are used as held: splitting a read around fewer costs a
 request more than it saves (about 16 KiB on the assumed link; ``remote_settings``)."""
+
+
+class Plan(list[tuple[int, int]]):
+    """The ``(offset, length)`` spans a rehearsal recorded for one file, in the order they were asked for;
+    ``ticks[i]`` is span ``i``'s place in the order asked across every file rehearsed together (a
+    checkpoint's tensors are read in name order, which goes back and forth between its shards)."""
+
+    def __init__(self, clock: Iterator[int]) -> None:
+        super().__init__()
+        self.ticks: list[int] = []
+        self._clock = clock
+
+    def record(self, spans: Sequence[tuple[int, int]]) -> None:
+        """Add the spans of one read."""
+        tick = next(self._clock)
+        self.extend(spans)
+        self.ticks.extend([tick] * len(spans))
+
+
+Coming = tuple[int, int, Future[Any], Callable[[], None] | None]
+"""A range on its way: ``(start, end, done when kept, how to start it now or None)``."""
 
 
 def succeeded(future: Future[Any]) -> bool:
@@ -68,11 +88,13 @@ class RemoteFile:
         self._head = b""
         self._ahead: dict[int, bytes] = {}  # prefetched ranges by start (disjoint)
         self._ahead_starts: list[int] = []
-        self._coming: list[tuple[int, int, Future[Any]]] = []  # ranges on their way, by start
+        self._coming: list[Coming] = []  # on their way, by start
+        self._coming_starts: list[int] = []  # their starts, sorted (the list above in the same order)
+        self._coming_kept = 0  # how many there were when last pruned
         self._lock = threading.Lock()
         self.direct: str | None = None
         """Where :attr:`url` last redirected (a CDN URL), asked directly until it stops answering."""
-        self.rehearsal: list[tuple[int, int]] | None = None
+        self.rehearsal: Plan | None = None
         """While set, reads are only recorded here (and answered with zeros): see
         :meth:`~generator.audit.remote.Remote.rehearse`."""
 
@@ -94,7 +116,7 @@ class RemoteFile:
     def read_many(self, spans: Sequence[tuple[int, int]]) -> list[bytes]:
         """Bytes of every ``(offset, length)`` span, fetched together; in the order given."""
         if self.rehearsal is not None:
-            self.rehearsal.extend(spans)
+            self.rehearsal.record(spans)
             return [bytes(max(0, min(length, self.size - offset))) for offset, length in spans]
         self._await(spans)
         # The probe's bytes first, then ranges held (fetched ahead, or by an earlier read); only the rest is
@@ -155,42 +177,60 @@ class RemoteFile:
     def keep(self, blobs: Sequence[tuple[int, bytes]]) -> None:
         """Hold prefetched ``(start, bytes)`` ranges; later reads inside one of them cost no request."""
         with self._lock:  # fetching threads keep at once
+            starts = list(self._ahead_starts)  # a new list: readers hold snapshots of the old one
             for start, blob in blobs:
+                if start not in self._ahead:
+                    insort(starts, start)
                 self._ahead[start] = blob
-            self._ahead_starts = sorted(self._ahead)
+            self._ahead_starts = starts
 
-    def forget(self) -> int:
-        """Drop every range held (once its fetch is done: one still coming is waited for); how many bytes
-        that freed. Later reads of them fetch again."""
+    def forget(self, start: int = 0, end: int | None = None) -> int:
+        """Drop the ranges held that start in ``start : end`` (every one by default); how many bytes that
+        freed. Later reads of them fetch again. Ranges still coming are left alone."""
         with self._lock:
-            coming = [c for _, _, c in self._coming]
-        for future in coming:
-            with suppress(Exception):  # a failed fetch holds nothing; its reads still raise its error
-                future.result()
-        with self._lock:
-            freed = sum(len(blob) for blob in self._ahead.values())
-            self._ahead, self._ahead_starts = {}, []
+            starts = self._ahead_starts
+            first = bisect_left(starts, start)
+            last = len(starts) if end is None else bisect_left(starts, end)
+            freed = sum(len(self._ahead.pop(s)) for s in starts[first:last])
+            if last > first:
+                self._ahead_starts = starts[:first] + starts[last:]
         return freed
 
-    def expect(self, start: int, end: int, coming: Future[Any]) -> None:
+    def expect(
+        self, start: int, end: int, coming: Future[Any], *, hasten: Callable[[], None] | None = None
+    ) -> None:
         """Bytes ``start : end`` (at most :data:`MAX_REQUEST`) are on their way: a read of any of them waits
-        for ``coming``, which is done once they are kept (:meth:`keep`) — or raises why they are not."""
+        for ``coming`` — calling ``hasten`` first, to start a fetch that still waits for room — which is done
+        once they are kept (:meth:`keep`), or raises why they are not."""
+        self.expect_many([(start, end, coming, hasten)])
+
+    def expect_many(self, entries: Sequence[Coming]) -> None:
+        """:meth:`expect` for each ``(start, end, coming, hasten)`` at once (one sort, not an insert each)."""
         with self._lock:
-            insort(self._coming, (start, end, coming), key=lambda c: c[0])
+            self._coming = sorted([*self._coming, *entries], key=lambda c: c[0])
+            self._coming_starts = [c[0] for c in self._coming]
 
     def _await(self, spans: Sequence[tuple[int, int]]) -> None:
         """Wait for the ranges on their way that ``spans`` touch (raising their fetch's error, if any)."""
         if not self._coming:
             return
-        with self._lock:  # ranges kept need no wait (their bytes are held); a failed fetch is raised again
-            coming = self._coming = [c for c in self._coming if not succeeded(c[2])]
-        starts = [start for start, _, _ in coming]
-        for offset, length in spans:
-            k = bisect_left(starts, offset - MAX_REQUEST)
-            while k < len(coming) and coming[k][0] < offset + length:
-                if coming[k][1] > offset:
-                    coming[k][2].result()
-                k += 1
+        touched = []
+        with self._lock:
+            if len(self._coming) > 2 * self._coming_kept + 64:  # drop those kept (amortised: rarely)
+                self._coming = [c for c in self._coming if not succeeded(c[2])]
+                self._coming_starts = [c[0] for c in self._coming]
+                self._coming_kept = len(self._coming)
+            coming, starts = self._coming, self._coming_starts
+            for offset, length in spans:
+                k = bisect_left(starts, offset - MAX_REQUEST)
+                while k < len(coming) and coming[k][0] < offset + length:
+                    if coming[k][1] > offset and not succeeded(coming[k][2]):
+                        touched.append(coming[k])
+                    k += 1
+        for _, _, future, hasten in touched:  # outside the lock: their fetches keep what they bring
+            if hasten is not None and not future.done():
+                hasten()
+            future.result()
 
     def probe(self) -> None:
         """Fetch the first bytes (learning the size and ETag of a plain URL); reads of them are then free."""

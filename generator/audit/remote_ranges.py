@@ -13,15 +13,23 @@ from collections.abc import Sequence
 from generator.audit.remote_settings import MAX_REQUEST
 
 
-def coalesce(spans: Sequence[tuple[int, int]], *, gap: int) -> list[tuple[int, int]]:
+def coalesce(
+    spans: Sequence[tuple[int, int]], *, gap: int, bounds: Sequence[int] = ()
+) -> list[tuple[int, int]]:
     """Sorted, disjoint ``(start, end)`` requests covering ``spans``: overlapping spans joined, and spans at
-    most ``gap`` bytes apart while the join stays within :data:`MAX_REQUEST`; each request at most
-    :data:`MAX_REQUEST` long (a longer range is split, so that its parts are fetched in parallel)."""
+    most ``gap`` bytes apart while the join stays within :data:`MAX_REQUEST` and crosses none of the sorted
+    ``bounds`` (where one tensor ends and the next begins, when each tensor's bytes are to be dropped once it
+    is read); each request at most :data:`MAX_REQUEST` long (a longer range is split, so that its parts are
+    fetched in parallel)."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if out and (
             start < out[-1][1]
-            or (start - out[-1][1] <= gap and max(end, out[-1][1]) - out[-1][0] <= MAX_REQUEST)
+            or (
+                start - out[-1][1] <= gap
+                and max(end, out[-1][1]) - out[-1][0] <= MAX_REQUEST
+                and bisect_right(bounds, start) == bisect_right(bounds, out[-1][0])
+            )
         ):
             out[-1] = (out[-1][0], max(end, out[-1][1]))
         else:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -145,6 +145,9 @@ def test_coalesce_joins_near_ranges_and_splits_long_ones() -> None:
     ]
     assert coalesce([(0, 10), (10, 20), (5, 8)], gap=0) == [(0, 20)]  # touching or overlapping: one request
     assert coalesce([(0, limit - 10), (limit, limit + 1)], gap=100) == [(0, limit - 10), (limit, limit + 1)]
+    # where one tensor ends and the next begins, near ranges are not joined; overlapping ones still are
+    assert coalesce([(0, 50), (60, 70), (100, 200)], gap=30, bounds=[0, 55, 300]) == [(0, 50), (60, 200)]
+    assert coalesce([(0, 60), (50, 70)], gap=0, bounds=[55]) == [(0, 70)]
 
 
 def test_the_gap_worth_joining_is_what_the_link_delivers_in_a_request_s_share_of_the_pool() -> None:
@@ -734,11 +737,11 @@ def test_the_candidate_s_first_reads_travel_with_the_reference_s(
     events: list[str | set[str]] = []
     prefetch = Remote.prefetch
 
-    def recorded(self: Remote, plans: Any) -> None:
+    def recorded(self: Remote, plans: Any, **kwargs: Any) -> None:
         events.append(
             {file.url.split("/resolve/")[0].rsplit("/", 1)[-1] for file, spans in plans.items() if spans}
         )
-        prefetch(self, plans)
+        prefetch(self, plans, **kwargs)
 
     def fingerprinted(*args: Any, **kwargs: Any) -> Fingerprint:
         events.append("fingerprint")
@@ -754,39 +757,111 @@ def test_the_candidate_s_first_reads_travel_with_the_reference_s(
     ]
 
 
-def test_a_reference_that_fills_the_read_ahead_room_leaves_it_to_the_candidate_once_fingerprinted(
-    zoo: Zoo, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("reference", ["hf://org/reference", "hf://org/sharded/weights"])
+def test_what_is_read_ahead_passes_through_a_bounded_room(
+    zoo: Zoo, reference: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Against a reference of hundreds of GB its own batch fills the room held in memory; once its fingerprint
-    is made its bytes are dropped, and the candidate's reads are still fetched ahead, not one by one."""
-    batches: list[int] = []
-    asked: list[int] = []  # reads fetched when asked for (not ahead), probes included
-    prefetch, fetch = Remote.prefetch, Remote.fetch
+    """The sampled positions of a reference of hundreds of GB are tens of GB: they are fetched ahead through
+    a room of :data:`PREFETCH_BYTES`, each tensor's bytes dropped once it is read, and the candidate's after
+    them (as far as the room goes: the candidate's are not dropped, the rest are read when asked for) —
+    with the room cut to a quarter of the reference's reads, the reference's reads still come from what was
+    fetched ahead (not one round trip each), the bytes held stay within the room, and the numbers are the
+    same."""
+    planned: list[int] = []
+    asked: list[bool] = []  # reads fetched when asked for (not ahead), probes included: of the reference?
+    held: list[int] = []
+    prefetch, fetch, start = Remote.prefetch, Remote.fetch, Remote._start
 
-    def planned(self: Remote, plans: Any) -> bool:
+    def planning(self: Remote, plans: Any, **kwargs: Any) -> None:
         before = self.transfer.planned
-        fitted = prefetch(self, plans)
-        batches.append(self.transfer.planned - before)
-        return fitted
+        prefetch(self, plans, **kwargs)
+        planned.append(self.transfer.planned - before)
 
-    def direct(self: Remote, *args: Any, **kwargs: Any) -> list[bytes]:
-        asked.append(1)
-        return fetch(self, *args, **kwargs)
+    def direct(self: Remote, file: RemoteFile, *args: Any, **kwargs: Any) -> list[bytes]:
+        asked.append("/org/finetuned/" not in file.url)
+        return fetch(self, file, *args, **kwargs)
 
-    monkeypatch.setattr(Remote, "prefetch", planned)
+    def starting(self: Remote, job: Any) -> None:
+        start(self, job)
+        held.append(self._held - job.nbytes)  # before it: the first always starts, however large
+
+    monkeypatch.setattr(Pacing, "gap", -1)  # one request per row, as at scale: many jobs
+    monkeypatch.setattr(Remote, "prefetch", planning)
     monkeypatch.setattr(Remote, "fetch", direct)
-    roomy = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
-    reference_batch, roomy_asked = batches[0], len(asked)
-    batches.clear()
+    monkeypatch.setattr(Remote, "_start", starting)
+    roomy = run_audit("hf://org/finetuned", reference, device="cpu")
+    room, roomy_asked = planned[0] // 4, sum(asked)
     asked.clear()
-    monkeypatch.setattr(remote_module, "PREFETCH_BYTES", reference_batch)  # the reference's batch, no more
-    tight = run_audit("hf://org/finetuned", "hf://org/reference", device="cpu")
-    assert batches[1] == 0  # the candidate's first batch did not fit beside the reference's
-    assert sum(batches[2:]) > 0  # it was fetched ahead after the reference's bytes were dropped
-    assert len(asked) <= roomy_asked + 2
+    held.clear()
+    monkeypatch.setattr(remote_module, "PREFETCH_BYTES", room)
+    tight = run_audit("hf://org/finetuned", reference, device="cpu")
+    assert sum(asked) == roomy_asked  # the reference's reads: all from what came ahead (its probe aside)
+    assert 0 < max(held) <= room  # several at once, never more than the room
     assert [(c.name, c.verdict, c.log10_p) for c in tight.components] == [
         (c.name, c.verdict, c.log10_p) for c in roomy.components
     ]
+
+
+def test_reads_ahead_go_out_in_the_order_asked_across_shards(
+    hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint's tensors are read in name order, back and forth between its shards: the requests go
+    out in that order, not shard after shard."""
+    monkeypatch.setattr(Pacing, "gap", -1)
+    started: list[str] = []
+    start = Remote._start
+
+    def starting(self: Remote, job: Any) -> None:
+        started.append(job.file.name)
+        start(self, job)
+
+    monkeypatch.setattr(Remote, "_start", starting)
+    with Remote() as remote:
+        checkpoint = open_checkpoint("hf://org/sharded/weights", remote=remote)
+        first, second = (f for f in checkpoint.files if isinstance(f, RemoteFile))
+        with remote.rehearse([first, second]) as plans:
+            for file, offset in ((second, 70_000), (first, 70_000), (second, 90_000), (first, 90_000)):
+                file.read_many([(offset, 100)])
+        remote.prefetch(plans)
+        remote.settle()
+    assert started == [second.name, first.name, second.name, first.name]
+
+
+def test_a_read_after_the_connection_is_closed_does_not_wait_for_ever(
+    hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote_module, "PREFETCH_BYTES", 1)  # one job at a time: the rest wait for room
+    remote = Remote()
+    checkpoint = open_checkpoint("hf://org/reference", remote=remote)
+    (file,) = [f for f in checkpoint.files if isinstance(f, RemoteFile)]
+    remote.prefetch({file: [(100_000 + k * 20_000, 100) for k in range(20)]})
+    remote.close()
+    with ThreadPoolExecutor(1) as pool:
+        read = pool.submit(file.read, 100_000 + 19 * 20_000, 10)
+        with pytest.raises(CancelledError):  # not fetched, and never to be: it says so
+            read.result(timeout=10)
+
+
+def test_a_stored_tensor_is_let_go_once_every_tensor_read_from_it_is_read(zoo: Zoo, tmp_path: Path) -> None:
+    """The slices of a fused, quantised q/k/v share its codes and scales: those are let go (their bytes
+    fetched ahead dropped) after the third slice is read, not after the first; every stored part once."""
+    stored, _ = toy.quantise_int8(toy.fuse_qkv(zoo.weights))
+    path = toy.save_checkpoint(stored, tmp_path / "fused.safetensors")
+    events: list[tuple[str, str]] = []
+    fingerprint_checkpoint(
+        open_checkpoint(path),
+        keep_stored=True,
+        progress=lambda name, _: events.append(("read", name)),
+        done=lambda part: events.append(("done", part.name)),
+    )
+    done = [name for kind, name in events if kind == "done"]
+    assert len(done) == len(set(done))
+    fused = next(name for name in done if "qkv_proj" in name and name.endswith(".weight"))
+    layer = fused.split(".qkv_proj")[0]
+    slices = [i for i, (kind, name) in enumerate(events) if kind == "read" and name.startswith(layer)]
+    slices = [i for i in slices if any(p in events[i][1] for p in ("q_proj", "k_proj", "v_proj"))]
+    assert len(slices) == 3
+    assert events.index(("done", fused)) > max(slices)
 
 
 def test_revisions_are_looked_up_once_per_repository_and_at_once_across_repositories() -> None:
