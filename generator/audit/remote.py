@@ -115,6 +115,8 @@ class Remote:
         """Bytes of the jobs started and not yet released."""
         self._waiting: deque[_Job] = deque()
         self._running: set[_Job] = set()
+        self._releasable: deque[tuple[RemoteFile, int, int | None]] = deque()
+        """Bytes let go of (:meth:`release_span`), dropped oldest first when room is needed."""
         self._jobs_lock = threading.RLock()
         self._coming: list[Future[None]] = []
         self._revisions: dict[tuple[str, ...], Future[Any]] = {}
@@ -144,7 +146,7 @@ class Remote:
         twin._tally = Tally()
         twin._transport = self._transport.counting(twin._tally)
         twin._owner = False
-        twin._coming, twin._waiting, twin._running = [], deque(), set()
+        twin._coming, twin._waiting, twin._running, twin._releasable = [], deque(), set(), deque()
         return twin
 
     def revision(self, key: tuple[str, ...], look_up: Callable[[], T]) -> T:
@@ -268,25 +270,29 @@ class Remote:
             self._start_waiting()
 
     def release(self, files: Sequence[RemoteFile]) -> None:
-        """Drop the bytes held of ``files`` (a stage that read them is done), making room for what waits:
-        against a reference of hundreds of GB its read-ahead fills the room, and the candidate's reads come
-        after it."""
+        """Let go of the bytes held of ``files`` (a stage that read them is done), as :meth:`release_span`
+        does, making room for what waits: against a reference of hundreds of GB its read-ahead fills the room,
+        and the candidate's reads come after it. Their reads planned and not started are not fetched."""
         dropping = set(files)
         with self._jobs_lock:
             for job in self._waiting:  # planned, never read: not fetched (a read of it fetches when asked)
                 if job.file in dropping and not job.started:
                     self._give_up(job)
             running = [job.coming for job in self._running if job.file in dropping]
-        for coming in running:  # kept once done: forgotten below
+        for coming in running:  # kept once done: let go of below
             with suppress(Exception):  # a failed fetch holds nothing
                 coming.result()
-        for file in files:
-            self._freed(file.forget())
+        with self._jobs_lock:
+            self._releasable.extend((file, 0, None) for file in files)
+            self._start_waiting()
 
     def release_span(self, file: RemoteFile, start: int, end: int) -> None:
-        """Drop the bytes held of ``file`` in ranges that start in ``start : end`` (a tensor the stage is done
-        with), making room for what waits."""
-        self._freed(file.forget(start, end))
+        """Let go of the bytes held of ``file`` in ranges that start in ``start : end`` (a tensor the stage is
+        done with): they are dropped, oldest first, when what waits needs their room — and kept while it
+        does not (a later stage may read some of them again)."""
+        with self._jobs_lock:
+            self._releasable.append((file, start, end))
+            self._start_waiting()
 
     def settle(self) -> None:
         """Fetch everything planned, room or not, and wait until it is held (raising the first fetch's
@@ -311,7 +317,7 @@ class Remote:
         with self._jobs_lock:
             if job.started:
                 return
-            if self._held == 0 or self._held + job.nbytes <= PREFETCH_BYTES:
+            if self._room_for(job):
                 self._start(job)  # left in the queue, skipped there
             else:
                 self._give_up(job)
@@ -327,10 +333,18 @@ class Remote:
         while self._waiting:
             job = self._waiting[0]
             if not job.started:
-                if self._held + job.nbytes > PREFETCH_BYTES and self._held > 0:
+                if not self._room_for(job):
                     return
                 self._start(job)
             self._waiting.popleft()
+
+    def _room_for(self, job: _Job) -> bool:
+        """Whether ``job`` fits (the first always: a job larger than the room), dropping bytes let go of,
+        oldest first, until it does."""
+        while self._held > 0 and self._held + job.nbytes > PREFETCH_BYTES and self._releasable:
+            file, start, end = self._releasable.popleft()
+            self._held = max(0, self._held - file.forget(start, end))
+        return self._held == 0 or self._held + job.nbytes <= PREFETCH_BYTES
 
     def _start(self, job: _Job) -> None:
         job.started = True
