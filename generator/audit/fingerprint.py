@@ -124,8 +124,9 @@ def fingerprint_checkpoint(
                 progress(info.name, info.stored_nbytes)
             if done is not None:
                 for part in stored_parts(info):
-                    readers[_where(part)] -= 1
-                    if readers[_where(part)] == 0:  # e.g. a fused qkv's slices share one decoder's parts
+                    where = _where(part)
+                    readers[where] -= 1
+                    if readers[where] == 0:  # e.g. a fused qkv's slices share one decoder's parts
                         done(part)
     return Fingerprint(
         source=checkpoint.name, kind="checkpoint", nbytes=checkpoint.nbytes, tensors=tuple(profiles)

@@ -238,11 +238,11 @@ class Remote:
                 if o + n > held
             ]
             wanted = [(a, b) for a, b, _ in asked]
-            groups = coalesce(wanted, gap=self.pacing.gap, bounds=(bounds or {}).get(file, ()))
+            groups = self._coalesce(wanted, bounds=(bounds or {}).get(file, ()))
             if not file.ignores_range:  # in the order the stage reads them (not always the order stored)
                 firsts = _first_asked(wanted, groups)
                 ranked += [
-                    (asked[k][2] if asked else 0, place, _Job(file=file, groups=[group]))
+                    (asked[k][2], place, _Job(file=file, groups=[group]))
                     for k, group in zip(firsts, groups, strict=True)
                 ]
                 continue
@@ -369,8 +369,10 @@ class Remote:
 
     # ---- fetching -----------------------------------------------------------------------------------------
 
-    def _coalesce(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-        return coalesce(spans, gap=self.pacing.gap)
+    def _coalesce(
+        self, spans: Sequence[tuple[int, int]], bounds: Sequence[int] = ()
+    ) -> list[tuple[int, int]]:
+        return coalesce(spans, gap=self.pacing.gap, bounds=bounds)
 
     def _batch(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
         if len(groups) > 1:
