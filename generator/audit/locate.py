@@ -11,6 +11,7 @@ validates its header; :mod:`~generator.audit.remote` moves the bytes.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -23,8 +24,6 @@ from generator.errors import InputError
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 """Largest shard index fetched (the reader applies the same limit to local ones)."""
-API_TIMEOUT_S = 60.0
-"""Longest wait for the Hub's revision API (``huggingface_hub`` itself would wait for ever)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +78,7 @@ def _whole(file: RemoteFile) -> bytes:
 def _locate_hub(remote: Remote, location: str) -> Located:
     repo, revision, folder = parse_hub(location)
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
-    commit, siblings = _hub_revision(remote, location, endpoint, repo, revision)
+    commit, siblings, repo = _hub_revision(remote, location, endpoint, repo, revision)
     prefix = f"{folder}/" if folder else ""
 
     def file(name: str) -> RemoteFile:
@@ -122,7 +121,7 @@ def hub_folder(remote: Remote, location: str) -> tuple[str, dict[str, RemoteFile
     folder at that commit. Only the revision is looked up; no file is probed."""
     repo, revision, folder = parse_hub(location)
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
-    commit, siblings = _hub_revision(remote, location, endpoint, repo, revision)
+    commit, siblings, repo = _hub_revision(remote, location, endpoint, repo, revision)
     if folder in siblings:
         folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
     prefix = f"{folder}/" if folder else ""
@@ -143,9 +142,7 @@ def _hub_file(
     return RemoteFile(remote, url=url, size=size, sha256=sha256, revision=commit, hub=True)
 
 
-def _hub_revision(
-    remote: Remote, location: str, endpoint: str, repo: str, revision: str
-) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
+def _hub_revision(remote: Remote, location: str, endpoint: str, repo: str, revision: str) -> Revision:
     """``/api/models/{repo}/revision/{rev}``: the commit SHA and every file's size and LFS sha256 — asked
     once per connection (:meth:`Remote.revision`), so a branch that moves mid-run cannot mix two commits."""
     return remote.revision(
@@ -166,37 +163,55 @@ class _Sibling(BaseModel):
 class _Revision(BaseModel):
     """The part of the Hub's ``/api/models/{repo}/revision/{rev}?blobs=True`` answer the audit uses."""
 
+    id: str | None = None
+    """The repository's name now (another than the one asked for when it was renamed: the API redirects)."""
     sha: str = Field(min_length=1)
     siblings: list[_Sibling]
 
 
-def _look_up_revision(
-    remote: Remote, location: str, endpoint: str, repo: str, revision: str
-) -> tuple[str, dict[str, tuple[int | None, str | None]]]:
-    """One request to the revision API with ``huggingface_hub``'s session, headers (token, user agent) and
-    error types — what ``HfApi.model_info(files_metadata=True)`` sends, without importing ``HfApi`` (60 ms
-    of a remote audit's start) or parsing the fields the audit does not use."""
-    from huggingface_hub.errors import (  # noqa: PLC0415 — only hf:// locations need them
+_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+"""A repository id as the Hub spells one (``OWNER/NAME``): only such an answered ``id`` goes into a URL."""
+
+Revision = tuple[str, dict[str, tuple[int | None, str | None]], str]
+"""What the revision API says of a repository: the commit SHA, every file's size and LFS sha256 by name, and
+the repository's name now (renamed repositories answer under their new name)."""
+
+
+def _look_up_revision(remote: Remote, location: str, endpoint: str, repo: str, revision: str) -> Revision:
+    """One request to the revision API — what ``HfApi.model_info(files_metadata=True)`` sends, with
+    ``huggingface_hub``'s headers (token, user agent), offline switch and reading of the Hub's errors — over
+    the audit's own connection (:meth:`Remote.api_get`: retried like a range, and the connection the
+    weights are read on next). Neither ``HfApi`` nor ``huggingface_hub``'s client is made: importing the one
+    and building the other cost a remote audit ~90 ms of CPU before its first byte."""
+    from huggingface_hub.constants import is_offline_mode  # noqa: PLC0415 — only hf:// locations need them
+    from huggingface_hub.errors import (  # noqa: PLC0415
         GatedRepoError,
         HfHubHTTPError,
-        OfflineModeIsEnabled,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
     from huggingface_hub.utils import (  # type: ignore[attr-defined]  # noqa: PLC0415 — lazily exported
         build_hf_headers,
-        get_session,
         hf_raise_for_status,
     )
 
-    url = f"{endpoint}/api/models/{repo}/revision/{quote(revision, safe='')}"
+    url = f"{endpoint}/api/models/{repo}/revision/{quote(revision, safe='')}?blobs=True"
     where = f"{location} ({url})"
+    if is_offline_mode():
+        raise InputError(f"{where}: HF_HUB_OFFLINE is set")
     try:
         headers = build_hf_headers()
-        response = get_session().get(url, headers=headers, params={"blobs": True}, timeout=API_TIMEOUT_S)
-        hf_raise_for_status(response)
-        remote.hub_headers = dict(headers)
-        answer = response.content
+    except ValueError as error:  # a token that cannot be sent
+        raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
+    try:
+        answer = remote.api_get(url, headers)
+    except InputError as error:
+        raise InputError(f"{location} ({error})") from error
+    request = httpx2.Request("GET", answer.url)
+    try:
+        hf_raise_for_status(
+            httpx2.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+        )
     except GatedRepoError as error:
         raise InputError(f"{where}: the repository is gated; accept its terms and set HF_TOKEN") from error
     except RevisionNotFoundError as error:
@@ -204,18 +219,17 @@ def _look_up_revision(
     except RepositoryNotFoundError as error:
         raise InputError(f"{where}: no such repository (or it is private: set HF_TOKEN)") from error
     except HfHubHTTPError as error:
-        status = error.response.status_code if error.response is not None else "no"
-        raise InputError(f"{where}: the Hub answered HTTP {status}") from error
-    except OfflineModeIsEnabled as error:
-        raise InputError(f"{where}: HF_HUB_OFFLINE is set") from error
-    except (httpx2.HTTPError, ValueError, KeyError, TypeError) as error:
-        raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
+        raise InputError(f"{where}: the Hub answered HTTP {answer.status}") from error
+    if answer.status != 200:
+        raise InputError(f"{where}: the Hub answered HTTP {answer.status}")
+    remote.hub_headers = dict(headers)
     try:
-        info = _Revision.model_validate_json(answer)
+        info = _Revision.model_validate_json(answer.body)
     except ValidationError as error:
         raise InputError(f"{where}: the Hub's answer has no commit SHA or file list") from error
     siblings = {s.rfilename: (s.size, s.lfs.sha256 if s.lfs is not None else None) for s in info.siblings}
-    return info.sha, siblings
+    renamed = info.id if info.id and _REPO_ID.fullmatch(info.id) else repo
+    return info.sha, siblings, renamed
 
 
 def _no_shards(names: Sequence[str]) -> dict[str, RemoteFile]:

@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpcore2
@@ -47,6 +47,8 @@ REDIRECTS = 5
 """Most redirects one request follows."""
 CHUNK = 256 * 1024
 """Bytes read at a time from a body streamed through (a server that ignores ``Range``)."""
+MAX_API_ANSWER = 64 * 1024 * 1024
+"""Largest answer read from an API (the revision API's file list of a large repository is a few MB)."""
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 """What a broken connection, a timeout or a malformed answer raises (retried)."""
 
@@ -89,6 +91,19 @@ class Tally:
             self._progress(fetched, planned)
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An API's final answer: its status, headers and body, and the URL that gave it (after redirects)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    url: str
+
+
 class _RetryableError(Exception):
     """A failure worth another try (rate limit, server error, broken or short response)."""
 
@@ -128,13 +143,36 @@ class Transport:
 
     def get(self, file: RemoteFile, start: int, end: int, *, probe: bool) -> bytes:
         """Bytes ``start : end`` of ``file`` (fewer only at its end), retried; ``probe`` learns its size."""
-        return self._retried(file, lambda: self._get_once(file, start, end, probe))[0]
+        return self._retried(file.url, lambda: self._get_once(file, start, end, probe))[0]
 
     def stream(self, file: RemoteFile, groups: Sequence[tuple[int, int]]) -> list[bytes]:
         """One pass over the whole body of a server that ignores ``Range``, keeping only ``groups``."""
-        return self._retried(file, lambda: self._stream_once(file, groups))
+        return self._retried(file.url, lambda: self._stream_once(file, groups))
 
-    def _retried(self, file: RemoteFile, attempt: Callable[[], list[bytes]]) -> list[bytes]:
+    def api_get(self, url: str, headers: Mapping[str, str]) -> Answer:
+        """``GET url`` of an API (the Hub's revision API) over the same connections as the ranges: 429, 5xx,
+        broken connections and short bodies retried as a range is, redirects followed (``headers`` — the
+        token — kept on the same origin only), any other status returned for the caller to judge. Not
+        counted as the weights' transfer."""
+        apart = self.counting(Tally())  # its retries too
+        return apart._retried(url, lambda: apart._api_once(url, headers))
+
+    def _api_once(self, url: str, headers: Mapping[str, str]) -> Answer:
+        bare = {"Accept-Encoding": "identity"}
+        sent = {**headers, **bare}
+        with self._requested(url, lambda to: sent if _keeps_headers(url, to) else bare) as (response, final):
+            if response.status == 429 or response.status >= 500:
+                _wait_as_told(response.headers)
+                raise _RetryableError(f"HTTP {response.status}")
+            body = response.read(MAX_API_ANSWER + 1)
+            if len(body) > MAX_API_ANSWER:
+                raise InputError(f"{final}: answered more than {MAX_API_ANSWER} bytes")
+            expected = _int(response.headers.get("Content-Length"))
+            if expected is not None and len(body) != expected:
+                raise _RetryableError(f"short body: {len(body)} of {expected} bytes")
+            return Answer(status=response.status, headers=dict(response.headers), body=body, url=final)
+
+    def _retried(self, where: str, attempt: Callable[[], T]) -> T:
         reason = ""
         for tried in range(ATTEMPTS):
             if tried:
@@ -146,7 +184,7 @@ class Transport:
                 reason = str(error)
             except _NETWORK_ERRORS as error:
                 reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        raise InputError(f"{file.url}: failed after {ATTEMPTS} tries ({reason})")
+        raise InputError(f"{where}: failed after {ATTEMPTS} tries ({reason})")
 
     def _headers(
         self, file: RemoteFile, start: int | None, end: int | None, *, direct: bool
@@ -165,9 +203,25 @@ class Transport:
         redirect target when it has one; its status and version checked, its body not yet read."""
         self._tally.add(requests=1)
         direct = file.direct
-        url = direct or file.url
-        headers = self._headers(file, start, end, direct=direct is not None)
-        response = self._pools.get(url, headers)
+
+        def headers(to: str) -> dict[str, str]:  # the Hub's headers (its token) go to the Hub's host only
+            keep = direct is None and _keeps_headers(file.url, to)
+            return self._headers(file, start, end, direct=not keep)
+
+        with self._requested(direct or file.url, headers) as (response, url):
+            self._follow(file, response.status, direct, url)
+            self._check_status(file, response.status, response.headers)
+            self._check_version(file, response.headers)
+            yield response
+
+    @contextmanager
+    def _requested(
+        self, url: str, headers: Callable[[str], Mapping[str, str]]
+    ) -> Iterator[tuple[urllib3.BaseHTTPResponse, str]]:
+        """``GET url``, redirects followed (each counted as a request; ``headers(to)``: what a request to
+        ``to`` carries): the final response, its body not yet read, and its URL. Its connection is released
+        after — closed instead when a body was left unread (a stream cut short)."""
+        response = self._pools.get(url, headers(url))
         try:
             for _ in range(REDIRECTS):
                 target = response.get_redirect_location() if response.status in _REDIRECT else None
@@ -176,15 +230,11 @@ class Transport:
                 response.drain_conn()
                 response.release_conn()
                 url = urljoin(url, target)
-                self._tally.add(requests=1)  # the Hub's headers (its token) go to the Hub's host only
-                keep = direct is None and _keeps_headers(file.url, url)
-                response = self._pools.get(url, self._headers(file, start, end, direct=not keep))
-            self._follow(file, response.status, direct, url)
-            self._check_status(file, response.status, response.headers)
-            self._check_version(file, response.headers)
-            yield response
+                self._tally.add(requests=1)
+                response = self._pools.get(url, headers(url))
+            yield response, url
         finally:
-            if response.length_remaining != 0:  # a body left unread (a stream cut short): not reused
+            if response.length_remaining != 0:
                 response.close()
             response.release_conn()
 
@@ -248,9 +298,7 @@ class Transport:
 
     def _check_status(self, file: RemoteFile, status: int, headers: Mapping[str, str]) -> None:
         if status == 429 or status >= 500:
-            retry_after = _int(headers.get("Retry-After"))
-            if retry_after is not None and retry_after > 0:
-                time.sleep(min(BACKOFF_CAP_S, retry_after))
+            _wait_as_told(headers)
             raise _RetryableError(f"HTTP {status}")
         if status == 416:
             raise InputError(f"{file.url}: the server says the range lies outside the file (it changed?)")
@@ -286,6 +334,13 @@ class Transport:
                 f"{file.url}: the server reports {total} bytes but {file.size} were expected "
                 "(changed during the run, or misreported)"
             )
+
+
+def _wait_as_told(headers: Mapping[str, str]) -> None:
+    """Sleep as long as a server's ``Retry-After`` (seconds) asks, capped at :data:`BACKOFF_CAP_S`."""
+    retry_after = _int(headers.get("Retry-After"))
+    if retry_after is not None and retry_after > 0:
+        time.sleep(min(BACKOFF_CAP_S, retry_after))
 
 
 def _content_range(value: str) -> tuple[int, int, int | None]:

@@ -59,6 +59,11 @@ class Faults:
     """File name → size the API reports instead of the truth."""
     api_answer: bytes | None = None
     """When set, the revision API answers ``200`` with this body (a malformed answer)."""
+    api_queue: list[str] = field(default_factory=list)
+    """Faults for the next revision look-ups, in order (``429``, ``500``, ``reset``, ``truncate``)."""
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Old repository id → new: the revision API answers ``307`` to the new name, as the Hub does for a
+    renamed repository (to ``cdn_host`` when set: another origin)."""
     gated_token: str | None = None
     """When set, every repository is gated: the API wants ``Authorization: Bearer <token>``."""
     redirect: bool = False
@@ -240,6 +245,15 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             with hub.faults.lock:
                 hub.log.api_requests += 1
                 gated, lies, answer = hub.faults.gated_token, dict(hub.faults.lie_size), hub.faults.api_answer
+                fault = hub.faults.api_queue.pop(0) if hub.faults.api_queue else ""
+                new_name, host = hub.faults.renamed.get(repo), hub.faults.cdn_host
+            if self._failed(fault):
+                return
+            if new_name is not None:
+                base = hub.url.replace("127.0.0.1", host) if host else hub.url
+                location = f"{base}/api/models/{new_name}/revision/{revision}?blobs=True"
+                self._answer(307, b"", {"Location": location})
+                return
             if repo not in hub.repos:
                 self._answer(401, b'{"error":"Repository not found"}', {"X-Error-Code": "RepoNotFound"})
                 return
@@ -258,7 +272,19 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 lfs = {"size": size, "sha256": hub.sha256(data), "pointerSize": 134}
                 siblings.append({"rfilename": name, "size": size, "blobId": "0" * 40, "lfs": lfs})
             body = {"id": repo, "sha": hub.commits[repo], "private": False, "siblings": siblings}
-            self._answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+            encoded = json.dumps(body).encode()
+            self._answer(200, encoded, {"Content-Type": "application/json"}, truncate=fault == "truncate")
+
+        def _failed(self, fault: str) -> bool:
+            """Answer ``429``/``500``, or drop the connection (``reset``), when that is the fault."""
+            if fault in {"429", "500"}:
+                self._answer(int(fault), b"try later", {"Retry-After": "0"})
+                return True
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.close()
+                return True
+            return False
 
         def _data(self, repo: str, name: str) -> None:
             with hub.faults.lock:
@@ -267,12 +293,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 ignore = hub.faults.ignore_range
             data = hub.content(repo, name)
             etag = f'"{hub.sha256(data)[:32]}"'
-            if fault in {"429", "500"}:
-                self._answer(int(fault), b"try later", {"Retry-After": "0"})
-                return
-            if fault == "reset":
-                self.close_connection = True
-                self.connection.close()
+            if self._failed(fault):
                 return
             wanted = _RANGE.match(self.headers.get("Range", ""))
             if wanted is None or ignore:

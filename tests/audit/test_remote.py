@@ -108,6 +108,8 @@ def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
         hub.faults.replacements.clear()
         hub.faults.lie_size.clear()
         hub.faults.gated_token, hub.faults.api_answer = None, None
+        hub.faults.api_queue.clear()
+        hub.faults.renamed.clear()
         hub.faults.redirect, hub.faults.cdn_host = False, ""
 
 
@@ -583,6 +585,65 @@ def test_a_malformed_revision_answer_is_a_clean_error(hub: HubServer, answer: by
         open_checkpoint("hf://org/reference")
     assert str(error.value).startswith("hf://org/reference (")
     assert "/api/models/org/reference/revision/main" in str(error.value)
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "reset", "truncate"])
+def test_the_revision_look_up_is_retried(zoo: Zoo, hub: HubServer, fault: str) -> None:
+    with hub.faults.lock:
+        hub.faults.api_queue[:] = [fault, fault]
+        before = hub.log.api_requests
+    with Remote() as remote:
+        _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
+        assert remote.transfer.retries == 0  # the look-up is not the weights' transfer
+    assert hub.log.api_requests - before == 3
+
+
+def test_a_revision_api_that_keeps_failing_is_a_clean_error(hub: HubServer) -> None:
+    with hub.faults.lock:
+        hub.faults.api_queue[:] = ["500"] * remote_module.ATTEMPTS
+    with pytest.raises(InputError) as error:
+        open_checkpoint("hf://org/reference")
+    message = str(error.value)
+    assert message.startswith("hf://org/reference (")
+    assert "/api/models/org/reference/revision/main" in message
+    assert f"failed after {remote_module.ATTEMPTS} tries (HTTP 500)" in message
+    assert TOKEN not in message
+
+
+def test_offline_mode_asks_nothing(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants  # noqa: PLC0415
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    before = hub.log.api_requests
+    with pytest.raises(InputError, match=r"^hf://org/reference \(.*HF_HUB_OFFLINE is set"):
+        open_checkpoint("hf://org/reference")
+    assert hub.log.api_requests == before
+
+
+@pytest.mark.parametrize("other_origin", [False, True])
+def test_a_renamed_repository_is_read_under_its_new_name(
+    zoo: Zoo, hub: HubServer, other_origin: bool
+) -> None:
+    """The API redirects an old name (the token follows on the Hub's own origin only); the files are then
+    read under the name the API answered, with no redirect per range."""
+    with hub.faults.lock:
+        hub.faults.renamed["org/old-name"] = "org/reference"
+        hub.faults.cdn_host = "localhost" if other_origin else ""
+        hub.log.authorizations.clear()
+        before, redirects = hub.log.api_requests, hub.log.redirects
+    with Remote() as remote:
+        _same(_fingerprint(zoo.reference), _fingerprint("hf://org/old-name", remote))
+        files = open_checkpoint("hf://org/old-name", remote=remote).files
+    urls = [f.url for f in files if isinstance(f, RemoteFile)]
+    assert hub.log.api_requests - before == 2
+    assert urls
+    assert all("/org/reference/resolve/" in url for url in urls)
+    assert hub.log.redirects == redirects
+    api_old, api_new, *data = hub.log.authorizations
+    assert api_old == f"Bearer {TOKEN}"
+    assert api_new == ("" if other_origin else f"Bearer {TOKEN}")
+    assert data
+    assert all(a == f"Bearer {TOKEN}" for a in data)
 
 
 def test_gated_repository_needs_the_token(zoo: Zoo, hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:

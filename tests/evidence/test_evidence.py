@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from generator.audit import remote_transport
 from generator.commands import check_command, evidence_command
 from generator.errors import DataError
 from generator.evidence import check_evidence, configured
@@ -147,7 +148,7 @@ def test_a_newer_commit_is_a_new_audit_not_an_overwrite(hub: HubServer, workdir:
         ("missing", "no such repository"),
         ("gated", "gated"),
         ("broken", "model.safetensors"),
-        ("network", "cannot be read"),
+        ("network", "Connection refused"),
     ],
 )
 def test_a_failed_audit_leaves_no_file_and_says_why(
@@ -161,7 +162,8 @@ def test_a_failed_audit_leaves_no_file_and_says_why(
     elif fault == "broken":
         hub.repos[repo] = {"model.safetensors": b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header}"}
     else:
-        monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there: tried, then given up
+        monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
     result = _evidence("--only", NAVER)
     assert result.exit_code == 2
     assert message in result.output
