@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -227,12 +229,28 @@ def _checkpoint(
     )
 
 
+T = TypeVar("T")
+
+
+def read_together(*reads: Callable[[], T]) -> list[T]:
+    """The results of ``reads`` — independent reads, of one model and the other, say — run at once, so that
+    the round trips of remote ones overlap instead of following each other; the first error is raised once
+    every read has ended."""
+    if len(reads) < 2:
+        return [read() for read in reads]
+    with ThreadPoolExecutor(len(reads) - 1, thread_name_prefix="read-together") as pool:
+        later = [pool.submit(read) for read in reads[1:]]
+        first = reads[0]()
+        return [first, *(future.result() for future in later)]
+
+
 class TensorReader:
     """Reads validated tensors' bytes with ``os.pread`` (or HTTP ``Range`` requests for a remote file, a
-    batch of windows at a time); a context manager owning the open files."""
+    batch of windows at a time); a context manager owning the open files. Safe to share between threads."""
 
     def __init__(self) -> None:
         self._fds: dict[Path, int] = {}
+        self._lock = threading.Lock()
 
     def __enter__(self) -> TensorReader:
         return self
@@ -244,9 +262,10 @@ class TensorReader:
 
     def close(self) -> None:
         """Close every file opened so far."""
-        for fd in self._fds.values():
-            os.close(fd)
-        self._fds.clear()
+        with self._lock:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()
 
     def _pread(self, info: TensorInfo, start: int, length: int) -> bytes:
         return self._pread_many(info, [(start, length)])[0]
@@ -256,19 +275,24 @@ class TensorReader:
         if isinstance(info.file, RemoteFile):
             out = info.file.read_many([(info.offset + start, length) for start, length in spans])
         else:
-            fd = self._fds.get(info.file)
-            if fd is None:
-                try:
-                    fd = os.open(info.file, os.O_RDONLY)
-                except OSError as error:
-                    raise InputError(f"{info.file}: cannot be opened ({error.strerror})") from error
-                self._fds[info.file] = fd
+            fd = self._fd(info.file)
             out = [os.pread(fd, length, info.offset + start) for start, length in spans]
         if any(len(data) != length for data, (_, length) in zip(out, spans, strict=True)):
             raise InputError(
                 f"{info.file}: tensor {info.name!r} is truncated (the file changed while reading)"
             )
         return out
+
+    def _fd(self, path: Path) -> int:
+        with self._lock:
+            fd = self._fds.get(path)
+            if fd is None:
+                try:
+                    fd = os.open(path, os.O_RDONLY)
+                except OSError as error:
+                    raise InputError(f"{path}: cannot be opened ({error.strerror})") from error
+                self._fds[path] = fd
+            return fd
 
     def read_2d(
         self, info: TensorInfo, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64] | None = None

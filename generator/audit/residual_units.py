@@ -27,7 +27,7 @@ import numpy.typing as npt
 from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.plan import leading
-from generator.audit.read import TensorReader
+from generator.audit.read import TensorReader, read_together
 from generator.audit.residual_wide import GRAM_GATE, GRAM_ROWS, Pairs, checked, gram_agreement, procrustes
 from generator.audit.stats import column_correlations
 from generator.audit.values import raw_finite_or_fail, to_float
@@ -148,6 +148,11 @@ def _fit(
     # the first GRAM_ROWS pairs costs little more; fit and check sets stay disjoint, neurons exchangeable
     units = leading(np.asarray(reference.units, dtype=np.int64), np.arange(count, dtype=np.int64))
     with TensorReader() as theirs:
+        their_gain = reference_gain.stored if reference_gain is not None else None
+        our_scale, their_scale = read_together(  # one round trip, not two, when remote
+            partial(_vector, source.reader, gain.info) if gain is not None else _nothing,
+            partial(_vector, theirs, their_gain) if their_gain is not None else _nothing,
+        )
         pairs = Pairs(
             ours=units,
             theirs=units,
@@ -155,10 +160,8 @@ def _fit(
             reference=reference,
             our_reader=source.reader,
             their_reader=theirs,
-            our_scale=_vector(source.reader, gain.info) if gain is not None else None,
-            their_scale=_vector(theirs, reference_gain.stored)
-            if reference_gain is not None and reference_gain.stored is not None
-            else None,
+            our_scale=our_scale,
+            their_scale=their_scale,
         )
         x, y = pairs.read(0, GRAM_ROWS)
         agreement = gram_agreement(x, y)
@@ -196,6 +199,10 @@ def _fit(
         rows=count,
         note=f"fitted on the {count} FFN neurons of {info.name} (no tokens to fit on)",
     )
+
+
+def _nothing() -> None:
+    return None
 
 
 def _vector(reader: TensorReader, info: TensorInfo) -> npt.NDArray[np.float64]:

@@ -24,6 +24,7 @@ is fitted only against the checkpoint (README, known blind spots).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +39,7 @@ from generator.audit.plan import (
     wide_run,
     window_for,
 )
-from generator.audit.read import TensorInfo, TensorReader
+from generator.audit.read import TensorInfo, TensorReader, read_together
 from generator.audit.stats import column_correlations
 from generator.audit.tokens import TokenMap
 from generator.audit.values import raw_finite_or_fail, to_float
@@ -219,12 +220,15 @@ class Pairs:
     def read(self, first: int, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Pairs ``first:first + count`` as float rows of each model."""
         where = slice(first, first + count)
-        ours = rows_in_order(self.our_reader, self.candidate, self.ours[where])
         kept, stored = self.reference.wide, self.reference.stored
-        if stored is not None:
-            theirs = rows_in_order(self.their_reader, stored, self.theirs[where])
+        if stored is not None:  # both read at once (one round trip, not two, when remote)
+            ours, theirs = read_together(
+                partial(rows_in_order, self.our_reader, self.candidate, self.ours[where]),
+                partial(rows_in_order, self.their_reader, stored, self.theirs[where]),
+            )
         else:
             assert kept is not None
+            ours = rows_in_order(self.our_reader, self.candidate, self.ours[where])
             theirs = to_float(kept[self.theirs[where]], self.reference.dtype)
         if self.our_scale is not None:
             ours *= self.our_scale

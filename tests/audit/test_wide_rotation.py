@@ -9,7 +9,8 @@ reference.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from generator.audit import (
     make_fingerprint,
     remote_transport,
     residual,
+    residual_units,
     residual_wide,
     run_audit,
     toy,
@@ -200,6 +202,31 @@ def test_with_no_token_left_the_rotation_is_fitted_on_the_ffn_neurons(wide: Wide
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(residual, "fit_from_units", lambda *args, **kwargs: None)
         assert run_audit(wide.path("rotated_new_vocabulary"), wide.reference).verdict != "derived"
+
+
+def test_both_models_are_read_at_once_for_a_fit(wide: Wide, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over HTTP every read of a fit is a round trip: the candidate's rows and the reference's, and the two
+    gains folded in, are asked for together, not one after the other. Each read waits at a barrier that
+    only two reads at once pass; reads one after the other would break it (and the audit with it)."""
+    calls: list[str] = []
+
+    def paired(name: str, plain: Callable[..., object]) -> Callable[..., object]:
+        barrier = threading.Barrier(2, timeout=30)
+
+        def read(*args: object) -> object:
+            barrier.wait()
+            calls.append(name)
+            return plain(*args)
+
+        return read
+
+    monkeypatch.setattr(residual_wide, "rows_in_order", paired("rows", residual_wide.rows_in_order))
+    monkeypatch.setattr(residual_units, "_vector", paired("gains", residual_units._vector))
+    report = run_audit(wide.path("rotated_new_vocabulary"), wide.reference)
+    assert report.verdict == "derived"
+    assert _model(report).kind == "rotation"
+    assert calls.count("gains") == 2
+    assert calls.count("rows") >= 6  # the pre-test, the fit (in chunks) and the check, each for both
 
 
 def test_the_neurons_of_an_independent_model_fit_nothing(wide: Wide) -> None:
