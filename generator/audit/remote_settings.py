@@ -17,7 +17,13 @@ SCHEMES = ("hf://", "http://", "https://")
 """Locations read remotely."""
 WORKERS = 32
 """Requests in flight at once, per audit (``AUDIT_HTTP_WORKERS`` overrides it, up to :data:`MAX_WORKERS`). On
-the 2-core bench 64 cost more client CPU (thread switching) than their shorter wait saved."""
+the 2-core bench 48 or 64 were no faster: the client's CPU per request (:data:`REQUEST_CPU_S`) bounds it."""
+REQUEST_CPU_S = 0.5e-3
+"""Client CPU one request costs at the least — urllib3's and ``http.client``'s work and the reader's
+bookkeeping, 0.5–1 ms measured on the 2-core bench — however many are in flight: one core does it. With
+more workers a request's share of the wait shrinks, not this; without it in :attr:`Pacing.gap`, 64 workers
+stopped joining the 8 KiB gaps between a d = 4096 matrix's sampled row windows and sent 4,628 requests
+instead of 206 (3 s instead of 0.5 s)."""
 MAX_WORKERS = 256
 """Most requests in flight one audit may ask for."""
 BANDWIDTH = 25e6
@@ -55,9 +61,10 @@ class Pacing:
     @property
     def gap(self) -> int:
         """Ranges closer than this may be joined into one request. With ``workers`` requests in flight one
-        request costs about ``latency_s / workers`` of the pool's time, in which ``bandwidth`` delivers this
-        many bytes; a wider gap costs more than the request it saves."""
-        return int(self.bandwidth * self.latency_s / self.workers)
+        request costs about ``latency_s / workers`` of the pool's time, and never less than the client's
+        CPU for it (:data:`REQUEST_CPU_S`); ``bandwidth`` delivers this many bytes in that time, and a wider
+        gap costs more than the request it saves."""
+        return int(self.bandwidth * max(self.latency_s / self.workers, REQUEST_CPU_S))
 
     def __post_init__(self) -> None:
         if not 1 <= self.workers <= MAX_WORKERS:

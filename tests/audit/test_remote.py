@@ -153,8 +153,11 @@ def test_coalesce_joins_near_ranges_and_splits_long_ones() -> None:
 
 
 def test_the_gap_worth_joining_is_what_the_link_delivers_in_a_request_s_share_of_the_pool() -> None:
-    assert Pacing(workers=64, bandwidth=100e6, latency_s=0.02).gap == 31_250
+    assert Pacing(workers=16, bandwidth=100e6, latency_s=0.02).gap == 125_000
     assert Pacing(workers=1, bandwidth=100e6, latency_s=0.02).gap == 2_000_000  # one at a time: 2 MB
+    # however many are in flight, a request costs the client's CPU for it: 0.5 ms, 50 kB at 100 MB/s
+    assert Pacing(workers=64, bandwidth=100e6, latency_s=0.02).gap == 50_000
+    assert Pacing(workers=256, bandwidth=100e6, latency_s=0.02).gap == 50_000
     assert Pacing(bandwidth=0).gap == 0
     assert pacing_from({}) == Pacing()
     assert pacing_from(
@@ -162,6 +165,17 @@ def test_the_gap_worth_joining_is_what_the_link_delivers_in_a_request_s_share_of
     ) == Pacing(workers=8, bandwidth=25e6, latency_s=0.04)
     with pytest.raises(ValueError, match="workers"):
         Pacing(workers=0)
+
+
+@pytest.mark.parametrize("workers", [8, 32, 64, 256])
+def test_more_workers_never_split_a_matrix_s_row_windows_into_a_request_each(workers: int) -> None:
+    """A bf16 matrix d = 4096 wide read 128 columns of each of 512 rows: windows 256 bytes long, 7,936 bytes
+    apart. At the default bandwidth and latency every worker count joins them into a few requests; 64
+    workers once sent one per row (the gap shrank with the pool, below a row)."""
+    row, window = 4096 * 2, 128 * 2
+    spans = [(r * row + 1000, r * row + 1000 + window) for r in range(512)]
+    groups = coalesce(spans, gap=Pacing(workers=workers).gap)
+    assert len(groups) <= 1 + 512 * row // remote_module.MAX_REQUEST
 
 
 @pytest.mark.parametrize(
