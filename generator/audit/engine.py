@@ -30,7 +30,14 @@ from generator.audit.fingerprint_file import Fingerprint, is_fingerprint, load_f
 from generator.audit.gate_up import fused_by_columns, layout_of
 from generator.audit.names import entries_of
 from generator.audit.pairs import Candidate, CandidateSource, Unmatched
-from generator.audit.plan import HIDDEN_RUN, HIDDEN_UNITS, RESIDUAL_WIDTH, TOKEN_RUN, TOKEN_UNITS
+from generator.audit.plan import (
+    EXPERT_UNITS,
+    HIDDEN_RUN,
+    HIDDEN_UNITS,
+    RESIDUAL_WIDTH,
+    TOKEN_RUN,
+    TOKEN_UNITS,
+)
 from generator.audit.quant import dequantised
 from generator.audit.read import Checkpoint, TensorInfo, TensorReader, open_checkpoint
 from generator.audit.remote import Remote, RemoteFile, describe, is_remote
@@ -358,6 +365,7 @@ def _method(device: str, token_rows: str) -> dict[str, Any]:
         "joint_permutations": JOINT_PERMUTATIONS,
         "residual_window": RESIDUAL_WIDTH,
         "hidden_units_sampled": HIDDEN_UNITS,
+        "expert_units_sampled": EXPERT_UNITS,
         "token_rows_sampled": TOKEN_UNITS,
         "sampled_in_runs_of": {"hidden_units": HIDDEN_RUN, "token_rows": TOKEN_RUN},
         "experts_sampled_per_layer": EXPERTS_PER_LAYER,

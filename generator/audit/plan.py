@@ -39,6 +39,13 @@ every test's null exact (permutations of the 64 test positions) and tens of thou
 and models up to d = 128 are read whole, as before."""
 HIDDEN_UNITS = 128
 """Hidden units sampled per reference matrix."""
+EXPERT_UNITS = 32
+"""Hidden units sampled per routed expert's matrix (two runs). A MoE reference is read at every expert of
+every layer (which of them a candidate's experts derive from is not known before), so its samples are most
+of what an audit against it reads: at 128 units a DeepSeek-V3 expert was 2.0 MB and 20 requests (4.5% of
+a layer), at 32 it is 0.71 MB and 8 (1.6%). A matched expert is still tested on 32 × 64 elements (a
+fine-tuned copy's z-score over 20); independent ones stay at chance (the null is the same permutation of
+residual positions)."""
 TOKEN_UNITS = 512
 """Token (or pixel) rows sampled per reference matrix."""
 HIDDEN_RUN = 16
@@ -184,7 +191,10 @@ def choose_units(layout: Layout, role_key: str, shape: tuple[int, ...]) -> tuple
         return (0,)
     rows, cols = view_shape(shape)
     n = cols if layout.residual_axis == 0 else rows
-    count = HIDDEN_UNITS if layout.units == "hidden" else TOKEN_UNITS
+    if layout.units == "hidden":
+        count = EXPERT_UNITS if role_key.startswith("expert.") else HIDDEN_UNITS
+    else:
+        count = TOKEN_UNITS
     if n <= count:
         return tuple(range(n))
     run = HIDDEN_RUN if layout.units == "hidden" else TOKEN_RUN

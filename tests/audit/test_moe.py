@@ -11,8 +11,9 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from generator.audit import AuditReport, ComponentReport, make_fingerprint, run_audit, toy, toy_moe
+from generator.audit import AuditReport, ComponentReport, make_fingerprint, plan, run_audit, toy, toy_moe
 from generator.audit.experts import EXPERTS_PER_LAYER
+from generator.audit.fingerprint import load_fingerprint
 from generator.audit.summary import summary_lines
 from generator.commands import audit_command
 from tests.audit.conftest import Zoo
@@ -27,6 +28,9 @@ MANY = toy_moe.MoeConfig(n_experts=12, d_expert=16, steps=40)
 UPCYCLED = toy_moe.MoeConfig(n_layers=4, n_experts=4, d_expert=128, shared_expert=False, steps=30)
 """The zoo's dense reference (FFN width 128) turned MoE from its second layer on."""
 MLA = toy_moe.MoeConfig(mla=True, post_mlp_norm=True, steps=60)
+WIDE = toy_moe.MoeConfig(n_layers=2, n_experts=6, d_expert=128, steps=40)
+"""Experts wider than the units sampled per expert (``plan.EXPERT_UNITS``), as every real MoE's are."""
+WIDE_ORDER = (4, 0, 5, 2, 1, 3)
 KINDS = ("checkpoint", "fingerprint")
 
 
@@ -53,7 +57,9 @@ def moe(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> MoeZoo:
     many = toy_moe.train_moe(MANY, seed=33)
     mla = toy_moe.train_moe(MLA, seed=35)
     upcycled = toy_moe.upcycle(zoo.weights, UPCYCLED, seed=34)
-    references = {"moe": reference, "many": many, "mla": toy.cast(mla, torch.bfloat16)}
+    wide = toy_moe.train_moe(WIDE, seed=38)
+    wide_permuted = toy_moe.regroup_experts(wide, WIDE_ORDER, seed=4, d_expert=WIDE.d_expert)
+    references = {"moe": reference, "many": many, "mla": toy.cast(mla, torch.bfloat16), "wide": wide}
     candidates = {
         "copy": toy.cast(reference, torch.bfloat16),
         "fused": toy_moe.fuse_experts(reference),
@@ -65,6 +71,8 @@ def moe(zoo: Zoo, tmp_path_factory: pytest.TempPathFactory) -> MoeZoo:
         "many_permuted": toy_moe.regroup_experts(many, list(range(11, -1, -1)), seed=3, d_expert=16),
         "mla_tuned": toy_moe.train_moe(MLA, seed=36, task_seed=1, init=mla, steps=20),
         "mla_independent": toy_moe.train_moe(MLA, seed=37),
+        "wide_tuned": toy_moe.train_moe(WIDE, seed=39, task_seed=1, init=wide_permuted, steps=20),
+        "wide_independent": toy_moe.train_moe(WIDE, seed=40),
     }
     for name, weights in {**references, **candidates}.items():
         toy.save_checkpoint(weights, root / f"{name}.safetensors")
@@ -156,6 +164,30 @@ def test_an_independent_moe_is_independent(moe: MoeZoo, kind: str) -> None:
     assert report.shared_origin == ()
     assert not any(m.significant for m in _model(report).expert_matches)
     assert_every_tensor_accounted_for(report, moe.path("independent"), moe.path("moe"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wide_experts_are_sampled_sparingly_and_still_matched(moe: MoeZoo, kind: str) -> None:
+    """A MoE reference is read at every expert: each routed expert's matrices are sampled at
+    ``EXPERT_UNITS`` units (two runs), not ``HIDDEN_UNITS``. A fine-tuned copy with its experts re-ordered is
+    still matched expert by expert, significantly; an independent MoE stays independent."""
+    fingerprint = load_fingerprint(moe.reference("wide", "fingerprint"))
+    units = {p.name: p.units for p in fingerprint.tensors}
+    stem = "model.layers.1.mlp."
+    for e in range(WIDE.n_experts):
+        sampled = units[f"{stem}experts.{e}.gate_proj.weight"]
+        assert len(sampled) == plan.EXPERT_UNITS < WIDE.d_expert
+        assert len(set(sampled)) == len(sampled)
+    assert len(units[f"{stem}shared_experts.gate_proj.weight"]) == WIDE.d_expert  # ≤ HIDDEN_UNITS: all
+    tuned = _model(_audit(moe.path("wide_tuned"), moe.reference("wide", kind)))
+    assert tuned.verdict == "derived"
+    expected = {(1, f"expert {e}"): (1, f"expert {s}") for e, s in enumerate(WIDE_ORDER)}
+    expected[(1, "shared expert")] = (1, "shared expert")
+    assert _mapping(tuned) == expected
+    assert all(m.significant for m in tuned.expert_matches)
+    report = _audit(moe.path("wide_independent"), moe.reference("wide", kind))
+    assert report.verdict == "independent", [(c.name, c.verdict, c.log10_p) for c in report.components]
+    assert not any(m.significant for m in _model(report).expert_matches)
 
 
 @pytest.mark.parametrize("kind", ["checkpoint", "fingerprint"])
