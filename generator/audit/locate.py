@@ -207,10 +207,15 @@ def _look_up_revision(remote: Remote, location: str, endpoint: str, repo: str, r
         answer = remote.api_get(url, headers)
     except InputError as error:
         raise InputError(f"{location} ({error})") from error
+    except (UnicodeError, ValueError) as error:  # a token or URL that cannot be sent (never printed)
+        raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
     request = httpx2.Request("GET", answer.url)
+    # the body is already decoded (`api_get`): no encoding header for httpx to decode it again by
+    dropped = {"content-encoding", "content-length"}
+    plain = {k: v for k, v in answer.headers.items() if k.lower() not in dropped}
     try:
         hf_raise_for_status(
-            httpx2.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+            httpx2.Response(answer.status, headers=plain, content=answer.body, request=request)
         )
     except GatedRepoError as error:
         raise InputError(f"{where}: the repository is gated; accept its terms and set HF_TOKEN") from error
@@ -220,6 +225,8 @@ def _look_up_revision(remote: Remote, location: str, endpoint: str, repo: str, r
         raise InputError(f"{where}: no such repository (or it is private: set HF_TOKEN)") from error
     except HfHubHTTPError as error:
         raise InputError(f"{where}: the Hub answered HTTP {answer.status}") from error
+    except httpx2.HTTPError as error:
+        raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
     if answer.status != 200:
         raise InputError(f"{where}: the Hub answered HTTP {answer.status}")
     remote.hub_headers = dict(headers)

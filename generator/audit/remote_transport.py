@@ -117,13 +117,17 @@ class Transport:
         self._pools = _Pools(workers)
         self._tally = tally
         self._lock = threading.Lock()
+        self._closed = [False]
+        """Set by :meth:`close` (in a holder shared with every :meth:`counting` view)."""
         self._hub_headers: list[dict[str, str]] = [{}]
         """Headers for the Hub's host — user agent, and the token when one is set (see ``locate``) — in a
         holder shared with every :meth:`counting` view, replaced whole (never edited) so that a request
         never sees them half-set."""
 
     def close(self) -> None:
-        """Close the connections."""
+        """Close the connections; a request still being tried (a read-ahead nothing waits for) is not tried
+        again."""
+        self._closed[0] = True
         self._pools.close()
 
     @property
@@ -164,10 +168,12 @@ class Transport:
             if response.status == 429 or response.status >= 500:
                 _wait_as_told(response.headers)
                 raise _RetryableError(f"HTTP {response.status}")
-            body = response.read(MAX_API_ANSWER + 1)
+            # asked for unencoded; decoded here if a proxy compressed it anyway (its length then unknown)
+            encoded = response.headers.get("Content-Encoding", "identity").lower() not in {"", "identity"}
+            body = response.read(MAX_API_ANSWER + 1, decode_content=encoded)
             if len(body) > MAX_API_ANSWER:
                 raise InputError(f"{final}: answered more than {MAX_API_ANSWER} bytes")
-            expected = _int(response.headers.get("Content-Length"))
+            expected = None if encoded else _int(response.headers.get("Content-Length"))
             if expected is not None and len(body) != expected:
                 raise _RetryableError(f"short body: {len(body)} of {expected} bytes")
             return Answer(status=response.status, headers=dict(response.headers), body=body, url=final)
@@ -175,6 +181,8 @@ class Transport:
     def _retried(self, where: str, attempt: Callable[[], T]) -> T:
         reason = ""
         for tried in range(ATTEMPTS):
+            if tried and self._closed[0]:
+                raise InputError(f"{where}: not tried again, the connection was closed ({reason})")
             if tried:
                 self._tally.add(retries=1)
                 time.sleep(min(BACKOFF_CAP_S, BACKOFF_S * 2 ** (tried - 1)) * (0.5 + random.random()))  # noqa: S311
@@ -376,7 +384,10 @@ def _keeps_headers(first: str, then: str) -> bool:
     a, b = urlsplit(first), urlsplit(then)
     if (a.hostname or "").lower() != (b.hostname or "").lower():
         return False
-    port_a, port_b = a.port or _PORTS.get(a.scheme), b.port or _PORTS.get(b.scheme)
+    try:
+        port_a, port_b = a.port or _PORTS.get(a.scheme), b.port or _PORTS.get(b.scheme)
+    except ValueError:  # a port out of range: no headers; the request itself then fails cleanly
+        return False
     if a.scheme == b.scheme:
         return port_a == port_b
     return (a.scheme, port_a, b.scheme, port_b) == ("http", 80, "https", 443)

@@ -22,6 +22,7 @@ ETag) after that many data requests; ``lie_size`` makes the API misstate a file'
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import mmap
@@ -59,6 +60,9 @@ class Faults:
     """File name → size the API reports instead of the truth."""
     api_answer: bytes | None = None
     """When set, the revision API answers ``200`` with this body (a malformed answer)."""
+    api_gzip: bool = False
+    """The revision API answers gzip-compressed (``Content-Encoding: gzip``) whatever was asked, as a
+    compressing proxy might."""
     api_queue: list[str] = field(default_factory=list)
     """Faults for the next revision look-ups, in order (``429``, ``500``, ``reset``, ``truncate``)."""
     renamed: dict[str, str] = field(default_factory=dict)
@@ -246,6 +250,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 hub.log.api_requests += 1
                 gated, lies, answer = hub.faults.gated_token, dict(hub.faults.lie_size), hub.faults.api_answer
                 fault = hub.faults.api_queue.pop(0) if hub.faults.api_queue else ""
+                gzipped = hub.faults.api_gzip
                 new_name, host = hub.faults.renamed.get(repo), hub.faults.cdn_host
             if self._failed(fault):
                 return
@@ -273,7 +278,10 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 siblings.append({"rfilename": name, "size": size, "blobId": "0" * 40, "lfs": lfs})
             body = {"id": repo, "sha": hub.commits[repo], "private": False, "siblings": siblings}
             encoded = json.dumps(body).encode()
-            self._answer(200, encoded, {"Content-Type": "application/json"}, truncate=fault == "truncate")
+            headers = {"Content-Type": "application/json"}
+            if gzipped:
+                encoded, headers["Content-Encoding"] = gzip.compress(encoded), "gzip"
+            self._answer(200, encoded, headers, truncate=fault == "truncate")
 
         def _failed(self, fault: str) -> bool:
             """Answer ``429``/``500``, or drop the connection (``reset``), when that is the fault."""

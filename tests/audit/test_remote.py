@@ -110,6 +110,7 @@ def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
         hub.faults.gated_token, hub.faults.api_answer = None, None
         hub.faults.api_queue.clear()
         hub.faults.renamed.clear()
+        hub.faults.api_gzip = False
         hub.faults.redirect, hub.faults.cdn_host = False, ""
 
 
@@ -571,6 +572,7 @@ def test_persistent_failure_is_a_clean_error(hub: HubServer) -> None:
         ("hf://org/reference@v9", "no revision 'v9'"),
         ("hf://org/reference/nothing-here", "no .safetensors files"),
         ("http://127.0.0.1:9/model.safetensors", "failed after"),
+        ("http://127.0.0.1:99999/model.safetensors", "failed after"),  # no port: never a traceback
     ],
 )
 def test_bad_locations_are_clean_errors(location: str, message: str) -> None:
@@ -622,6 +624,37 @@ def test_a_revision_api_that_keeps_failing_is_a_clean_error(hub: HubServer) -> N
     assert "/api/models/org/reference/revision/main" in message
     assert f"failed after {remote_module.ATTEMPTS} tries (HTTP 500)" in message
     assert TOKEN not in message
+
+
+def test_a_token_that_cannot_be_sent_is_a_clean_error(
+    hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_ab€")  # not latin-1: no HTTP header can carry it
+    with pytest.raises(InputError) as error:
+        open_checkpoint("hf://org/reference")
+    assert str(error.value).startswith("hf://org/reference (")
+    assert "cannot be read (UnicodeEncodeError)" in str(error.value)
+    assert "hf_ab" not in str(error.value)
+
+
+def test_a_compressed_revision_answer_is_read(zoo: Zoo, hub: HubServer) -> None:
+    """Asked for unencoded, yet compressed on the way (a proxy): decoded, not taken for a malformed answer."""
+    with hub.faults.lock:
+        hub.faults.api_gzip = True
+    _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference"))
+
+
+def test_nothing_is_tried_again_once_the_connection_is_closed(hub: HubServer) -> None:
+    """A read-ahead still being tried when an audit ends (nothing waits for it) stops at its next try."""
+    with hub.faults.lock:
+        hub.faults.queue[:] = ["500", "500"]
+        before = hub.log.requests
+    remote = Remote()
+    file = RemoteFile(remote, url=f"{hub.url}/plain/org/reference/model.safetensors")
+    remote.close()
+    with pytest.raises(InputError, match=r"not tried again, the connection was closed \(HTTP 500\)"):
+        remote._transport.get(file, 0, 16, probe=True)
+    assert hub.log.requests - before == 1
 
 
 def test_offline_mode_asks_nothing(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
