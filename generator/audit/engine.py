@@ -343,7 +343,9 @@ def audit_against(
         summary=whole.summary,
         reference_unpaired=unpaired,
         expert_seed=expert_seed,
-        method=_method(device, token_pairing.note if token_pairing is not None else BY_ID),
+        method=_method(
+            device, token_pairing.note if token_pairing is not None else BY_ID, _expert_units(fingerprint)
+        ),
     )
 
 
@@ -356,7 +358,15 @@ def _reference_layers(fingerprint: Fingerprint) -> dict[str, int]:
     return {stack: len(ids) for stack, ids in layers.items()}
 
 
-def _method(device: str, token_rows: str) -> dict[str, Any]:
+def _expert_units(fingerprint: Fingerprint) -> int | None:
+    """The most units any routed expert's matrix of the reference holds sampled (a fingerprint made before
+    experts were sampled at :data:`~generator.audit.plan.EXPERT_UNITS` holds 128); ``None`` without
+    experts."""
+    counts = [len(p.units) for p in fingerprint.tensors if p.parsed.role.startswith("expert.")]
+    return max(counts, default=None)
+
+
+def _method(device: str, token_rows: str, expert_units: int | None) -> dict[str, Any]:
     return {
         "statistic": "mean per-unit Pearson correlation over residual positions; joint over a component",
         "null": "exact permutation of residual dimensions (one permutation for all tensors of a component)",
@@ -365,7 +375,7 @@ def _method(device: str, token_rows: str) -> dict[str, Any]:
         "joint_permutations": JOINT_PERMUTATIONS,
         "residual_window": RESIDUAL_WIDTH,
         "hidden_units_sampled": HIDDEN_UNITS,
-        "expert_units_sampled": EXPERT_UNITS,
+        "expert_units_sampled": {"at_most": EXPERT_UNITS, "in_this_reference": expert_units},
         "token_rows_sampled": TOKEN_UNITS,
         "sampled_in_runs_of": {"hidden_units": HIDDEN_RUN, "token_rows": TOKEN_RUN},
         "experts_sampled_per_layer": EXPERTS_PER_LAYER,

@@ -58,6 +58,10 @@ SEARCH_PARTNERS = 16
 """Sampled reference units expected to have their partner inside a searched run of the candidate's units,
 were those units a re-ordered copy: the run holds ``16/s`` of the ``n`` units (``s`` sampled), and misses
 every partner with probability about e^-16 (1e-7)."""
+SEARCH_MIN_PARTNERS = 8
+"""Where so few units are sampled that :data:`SEARCH_PARTNERS` would need a run over a quarter of the units
+(a routed expert's :data:`EXPERT_UNITS`), the run is a quarter, if it is still expected to hold this many
+partners (missing them all: about e^-8, 3e-4); else every unit is searched."""
 SEARCH_MIN_UNITS = 1024
 """Fewer candidate units than this are searched all at once (reading them all costs little)."""
 
@@ -212,15 +216,20 @@ def search_run(role_key: str, shape: tuple[int, ...], n: int, sampled: int, *, s
     """The seeded run of a candidate's ``n`` units where a unit search looks first, or ``None`` to search all.
 
     Used only where none of the ``sampled`` reference units agrees with its own index: a re-ordered copy
-    shows clear matches inside the run (:data:`SEARCH_PARTNERS` expected), and only then are all units read.
+    shows clear matches inside the run (:data:`SEARCH_PARTNERS` expected; with few units sampled, a quarter of
+    the units and :data:`SEARCH_MIN_PARTNERS` or more), and only then are all units read.
     ``seen``: candidate units already read and searched first (its own sampled units: ``sampled · seen / n``
     partners expected there), so the run need only hold the rest — empty when they hold them all.
     Contiguous, so that it is one range of rows to read. Seeded by role and shape, like every sample.
     """
-    whole = math.ceil(n * SEARCH_PARTNERS / max(1, sampled))
-    if n < SEARCH_MIN_UNITS or 4 * whole > n:
+    partners = float(SEARCH_PARTNERS)
+    if n < SEARCH_MIN_UNITS:
         return None
-    count = max(0, math.ceil(n * (SEARCH_PARTNERS - sampled * seen / n) / max(1, sampled)))
+    if 4 * math.ceil(n * partners / max(1, sampled)) > n:  # few units sampled: a quarter of them at most
+        partners = sampled / 4
+        if partners < SEARCH_MIN_PARTNERS:
+            return None
+    count = max(0, math.ceil(n * (partners - sampled * seen / n) / max(1, sampled)))
     rng = np.random.default_rng(seed_for(f"search|{role_key}|{tuple(shape)}|{n}"))
     start = int(rng.integers(0, n - count + 1))
     return range(start, start + count)

@@ -143,6 +143,20 @@ def test_the_run_is_seeded_by_role_and_shape_and_skipped_when_small() -> None:
     assert len(none) == 0
 
 
+@pytest.mark.parametrize("n", [1408, 2048, 8192])
+def test_a_routed_expert_s_few_sampled_units_are_searched_in_a_quarter_of_its_units(n: int) -> None:
+    """32 sampled units would need half the units for 16 partners expected: a quarter is searched instead
+    (8 partners expected, less those among the 32 already read), never every unit."""
+    units = plan.EXPERT_UNITS
+    run = plan.search_run("expert.up", (n, 4096), n, units, seen=units)
+    assert run is not None
+    assert 0 < len(run) <= n // 4 + 1
+    assert run.start >= 0
+    assert run.stop <= n
+    expected = units * len(run) / n + units * units / n  # partners in the run and among those read already
+    assert expected >= plan.SEARCH_MIN_PARTNERS - 0.01
+
+
 def test_a_unit_search_looks_among_the_units_already_read_first(
     wide: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
