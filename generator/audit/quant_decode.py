@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from generator.audit.header import TensorInfo
 from generator.audit.read import TensorReader
+from generator.audit.remote import RemoteFile
 from generator.audit.values import to_float, to_float32
 from generator.errors import InputError
 
@@ -60,12 +61,17 @@ class Scaled:
 
     def read(self, reader: TensorReader, rows: Rows, cols: Rows | None) -> Float32:
         """Dequantised values at ``rows`` × ``cols`` of the weight's 2-D view, in float32."""
-        values = _code_values(reader.read_2d(self.codes, rows, cols), self.codes.dtype)
+        codes = reader.read_2d(self.codes, rows, cols)
         picked = np.arange(self.codes.cols, dtype=np.int64) if cols is None else cols
         where = (rows // self.block[0], picked // self.block[1])
-        scale = to_float32(_gather(reader, self.scale, *where), self.scale.dtype).astype(np.float32)
-        if self.zero is not None:
-            values -= to_float32(_gather(reader, self.zero, *where), self.zero.dtype).astype(np.float32)
+        scales = _gather(reader, self.scale, *where)
+        zeros = _gather(reader, self.zero, *where) if self.zero is not None else None
+        if _rehearsed(self.codes):  # only where the reads fall matters: no values computed from the zeros
+            return np.zeros(codes.shape, dtype=np.float32)
+        values = _code_values(codes, self.codes.dtype)
+        scale = to_float32(scales, self.scale.dtype).astype(np.float32)
+        if zeros is not None and self.zero is not None:
+            values -= to_float32(zeros, self.zero.dtype).astype(np.float32)
         values *= scale
         if self.divisor != 1.0:
             values /= np.float32(self.divisor)
@@ -151,6 +157,13 @@ def _unpack(words: npt.NDArray[Any], bits: int) -> npt.NDArray[np.uint8]:
     shifts = np.arange(0, 32, bits, dtype=np.uint32)
     fields = (words.view(np.uint32)[..., None] >> shifts) & np.uint32((1 << bits) - 1)
     return fields.astype(np.uint8)
+
+
+def _rehearsed(info: TensorInfo) -> bool:
+    """Whether ``info``'s reads are being rehearsed (:meth:`~generator.audit.remote.Remote.rehearse`:
+    recorded, answered with zeros): a DeepSeek-V3 layer's rehearsal spent a third of its time decoding those
+    zeros."""
+    return isinstance(info.file, RemoteFile) and info.file.rehearsal is not None
 
 
 def _code_values(raw: npt.NDArray[Any], dtype: str) -> Float32:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
-from generator.audit import make_fingerprint, run_audit, toy
+from generator.audit import make_fingerprint, quant_decode, run_audit, toy
+from generator.audit.fingerprint import fingerprint_checkpoint
 from generator.audit.quant import dequantised, stored_label
 from generator.audit.read import TensorReader, open_checkpoint
+from generator.audit.remote import Remote, RemoteFile
 from generator.errors import InputError
 from tests.audit.conftest import Zoo, use_hub
 from tests.audit.hubserver import HubServer, load, serving
@@ -123,3 +126,33 @@ def test_dequantised_remote_values_equal_local(files: dict[str, Path]) -> None:
     other = {t.name: t for t in remote.tensors}[name]
     with TensorReader() as reader:
         assert torch.equal(torch.from_numpy(reader.read_all(info)), torch.from_numpy(reader.read_all(other)))
+
+
+def test_a_rehearsal_decodes_nothing_and_plans_the_same_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rehearsing an FP8 reference (reads recorded, answered with zeros) reads its codes and scales where the
+    real pass will, and computes no value from the zeros (a third of a DeepSeek-V3 layer's rehearsal)."""
+    decoded: list[int] = []
+    plain = quant_decode._code_values
+
+    def counted(raw: Any, dtype: str) -> Any:
+        decoded.append(raw.size)
+        return plain(raw, dtype)
+
+    monkeypatch.setattr(quant_decode, "_code_values", counted)
+
+    def rehearsal() -> list[list[tuple[int, int]]]:
+        with Remote() as remote:
+            checkpoint = open_checkpoint("hf://org/odd", remote=remote)
+            files = [f for f in checkpoint.files if isinstance(f, RemoteFile)]
+            with remote.rehearse(files) as plans:
+                fingerprint_checkpoint(checkpoint, keep_stored=True, statistics=False)
+            return [list(plans[f]) for f in files]
+
+    skipped = rehearsal()
+    assert decoded == []
+    with monkeypatch.context() as patch:
+        patch.setattr(quant_decode, "_rehearsed", lambda info: False)
+        decoding = rehearsal()
+    assert decoded  # the codes were decoded this time: the same reads either way
+    assert skipped == decoding
+    assert sum(n for plan in skipped for _, n in plan) > 0
