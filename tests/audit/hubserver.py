@@ -60,6 +60,8 @@ class Faults:
     """File name → size the API reports instead of the truth."""
     api_answer: bytes | None = None
     """When set, the revision API answers ``200`` with this body (a malformed answer)."""
+    api_chunked: bool = False
+    """The revision API answers with a chunked body (no ``Content-Length``)."""
     api_gzip: bool = False
     """The revision API answers gzip-compressed (``Content-Encoding: gzip``) whatever was asked, as a
     compressing proxy might."""
@@ -250,7 +252,7 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 hub.log.api_requests += 1
                 gated, lies, answer = hub.faults.gated_token, dict(hub.faults.lie_size), hub.faults.api_answer
                 fault = hub.faults.api_queue.pop(0) if hub.faults.api_queue else ""
-                gzipped = hub.faults.api_gzip
+                gzipped, chunked = hub.faults.api_gzip, hub.faults.api_chunked
                 new_name, host = hub.faults.renamed.get(repo), hub.faults.cdn_host
             if self._failed(fault):
                 return
@@ -281,6 +283,9 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             headers = {"Content-Type": "application/json"}
             if gzipped:
                 encoded, headers["Content-Encoding"] = gzip.compress(encoded), "gzip"
+            if chunked:
+                self._chunked(encoded, headers)
+                return
             self._answer(200, encoded, headers, truncate=fault == "truncate")
 
         def _failed(self, fault: str) -> bool:
@@ -316,6 +321,17 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 return
             headers = {"ETag": etag, "Content-Range": f"bytes {first}-{last}/{len(data)}"}
             self._answer(206, data[first : last + 1], headers, truncate=fault == "truncate")
+
+        def _chunked(self, body: bytes, headers: Mapping[str, str]) -> None:
+            """``200`` with ``body`` sent in two chunks (``Transfer-Encoding: chunked``)."""
+            self.send_response(200)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            half = len(body) // 2
+            for chunk in (body[:half], body[half:], b""):
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
 
         def _answer(
             self, status: int, body: Content, headers: Mapping[str, str], *, truncate: bool = False

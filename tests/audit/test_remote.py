@@ -110,7 +110,7 @@ def endpoint(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
         hub.faults.gated_token, hub.faults.api_answer = None, None
         hub.faults.api_queue.clear()
         hub.faults.renamed.clear()
-        hub.faults.api_gzip = False
+        hub.faults.api_gzip = hub.faults.api_chunked = False
         hub.faults.redirect, hub.faults.cdn_host = False, ""
 
 
@@ -642,6 +642,19 @@ def test_a_compressed_revision_answer_is_read(zoo: Zoo, hub: HubServer) -> None:
     with hub.faults.lock:
         hub.faults.api_gzip = True
     _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference"))
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_the_revision_answer_s_connection_carries_the_probe(zoo: Zoo, hub: HubServer, chunked: bool) -> None:
+    """The look-up and the header's probe share one connection (over HTTPS, one handshake), whether the API
+    answers with a length or in chunks."""
+    with hub.faults.lock:
+        hub.faults.api_chunked = chunked
+    with Remote() as remote:
+        _same(_fingerprint(zoo.reference), _fingerprint("hf://org/reference", remote))
+        managers: Any = remote._transport._pools._managers.values()
+        pools = [manager.pools[key] for manager in managers for key in manager.pools.keys()]  # noqa: SIM118
+        assert sum(pool.num_connections for pool in pools) == 1
 
 
 def test_nothing_is_tried_again_once_the_connection_is_closed(hub: HubServer) -> None:
