@@ -201,13 +201,10 @@ def _look_up_revision(remote: Remote, location: str, endpoint: str, repo: str, r
         raise InputError(f"{where}: HF_HUB_OFFLINE is set")
     try:
         headers = build_hf_headers()
-    except ValueError as error:  # a token that cannot be sent
-        raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
-    try:
         answer = remote.api_get(url, headers)
     except InputError as error:
         raise InputError(f"{location} ({error})") from error
-    except (UnicodeError, ValueError) as error:  # a token or URL that cannot be sent (never printed)
+    except ValueError as error:  # a token or URL that cannot be sent (never printed), UnicodeError too
         raise InputError(f"{where}: cannot be read ({type(error).__name__})") from error
     request = httpx2.Request("GET", answer.url)
     # the body is already decoded (`api_get`): no encoding header for httpx to decode it again by

@@ -231,8 +231,8 @@ class Remote:
 
         Returns at once: the stage that planned the reads starts on the first bytes while the rest are on
         their way (a read of a span still coming waits for it — starting it at once if it still waits for
-        room — and raises its fetch's error, if any: :meth:`RemoteFile.expect`). Requests go out file after
-        file, each file's in the order the spans were asked for (``plans`` keeps the rehearsal's order),
+        room — and raises its fetch's error, if any: :meth:`RemoteFile.expect_many`). Requests go out file
+        after file, each file's in the order the spans were asked for (``plans`` keeps the rehearsal's order),
         which is not always the order they are stored in; a server that ignores ``Range`` gets one streamed
         pass per file (up to the room there is: what is past it is read when asked for). ``bounds``: where
         each file's tensors begin, sorted, for a stage that releases each tensor once read

@@ -196,16 +196,11 @@ class RemoteFile:
                 self._ahead_starts = starts[:first] + starts[last:]
         return freed
 
-    def expect(
-        self, start: int, end: int, coming: Future[Any], *, hasten: Callable[[], None] | None = None
-    ) -> None:
-        """Bytes ``start : end`` (at most :data:`MAX_REQUEST`) are on their way: a read of any of them waits
-        for ``coming`` — calling ``hasten`` first, to start a fetch that still waits for room — which is done
-        once they are kept (:meth:`keep`), or raises why they are not."""
-        self.expect_many([(start, end, coming, hasten)])
-
     def expect_many(self, entries: Sequence[Coming]) -> None:
-        """:meth:`expect` for each ``(start, end, coming, hasten)`` at once (one sort, not an insert each)."""
+        """Each ``(start, end, coming, hasten)``: bytes ``start : end`` (at most :data:`MAX_REQUEST`) are on
+        their way. A read of any of them waits for ``coming`` — calling ``hasten`` first, when not ``None``,
+        to start a fetch that still waits for room — which is done once they are kept (:meth:`keep`), or
+        raises why they are not. All at once: one sort, not an insert each."""
         with self._lock:
             self._coming = sorted([*self._coming, *entries], key=lambda c: c[0])
             self._coming_starts = [c[0] for c in self._coming]

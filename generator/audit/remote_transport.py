@@ -381,6 +381,8 @@ def _keeps_headers(first: str, then: str) -> bool:
     """Whether a redirect from ``first`` to ``then`` may carry the Hub's headers (its token): the same origin
     (default ports equal to none), or the same host upgraded from ``http`` to ``https`` — as httpx2, the Hub's
     own client, decides."""
+    if first == then:  # every request but a redirect's: no parsing on the way of each range
+        return True
     a, b = urlsplit(first), urlsplit(then)
     if (a.hostname or "").lower() != (b.hostname or "").lower():
         return False

@@ -1054,7 +1054,7 @@ def test_a_read_of_bytes_on_their_way_waits_for_them_and_asks_for_nothing() -> N
     served = _Served(data)
     file = RemoteFile(served, url="http://example.invalid/model.safetensors", size=len(data))
     coming: Future[None] = Future()
-    file.expect(100_000, 300_000, coming)
+    file.expect_many([(100_000, 300_000, coming, None)])
     assert file.read_many([(400_000, 10)]) == [data[400_000:400_010]]  # elsewhere: at once
     with ThreadPoolExecutor(1) as pool:
         read = pool.submit(file.read_many, [(150_000, 100_000)])
