@@ -18,7 +18,8 @@ and group sizes from the ``config.json`` beside the weights, local or remote: :m
 rows paired by string when the vocabulary was re-numbered) → :mod:`~generator.audit.residual` (a permuted,
 pruned, grown or rotated residual stream recovered from the token embeddings, which are then not evidence;
 :mod:`~generator.audit.residual_wide` fits a wide rotation from whole rows,
-:mod:`~generator.audit.residual_units` one from FFN neurons when no token is shared) →
+:mod:`~generator.audit.residual_units` one from FFN neurons when no token is shared,
+:mod:`~generator.audit.residual_matched` pairing those neurons first when they were permuted too) →
 :mod:`~generator.audit.align` (pairs, layer maps; :mod:`~generator.audit.pairs` its building blocks,
 :mod:`~generator.audit.experts` experts matched under permutation) → :mod:`~generator.audit.compare`
 (statistics per pair; :mod:`~generator.audit.units` aligns hidden units) → :mod:`~generator.audit.exact` (the

@@ -274,6 +274,8 @@ def _from_units(
     fitted_on += [
         (name, side) for name, side in zip(units.gains, ("candidate", "reference"), strict=True) if name
     ]
+    if units.checked_on is not None:
+        fitted_on += [(units.checked_on[0], "candidate"), (units.checked_on[1], "reference")]
     kept = replace(
         alignment,
         kind="rotation",

@@ -11,13 +11,15 @@ pairwise cosines of 128 neurons' rows (kept by a rotation; near 0 between indepe
 share no index), then orthogonal Procrustes on three quarters of the neurons, kept only when it predicts the
 reference's window columns on the last quarter at the same gate. The anchor tensor and the gain folded into
 it are then used to fit, never evidence. Against the reference's checkpoint only (a fingerprint keeps no
-whole rows of it); neurons permuted as well defeat it (that needs a test on responses).
+whole rows of it). Where the neurons were permuted as well, the pre-test finds nothing; they are then paired
+across the permutation first (:mod:`~generator.audit.residual_matched`), when reading both whole matrices is
+cheap enough.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -26,9 +28,20 @@ import numpy.typing as npt
 
 from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
-from generator.audit.plan import leading
+from generator.audit.plan import MATCH_SHARE, leading, seed_for
 from generator.audit.read import TensorReader, read_together
-from generator.audit.residual_wide import GRAM_GATE, GRAM_ROWS, Pairs, checked, gram_agreement, procrustes
+from generator.audit.residual_matched import match_neurons
+from generator.audit.residual_wide import (
+    CHUNK_ROWS,
+    GRAM_GATE,
+    GRAM_ROWS,
+    Fitted,
+    Pairs,
+    checked,
+    gram_agreement,
+    procrustes,
+    rows_in_order,
+)
 from generator.audit.stats import column_correlations
 from generator.audit.values import raw_finite_or_fail, to_float
 
@@ -59,6 +72,9 @@ class UnitFit:
     """The gains folded into them (``""`` where there is none)."""
     widths: tuple[int, int]
     """The candidate's and the reference's residual width."""
+    checked_on: tuple[str, str] | None = None
+    """Where neurons were paired across a permutation: the candidate's and the reference's tensor the map
+    was checked on (then never evidence either)."""
     note: str
 
 
@@ -81,15 +97,33 @@ def fit_from_units(
         theirs = _counterpart(reference, layer, role, candidate.info)
         if theirs is None:
             continue
+        partner = _partner(ours, reference, layer, role)
+        share = MATCH_SHARE * (sum(c.info.stored_nbytes for c in candidates) + reference.nbytes)
         return _fit(
             candidate,
             theirs,
             source,
             gains=(ours.get((layer, _gain_role(role))), _gain(reference, theirs)),
+            partner=partner,
+            share=share,
             gate=gate,
             index_gate=index_gate,
         )
     return None
+
+
+def _partner(
+    ours: dict[tuple[int | None, str], Candidate], reference: Fingerprint, layer: int, role: str
+) -> tuple[Candidate, TensorProfile] | None:
+    """The ``up`` projection beside a ``gate`` anchor on both sides: the same neurons' other rows."""
+    if not role.startswith(ANCHOR_ROLES[0]):
+        return None
+    up = ANCHOR_ROLES[1] + role.removeprefix(ANCHOR_ROLES[0])
+    candidate = ours.get((layer, up))
+    if candidate is None or candidate.info.dtype not in AUDITED_DTYPES:
+        return None
+    theirs = _counterpart(reference, layer, up, candidate.info)
+    return None if theirs is None else (candidate, theirs)
 
 
 def _gain_role(role: str) -> str:
@@ -123,10 +157,14 @@ def _fit(
     source: CandidateSource,
     *,
     gains: tuple[Candidate | None, TensorProfile | None],
+    partner: tuple[Candidate, TensorProfile] | None,
+    share: float,
     gate: float,
     index_gate: float,
 ) -> UnitFit | None:
-    """The fit on one anchor tensor, its gains folded in (each side's own, where it has one)."""
+    """The fit on one anchor tensor, its gains folded in (each side's own, where it has one); across a
+    permutation of its neurons when they do not agree in place, ``partner`` checks it and reading both costs
+    at most ``share`` bytes."""
     gain, reference_gain = gains
     info = candidate.info
     d, width, count = reference.layout.width, info.cols, info.rows
@@ -166,38 +204,118 @@ def _fit(
         x, y = pairs.read(0, GRAM_ROWS)
         agreement = gram_agreement(x, y)
         if agreement < GRAM_GATE:
-            return fit(
-                matrix=None,
-                kept=0,
-                quality=None,
-                rows=GRAM_ROWS,
-                note=(
-                    f"pairwise cosines of {GRAM_ROWS} FFN neurons of {info.name} agree at r = {agreement:.2f}"
-                    f" (a rotated copy keeps them; fitted only at r ≥ {GRAM_GATE})"
-                ),
+            note = (
+                f"pairwise cosines of {GRAM_ROWS} FFN neurons of {info.name} agree at r = {agreement:.2f}"
+                f" (a rotated copy keeps them; fitted only at r ≥ {GRAM_GATE})"
             )
+            assert reference.stored is not None  # a counterpart is always read from the checkpoint
+            cost = info.stored_nbytes + reference.stored.stored_nbytes
+            if partner is None or width != d or count != reference.shape[0]:
+                return fit(matrix=None, kept=0, quality=None, rows=GRAM_ROWS, note=note)
+            if cost > share:
+                return fit(
+                    matrix=None,
+                    kept=0,
+                    quality=None,
+                    rows=GRAM_ROWS,
+                    note=(
+                        f"{note}; its neurons were not paired across a permutation (both whole matrices,"
+                        f" {cost / 1e6:,.0f} MB, cost more than {MATCH_SHARE:.1%} of the two checkpoints)"
+                    ),
+                )
+            every = np.arange(count, dtype=np.int64)
+            return _across(replace(pairs, ours=every, theirs=every), partner, fit, gate=gate, note=note)
         rotation = procrustes(pairs, count=fit_rows)
         x_check, y_check = pairs.read(fit_rows, check)
     x_check -= rotation.x_mean
     y_check -= rotation.y_mean
-    matrix, quality, kept = checked(rotation, x_check, y_check, d=d, gate=gate)
+    return _judged(
+        fit,
+        checked(rotation, x_check, y_check, d=d, gate=gate),
+        gate=gate,
+        rows=count,
+        failed=f"a rotation fitted on {fit_rows} FFN neurons of {info.name} predicts held-out columns",
+        fitted=f"fitted on the {count} FFN neurons of {info.name} (no tokens to fit on)",
+    )
+
+
+def _across(
+    pairs: Pairs,
+    partner: tuple[Candidate, TensorProfile],
+    fit: partial[UnitFit],
+    *,
+    gate: float,
+    note: str,
+) -> UnitFit:
+    """The neurons paired across a permutation (:mod:`~generator.audit.residual_matched`), the map kept when
+    it predicts the partner's rows of a seeded quarter of the reference's neurons, never fitted on."""
+    count, d = pairs.reference.shape
+    ours = np.empty((count, pairs.candidate.cols), dtype=np.float32)
+    theirs = np.empty((count, d), dtype=np.float32)
+    for first in range(0, count, CHUNK_ROWS):
+        x, y = pairs.read(first, min(CHUNK_ROWS, count - first))
+        ours[first : first + x.shape[0]] = x
+        theirs[first : first + y.shape[0]] = y
+    rng = np.random.default_rng(seed_for(f"residual-matched|{pairs.reference.shape}"))
+    check = np.sort(rng.permutation(count)[: count // 4]).astype(np.int64)
+    matching = match_neurons(ours, theirs, check=check, min_pairs=d + MIN_EXTRA)
+    del ours, theirs
+    across = f"{note}; {matching.note}"
+    if matching.matrix is None:
+        return fit(matrix=None, kept=0, quality=None, rows=count, note=across)
+    up, their_up = partner
+    assert their_up.stored is not None  # a counterpart is always read from the checkpoint
+    picked, where = np.unique(matching.check_ours, return_inverse=True)
+    x_check, y_check = read_together(  # one round trip, not two, when remote
+        partial(rows_in_order, pairs.our_reader, up.info, picked),
+        partial(rows_in_order, pairs.their_reader, their_up.stored, check),
+    )
+    x_check = x_check[where]
+    if pairs.our_scale is not None:
+        x_check *= pairs.our_scale
+    if pairs.their_scale is not None:
+        y_check *= pairs.their_scale
+    x_check -= x_check.mean(axis=0)
+    y_check -= y_check.mean(axis=0)
+    rotation = Fitted(matrix=matching.matrix, x_mean=matching.our_mean, y_mean=matching.their_mean)
+    return _judged(
+        fit,
+        checked(rotation, x_check, y_check, d=d, gate=gate),
+        gate=gate,
+        rows=count,
+        failed=f"{across}: the map predicts {up.info.name} on {check.size} held-out neurons",
+        fitted=(
+            f"fitted on the FFN neurons of {pairs.candidate.name}, {matching.note} (no tokens to fit on;"
+            f" checked on {up.info.name} of {check.size} held-out neurons)"
+        ),
+        checked_on=(up.info.name, their_up.name),
+    )
+
+
+def _judged(
+    fit: partial[UnitFit],
+    judged: tuple[npt.NDArray[np.float64], float, npt.NDArray[np.bool_]],
+    *,
+    gate: float,
+    rows: int,
+    failed: str,
+    fitted: str,
+    checked_on: tuple[str, str] | None = None,
+) -> UnitFit:
+    """A map kept when it predicts the held-out rows at ``gate`` (:func:`~generator.audit.residual_wide.
+    checked`'s window columns, their median correlation, those reaching it); ``failed`` begins the note
+    when it does not, ``fitted`` is the note when it does."""
+    matrix, quality, kept = judged
     if kept.mean() < 0.5 or quality < gate:
-        return fit(
-            matrix=None,
-            kept=int(kept.sum()),
-            quality=quality,
-            rows=count,
-            note=(
-                f"a rotation fitted on {fit_rows} FFN neurons of {info.name} predicts held-out columns at"
-                f" median correlation {quality:.2f} (needs {gate})"
-            ),
-        )
+        note = f"{failed} at median correlation {quality:.2f} (needs {gate})"
+        return fit(matrix=None, kept=int(kept.sum()), quality=quality, rows=rows, note=note)
     return fit(
         matrix=matrix * kept[None, :],
         kept=int(kept.sum()),
         quality=quality,
-        rows=count,
-        note=f"fitted on the {count} FFN neurons of {info.name} (no tokens to fit on)",
+        rows=rows,
+        checked_on=checked_on,
+        note=fitted,
     )
 
 

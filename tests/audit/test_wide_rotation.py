@@ -67,6 +67,10 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Wide:
         "rotated_finetuned": toy.train_toy(WIDE, seed=3, task_seed=1, init=rotated, steps=20),
         "independent": toy.train_toy(WIDE, seed=2),
         "rotated_new_vocabulary": _new_vocabulary(rotated),
+        # and its neurons and heads permuted too, stored in bf16
+        "relabelled_new_vocabulary": toy.cast(
+            _new_vocabulary(toy.permute_units(rotated, WIDE, seed=9)), torch.bfloat16
+        ),
     }
     for name, params in cases.items():
         toy.save_checkpoint(params, root / f"{name}.safetensors")
@@ -235,6 +239,58 @@ def test_the_neurons_of_an_independent_model_fit_nothing(wide: Wide) -> None:
     assert abs(agreement) < residual_wide.GRAM_GATE / 2
 
 
+UP_PROJ = "model.layers.0.mlp.up_proj.weight"
+
+
+def test_with_neurons_permuted_too_they_are_paired_before_the_fit(
+    wide: Wide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rotated, neurons and heads permuted, a new vocabulary: nothing is at its index or token any more.
+    The toy's ``gate_proj`` is a tenth of its bytes, so the cost rule is lifted here (tested below)."""
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    report = run_audit(wide.path("relabelled_new_vocabulary"), wide.reference)
+    model = _strongly_derived(report)
+    alignment = _model(report)
+    assert (alignment.kind, alignment.fitted_on) == ("rotation", (GATE_PROJ, GATE_PROJ))
+    assert alignment.held_out_correlation is not None
+    assert alignment.held_out_correlation > 0.95
+    assert "768 of the 768 neurons fitted on paired across a permutation" in alignment.note
+    # the anchor, the tensor that checked it, and the gain are set aside; the permuted heads and the
+    # down projection's permuted neurons are found by the unit search and are the evidence
+    aside = {GATE_PROJ, UP_PROJ, FFN_GAIN}
+    assert {(u.name, u.reason) for u in model.unpaired} == {(name, USED_TO_FIT) for name in aside}
+    assert {(u.name, u.reason) for u in report.reference_unpaired} >= {
+        (GATE_PROJ, USED_TO_FIT),
+        (UP_PROJ, USED_TO_FIT),
+    }
+    evidence = {e.candidate: e for e in model.tensors}
+    for name in ("self_attn.q_proj", "self_attn.o_proj", "mlp.down_proj"):
+        tensor = evidence[f"model.layers.0.{name}.weight"]
+        assert tensor.centred_cosine > 0.95, name
+
+
+def test_neurons_are_paired_only_when_both_whole_matrices_are_cheap(wide: Wide) -> None:
+    report = run_audit(wide.path("relabelled_new_vocabulary"), wide.reference)
+    assert report.verdict != "derived"
+    assert (
+        "its neurons were not paired across a permutation (both whole matrices, 3 MB" in _model(report).note
+    )
+
+
+def test_the_neurons_of_an_independent_model_pair_with_nothing(
+    wide: Wide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    report = run_audit(wide.path("independent"), wide.reference)
+    assert report.verdict == "independent"
+    note = _model(report).note
+    assert "paired across a permutation" in note
+    held = float(
+        note.split(f"the map predicts {UP_PROJ} on 256 held-out neurons at median correlation ")[1][:5]
+    )
+    assert abs(held) < 0.2  # the gate is ROTATION_GATE
+
+
 def test_a_fingerprint_keeps_whole_rows_only_when_they_are_cheap(wide: Wide) -> None:
     """The toy's embedding is a third of the model, so its whole rows would cost far more than a real
     model's (0.03% of DeepSeek-V3): its default fingerprint keeps none and says what it cannot do."""
@@ -320,19 +376,22 @@ def test_the_pairwise_cosines_ignore_rotations_and_not_independence() -> None:
 @pytest.fixture(scope="module")
 def hub(wide: Wide) -> Iterator[HubServer]:
     repos = {"org/wide-reference": load({"model.safetensors": wide.reference})}
-    cases = (*DISGUISED, "rotated_new_vocabulary")
+    cases = (*DISGUISED, "rotated_new_vocabulary", "relabelled_new_vocabulary")
     repos.update({f"org/wide-{case}": load({"model.safetensors": wide.path(case)}) for case in cases})
     with serving(repos) as server:
         yield server
 
 
-@pytest.mark.parametrize("case", ["rotated", "pruned_rotated", "rotated_new_vocabulary"])
+@pytest.mark.parametrize(
+    "case", ["rotated", "pruned_rotated", "rotated_new_vocabulary", "relabelled_new_vocabulary"]
+)
 def test_a_wide_rotation_is_fitted_alike_over_http(
     wide: Wide, hub: HubServer, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
-    local = _audit(wide.path(case), wide.reference).to_dict()
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)  # the neurons paired first (the last case)
+    local = run_audit(wide.path(case), wide.reference).to_dict()
     over = run_audit(f"hf://org/wide-{case}", "hf://org/wide-reference").to_dict()
     assert over["verdict"] == "derived"
     for document in (local, over):
