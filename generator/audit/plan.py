@@ -75,9 +75,9 @@ a wide rotation is fitted only against the checkpoint): every round-1 reference'
 0.03%, Qwen2.5-VL-32B's 0.17%), and the fingerprint stays under 1% (about 0.45% without them)."""
 MATCH_SHARE = 0.01
 """Most the pairing of FFN neurons across a permutation (:mod:`~generator.audit.residual_matched`) reads —
-a dense layer's whole ``gate_proj`` of both models — as a share of the two checkpoints' bytes: a 7B model's
-0.67%, DeepSeek-V3's first dense layer 0.02%; not a model of a few layers, where it would be most of the
-audit's reads."""
+a dense layer's whole ``gate_proj`` and a quarter of its ``up_proj``, of both models — as a share of the two
+checkpoints' bytes: a 7B model's 0.8%, DeepSeek-V3's first dense layer under 0.05%; not a model of a few
+layers, where it would be most of the audit's reads (and its CPU: about a minute at 7B width)."""
 
 UnitKind = Literal["hidden", "token", "single"]
 _TOKEN_ROLES = ("embed", "lm_head", "pos_embed")

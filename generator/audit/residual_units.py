@@ -208,10 +208,9 @@ def _fit(
                 f"pairwise cosines of {GRAM_ROWS} FFN neurons of {info.name} agree at r = {agreement:.2f}"
                 f" (a rotated copy keeps them; fitted only at r ≥ {GRAM_GATE})"
             )
-            assert reference.stored is not None  # a counterpart is always read from the checkpoint
-            cost = info.stored_nbytes + reference.stored.stored_nbytes
             if partner is None or width != d or count != reference.shape[0]:
                 return fit(matrix=None, kept=0, quality=None, rows=GRAM_ROWS, note=note)
+            cost = _across_cost(candidate, reference, partner)
             if cost > share:
                 return fit(
                     matrix=None,
@@ -219,8 +218,9 @@ def _fit(
                     quality=None,
                     rows=GRAM_ROWS,
                     note=(
-                        f"{note}; its neurons were not paired across a permutation (both whole matrices,"
-                        f" {cost / 1e6:,.0f} MB, cost more than {MATCH_SHARE:.1%} of the two checkpoints)"
+                        f"{note}; its neurons were not paired across a permutation (both whole matrices and"
+                        f" a quarter of {partner[0].info.name}, {cost / 1e6:,.0f} MB, cost more than"
+                        f" {MATCH_SHARE:.1%} of the two checkpoints)"
                     ),
                 )
             every = np.arange(count, dtype=np.int64)
@@ -259,10 +259,13 @@ def _across(
     rng = np.random.default_rng(seed_for(f"residual-matched|{pairs.reference.shape}"))
     check = np.sort(rng.permutation(count)[: count // 4]).astype(np.int64)
     matching = match_neurons(ours, theirs, check=check, min_pairs=d + MIN_EXTRA)
-    del ours, theirs
     across = f"{note}; {matching.note}"
     if matching.matrix is None:
         return fit(matrix=None, kept=0, quality=None, rows=count, note=across)
+    # the check neurons' gate rows as read (both arrays were centred in place)
+    our_gates = np.asarray(ours[matching.check_ours] + matching.our_mean, dtype=np.float64)
+    their_gates = np.asarray(theirs[check] + matching.their_mean, dtype=np.float64)
+    del ours, theirs
     up, their_up = partner
     assert their_up.stored is not None  # a counterpart is always read from the checkpoint
     picked, where = np.unique(matching.check_ours, return_inverse=True)
@@ -275,6 +278,8 @@ def _across(
         x_check *= pairs.our_scale
     if pairs.their_scale is not None:
         y_check *= pairs.their_scale
+    x_check = _beside(x_check, our_gates)
+    y_check = _beside(y_check, their_gates)
     x_check -= x_check.mean(axis=0)
     y_check -= y_check.mean(axis=0)
     rotation = Fitted(matrix=matching.matrix, x_mean=matching.our_mean, y_mean=matching.their_mean)
@@ -290,6 +295,26 @@ def _across(
         ),
         checked_on=(up.info.name, their_up.name),
     )
+
+
+def _across_cost(
+    candidate: Candidate, reference: TensorProfile, partner: tuple[Candidate, TensorProfile]
+) -> int:
+    """Bytes the pairing reads: both whole anchors, and a quarter of each side's partner."""
+    up, their_up = partner
+    assert reference.stored is not None  # counterparts are always read from the checkpoint
+    assert their_up.stored is not None
+    quarter = (up.info.stored_nbytes + their_up.stored.stored_nbytes) // 4
+    return candidate.info.stored_nbytes + reference.stored.stored_nbytes + quarter
+
+
+def _beside(rows: npt.NDArray[np.float64], gates: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each row less its projection on the same neuron's gate row, which the pairing saw (a rotation keeps
+    the projection, so a copy's rows still agree; independent models' no longer share what their gates
+    share)."""
+    norms = np.einsum("ij,ij->i", gates, gates)
+    along = np.einsum("ij,ij->i", rows, gates) / np.where(norms > 0, norms, 1.0)
+    return np.asarray(rows - along[:, None] * gates, dtype=np.float64)
 
 
 def _judged(

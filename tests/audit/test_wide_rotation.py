@@ -9,6 +9,7 @@ reference.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from generator.audit import (
     make_fingerprint,
     remote_transport,
     residual,
+    residual_matched,
     residual_units,
     residual_wide,
     run_audit,
@@ -272,15 +274,28 @@ def test_with_neurons_permuted_too_they_are_paired_before_the_fit(
 def test_neurons_are_paired_only_when_both_whole_matrices_are_cheap(wide: Wide) -> None:
     report = run_audit(wide.path("relabelled_new_vocabulary"), wide.reference)
     assert report.verdict != "derived"
-    assert (
-        "its neurons were not paired across a permutation (both whole matrices, 3 MB" in _model(report).note
+    # both gate_proj (1 MB in bf16, 2 MB in float32) and a quarter of both up_proj: about 11% of the toys
+    expected = (
+        f"its neurons were not paired across a permutation (both whole matrices and a quarter of {UP_PROJ}"
     )
+    assert f"{expected}, 4 MB, cost more than 1.0% of the two checkpoints)" in _model(report).note
 
 
 def test_the_neurons_of_an_independent_model_pair_with_nothing(
     wide: Wide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The pairing gives up after two rounds (held-out neurons no closer than chance); made to go on, the
+    map it fits is turned down by the check on ``up_proj``."""
     monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    report = run_audit(wide.path("independent"), wide.reference)
+    assert report.verdict == "independent"
+    note = _model(report).note
+    assert "held-out neurons' closest rows under the map are at median cosine" in note
+    found = re.search(r"median cosine (-?[0-9.]+), no closer than (-?[0-9.]+)", note)
+    assert found is not None
+    cosine, bar = float(found[1]), float(found[2])
+    assert cosine < bar
+    monkeypatch.setattr(residual_matched, "HOPE_ROUNDS", residual_matched.ROUNDS + 1)
     report = run_audit(wide.path("independent"), wide.reference)
     assert report.verdict == "independent"
     note = _model(report).note
