@@ -7,9 +7,9 @@ stage to stage and returns a frozen :class:`~generator.audit.report.AuditReport`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -99,8 +99,8 @@ def run_audit(
         raise InputError(f"{candidate}: is a fingerprint; the candidate must be a checkpoint")
     with (
         heap.frozen(),
+        _aside() as aside,  # left last: the remote reads are closed first, then nothing is waited for
         _remote(progress, cache, candidate, reference) as remote,
-        ThreadPoolExecutor(2) as aside,
     ):
         # Configs and tokenizers are read while the weights are, through the same connection (one revision
         # look-up per repository: all read at one commit), counted apart: `transfer` is the weights' bytes.
@@ -211,6 +211,19 @@ def _noted(report: AuditReport, layout: str) -> AuditReport:
 
 def _is_fingerprint(location: Location) -> bool:
     return not is_remote(location) and is_fingerprint(Path(location))
+
+
+@contextmanager
+def _aside() -> Iterator[ThreadPoolExecutor]:
+    """Two threads for what is read beside the candidate's header (the reference's, configs, tokenizers).
+    Left without waiting: on success everything was taken from them; on an error (a candidate that cannot
+    be read, say) the user is told at once, not after the reference was opened — a remote one's reads are
+    closed first and end at their next request."""
+    pool = ThreadPoolExecutor(2, thread_name_prefix="aside")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _remote(

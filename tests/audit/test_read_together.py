@@ -6,13 +6,17 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from generator.audit import engine, read, run_audit
 from generator.audit.header import read_header
 from generator.audit.read import TensorReader, read_together
 from generator.audit.toy import ToyConfig, save_checkpoint, train_toy
+from generator.errors import InputError
+from tests.audit.conftest import Zoo
 
 
 def test_results_come_in_the_order_asked_and_the_reads_overlap() -> None:
@@ -74,3 +78,29 @@ def test_a_reader_shared_between_threads_opens_each_file_once(
             for k, block in enumerate(got):
                 assert np.array_equal(block, alone.read_all(infos[k % len(infos)]))
     assert reader._fds == {}
+
+
+def test_a_candidate_that_cannot_be_read_is_reported_while_the_reference_is_still_opening(
+    zoo: Zoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference's header is read beside the candidate's; a broken candidate is reported at once, not
+    after the reference was opened (over HTTP, an index and a header per shard). The reference's open here
+    waits until the test has its error: were the error held back for it, the open would finish first."""
+    broken = tmp_path / "broken"
+    broken.mkdir()  # a folder with no checkpoint in it
+    release, finished = threading.Event(), threading.Event()
+    plain = read.open_checkpoint
+
+    def slow(location: Path | str, **kwargs: Any) -> object:
+        if str(location) == str(zoo.reference):
+            release.wait(timeout=30)
+            finished.set()
+        return plain(location, **kwargs)
+
+    monkeypatch.setattr(engine, "open_checkpoint", slow)  # as the engine calls it
+    try:
+        with pytest.raises(InputError, match=r"broken: no \.safetensors files"):
+            run_audit(broken, zoo.reference)
+        assert not finished.is_set()
+    finally:
+        release.set()
