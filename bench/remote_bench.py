@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,7 @@ def bench(
                 hub.faults.latency_s, hub.faults.redirect = latency_ms / 1000, redirect
             for _ in range(repeat):  # alternately, so that a busy spell of this shared VM hits both alike
                 locals_.append(audit_bench.run_child(code, str(candidate), str(reference)))
+                before = time.process_time()  # this process runs nothing but the test Hub meanwhile
                 remotes.append(
                     audit_bench.run_child(
                         code,
@@ -106,6 +108,7 @@ def bench(
                         env={"HF_ENDPOINT": hub.url, "HF_HOME": str(directory / "hf-home"), **pacing},
                     )
                 )
+                remotes[-1]["hub_cpu_s"] = time.process_time() - before
             served = {  # per remote audit
                 "requests": hub.log.requests // repeat,
                 "api": hub.log.api_requests // repeat,
@@ -127,6 +130,7 @@ def bench(
         "local_s": local["seconds"],
         "remote_s": remote["seconds"],
         "remote_cpu_s": remote["cpu_s"],
+        "hub_cpu_s": remote["hub_cpu_s"],
         "time_ratio": remote["seconds"] / local["seconds"],
         "requests": transfer["requests"],
         "bytes_fetched": transfer["fetched"],
