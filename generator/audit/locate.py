@@ -75,9 +75,24 @@ def _whole(file: RemoteFile) -> bytes:
     return file.read(0, file.size)
 
 
+DEFAULT_ENDPOINT = "https://huggingface.co"
+
+
+def hub_endpoint() -> str:
+    """The Hub ``hf://`` locations are read from: ``HF_ENDPOINT``, which must be an ``http(s)://`` URL, else
+    the public Hub. Empty counts as unset (huggingface_hub would use ``""``; a CI variable that is not set
+    expands to it), so it never ends in a request to a URL with no host."""
+    given = os.environ.get("HF_ENDPOINT", "").strip()
+    endpoint = given.rstrip("/") or DEFAULT_ENDPOINT
+    parts = urlsplit(endpoint)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise InputError(f"HF_ENDPOINT={given!r}: not an http(s) URL (where hf:// locations are read)")
+    return endpoint
+
+
 def _locate_hub(remote: Remote, location: str) -> Located:
     repo, revision, folder = parse_hub(location)
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    endpoint = hub_endpoint()
     commit, siblings, repo = _hub_revision(remote, location, endpoint, repo, revision)
     prefix = f"{folder}/" if folder else ""
 
@@ -120,7 +135,7 @@ def hub_folder(remote: Remote, location: str) -> tuple[str, dict[str, RemoteFile
     folder), by name, at the commit the revision resolves to: ``(where, files)``, ``where`` naming the
     folder at that commit. Only the revision is looked up; no file is probed."""
     repo, revision, folder = parse_hub(location)
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    endpoint = hub_endpoint()
     commit, siblings, repo = _hub_revision(remote, location, endpoint, repo, revision)
     if folder in siblings:
         folder = folder.rsplit("/", 1)[0] if "/" in folder else ""

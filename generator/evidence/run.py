@@ -100,11 +100,11 @@ def hub_resolver() -> Resolver:
     """Resolves revisions on the Hub (``HF_ENDPOINT`` and ``HF_TOKEN`` honoured), as the audit's reader does:
     clean errors for a missing or gated repository, an unknown revision, the network."""
     # the audit stack is heavy to import; the reader's own revision look-up, so that errors read the same
-    from generator.audit.locate import _hub_revision  # noqa: PLC0415
+    from generator.audit.locate import _hub_revision, hub_endpoint  # noqa: PLC0415
     from generator.audit.remote import Remote  # noqa: PLC0415
 
     def commit(repo: str, revision: str) -> str:
-        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+        endpoint = hub_endpoint()
         with Remote(workers=1) as remote:
             return _hub_revision(remote, f"hf://{repo}@{revision}", endpoint, repo, revision)[0]
 

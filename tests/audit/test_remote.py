@@ -41,7 +41,7 @@ from generator.audit.ahead import candidate_ahead
 from generator.audit.configured import default_runner, resolve
 from generator.audit.engine import audit_against
 from generator.audit.fingerprint import Fingerprint, fingerprint_checkpoint, load_fingerprint
-from generator.audit.locate import parse_hub
+from generator.audit.locate import hub_endpoint, parse_hub
 from generator.audit.read import open_checkpoint
 from generator.audit.remote import Pacing, Remote, RemoteFile, coalesce, pacing_from
 from generator.commands.weights import audit_command
@@ -135,6 +135,34 @@ def test_locations_parse() -> None:
     for bad in ("hf://org", "hf://org/", "hf://o rg/model", "hf://org/model/../x"):
         with pytest.raises(InputError, match="hf://"):
             parse_hub(bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "endpoint"),
+    [
+        (None, "https://huggingface.co"),
+        ("", "https://huggingface.co"),  # a CI variable that is not set expands to this
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+        ("https://hf-mirror.example/", "https://hf-mirror.example"),
+    ],
+)
+def test_the_hub_endpoint_comes_from_hf_endpoint(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, endpoint: str
+) -> None:
+    if value is None:
+        monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    else:
+        monkeypatch.setenv("HF_ENDPOINT", value)
+    assert hub_endpoint() == endpoint
+
+
+@pytest.mark.parametrize("value", ["huggingface.co", "ftp://mirror.example", "http://"])
+def test_an_hf_endpoint_that_is_not_a_url_is_named_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, zoo: Zoo, value: str
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", value)
+    with pytest.raises(InputError, match=rf"^HF_ENDPOINT='{value}': not an http\(s\) URL"):
+        run_audit("hf://org/model", zoo.reference)
 
 
 def test_coalesce_joins_near_ranges_and_splits_long_ones() -> None:
