@@ -20,9 +20,9 @@ the *up* projection of those pairs — a tensor neither the matching nor the fit
 gate. A model's up row may lean on its own gate row, which the pairing did see, so each up row is first
 stripped of its projection on its neuron's gate row (a rotation keeps that projection): what is left shares
 nothing beyond chance between independent models (measured with up rows made 90% gate: 0.29 before, 0.00
-after). Both tensors are then used to fit, never
-evidence. Reading both whole matrices is allowed only while it costs at most
-:data:`~generator.audit.plan.MATCH_SHARE` of the two checkpoints' bytes.
+after). Both tensors are then used to fit, never evidence. Reading both whole matrices and a quarter of the
+up projections is allowed only while it costs at most :data:`~generator.audit.plan.MATCH_SHARE` of the two
+checkpoints' bytes; an independent pair is given up early (:data:`HOPE_ROUNDS`).
 """
 
 from __future__ import annotations
