@@ -110,26 +110,27 @@ def match_neurons(
     r, c = _mutual(nearest_ours, nearest_theirs)
     ours -= our_mean
     theirs -= their_mean
-    fitted_on = theirs[fit]
-    siblings = float(np.median(_closest(fitted_on, theirs[check])[2]))
-    matrix, rounds, best, stale = None, 0, 0, 0
+    fitted_on, held_out = theirs[fit], theirs[check]
+    siblings = float(np.median(_closest(fitted_on, held_out)[2]))
+    bar = max(HOPELESS, siblings)
+    matrix, mapped, rounds, best, stale = None, None, 0, 0, 0
     while r.size >= MIN_START and rounds < ROUNDS and stale < PATIENCE:
         matrix = _fitted(ours, fitted_on, c, r)
         rounds += 1
         mapped = ours @ matrix.astype(np.float32)
         paired = _mutual(*_closest(mapped, fitted_on)[:2])
         if np.array_equal(paired[0], r) and np.array_equal(paired[1], c):
-            break  # converged: the map is fitted on these pairs
-        held = float(np.median(_closest(mapped, theirs[check])[2])) if rounds >= HOPE_ROUNDS else 1.0
-        if held < max(HOPELESS, siblings):
+            break  # converged: the map is fitted on these pairs, and ``mapped`` is through it
+        held = float(np.median(_closest(mapped, held_out)[2])) if rounds >= HOPE_ROUNDS else 1.0
+        if held < bar:
             note = (
                 f"after {rounds} rounds the held-out neurons' closest rows under the map are at median cosine"
-                f" {held:.2f}, no closer than {max(HOPELESS, siblings):.2f} (their closest among the"
-                f" reference's own neurons: {siblings:.2f}; a copy's are near 1): no pairing"
+                f" {held:.2f}, no closer than {bar:.2f} (their closest among the reference's own neurons:"
+                f" {siblings:.2f}; a copy's are near 1): no pairing"
             )
             return Matching(matrix=None, pairs=0, directions=count, check_ours=empty, note=note, **means)
         r, c = paired
-        matrix = None
+        matrix = mapped = None
         if r.size > best * (1 + GROWTH):
             best, stale = r.size, 0
         else:
@@ -141,7 +142,9 @@ def match_neurons(
         note = f"{r.size} neurons paired (a rotation needs {min_pairs})"
         pairs = int(r.size)
         return Matching(matrix=None, pairs=pairs, directions=count, check_ours=empty, note=note, **means)
-    check_ours = _closest(ours @ matrix.astype(np.float32), theirs[check])[0]
+    if mapped is None:
+        mapped = ours @ matrix.astype(np.float32)
+    check_ours = _closest(mapped, held_out)[0]
     return Matching(
         matrix=matrix,
         pairs=int(r.size),
