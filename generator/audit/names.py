@@ -293,6 +293,9 @@ def parse_name(name: str, mapping: Mapping[str, str] | None = None) -> ParsedNam
     kind = ""
     if len(tail) > 1 and tail[-1] in _KIND:
         kind, tail = _KIND[tail[-1]], tail[:-1]
+    elif len(tail) > 1 and tail[-1].endswith("_proj_bias"):
+        # GPT-OSS's fused expert biases (``experts.gate_up_proj_bias`` ``[E, 2f]``, ``down_proj_bias``)
+        kind, tail = "bias", [*tail[:-1], tail[-1].removesuffix("_bias")]
     role = _layer_role(tail) if layer is not None else _top_role(tail)
     if not kind and role is not None and role.startswith("expert.") and tail[-1].endswith("_proj"):
         kind = "weight"  # fused expert projections (`experts.gate_up_proj`, Llama 4, GPT-OSS) hold weights

@@ -138,3 +138,48 @@ def test_wrong_layout_is_not_the_reference(models: dict[str, Path]) -> None:
     with TensorReader() as reader:
         got = reader.read_all(view)
         assert not (got == reader.read_all(plain[f"{STEM}3.gate_proj.weight"]).T).all()
+
+
+def _with_biases(params: dict[str, torch.Tensor], *, seed: int) -> dict[str, torch.Tensor]:
+    """GPT-OSS's fused expert biases added beside its fused weights: ``gate_up_proj_bias`` ``[E, 2f]``,
+    ``down_proj_bias`` ``[E, d]`` (trained models' biases are small and all different)."""
+    out = dict(params)
+    generator = torch.Generator().manual_seed(seed)
+    for name, weight in params.items():
+        if name.endswith(".experts.gate_up_proj"):
+            experts, d, twice = weight.shape
+            out[name + "_bias"] = 0.02 * torch.randn(experts, twice, generator=generator)
+            out[name.replace("gate_up_proj", "down_proj_bias")] = 0.02 * torch.randn(
+                experts, d, generator=generator
+            )
+    return out
+
+
+@pytest.fixture(scope="module")
+def biased(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("biased")
+    fused = _with_biases(toy_moe.fuse_experts(toy_moe.train_moe(MOE, seed=31), layout="interleaved"), seed=5)
+    written = {
+        "reference": toy.save_checkpoint(fused, root / "reference" / "model.safetensors", config=GPT_OSS),
+        "copy": toy.save_checkpoint(
+            toy.cast(fused, torch.bfloat16), root / "copy" / "model.safetensors", config=GPT_OSS
+        ),
+    }
+    make_fingerprint(written["reference"], root / "reference.fingerprint")
+    return {**written, "reference.fingerprint": root / "reference.fingerprint"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fused_expert_biases_are_each_experts_biases(biased: dict[str, Path], kind: str) -> None:
+    """``gate_up_proj_bias`` and ``down_proj_bias`` are read as the experts' biases, one slice per expert
+    paired with the same expert's (they were unknown roles, ``?mlp.experts.gate_up_proj_bias``, before)."""
+    report = _audit(biased["copy"], _against(biased, "reference", kind))
+    assert report.verdict == "identical", [(c.name, c.verdict, c.summary) for c in report.components]
+    rows = {t.candidate: t for t in _model(report).tensors}
+    for e in (0, 7):
+        for stem in ("gate_up_proj_bias", "down_proj_bias"):
+            row = rows[f"{STEM}{stem}[{e}]"]
+            assert row.reference == f"{STEM}{stem}[{e}]"
+            assert row.role == ("expert.gate_up.bias" if stem.startswith("gate") else "expert.down.bias")
+    assert not any(t.role.startswith("?") for t in _model(report).tensors)
+    assert_every_tensor_accounted_for(report, biased["copy"], biased["reference"])
