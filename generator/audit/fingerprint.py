@@ -46,6 +46,7 @@ from generator.audit.plan import (
     layout_for,
     model_width,
     profile_over_all_units,
+    unit_rows,
     wide_ids,
     window_for,
 )
@@ -110,6 +111,7 @@ def fingerprint_checkpoint(
             model_width((p, i.shape) for i, p in entries if p.component == component) or overall
         )
     readers = Counter(_where(part) for info, _ in entries for part in stored_parts(info))
+    whole_rows = {} if keep_stored else _unit_rows_kept(entries, widths, checkpoint.nbytes)
     profiles: list[TensorProfile] = []
     with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
         for info, parsed in entries:
@@ -119,6 +121,8 @@ def fingerprint_checkpoint(
             )
             if stored is None:  # a fingerprint file: the whole rows a wide rotation is fitted on, if cheap
                 profile = _with_wide_rows(reader, info, profile, checkpoint.nbytes)
+                if info.name in whole_rows:
+                    profile = replace(profile, wide=_rows_of(reader, info, whole_rows[info.name]))
             profiles.append(profile)
             if progress is not None:
                 progress(info.name, info.stored_nbytes)
@@ -219,6 +223,32 @@ def _with_wide_rows(
     rows[order] = reader.read_2d(info, ids[order])
     raw_finite_or_fail(rows, info.dtype, info)
     return replace(profile, wide=rows)
+
+
+def _unit_rows_kept(
+    entries: list[tuple[TensorInfo, ParsedName]], widths: dict[str, int | None], nbytes: int
+) -> dict[str, npt.NDArray[np.int64] | None]:
+    """The whole FFN rows a rotation fitted on neurons reads (:func:`~generator.audit.plan.unit_rows`), for
+    each component whose rows cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the model."""
+    described = [
+        (parsed, info.shape, layout_for(parsed, info.shape, widths[parsed.component]))
+        for info, parsed in entries
+        if info.dtype in AUDITED_DTYPES and not is_buffer(info.name)
+    ]
+    sizes = {info.name: info.cols * DTYPES[info.dtype].itemsize for info, _ in entries}
+    kept: dict[str, npt.NDArray[np.int64] | None] = {}
+    for rows in unit_rows(described).values():
+        cost = sum(sizes[name] * (1 if ids is None else len(ids)) for name, ids in rows.items())
+        if cost <= WIDE_SHARE * nbytes:
+            kept.update(rows)
+    return kept
+
+
+def _rows_of(reader: TensorReader, info: TensorInfo, rows: npt.NDArray[np.int64] | None) -> npt.NDArray[Any]:
+    """Whole rows of a tensor (ascending), raw; ``None``: the whole vector."""
+    raw = reader.read_all(info).reshape(-1) if rows is None else reader.read_2d(info, rows)
+    raw_finite_or_fail(raw, info.dtype, info)
+    return raw
 
 
 def _constant(values: npt.NDArray[np.float64]) -> bool:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, NonNegativeInt, RootModel, Validatio
 
 from generator.audit.header import DTYPES, TensorInfo, read_header
 from generator.audit.names import ParsedName
-from generator.audit.plan import Layout, view_shape, wide_run, window_for
+from generator.audit.plan import ANCHOR_ROLES, GAIN_ROLE, Layout, view_shape, wide_run, window_for
 from generator.audit.read import TensorReader, open_checkpoint
 from generator.audit.values import to_float
 from generator.errors import InputError
@@ -37,7 +37,9 @@ VERSION = "5"
 read them wrongly), and the token strings of the sampled token rows kept (``__metadata__["tokens"]``).
 4: sampled units in runs (:func:`~generator.audit.plan.choose_units`): a version-3 file holds scattered
 units, so an audit against it would not give the numbers one against its checkpoint gives.
-5: a window of 128 residual positions (:data:`~generator.audit.plan.RESIDUAL_WIDTH`; 256 before)."""
+5: a window of 128 residual positions (:data:`~generator.audit.plan.RESIDUAL_WIDTH`; 256 before). A
+version-5 file may also hold the whole rows of its first dense FFN layer (:attr:`TensorProfile.wide`, added
+later): optional, so a file without them still gives the numbers it gave, and says what it cannot fit."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,9 +72,12 @@ class TensorProfile:
     """How the reference stores it when quantised (e.g. ``FP8 E4M3, 128×128 block scales``; its block,
     profile and hashes then hold the dequantised float32 values); ``""`` for a tensor stored as floats."""
     wide: npt.NDArray[Any] | None = None
-    """A wide embedding's whole rows of :func:`~generator.audit.plan.wide_ids`, raw, kept by a fingerprint
-    file (when they cost at most :data:`~generator.audit.plan.WIDE_SHARE` of the model) to fit a wide
-    rotation on; ``None`` otherwise (a reference read from its checkpoint reads them there)."""
+    """Whole rows a rotation is fitted on, raw, kept by a fingerprint file when they cost at most
+    :data:`~generator.audit.plan.WIDE_SHARE` of the model: a wide embedding's rows of
+    :func:`~generator.audit.plan.wide_ids`; the first dense FFN layer's anchor (all rows), its gain (the
+    whole vector) and its ``up_proj`` rows of :func:`~generator.audit.plan.check_quarter`
+    (:func:`~generator.audit.plan.unit_rows`). ``None`` otherwise (a reference read from its checkpoint
+    reads them there)."""
 
     @property
     def name(self) -> str:
@@ -311,13 +316,10 @@ def _from_descriptor(
         raise InputError(f"{where}: contains NaN or infinite values")
     wide = arrays.get("wide")
     if wide is not None:
-        run = wide_run(tuple(item.shape), item.width) if item.kind == "residual" else None
-        if (
-            run is None
-            or wide.shape != (len(run), item.shape[-1])  # the rows of plan.wide_ids: as many as the run
-            or item.dtype != _stored_dtype(stored, index, "wide")
+        if wide.shape not in _whole_shapes(parsed, tuple(item.shape), item.kind, item.width) or (
+            item.dtype != _stored_dtype(stored, index, "wide")
         ):
-            raise InputError(f"{where}: whole token rows of the wrong shape or dtype")
+            raise InputError(f"{where}: whole rows of the wrong shape or dtype")
         if not np.isfinite(to_float(wide, item.dtype)).all():
             raise InputError(f"{where}: contains NaN or infinite values")
     return replace(
@@ -329,6 +331,25 @@ def _from_descriptor(
         hashes=item.hashes,
         wide=wide,
     )
+
+
+def _whole_shapes(
+    parsed: ParsedName, shape: tuple[int, ...], kind: str, width: int
+) -> tuple[tuple[int, ...], ...]:
+    """The shapes a tensor's whole rows may have in a fingerprint: an embedding's rows of
+    :func:`~generator.audit.plan.wide_ids` (as many as the run); an FFN anchor's all rows or those of
+    :func:`~generator.audit.plan.check_quarter`, or the whole gain vector
+    (:func:`~generator.audit.plan.unit_rows`)."""
+    role = parsed.role
+    if kind != "residual" or parsed.expert is not None:
+        return ()
+    if role.startswith("embed") and len(shape) == 2 and (run := wide_run(shape, width)) is not None:
+        return ((len(run), shape[-1]),)
+    if role.startswith(ANCHOR_ROLES) and len(shape) == 2 and parsed.layer is not None:
+        return (shape, (shape[0] // 4, shape[1]))
+    if role.startswith(GAIN_ROLE) and len(shape) == 1 and parsed.layer is not None:
+        return (shape,)
+    return ()
 
 
 def _stored_dtype(stored: Mapping[str, TensorInfo], index: int, part: str = "block") -> str:

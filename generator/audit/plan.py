@@ -271,3 +271,57 @@ def leading(first: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> npt.NDA
     stage reads first."""
     first = np.unique(first)
     return np.concatenate([first, np.setdiff1d(ids, first)])
+
+
+ANCHOR_ROLES = ("mlp.gate.", "mlp.up.")
+"""Roles whose rows are FFN neurons reading the residual stream (dense layers): what a rotation is fitted on
+where no token can anchor it (:mod:`~generator.audit.residual_units`)."""
+GAIN_ROLE = "norm.mlp."
+"""The norm gain in front of them (folded into them by QuaRot)."""
+
+
+def gain_role(role: str) -> str:
+    """The role of the gain in front of an FFN anchor of ``role`` (``norm.mlp.weight`` for a weight)."""
+    return GAIN_ROLE + role.rsplit(".", 1)[-1]
+
+
+def check_quarter(shape: tuple[int, ...]) -> npt.NDArray[np.int64]:
+    """The seeded quarter of an FFN anchor's neurons (ascending) on which a map paired across a permutation is
+    checked, never fitted (:mod:`~generator.audit.residual_matched`): the same rows whether the reference is
+    read whole or from its fingerprint."""
+    count = shape[0]
+    rng = np.random.default_rng(seed_for(f"residual-matched|{tuple(shape)}"))
+    return np.sort(rng.permutation(count)[: count // 4]).astype(np.int64)
+
+
+def unit_rows(
+    tensors: Iterable[tuple[ParsedName, tuple[int, ...], Layout]],
+) -> dict[str, dict[str, npt.NDArray[np.int64] | None]]:
+    """Per component, the reference rows a rotation fitted on FFN neurons reads whole (see
+    :mod:`~generator.audit.residual_units`), by tensor name: the first dense layer's anchor (``gate_proj``,
+    else ``up_proj``) all rows, the gain in front of it (``None``: the whole vector), and beside a
+    ``gate_proj`` anchor the ``up_proj`` rows of :func:`check_quarter`. What a fingerprint keeps for it."""
+    usable: dict[str, list[tuple[int, str, ParsedName, tuple[int, ...]]]] = {}
+    vectors: dict[tuple[str | None, int, str], tuple[ParsedName, tuple[int, ...]]] = {}
+    for parsed, shape, layout in tensors:
+        if parsed.layer is None or parsed.expert is not None:
+            continue
+        if parsed.role.startswith(GAIN_ROLE) and len(shape) == 1:
+            vectors[(parsed.stack, parsed.layer, parsed.role)] = (parsed, shape)
+        residual = layout.kind == "residual" and layout.residual_axis == 1 and len(shape) == 2
+        if residual and parsed.role.startswith(ANCHOR_ROLES):
+            usable.setdefault(parsed.component, []).append((parsed.layer, parsed.role, parsed, shape))
+    out: dict[str, dict[str, npt.NDArray[np.int64] | None]] = {}
+    for component, found in usable.items():
+        layer, role, anchor, shape = min(found, key=lambda item: (item[0], item[1]))
+        rows: dict[str, npt.NDArray[np.int64] | None] = {anchor.name: np.arange(shape[0], dtype=np.int64)}
+        gain = vectors.get((anchor.stack, layer, gain_role(role)))
+        if gain is not None and gain[1] == (shape[1],):
+            rows[gain[0].name] = None
+        if role.startswith(ANCHOR_ROLES[0]):
+            up = ANCHOR_ROLES[1] + role.removeprefix(ANCHOR_ROLES[0])
+            partner = next((p for lay, r, p, s in found if lay == layer and r == up and s == shape), None)
+            if partner is not None:
+                rows[partner.name] = check_quarter(shape)
+        out[component] = rows
+    return out

@@ -10,10 +10,10 @@ at least as many neurons as residual dimensions (dense FFNs have 2.7–4 times a
 pairwise cosines of 128 neurons' rows (kept by a rotation; near 0 between independent models, whose neurons
 share no index), then orthogonal Procrustes on three quarters of the neurons, kept only when it predicts the
 reference's window columns on the last quarter at the same gate. The anchor tensor and the gain folded into
-it are then used to fit, never evidence. Against the reference's checkpoint only (a fingerprint keeps no
-whole rows of it). Where the neurons were permuted as well, the pre-test finds nothing; they are then paired
-across the permutation first (:mod:`~generator.audit.residual_matched`), when reading both whole matrices is
-cheap enough.
+it are then used to fit, never evidence. Against the reference's checkpoint, or a fingerprint that keeps the
+layer's whole rows (:func:`~generator.audit.plan.unit_rows`, when cheap; one that does not says so). Where
+the neurons were permuted as well, the pre-test finds nothing; they are then paired across the permutation
+first (:mod:`~generator.audit.residual_matched`), when reading both whole matrices is cheap enough.
 """
 
 from __future__ import annotations
@@ -28,7 +28,14 @@ import numpy.typing as npt
 
 from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
-from generator.audit.plan import MATCH_SHARE, leading, seed_for
+from generator.audit.plan import (
+    ANCHOR_ROLES,
+    MATCH_SHARE,
+    WIDE_SHARE,
+    check_quarter,
+    gain_role,
+    leading,
+)
 from generator.audit.read import TensorReader, read_together
 from generator.audit.residual_matched import match_neurons
 from generator.audit.residual_wide import (
@@ -48,10 +55,6 @@ from generator.audit.values import raw_finite_or_fail, to_float
 if TYPE_CHECKING:  # pairs imports residual, which imports this module
     from generator.audit.pairs import Candidate, CandidateSource
 
-ANCHOR_ROLES = ("mlp.gate.", "mlp.up.")
-"""Roles whose rows are FFN neurons reading the residual stream (dense layers)."""
-GAIN_ROLE = "norm.mlp."
-"""The norm gain in front of them (folded into them by QuaRot)."""
 MIN_EXTRA = 64
 """Neurons beyond the residual width a fit needs (besides the quarter it is checked on)."""
 
@@ -88,8 +91,8 @@ def fit_from_units(
     index_gate: float,
 ) -> UnitFit | None:
     """Fit the candidate component's residual stream from the first dense FFN layer both models have (see the
-    module docstring); ``None`` when there is no such layer, the reference is a fingerprint, or the tensor
-    already agrees as stored (``index_gate``)."""
+    module docstring); ``None`` when there is no such layer or the tensor already agrees as stored
+    (``index_gate``)."""
     ours = {(c.parsed.layer, c.parsed.role): c for c in candidates if c.parsed.component == component}
     for (layer, role), candidate in sorted(ours.items(), key=lambda item: (item[0][0] is None, item[0])):
         if layer is None or not role.startswith(ANCHOR_ROLES) or candidate.info.dtype not in AUDITED_DTYPES:
@@ -103,7 +106,7 @@ def fit_from_units(
             candidate,
             theirs,
             source,
-            gains=(ours.get((layer, _gain_role(role))), _gain(reference, theirs)),
+            gains=(ours.get((layer, gain_role(role))), _gain(reference, theirs)),
             partner=partner,
             share=share,
             gate=gate,
@@ -126,15 +129,11 @@ def _partner(
     return None if theirs is None else (candidate, theirs)
 
 
-def _gain_role(role: str) -> str:
-    return GAIN_ROLE + role.rsplit(".", 1)[-1]
-
-
 def _counterpart(reference: Fingerprint, layer: int, role: str, info: TensorInfo) -> TensorProfile | None:
     for profile in reference.tensors:
         p, layout = profile.parsed, profile.layout
         same = p.layer == layer and p.role == role and p.expert is None and len(profile.shape) == 2
-        usable = layout.kind == "residual" and layout.residual_axis == 1 and profile.stored is not None
+        usable = layout.kind == "residual" and layout.residual_axis == 1
         if same and usable and profile.shape[0] == info.shape[0]:
             return profile
     return None
@@ -144,9 +143,12 @@ def _gain(reference: Fingerprint, anchor: TensorProfile) -> TensorProfile | None
     for profile in reference.tensors:
         p = profile.parsed
         same = (
-            p.layer == anchor.parsed.layer and p.stack == anchor.parsed.stack and p.role.startswith(GAIN_ROLE)
+            p.layer == anchor.parsed.layer
+            and p.stack == anchor.parsed.stack
+            and p.role == gain_role(anchor.parsed.role)
         )
-        if same and profile.stored is not None and profile.shape == (anchor.shape[1],):
+        readable = profile.stored is not None or profile.wide is not None
+        if same and readable and profile.shape == (anchor.shape[1],):
             return profile
     return None
 
@@ -182,14 +184,22 @@ def _fit(
         same = column_correlations(to_float(stored, info.dtype), to_float(reference.block, reference.dtype))
         if float(np.median(same)) >= index_gate:
             return None  # read as stored: nothing relabelled here
+    if not _whole(reference):
+        note = (
+            f"a rotation fitted on the FFN neurons of {info.name} needs the reference's whole rows of"
+            f" {reference.name}, which this fingerprint does not keep (they would cost more than"
+            f" {WIDE_SHARE:.2%} of the model's bytes): fitted only against the reference's checkpoint"
+        )
+        return fit(matrix=None, kept=0, quality=None, rows=0, note=note)
+    if partner is not None and not _kept_for_check(partner[1]):
+        partner = None
     # the sampled neurons first: their rows were read already (all but each run's ends), so the pre-test on
     # the first GRAM_ROWS pairs costs little more; fit and check sets stay disjoint, neurons exchangeable
     units = leading(np.asarray(reference.units, dtype=np.int64), np.arange(count, dtype=np.int64))
     with TensorReader() as theirs:
-        their_gain = reference_gain.stored if reference_gain is not None else None
         our_scale, their_scale = read_together(  # one round trip, not two, when remote
             partial(_vector, source.reader, gain.info) if gain is not None else _nothing,
-            partial(_vector, theirs, their_gain) if their_gain is not None else _nothing,
+            partial(_their_vector, theirs, reference_gain) if reference_gain is not None else _nothing,
         )
         pairs = Pairs(
             ours=units,
@@ -256,8 +266,7 @@ def _across(
         x, y = pairs.read(first, min(CHUNK_ROWS, count - first))
         ours[first : first + x.shape[0]] = x
         theirs[first : first + y.shape[0]] = y
-    rng = np.random.default_rng(seed_for(f"residual-matched|{pairs.reference.shape}"))
-    check = np.sort(rng.permutation(count)[: count // 4]).astype(np.int64)
+    check = check_quarter(pairs.reference.shape)
     matching = match_neurons(ours, theirs, check=check, min_pairs=d + MIN_EXTRA)
     across = f"{note}; {matching.note}"
     if matching.matrix is None:
@@ -267,11 +276,10 @@ def _across(
     their_gates = np.asarray(theirs[check] + matching.their_mean, dtype=np.float64)
     del ours, theirs
     up, their_up = partner
-    assert their_up.stored is not None  # a counterpart is always read from the checkpoint
     picked, where = np.unique(matching.check_ours, return_inverse=True)
     x_check, y_check = read_together(  # one round trip, not two, when remote
         partial(rows_in_order, pairs.our_reader, up.info, picked),
-        partial(rows_in_order, pairs.their_reader, their_up.stored, check),
+        partial(_their_check_rows, pairs.their_reader, their_up, check),
     )
     x_check = x_check[where]
     if pairs.our_scale is not None:
@@ -300,12 +308,13 @@ def _across(
 def _across_cost(
     candidate: Candidate, reference: TensorProfile, partner: tuple[Candidate, TensorProfile]
 ) -> int:
-    """Bytes the pairing reads: both whole anchors, and a quarter of each side's partner."""
+    """Bytes the pairing reads: both whole anchors, and a quarter of each side's partner (nothing of a
+    reference's fingerprint, which holds them already)."""
     up, their_up = partner
-    assert reference.stored is not None  # counterparts are always read from the checkpoint
-    assert their_up.stored is not None
-    quarter = (up.info.stored_nbytes + their_up.stored.stored_nbytes) // 4
-    return candidate.info.stored_nbytes + reference.stored.stored_nbytes + quarter
+    ours = candidate.info.stored_nbytes + up.info.stored_nbytes // 4
+    if reference.stored is None or their_up.stored is None:
+        return ours
+    return ours + reference.stored.stored_nbytes + their_up.stored.stored_nbytes // 4
 
 
 def _beside(rows: npt.NDArray[np.float64], gates: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -342,6 +351,36 @@ def _judged(
         checked_on=checked_on,
         note=fitted,
     )
+
+
+def _whole(profile: TensorProfile) -> bool:
+    """Whether every row of a reference tensor can be read: from its checkpoint, or kept by a fingerprint."""
+    return profile.stored is not None or (profile.wide is not None and profile.wide.shape == profile.shape)
+
+
+def _kept_for_check(profile: TensorProfile) -> bool:
+    """Whether the rows a pairing across a permutation is checked on can be read (the partner's
+    :func:`~generator.audit.plan.check_quarter` rows, kept by a fingerprint beside a ``gate_proj`` anchor)."""
+    return _whole(profile) or (profile.wide is not None and profile.wide.shape[0] == profile.shape[0] // 4)
+
+
+def _their_check_rows(
+    reader: TensorReader, profile: TensorProfile, check: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """The reference partner's rows ``check`` (those of :func:`~generator.audit.plan.check_quarter`)."""
+    if profile.stored is not None:
+        return rows_in_order(reader, profile.stored, check)
+    assert profile.wide is not None
+    rows = profile.wide[check] if profile.wide.shape == profile.shape else profile.wide  # all, or just those
+    return to_float(rows, profile.dtype)
+
+
+def _their_vector(reader: TensorReader, profile: TensorProfile) -> npt.NDArray[np.float64]:
+    """A reference gain, from its checkpoint or as its fingerprint keeps it."""
+    if profile.stored is not None:
+        return _vector(reader, profile.stored)
+    assert profile.wide is not None
+    return to_float(profile.wide.reshape(-1), profile.dtype)
 
 
 def _nothing() -> None:

@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -35,9 +35,11 @@ from generator.audit import (
     toy,
     toy_disguise,
 )
-from generator.audit.fingerprint import load_fingerprint
+from generator.audit.fingerprint import load_fingerprint, write_fingerprint
+from generator.audit.plan import check_quarter
 from generator.audit.report import ComponentReport
 from generator.audit.residual import ROTATION_GATE, USED_TO_FIT
+from generator.errors import InputError
 from tests.audit.hubserver import HubServer, load, serving
 
 WIDE = toy.ToyConfig(vocab=3072, d_model=512, n_layers=1, n_heads=4, d_ff=1024, steps=40)
@@ -212,6 +214,21 @@ def test_with_no_token_left_the_rotation_is_fitted_on_the_ffn_neurons(wide: Wide
         assert run_audit(wide.path("rotated_new_vocabulary"), wide.reference).verdict != "derived"
 
 
+def test_the_gain_folded_in_is_the_norms_weight_not_its_bias(wide: Wide, tmp_path: Path) -> None:
+    """A LayerNorm in front of the FFN has a bias beside its weight, stored first (names sort ``bias`` before
+    ``weight``): the reference's gain must be the weight, as the candidate's is, or the fit is lost (a bias
+    still at its initial zeros scales every row to nothing)."""
+    bias = torch.zeros(WIDE.d_model)
+    paths = {}
+    for name, source in (("reference", wide.reference), ("candidate", wide.path("rotated_new_vocabulary"))):
+        weights = {**load_file(source), FFN_GAIN.replace("weight", "bias"): bias}
+        paths[name] = toy.save_checkpoint(weights, tmp_path / name / "model.safetensors")
+    report = run_audit(paths["candidate"], paths["reference"])
+    assert report.verdict == "derived"
+    assert _model(report).kind == "rotation"
+    assert _model(report).fitted_on == (GATE_PROJ, GATE_PROJ)
+
+
 def test_both_models_are_read_at_once_for_a_fit(wide: Wide, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over HTTP every read of a fit is a round trip: the candidate's rows and the reference's, and the two
     gains folded in, are asked for together, not one after the other. Each read waits at a barrier that
@@ -331,8 +348,8 @@ def rich(wide: Wide, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_fingerprint_with_whole_rows_fits_a_wide_rotation_like_the_checkpoint(
     wide: Wide, rich: Path, case: str
 ) -> None:
-    kept = [p.wide for p in load_fingerprint(rich).tensors if p.wide is not None]
-    assert [w.shape for w in kept] == [(2 * WIDE.d_model + 512, WIDE.d_model)]
+    kept = {p.name: p.wide.shape for p in load_fingerprint(rich).tensors if p.wide is not None}
+    assert kept[EMBED] == (2 * WIDE.d_model + 512, WIDE.d_model)
     full = _audit(wide.path(case), wide.reference).to_dict()
     light = _audit(wide.path(case), rich).to_dict()
     assert light["verdict"] == "derived"
@@ -340,6 +357,94 @@ def test_a_fingerprint_with_whole_rows_fits_a_wide_rotation_like_the_checkpoint(
         for key in ("reference", "reference_kind", "reference_files", "cheap"):
             del document[key]
     assert full == light
+
+
+def test_a_fingerprint_keeps_the_whole_rows_of_its_first_dense_ffn_layer_when_cheap(
+    wide: Wide, rich: Path
+) -> None:
+    """What a rotation fitted on FFN neurons reads of the reference: all of ``gate_proj``'s rows, the gain in
+    front of it, and ``up_proj``'s rows of the check quarter — kept bit-exact, of layer 0 only."""
+    kept = {p.name: p.wide for p in load_fingerprint(rich).tensors if p.wide is not None}
+    assert set(kept) == {EMBED, GATE_PROJ, UP_PROJ, FFN_GAIN}
+    weights = load_file(wide.reference)
+    quarter = check_quarter(tuple(weights[GATE_PROJ].shape))
+    assert quarter.size == weights[GATE_PROJ].shape[0] // 4
+    for name, rows in ((GATE_PROJ, slice(None)), (UP_PROJ, quarter), (FFN_GAIN, slice(None))):
+        assert kept[name] is not None
+        assert np.array_equal(kept[name], weights[name][rows].numpy()), name
+    # the default fingerprint keeps none of them (the toy's layer is a tenth of it) and says so
+    default = {p.name for p in load_fingerprint(wide.fingerprint).tensors if p.wide is not None}
+    assert default == set()
+    note = _model(_audit(wide.path("rotated_new_vocabulary"), wide.fingerprint)).note
+    assert f"needs the reference's whole rows of {GATE_PROJ}, which this fingerprint does not keep" in note
+
+
+def test_whole_rows_of_the_wrong_shape_are_refused(wide: Wide, rich: Path, tmp_path: Path) -> None:
+    loaded = load_fingerprint(rich)
+    for name in (GATE_PROJ, UP_PROJ, FFN_GAIN, EMBED):
+        tensors = tuple(
+            replace(p, wide=p.wide[1:]) if p.name == name and p.wide is not None else p
+            for p in loaded.tensors
+        )
+        path = tmp_path / f"{name}.fingerprint"
+        write_fingerprint(replace(loaded, tensors=tensors), path)
+        with pytest.raises(InputError, match="whole rows of the wrong shape or dtype"):
+            load_fingerprint(path)
+
+
+@pytest.mark.parametrize("case", ["rotated_new_vocabulary", "relabelled_new_vocabulary", "relabelled_fp8"])
+def test_a_fingerprint_with_the_ffn_rows_fits_on_neurons_like_the_checkpoint(
+    wide: Wide, rich: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """No token left (and the neurons permuted too, in the last cases): the fit on layer 0's FFN neurons
+    against the fingerprint gives the report the checkpoint gives, number for number."""
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    _fitted_on_neurons_alike(wide.path(case), wide.reference, rich)
+
+
+def test_an_fp8_references_fingerprint_keeps_its_ffn_rows_dequantised(
+    wide: Wide, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DeepSeek-V3's case: the reference stored as FP8 with block scales. Its fingerprint keeps the FFN rows
+    dequantised (float32, as the audit reads them from the checkpoint), and the relabelled copy is found
+    against it with the numbers the FP8 checkpoint gives."""
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    fp8 = toy.save_checkpoint(
+        toy.quantise_fp8_blocks(load_file(wide.reference))[0], tmp_path / "fp8" / "model.safetensors"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint, "WIDE_SHARE", 1.0)
+        make_fingerprint(fp8, tmp_path / "fp8.fingerprint")
+    kept = {p.name: p for p in load_fingerprint(tmp_path / "fp8.fingerprint").tensors if p.wide is not None}
+    assert {GATE_PROJ, UP_PROJ} <= set(kept)
+    assert kept[GATE_PROJ].dtype == "F32"
+    assert kept[GATE_PROJ].quantisation.startswith("FP8")
+    _fitted_on_neurons_alike(wide.path("relabelled_new_vocabulary"), fp8, tmp_path / "fp8.fingerprint")
+
+
+def _fitted_on_neurons_alike(candidate: Path, checkpoint: Path, kept: Path) -> None:
+    """The candidate is found on the FFN neurons against the fingerprint, with the report the checkpoint
+    gives but for where the reference was."""
+    full = run_audit(candidate, checkpoint).to_dict()
+    light = run_audit(candidate, kept).to_dict()
+    assert light["verdict"] == "derived"
+    model = next(c for c in light["components"] if c["name"] == "model")
+    assert model["residual"]["kind"] == "rotation"
+    assert "FFN neurons" in model["residual"]["note"]
+    for document in (full, light):
+        for key in ("reference", "reference_kind", "reference_files", "cheap"):
+            del document[key]
+    assert full == light
+
+
+def test_an_independent_model_fits_nothing_on_the_neurons_a_fingerprint_keeps(
+    wide: Wide, rich: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    monkeypatch.setattr(residual_wide, "GRAM_GATE", -2.0)  # the in-place fit tried whatever its pre-test says
+    report = run_audit(wide.path("independent"), rich)
+    assert report.verdict == "independent"
+    assert _model(report).kind != "rotation"
 
 
 @pytest.fixture(scope="module")
@@ -410,15 +515,48 @@ def test_a_wide_rotation_is_fitted_alike_over_http(
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
     monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)  # the neurons paired first (the last cases)
-    local = run_audit(wide.path(case), wide.reference).to_dict()
-    over = run_audit(f"hf://org/wide-{case}", "hf://org/wide-reference").to_dict()
-    assert over["verdict"] == "derived"
-    for document in (local, over):
+    _derived_alike_over_http(
+        run_audit(wide.path(case), wide.reference),
+        run_audit(f"hf://org/wide-{case}", "hf://org/wide-reference"),
+    )
+
+
+def _derived_alike_over_http(local: AuditReport, over: AuditReport) -> None:
+    """``derived`` over HTTP with every number of the local report; where a config.json was looked for
+    differs (a folder, a URL)."""
+    assert over.verdict == "derived"
+    documents = [local.to_dict(), over.to_dict()]
+    for document in documents:
         for key in ("candidate", "reference", "candidate_files", "reference_files", "transfer", "cheap"):
             document.pop(key, None)
-    # where a config.json was looked for differs (a folder, a URL); every number is the same
     where = re.compile(r"no config\.json (beside the checkpoint|at \S+?)(?=[)'\"])")
-    assert where.sub("no config.json", json.dumps(over)) == where.sub("no config.json", json.dumps(local))
+    assert len({where.sub("no config.json", json.dumps(document)) for document in documents}) == 1
+
+
+@pytest.mark.parametrize("case", ["rotated_new_vocabulary", "relabelled_new_vocabulary"])
+def test_a_fingerprint_taken_over_http_fits_on_neurons_alike(
+    wide: Wide,
+    hub: HubServer,
+    rich: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+) -> None:
+    """The reference fingerprinted in place on the test Hub keeps the same whole FFN rows as from its file,
+    and a candidate read over HTTP against it gets the report a local one gets."""
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", 1.0)
+    taken = rich.with_name(f"remote-{case}.fingerprint")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint, "WIDE_SHARE", 1.0)
+        make_fingerprint("hf://org/wide-reference", taken)
+
+    def kept(path: Path) -> dict[str, bytes]:
+        return {p.name: p.wide.tobytes() for p in load_fingerprint(path).tensors if p.wide is not None}
+
+    assert kept(taken) == kept(rich)
+    assert GATE_PROJ in kept(taken)
+    _derived_alike_over_http(run_audit(wide.path(case), rich), run_audit(f"hf://org/wide-{case}", taken))
 
 
 @pytest.mark.parametrize("shape", [(96, 96), (128, 80), (80, 128)])
