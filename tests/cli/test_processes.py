@@ -8,6 +8,7 @@ import tomllib
 
 import pytest
 
+import generator
 from generator.cli import cli
 from tests.cli.run import ROOT, run_process
 
@@ -37,8 +38,11 @@ def test_bad_input_covers_every_command() -> None:
 
 def test_python_m_generator_and_the_console_script_run_the_group() -> None:
     result = run_process("--version")
-    assert (result.returncode, result.stdout) == (0, "python -m generator, version 0.1.0\n")
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # the installed version is the project's and the package's (evidence files record the latter)
+    assert project["version"] == generator.__version__
+    assert (result.returncode, result.stdout) == (0, f"python -m generator, version {project['version']}\n")
+    scripts = project["scripts"]
     module, _, name = scripts["sovereign-report"].partition(":")
     entry = getattr(importlib.import_module(module), name)
     assert entry.__module__ == "generator.cli"
