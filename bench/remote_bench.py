@@ -48,6 +48,9 @@ sys.path.insert(0, {root!r})
 from generator.audit import run_audit
 from generator.audit.read import TensorReader
 import torch  # imported before the clock starts, by both runs alike
+# and so is every library a remote audit uses: huggingface_hub's header and error helpers (~40 ms to import)
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 candidate, reference = sys.argv[1:3]
 read = [0]
 if not candidate.startswith("hf://"):
