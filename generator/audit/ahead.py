@@ -12,8 +12,12 @@ real pass reports the problem.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from generator.audit.experts import EXPERT_SEED, sampled_experts
 from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint
 from generator.audit.header import stored_parts
+from generator.audit.names import entries_of
 from generator.audit.pairs import (
     Candidate,
     CandidateSource,
@@ -33,7 +37,13 @@ _FAILED_REHEARSAL = (InputError, ArithmeticError, ValueError)
 """What a rehearsal on zeros may raise; it then reads nothing ahead."""
 
 
-def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint | None = None) -> bool:
+def reference_ahead(
+    remote: Remote,
+    reference: Checkpoint,
+    candidate: Checkpoint | None = None,
+    *,
+    expert_seed: int = EXPERT_SEED,
+) -> bool:
     """Start fetching everything fingerprinting ``reference`` (sampled positions only) will read — and, given
     the ``candidate``, right behind it, what aligning it reads first (:func:`candidate_ahead`'s first batch:
     it depends on the reference's roles, shapes and sampled units, which a rehearsal on zeros already has;
@@ -56,7 +66,8 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
     remote.prefetch(plans, bounds={file: sorted(offsets) for file, offsets in starts.items()})
     theirs = None
     if candidate is not None and (ours := _candidate_files(candidate)):
-        theirs = _rehearsed(remote, ours, _first_reads(_named(rehearsed, candidate)), profiles=True)
+        named = _named(rehearsed, candidate, expert_seed)
+        theirs = _rehearsed(remote, ours, _first_reads(named), profiles=True)
     if theirs is None:
         return False
     remote.prefetch(theirs)
@@ -64,7 +75,12 @@ def reference_ahead(remote: Remote, reference: Checkpoint, candidate: Checkpoint
 
 
 def candidate_ahead(
-    remote: Remote, fingerprint: Fingerprint, candidate: Checkpoint, *, first_fetched: bool = False
+    remote: Remote,
+    fingerprint: Fingerprint,
+    candidate: Checkpoint,
+    *,
+    first_fetched: bool = False,
+    expert_seed: int = EXPERT_SEED,
 ) -> None:
     """Fetch what aligning and comparing read first of each candidate tensor named like a reference
     tensor: its profile and sampled block as stored (or in the one orientation that fits; skipped when
@@ -76,7 +92,7 @@ def candidate_ahead(
     files = _candidate_files(candidate)
     if not files:
         return
-    named = _named(fingerprint, candidate)
+    named = _named(fingerprint, candidate, expert_seed)
     if not first_fetched and not _read_ahead(remote, files, _first_reads(named)):
         return
     later = []
@@ -105,12 +121,14 @@ def _candidate_files(candidate: Checkpoint) -> list[RemoteFile]:
 
 
 def _named(
-    fingerprint: Fingerprint, candidate: Checkpoint
+    fingerprint: Fingerprint, candidate: Checkpoint, expert_seed: int
 ) -> list[tuple[TensorInfo, TensorProfile, list[bool]]]:
     """Each remote candidate tensor named like a residual reference tensor, with the orientations that fit
     (a square matrix only the way its component stores its one-way matrices, where they tell:
-    :func:`~generator.audit.pairs.storage_conventions`, as the audit reads it)."""
-    ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile)}
+    :func:`~generator.audit.pairs.storage_conventions`, as the audit reads it) — but the routed experts the
+    audit leaves out of its sample, which it never reads."""
+    left_out = _unsampled(candidate, expert_seed)
+    ours = {t.name: t for t in candidate.tensors if isinstance(t.file, RemoteFile) and t.name not in left_out}
     named = [
         (info, profile, fits)
         for profile in fingerprint.tensors
@@ -122,6 +140,20 @@ def _named(
         (Candidate(info=info, parsed=profile.parsed), profile) for info, profile, _ in named
     )
     return [(info, p, conventional(fits, ways.get(p.parsed.component))) for info, p, fits in named]
+
+
+def _unsampled(candidate: Checkpoint, expert_seed: int) -> set[str]:
+    """The candidate's routed-expert tensors outside the audit's sample
+    (:func:`~generator.audit.experts.sampled_experts`)."""
+    layers: dict[tuple[str, int], dict[str, int | None]] = defaultdict(dict)
+    for info, parsed in entries_of(candidate.tensors):
+        if parsed.role.startswith("expert.") and parsed.stack is not None and parsed.layer is not None:
+            layers[(parsed.stack, parsed.layer)][info.name] = parsed.expert
+    left_out: set[str] = set()
+    for (stack, layer), experts in layers.items():
+        kept = sampled_experts(list(experts.values()), expert_seed, stack, layer)
+        left_out |= {name for name, expert in experts.items() if expert not in kept}
+    return left_out
 
 
 def _first_reads(

@@ -121,7 +121,9 @@ def run_audit(
             reference_files: tuple[SourceFile, ...] = (_source_file(Path(reference)),)
         else:
             opened = opening.result()
-            first_fetched = remote is not None and reference_ahead(remote, opened, checkpoint)
+            first_fetched = remote is not None and reference_ahead(
+                remote, opened, checkpoint, expert_seed=expert_seed
+            )
             fingerprint = fingerprint_checkpoint(
                 opened,
                 progress=_bytes_progress(progress, opened.nbytes),
@@ -132,7 +134,9 @@ def run_audit(
                 remote.release([f for f in opened.files if isinstance(f, RemoteFile)])
             reference_files = tuple(_source_file(f) for f in opened.files)
         if remote is not None:
-            candidate_ahead(remote, fingerprint, checkpoint, first_fetched=first_fetched)
+            candidate_ahead(
+                remote, fingerprint, checkpoint, first_fetched=first_fetched, expert_seed=expert_seed
+            )
         beside = beside_read.result()
         theirs = beside[1].tokenizer if fingerprint.kind == "checkpoint" else _kept_strings(fingerprint)
         rows = max((p.shape[0] for p in fingerprint.tensors if is_token_rows(p)), default=0)

@@ -19,7 +19,7 @@ independent MoE pairs with the search on).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,19 @@ class ExpertMatch:
     """Whether a tested tensor of this expert shows shared origin on its own (set by the verdict stage)."""
 
 
+def sampled_experts(
+    experts: Sequence[int | None], expert_seed: int, stack: str, layer: int
+) -> set[int | None]:
+    """Which of a candidate layer's routed experts (their indices; ``None`` for a fused tensor left whole) are
+    matched and tested: at most :data:`EXPERTS_PER_LAYER`, drawn by the recorded seed — what the audit reads
+    of them, and all that a remote candidate's read-ahead fetches."""
+    ordered = sorted(set(experts), key=lambda e: -1 if e is None else e)
+    if len(ordered) <= EXPERTS_PER_LAYER:
+        return set(ordered)
+    rng = np.random.default_rng(seed_for(f"experts|{expert_seed}|{stack}|{layer}"))
+    return {ordered[int(i)] for i in rng.choice(len(ordered), size=EXPERTS_PER_LAYER, replace=False)}
+
+
 def layer_key(parsed: ParsedName) -> str:
     """A tensor's key within its layer: the role, and the expert index of a routed expert."""
     return parsed.role if parsed.expert is None else f"{parsed.role}#{parsed.expert}"
@@ -136,11 +149,8 @@ def match_ffn(
     groups = _groups(ffn)
     ref_groups = _groups({k: v for k, v in ref_layer.items() if k.startswith(FFN_FAMILIES)})
     experts = sorted(g for g in groups if g[0] == "expert")
-    sampled = set(experts)
-    if len(experts) > EXPERTS_PER_LAYER:
-        rng = np.random.default_rng(seed_for(f"experts|{expert_seed}|{stack}|{layer}"))
-        picked = rng.choice(len(experts), size=EXPERTS_PER_LAYER, replace=False)
-        sampled = {experts[int(i)] for i in picked}
+    chosen_ids = sampled_experts([e for _, e in experts], expert_seed, stack, layer)
+    sampled = {g for g in experts if g[1] in chosen_ids}
     moe = bool(experts) or any(g[0] != "mlp" for g in ref_groups)
     pairs: list[tuple[Candidate, TensorProfile | None]] = []
     unsampled: list[Unmatched] = []

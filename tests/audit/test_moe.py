@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,12 +12,25 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from generator.audit import AuditReport, ComponentReport, make_fingerprint, plan, run_audit, toy, toy_moe
+from generator.audit import (
+    AuditReport,
+    ComponentReport,
+    make_fingerprint,
+    plan,
+    remote_transport,
+    run_audit,
+    toy,
+    toy_moe,
+)
 from generator.audit.experts import EXPERTS_PER_LAYER
 from generator.audit.fingerprint import load_fingerprint
+from generator.audit.names import parse_name
+from generator.audit.read import open_checkpoint
+from generator.audit.remote import RemoteFile
 from generator.audit.summary import summary_lines
 from generator.commands import audit_command
 from tests.audit.conftest import Zoo
+from tests.audit.hubserver import load, serving
 from tests.audit.test_components import assert_every_tensor_accounted_for
 
 MOE = toy_moe.MoeConfig()
@@ -269,3 +283,36 @@ def test_the_cli_takes_the_expert_seed_and_reports_it(moe: MoeZoo, tmp_path: Pat
         ).expert_matches
         if m.candidate_expert is not None
     }
+
+
+def test_a_remote_candidate_is_read_at_its_sampled_experts_only(
+    moe: MoeZoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HTTP the candidate is read ahead in one batch per stage; a routed expert outside the sample is
+    never asked for (rehearsed or read), though it is named like a reference expert (before: every expert
+    of every layer was read ahead)."""
+    asked: list[tuple[str, int, int]] = []
+    plain = RemoteFile.read_many
+
+    def read_many(self: RemoteFile, spans: Sequence[tuple[int, int]]) -> list[bytes]:
+        asked.extend((self.url, offset, offset + length) for offset, length in spans)
+        return plain(self, spans)
+
+    monkeypatch.setattr(RemoteFile, "read_many", read_many)
+    monkeypatch.setattr(remote_transport, "BACKOFF_S", 0.001)
+    files = {"o/many": moe.path("many"), "o/many_permuted": moe.path("many_permuted")}
+    with serving({repo: load({"model.safetensors": path}) for repo, path in files.items()}) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        report = run_audit("hf://o/many_permuted", "hf://o/many")
+    local = _audit(moe.path("many_permuted"), moe.path("many"))
+    assert report.verdict == local.verdict == "derived"
+    assert _mapping(_model(report)) == _mapping(_model(local))
+    sampled = {(m.candidate_layer, m.candidate_expert) for m in _model(report).expert_matches}
+    spans = [(start, end) for url, start, end in asked if "many_permuted" in url]
+    read = set()
+    for info in open_checkpoint(moe.path("many_permuted")).tensors:
+        parsed, end = parse_name(info.name), info.offset + info.nbytes
+        if parsed.expert is not None and any(s < end and e > info.offset for s, e in spans):
+            read.add((parsed.layer, parsed.expert))
+    assert read == {(layer, e) for layer, e in sampled if e is not None}
+    assert len(read) == 2 * EXPERTS_PER_LAYER < 2 * MANY.n_experts
