@@ -13,9 +13,10 @@ real pass reports the problem.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from generator.audit.experts import EXPERT_SEED, sampled_experts
-from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint
+from generator.audit.fingerprint import Fingerprint, TensorProfile, fingerprint_checkpoint, read_deferred
 from generator.audit.header import stored_parts
 from generator.audit.names import entries_of
 from generator.audit.pairs import (
@@ -99,8 +100,8 @@ def candidate_ahead(
     with TensorReader() as reader:  # reads what was just fetched: no request
         source = CandidateSource(reader)
         for info, profile, fits in named:
-            if len(fits) < 2 or profile.constant:
-                continue
+            if len(fits) < 2 or profile.constant or profile.deferred:
+                continue  # a deferred reference tensor is read once matched: its score waits till then
             try:
                 score = profile_score(source.profile(info, profile, fits[0]), profile)
             except _FAILED_REHEARSAL:
@@ -114,6 +115,28 @@ def candidate_ahead(
         source = CandidateSource(reader)
         worth = [read for read in later if _worth(*read, source)]
     _read_ahead(remote, files, worth, blocks=False)  # their sampled blocks came in the batch before
+
+
+def deferred_ahead(remote: Remote, profiles: Sequence[TensorProfile]) -> None:
+    """Fetch in one batch what reading these deferred reference tensors reads
+    (:func:`~generator.audit.fingerprint.read_deferred`: the matched experts' output projections)."""
+    files = list(
+        dict.fromkeys(
+            part.file
+            for p in profiles
+            if p.stored is not None
+            for part in stored_parts(p.stored)
+            if isinstance(part.file, RemoteFile)
+        )
+    )
+    if not files:
+        return
+    try:
+        with remote.rehearse(files) as plans:
+            read_deferred(profiles, statistics=False)
+    except _FAILED_REHEARSAL:
+        return
+    remote.prefetch(plans)
 
 
 def _candidate_files(candidate: Checkpoint) -> list[RemoteFile]:

@@ -17,18 +17,24 @@ half B stay exact however the pairs were chosen. In order:
 
 No tensor is dropped: a second tensor with the same key in one layer is paired on its own, and every tensor
 ends up in a pair or in :attr:`Alignment.unmatched` with the reason.
+
+A reference read from its checkpoint leaves its routed experts' output projections unread
+(:data:`~generator.audit.fingerprint.DEFERRED_ROLES`); each is read when a candidate tensor is first paired
+with it or could be (one batch per stack, before the pairs are scored), so every number is the one a
+fingerprint file gives.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from generator.audit.experts import EXPERT_SEED, FFN_FAMILIES, ExpertMatch, layer_key, match_ffn
+from generator.audit.fingerprint import read_deferred
 from generator.audit.fingerprint_file import Fingerprint, TensorProfile
 from generator.audit.header import AUDITED_DTYPES, TensorInfo
 from generator.audit.names import is_buffer
@@ -86,9 +92,12 @@ def align(
     *,
     progress: Callable[[str], None] | None = None,
     expert_seed: int = EXPERT_SEED,
+    read_ahead: Callable[[Sequence[TensorProfile]], None] | None = None,
 ) -> Alignment:
-    """Pair every candidate tensor with a reference tensor (see the module docstring)."""
+    """Pair every candidate tensor with a reference tensor (see the module docstring). ``read_ahead`` fetches
+    what reading deferred reference tensors will read, in one batch (a remote reference)."""
     usable = [p for p in reference.tensors if p.layout.kind != "skip"]
+    deferred = _Deferred(read_ahead=read_ahead)
     by_name = {p.name: p for p in usable}
     # square matrices are read the way the component stores its one-way matrices (`storage_conventions`)
     source.conventions = storage_conventions(
@@ -104,14 +113,16 @@ def align(
             unmatched.append(Unmatched(candidate=candidate, reason=reason, skipped=True))
         else:
             pending.append(candidate)
-    mapped = _map_layers(pending, usable, source, expert_seed)
+    mapped = _map_layers(pending, usable, source, expert_seed, deferred)
     matches.extend(mapped.matches)
     unmatched.extend(mapped.unsampled)
     rest = mapped.rest
     for candidate in rest:
         if progress is not None:
             progress(candidate.info.name)
-        match = _by_role(candidate, usable, source) or _by_content(candidate, usable, source)
+        match = _by_role(candidate, usable, source, deferred) or _by_content(
+            candidate, usable, source, deferred
+        )
         if match is None:
             unmatched.append(Unmatched(candidate=candidate, reason=NO_COUNTERPART, skipped=False))
         else:
@@ -149,7 +160,9 @@ def _skip_reason(info: TensorInfo) -> str:
     return ""
 
 
-def _by_role(candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource) -> Match | None:
+def _by_role(
+    candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource, deferred: _Deferred
+) -> Match | None:
     parsed = candidate.parsed
     options = [
         p
@@ -159,13 +172,31 @@ def _by_role(candidate: Candidate, usable: Sequence[TensorProfile], source: Cand
     if not parsed.known:
         # An unrecognised role pairs by its text only with a tensor at the same place in the same layer.
         options = [p for p in options if p.parsed.layer == parsed.layer and p.shape == candidate.info.shape]
-    return best_match(candidate, options, source, "role")
+    return best_match(candidate, deferred.read(options), source, "role")
 
 
 def _by_content(
-    candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource
+    candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource, deferred: _Deferred
 ) -> Match | None:
-    return best_match(candidate, usable, source, "content")
+    fitting = [p for p in usable if source.orientations(candidate, p)]
+    return best_match(candidate, deferred.read(fitting), source, "content")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Deferred:
+    """Deferred reference tensors, each read once, when first needed."""
+
+    read_ahead: Callable[[Sequence[TensorProfile]], None] | None
+    done: dict[str, TensorProfile] = field(default_factory=dict)
+
+    def read(self, profiles: Sequence[TensorProfile]) -> list[TensorProfile]:
+        """``profiles``, each deferred one read (those not read before, in one batch)."""
+        waiting = list({p.name: p for p in profiles if p.deferred and p.name not in self.done}.values())
+        if waiting:
+            if self.read_ahead is not None:
+                self.read_ahead(waiting)
+            self.done.update(read_deferred(waiting))
+        return [self.done.get(p.name, p) if p.deferred else p for p in profiles]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,6 +232,7 @@ def _map_layers(
     usable: Sequence[TensorProfile],
     source: CandidateSource,
     expert_seed: int,
+    deferred: _Deferred,
 ) -> _Mapped:
     out = _Mapped(maps=[], matches=[], rest=[], unsampled=[], experts=[])
     stacks = _by_layer(candidates, out.rest)
@@ -230,6 +262,7 @@ def _map_layers(
         out.maps.append(layer_map)
         target = dict(layer_map.mapping)
         ref_layers = references[layer_map.reference_stack]
+        paired: list[tuple[Candidate, TensorProfile | None]] = []
         for layer, keys in sorted(layers.items()):
             ref_layer = ref_layers[target[layer]]
             pairs = [(c, ref_layer.get(k)) for k, c in sorted(keys.items()) if not k.startswith(FFN_FAMILIES)]
@@ -247,14 +280,16 @@ def _map_layers(
             pairs.extend(matched.pairs)
             out.unsampled.extend(matched.unsampled)
             out.experts.extend(matched.matches)
-            for candidate, reference in pairs:
-                match = (
-                    best_match(candidate, [reference], source, "layer map") if reference is not None else None
-                )
-                if match is None:
-                    out.rest.append(candidate)
-                else:
-                    out.matches.append(match)
+            paired.extend(pairs)
+        read = iter(deferred.read([r for _, r in paired if r is not None]))  # the matched experts' outputs
+        for candidate, reference in paired:
+            match = (
+                best_match(candidate, [next(read)], source, "layer map") if reference is not None else None
+            )
+            if match is None:
+                out.rest.append(candidate)
+            else:
+                out.matches.append(match)
     return out
 
 

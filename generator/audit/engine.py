@@ -7,17 +7,18 @@ stage to stage and returns a frozen :class:`~generator.audit.report.AuditReport`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from generator.audit import heap
-from generator.audit.ahead import candidate_ahead, reference_ahead
+from generator.audit.ahead import candidate_ahead, deferred_ahead, reference_ahead
 from generator.audit.align import align
 from generator.audit.beside import model_config
 from generator.audit.cheap import compare_sides, read_sides
@@ -26,7 +27,13 @@ from generator.audit.compare import Compared, compare
 from generator.audit.exact import complete, reference_unpaired
 from generator.audit.experts import EXPERT_SEED, EXPERTS_PER_LAYER
 from generator.audit.fingerprint import fingerprint_checkpoint
-from generator.audit.fingerprint_file import Fingerprint, is_fingerprint, load_fingerprint, write_fingerprint
+from generator.audit.fingerprint_file import (
+    Fingerprint,
+    TensorProfile,
+    is_fingerprint,
+    load_fingerprint,
+    write_fingerprint,
+)
 from generator.audit.gate_up import fused_by_columns, layout_of
 from generator.audit.names import entries_of
 from generator.audit.pairs import Candidate, CandidateSource, Unmatched
@@ -153,6 +160,7 @@ def run_audit(
                 expert_seed=expert_seed,
                 tokens=tokens,
                 token_pairing=pairing,
+                read_ahead=partial(deferred_ahead, remote) if remote is not None else None,
             )
 
         report = _with_gate_up_layout(audit(checkpoint), stored, audit)
@@ -285,11 +293,13 @@ def audit_against(
     expert_seed: int = EXPERT_SEED,
     tokens: TokenMap | None = None,
     token_pairing: TokenPairing | None = None,
+    read_ahead: Callable[[Sequence[TensorProfile]], None] | None = None,
 ) -> AuditReport:
     """Audit an opened candidate checkpoint against an already loaded reference fingerprint.
 
     ``tokens`` pairs token rows by string (a re-numbered vocabulary, :mod:`~generator.audit.tokens`);
-    ``token_pairing`` says in the report's method how they were paired."""
+    ``token_pairing`` says in the report's method how they were paired; ``read_ahead`` fetches in one batch
+    what reading the reference's deferred tensors reads (:func:`~generator.audit.ahead.deferred_ahead`)."""
     candidates = [
         Candidate(info=info, parsed=parsed) for info, parsed in entries_of(checkpoint.tensors, mapping)
     ]
@@ -316,7 +326,14 @@ def audit_against(
             if progress is not None:
                 progress("aligning", aligned, len(candidates))
 
-        alignment = align(candidates, fingerprint, source, progress=on_align, expert_seed=expert_seed)
+        alignment = align(
+            candidates,
+            fingerprint,
+            source,
+            progress=on_align,
+            expert_seed=expert_seed,
+            read_ahead=read_ahead,
+        )
         # o_proj/down_proj first: whether their units relate to the reference's tells whether the units of
         # q/k/v and gate/up (the same heads and neurons) are worth searching (`units.hidden_units`), and the
         # token rows, last, whether a re-numbered vocabulary is (`units.token_units`)

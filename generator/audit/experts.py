@@ -3,9 +3,10 @@
 Experts are exchangeable units one level up (their order is arbitrary): after the layer map, each sampled
 candidate expert — and the shared expert, and a dense FFN in a MoE audit — is matched on half A with every
 FFN unit of the mapped reference layer (routed experts, shared expert, dense FFN; a dense FFN copied into
-every expert is sparse upcycling). Matching uses the same half-A profile scores as the layer maps, so the
-half-B tests stay exact. At most :data:`EXPERTS_PER_LAYER` routed experts per layer are matched and tested,
-chosen by a seed recorded in the report; the rest are listed as not sampled.
+every expert is sparse upcycling). Matching uses the same half-A profile scores as the layer maps, on the
+units' input projections (:data:`OUTPUT_SUFFIX`), so the half-B tests stay exact. At most
+:data:`EXPERTS_PER_LAYER` routed experts per layer are matched and tested, chosen by a seed recorded in the
+report; the rest are listed as not sampled.
 
 Experts moved (or copied) across layers: a routed expert whose best half-A score in the mapped layer is below
 :data:`MOVED_BELOW` is also scored against the routed experts of the reference's other layers — at most
@@ -49,6 +50,12 @@ MOVED_BELOW = 0.5
 EXPERT_SEED = 0
 """Default seed of the expert sample (recorded in the report)."""
 FFN_FAMILIES = ("mlp.", "expert.", "shared.")
+OUTPUT_SUFFIX = "down."
+"""An FFN unit's output projection (``down_proj``), left out of the half-A score units are matched on: a
+reference read from its checkpoint reads its routed experts' output projections only once matched
+(:data:`~generator.audit.fingerprint.DEFERRED_ROLES`), and a fingerprint file gives the same scores. The
+input projections (``gate_proj``, ``up_proj``) hold the same units; every matched pair is still tested on
+all of its tensors."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +83,8 @@ class ExpertMatch:
     reference_expert: int | None
     """Reference expert index (``None`` for a shared expert or dense FFN)."""
     score: float | None
-    """Mean centred profile correlation on half A (what the choice was based on)."""
+    """Mean centred profile correlation of the input projections on half A (what the choice was based
+    on)."""
     tensors: tuple[str, ...] = ()
     """The candidate expert's tensors."""
     significant: bool | None = None
@@ -244,6 +252,8 @@ def _group_score(
 ) -> float | None:
     scores = []
     for suffix, key in suffixes.items():
+        if suffix.startswith(OUTPUT_SUFFIX):
+            continue  # matched on the input projections: the reference's output ones are read once matched
         reference = ref_layer[ref_suffixes[suffix]] if suffix in ref_suffixes else None
         if reference is None or reference.constant or reference.layout.kind != "residual":
             continue

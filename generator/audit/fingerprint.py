@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -71,6 +71,13 @@ __all__ = [  # its own names, and the values and file (fingerprint_file) under t
 
 _CASTS = {"F64": ("F32", "BF16", "F16"), "F32": ("BF16", "F16"), "BF16": ("F16",), "F16": ("BF16",)}
 
+DEFERRED_ROLES = ("expert.down.",)
+"""Routed experts' output projections: a reference read from its checkpoint leaves them unread until a
+candidate expert is matched with theirs (:func:`read_deferred`). Experts are matched on their input
+projections (:mod:`~generator.audit.experts`), so which ones are read is known before they are; the output
+projection is the largest part of an expert's sample (its window rows are read whole: GLM-4.5-Air 0.36 of
+0.88 MB), and a reference is sampled at every expert of every layer."""
+
 Progress = Callable[[str, int], None]
 """Called with a description and a number of bytes done, for progress bars."""
 
@@ -117,7 +124,14 @@ def fingerprint_checkpoint(
         for info, parsed in entries:
             stored = info if keep_stored else None
             profile = _profile(
-                reader, hasher, info, parsed, widths[parsed.component], stored=stored, statistics=statistics
+                reader,
+                hasher,
+                info,
+                parsed,
+                widths[parsed.component],
+                stored=stored,
+                statistics=statistics,
+                defer=keep_stored,
             )
             if stored is None:  # a fingerprint file: the whole rows a wide rotation is fitted on, if cheap
                 profile = _with_wide_rows(reader, info, profile, checkpoint.nbytes)
@@ -150,9 +164,11 @@ def _profile(
     *,
     stored: TensorInfo | None,
     statistics: bool = True,
+    defer: bool = False,
 ) -> TensorProfile:
     """``stored``: where the tensor stays readable (nothing is hashed), or ``None`` to hash it now;
-    ``statistics``: whether to compute anything from the values read."""
+    ``statistics``: whether to compute anything from the values read; ``defer``: whether a routed expert's
+    output projection is left unread (:data:`DEFERRED_ROLES`; only where the tensor stays readable)."""
     base = TensorProfile(
         parsed=parsed,
         dtype=info.dtype,
@@ -180,6 +196,8 @@ def _profile(
     assert layout.residual_axis is not None
     window = window_for(layout.width).positions()
     units = choose_units(layout, parsed.seed_role, info.shape)
+    if defer and stored is not None and parsed.expert is not None and parsed.role.startswith(DEFERRED_ROLES):
+        return replace(base, layout=layout, units=units, deferred=True)
     every = profile_over_all_units(layout)
     picked = np.asarray(units, dtype=np.int64)
     everything = read_block(
@@ -203,6 +221,28 @@ def _profile(
         profile=profile_of(everything, info.dtype, single=layout.units == "single"),
         hashes=hashes,
     )
+
+
+def read_deferred(profiles: Sequence[TensorProfile], *, statistics: bool = True) -> dict[str, TensorProfile]:
+    """The deferred profiles given, read now from where they are stored (by name): what
+    :func:`fingerprint_checkpoint` would have made of them."""
+    out: dict[str, TensorProfile] = {}
+    with TensorReader() as reader, ThreadPoolExecutor(max_workers=1) as hasher:
+        for profile in profiles:
+            assert profile.deferred
+            assert profile.stored is not None
+            read = _profile(
+                reader,
+                hasher,
+                profile.stored,
+                profile.parsed,
+                profile.layout.width,
+                stored=profile.stored,
+                statistics=statistics,
+            )
+            assert (read.layout, read.units) == (profile.layout, profile.units)
+            out[profile.name] = read
+    return out
 
 
 def _with_wide_rows(

@@ -71,6 +71,11 @@ class TensorProfile:
     quantisation: str = ""
     """How the reference stores it when quantised (e.g. ``FP8 E4M3, 128×128 block scales``; its block,
     profile and hashes then hold the dequantised float32 values); ``""`` for a tensor stored as floats."""
+    deferred: bool = False
+    """A routed expert's output projection of a reference read from its checkpoint, not read yet (its block
+    and profile empty): read only for the experts a candidate expert is matched with, which are chosen on
+    the input projections (:func:`~generator.audit.fingerprint.read_deferred`). Never in a fingerprint
+    file."""
     wide: npt.NDArray[Any] | None = None
     """Whole rows a rotation is fitted on, raw, kept by a fingerprint file when they cost at most
     :data:`~generator.audit.plan.WIDE_SHARE` of the model: a wide embedding's rows of

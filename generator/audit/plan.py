@@ -43,7 +43,9 @@ EXPERT_UNITS = 32
 """Hidden units sampled per routed expert's matrix (two runs). A MoE reference is read at every expert of
 every layer (which of them a candidate's experts derive from is not known before), so its samples are most
 of what an audit against it reads: at 128 units a DeepSeek-V3 expert was 2.0 MB and 20 requests (4.5% of
-a layer), at 32 it is 0.71 MB and 8 (1.6%). A matched expert is still tested on 32 × 64 elements (a
+a layer), at 32 it is 0.71 MB and 8 (1.6%; 0.46 MB where its output projection is left unread, as for
+every expert no candidate expert is matched with: :data:`~generator.audit.fingerprint.DEFERRED_ROLES`).
+A matched expert is still tested on 32 × 64 elements (a
 fine-tuned copy's z-score over 20); independent ones stay at chance (the null is the same permutation of
 residual positions)."""
 TOKEN_UNITS = 512

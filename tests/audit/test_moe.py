@@ -285,12 +285,13 @@ def test_the_cli_takes_the_expert_seed_and_reports_it(moe: MoeZoo, tmp_path: Pat
     }
 
 
-def test_a_remote_candidate_is_read_at_its_sampled_experts_only(
+def test_remote_experts_are_read_where_sampled_and_matched_only(
     moe: MoeZoo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Over HTTP the candidate is read ahead in one batch per stage; a routed expert outside the sample is
-    never asked for (rehearsed or read), though it is named like a reference expert (before: every expert
-    of every layer was read ahead)."""
+    """Over HTTP each stage is read ahead in one batch. A candidate's routed expert outside the sample is
+    never asked for (rehearsed or read), though named like a reference expert (before: every expert of every
+    layer was read ahead); a reference expert's output projection is asked for only where a candidate
+    expert was matched with it (its input projections, which the matching scores, at every expert)."""
     asked: list[tuple[str, int, int]] = []
     plain = RemoteFile.read_many
 
@@ -307,12 +308,36 @@ def test_a_remote_candidate_is_read_at_its_sampled_experts_only(
     local = _audit(moe.path("many_permuted"), moe.path("many"))
     assert report.verdict == local.verdict == "derived"
     assert _mapping(_model(report)) == _mapping(_model(local))
-    sampled = {(m.candidate_layer, m.candidate_expert) for m in _model(report).expert_matches}
-    spans = [(start, end) for url, start, end in asked if "many_permuted" in url]
-    read = set()
-    for info in open_checkpoint(moe.path("many_permuted")).tensors:
-        parsed, end = parse_name(info.name), info.offset + info.nbytes
-        if parsed.expert is not None and any(s < end and e > info.offset for s, e in spans):
-            read.add((parsed.layer, parsed.expert))
-    assert read == {(layer, e) for layer, e in sampled if e is not None}
-    assert len(read) == 2 * EXPERTS_PER_LAYER < 2 * MANY.n_experts
+    routed = [m for m in _model(report).expert_matches if m.candidate_expert is not None]
+    assert len(routed) == 2 * EXPERTS_PER_LAYER < 2 * MANY.n_experts
+
+    def experts_asked(name: str) -> dict[str, set[tuple[int | None, int]]]:
+        spans = [(start, end) for url, start, end in asked if f"/o/{name}/" in url]
+        read: dict[str, set[tuple[int | None, int]]] = {}
+        for info in open_checkpoint(moe.path(name)).tensors:
+            parsed, end = parse_name(info.name), info.offset + info.nbytes
+            if parsed.expert is not None and any(s < end and e > info.offset for s, e in spans):
+                read.setdefault(parsed.role.split(".")[1], set()).add((parsed.layer, parsed.expert))
+        return read
+
+    ours, theirs = experts_asked("many_permuted"), experts_asked("many")
+    sampled = {(m.candidate_layer, m.candidate_expert) for m in routed}
+    assert ours == {"gate": sampled, "up": sampled, "down": sampled}
+    every = {(layer, e) for layer in (1, 2) for e in range(MANY.n_experts)}
+    assert theirs["gate"] == theirs["up"] == every
+    assert theirs["down"] == {(m.reference_layer, m.reference_expert) for m in routed}
+
+
+@pytest.mark.parametrize("candidate", ["many_permuted", "permuted", "regrouped", "independent", "upcycled"])
+def test_a_checkpoint_and_its_fingerprint_give_the_same_report(moe: MoeZoo, zoo: Zoo, candidate: str) -> None:
+    """Against its checkpoint a reference's routed experts' output projections are read only once matched;
+    against its fingerprint they are all at hand. The experts are matched on their input projections either
+    way, so the two reports agree number for number."""
+    name = {"many_permuted": "many", "upcycled": ""}.get(candidate, "moe")
+    checkpoint = moe.path(name) if name else zoo.reference
+    fingerprint = moe.reference(name, "fingerprint") if name else zoo.fingerprint
+    full, light = (_audit(moe.path(candidate), ref).to_dict() for ref in (checkpoint, fingerprint))
+    for document in (full, light):
+        for key in ("reference", "reference_kind", "reference_files", "cheap"):
+            del document[key]
+    assert full == light
