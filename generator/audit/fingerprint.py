@@ -71,7 +71,7 @@ __all__ = [  # its own names, and the values and file (fingerprint_file) under t
 
 _CASTS = {"F64": ("F32", "BF16", "F16"), "F32": ("BF16", "F16"), "BF16": ("F16",), "F16": ("BF16",)}
 
-DEFERRED_ROLES = ("expert.down.",)
+DEFERRED_ROLES: tuple[str, ...] = ("expert.down.",)
 """Routed experts' output projections: a reference read from its checkpoint leaves them unread until a
 candidate expert is matched with theirs (:func:`read_deferred`). Experts are matched on their input
 projections (:mod:`~generator.audit.experts`), so which ones are read is known before they are; the output
