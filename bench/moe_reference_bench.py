@@ -3,13 +3,18 @@ at the real shape of GLM-4.5-Air (bf16) or DeepSeek-V3 (FP8 e4m3 with 128 × 128
 sparse file (the real header, zeros for data: a few KB on disk), fingerprinted the way an audit reads a
 reference from its checkpoint, with every read recorded.
 
-    .venv/bin/python bench/moe_reference_bench.py [--shape glm-4.5-air|deepseek-v3|both]
+    .venv/bin/python bench/moe_reference_bench.py [--shape glm-4.5-air|deepseek-v3|both] [--whole]
 
 Prints, for the layer, the bytes read and the requests they make once joined as a remote reader joins them
 (`remote_settings.Pacing().gap`) — with the routed experts' output projections deferred (read only for
 matched experts: add ``matched`` of them, 8 a candidate layer) and without (every expert read whole at its
 sampled positions, as before). The positions read depend on roles and shapes only, never on values, so zeros
 plan exactly what real weights would.
+
+``--whole`` writes the whole model instead (every layer, the dense ones and the embeddings; 673 GB for
+DeepSeek-V3, all of it a hole on disk) and times the reference's fingerprint pass over it: once reading
+without computing (what a rehearsal plans; locally it reads the zeros), then as an audit makes it, with the
+peak RSS — the scale an audit against such a reference works at.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import resource
 import struct
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +53,10 @@ SHAPES = {
             ("o_proj", 4096, 12288),
         ],
         "config": {"model_type": "glm4_moe"},
+        "layers": 46,
+        "dense_layers": 1,
+        "dense_width": 10944,
+        "vocab": 151552,
     },
     "deepseek-v3": {
         "d": 7168,
@@ -63,38 +74,54 @@ SHAPES = {
             "model_type": "deepseek_v3",
             "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]},
         },
+        "layers": 61,
+        "dense_layers": 3,
+        "dense_width": 18432,
+        "vocab": 129280,
     },
 }
 SIZES = {"BF16": 2, "F32": 4, "F8_E4M3": 1}
 
 
-def _tensors(shape: dict[str, Any]) -> dict[str, tuple[list[int], str]]:
+def _tensors(shape: dict[str, Any], *, whole: bool) -> dict[str, tuple[list[int], str]]:
+    """One MoE layer (``model.layers.3``), or the whole model."""
     d, f, dtype = shape["d"], shape["f"], shape["dtype"]
     out: dict[str, tuple[list[int], str]] = {}
-    stem = "model.layers.3."
 
     def matrix(name: str, rows: int, cols: int) -> None:
-        out[f"{stem}{name}.weight"] = ([rows, cols], dtype)
+        out[f"{name}.weight"] = ([rows, cols], dtype)
         if dtype == "F8_E4M3":
-            out[f"{stem}{name}.weight_scale_inv"] = ([math.ceil(rows / 128), math.ceil(cols / 128)], "F32")
+            out[f"{name}.weight_scale_inv"] = ([math.ceil(rows / 128), math.ceil(cols / 128)], "F32")
 
-    for norm in ("input_layernorm", "post_attention_layernorm"):
-        out[f"{stem}{norm}.weight"] = ([d], "BF16")
-    for name, rows, cols in shape["attention"]:
-        matrix(f"self_attn.{name}", rows, cols)
-    out[f"{stem}mlp.gate.weight"] = ([shape["experts"], d], "BF16")
-    out[f"{stem}mlp.gate.e_score_correction_bias"] = ([shape["experts"]], "F32")
-    for unit in [f"experts.{e}" for e in range(shape["experts"])] + ["shared_experts"]:
-        matrix(f"mlp.{unit}.gate_proj", f, d)
-        matrix(f"mlp.{unit}.up_proj", f, d)
-        matrix(f"mlp.{unit}.down_proj", d, f)
+    if whole:
+        for name in ("model.embed_tokens.weight", "lm_head.weight"):
+            out[name] = ([shape["vocab"], d], "BF16")
+        out["model.norm.weight"] = ([d], "BF16")
+    for layer in range(shape["layers"]) if whole else [3]:
+        stem = f"model.layers.{layer}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            out[f"{stem}{norm}.weight"] = ([d], "BF16")
+        for name, rows, cols in shape["attention"]:
+            matrix(f"{stem}self_attn.{name}", rows, cols)
+        if whole and layer < shape["dense_layers"]:
+            width = shape["dense_width"]
+            matrix(f"{stem}mlp.gate_proj", width, d)
+            matrix(f"{stem}mlp.up_proj", width, d)
+            matrix(f"{stem}mlp.down_proj", d, width)
+            continue
+        out[f"{stem}mlp.gate.weight"] = ([shape["experts"], d], "BF16")
+        out[f"{stem}mlp.gate.e_score_correction_bias"] = ([shape["experts"]], "F32")
+        for unit in [f"experts.{e}" for e in range(shape["experts"])] + ["shared_experts"]:
+            matrix(f"{stem}mlp.{unit}.gate_proj", f, d)
+            matrix(f"{stem}mlp.{unit}.up_proj", f, d)
+            matrix(f"{stem}mlp.{unit}.down_proj", d, f)
     return out
 
 
-def _write(folder: Path, shape: dict[str, Any]) -> tuple[Path, int]:
+def _write(folder: Path, shape: dict[str, Any], *, whole: bool = False) -> tuple[Path, int]:
     header: dict[str, Any] = {}
     offset = 0
-    for name, (dims, dtype) in sorted(_tensors(shape).items()):
+    for name, (dims, dtype) in sorted(_tensors(shape, whole=whole).items()):
         size = math.prod(dims) * SIZES[dtype]
         header[name] = {"dtype": dtype, "shape": dims, "data_offsets": [offset, offset + size]}
         offset += size
@@ -159,11 +186,54 @@ def bench(name: str) -> dict[str, Any]:
     return row
 
 
+def whole(name: str) -> dict[str, Any]:
+    """The whole model: the reference's fingerprint pass over it, timed, with the peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="moe-bench-") as folder:
+        path, size = _write(Path(folder), SHAPES[name], whole=True)
+        read = [0]
+        plain = TensorReader._pread_many
+
+        def counted(self: TensorReader, info: Any, asked: Any) -> Any:
+            read[0] += sum(length for _, length in asked)
+            return plain(self, info, asked)
+
+        setattr(TensorReader, "_pread_many", counted)  # noqa: B010 — put back below
+        try:
+            start = time.perf_counter()
+            checkpoint = open_checkpoint(path)
+            opened = time.perf_counter()
+            fingerprint.fingerprint_checkpoint(checkpoint, keep_stored=True, statistics=False)
+            planned = time.perf_counter()
+            read[0] = 0
+            reduced = fingerprint.fingerprint_checkpoint(checkpoint, keep_stored=True)
+            done = time.perf_counter()
+        finally:
+            setattr(TensorReader, "_pread_many", plain)  # noqa: B010
+    return {
+        "shape": name,
+        "model_bytes": size,
+        "tensors": len(checkpoint.tensors),
+        "profiles": len(reduced.tensors),
+        "deferred": sum(p.deferred for p in reduced.tensors),
+        "open_s": round(opened - start, 2),
+        "read_without_statistics_s": round(planned - opened, 2),
+        "fingerprint_s": round(done - planned, 2),
+        "read": read[0],
+        "read_share": read[0] / size,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", choices=[*SHAPES, "both"], default="both")
+    parser.add_argument("--whole", action="store_true", help="The whole model, timed (see above).")
     args = parser.parse_args()
     names = list(SHAPES) if args.shape == "both" else [args.shape]
+    if args.whole:
+        for name in names:
+            print(json.dumps(whole(name)), flush=True)
+        return
     rows = [bench(name) for name in names]
     print(json.dumps(rows, indent=1))
     print()
