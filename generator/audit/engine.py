@@ -255,7 +255,7 @@ def _remote(
 def _releasing(remote: Remote | None) -> Callable[[TensorInfo], None] | None:
     """Drops what was fetched ahead of a stored tensor once it is read, making room for the next ones: the
     sampled positions of a reference of hundreds of GB are tens of GB, read through a window of
-    :data:`~generator.audit.remote.PREFETCH_BYTES`."""
+    :attr:`~generator.audit.remote.Pacing.room` (512 MiB by default)."""
     if remote is None:
         return None
 

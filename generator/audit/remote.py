@@ -109,6 +109,8 @@ class Remote:
         self.pacing = pacing if workers is None else replace(pacing, workers=workers)
         """Requests in flight and how ranges are joined (by default from the ``AUDIT_HTTP_*`` variables)."""
         workers = self.pacing.workers
+        self._room = self.pacing.room if self.pacing.room is not None else PREFETCH_BYTES
+        """Most bytes fetched ahead held at once."""
         self._pool = _started_pool(workers)
         self._tally = Tally(progress)
         self._transport = Transport(workers=workers, tally=self._tally)
@@ -226,8 +228,9 @@ class Remote:
         bounds: Mapping[RemoteFile, Sequence[int]] | None = None,
     ) -> None:
         """Fetch every planned ``(offset, length)`` span of every file ahead of the stage that reads them,
-        holding at most :data:`PREFETCH_BYTES` at a time: what does not fit yet waits for room, which
-        :meth:`release` and :meth:`release_span` make as the stage is done with what it read.
+        holding at most :attr:`Pacing.room` at a time (:data:`PREFETCH_BYTES` by default): what does not fit
+        yet waits for room, which :meth:`release` and :meth:`release_span` make as the stage is done with what
+        it read.
 
         Returns at once: the stage that planned the reads starts on the first bytes while the rest are on
         their way (a read of a span still coming waits for it — starting it at once if it still waits for
@@ -255,7 +258,7 @@ class Remote:
                     for k, group in zip(firsts, groups, strict=True)
                 ]
                 continue
-            room = PREFETCH_BYTES - self._held - sum(job.nbytes for _, _, job in ranked)
+            room = self._room - self._held - sum(job.nbytes for _, _, job in ranked)
             streamed: list[tuple[int, int]] = []
             for start, end in groups:  # one pass through the file: its ranges in the order they lie
                 if end - start > room:
@@ -350,10 +353,11 @@ class Remote:
     def _room_for(self, job: _Job) -> bool:
         """Whether ``job`` fits (the first always: a job larger than the room), dropping bytes let go of,
         oldest first, until it does."""
-        while self._held > 0 and self._held + job.nbytes > PREFETCH_BYTES and self._releasable:
+        room = self._room
+        while self._held > 0 and self._held + job.nbytes > room and self._releasable:
             file, start, end = self._releasable.popleft()
             self._held = max(0, self._held - file.forget(start, end))
-        return self._held == 0 or self._held + job.nbytes <= PREFETCH_BYTES
+        return self._held == 0 or self._held + job.nbytes <= room
 
     def _start(self, job: _Job) -> None:
         job.started = True

@@ -88,8 +88,9 @@ def _to_environment(variable: str) -> Callable[[click.Context, click.Parameter, 
 
 
 def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--http-workers``, ``--http-bandwidth``, ``--http-latency-ms``: how a remote checkpoint is read (the
-    command-line face of the ``AUDIT_HTTP_*`` variables; an option given wins over the variable)."""
+    """``--http-workers``, ``--http-bandwidth``, ``--http-latency-ms``, ``--http-room-mb``: how a remote
+    checkpoint is read (the command-line face of the ``AUDIT_HTTP_*`` variables; an option given wins over
+    the variable)."""
     settings = (
         ("--http-workers", "AUDIT_HTTP_WORKERS", click.IntRange(1, 256), "Requests in flight at once [32]."),
         (
@@ -103,6 +104,13 @@ def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "AUDIT_HTTP_LATENCY_MS",
             click.FloatRange(0, 60_000),
             "Milliseconds one request is assumed to wait for its answer [20].",
+        ),
+        (
+            "--http-room-mb",
+            "AUDIT_HTTP_ROOM_MB",
+            click.IntRange(1, 65536),
+            "MiB of fetched bytes held at once ahead of the stage that reads them; what a stage plans past it"
+            " is fetched when asked, a round trip each [512].",
         ),
     )
     for flag, variable, kind, text in reversed(settings):

@@ -192,6 +192,7 @@ def test_the_gap_worth_joining_is_what_the_link_delivers_in_a_request_s_share_of
     assert pacing_from(
         {"AUDIT_HTTP_WORKERS": "8", "AUDIT_HTTP_BANDWIDTH": "25", "AUDIT_HTTP_LATENCY_MS": "40"}
     ) == Pacing(workers=8, bandwidth=25e6, latency_s=0.04)
+    assert pacing_from({"AUDIT_HTTP_ROOM_MB": "2048"}) == Pacing(room=2048 * 2**20)
     with pytest.raises(ValueError, match="workers"):
         Pacing(workers=0)
 
@@ -215,6 +216,8 @@ def test_more_workers_never_split_a_matrix_s_row_windows_into_a_request_each(wor
         ("AUDIT_HTTP_WORKERS", "many", "a whole number"),
         ("AUDIT_HTTP_BANDWIDTH", "-1", "a number from 0 or more"),
         ("AUDIT_HTTP_LATENCY_MS", "nan", "a number from 0 to 60000"),
+        ("AUDIT_HTTP_ROOM_MB", "0", "a whole number from 1 to 65536"),
+        ("AUDIT_HTTP_ROOM_MB", "0.5", "a whole number"),
     ],
 )
 def test_a_bad_pacing_variable_is_a_clean_error_naming_it(variable: str, value: str, expected: str) -> None:
@@ -248,26 +251,34 @@ def test_the_pool_never_has_more_requests_in_flight_than_its_bound(
     assert workers // 2 < most <= workers  # concurrent, and never past the bound
 
 
-@pytest.mark.parametrize("variable", ["AUDIT_HTTP_WORKERS", "AUDIT_HTTP_BANDWIDTH", "AUDIT_HTTP_LATENCY_MS"])
+PACING_VARIABLES = (
+    "AUDIT_HTTP_WORKERS",
+    "AUDIT_HTTP_BANDWIDTH",
+    "AUDIT_HTTP_LATENCY_MS",
+    "AUDIT_HTTP_ROOM_MB",
+)
+
+
+@pytest.mark.parametrize("variable", PACING_VARIABLES)
 def test_the_command_line_sets_how_the_reader_paces_itself(
     hub: HubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
 ) -> None:
     """``--http-workers 2`` bounds the requests in flight of a real audit; the variables say the same, and an
     option given wins over its variable."""
-    for each in ("AUDIT_HTTP_WORKERS", "AUDIT_HTTP_BANDWIDTH", "AUDIT_HTTP_LATENCY_MS"):
-        monkeypatch.delenv(each, raising=False)  # restored after the test: the options write the variables
+    for each in PACING_VARIABLES:  # the options write the variables: each recorded, so as to be restored
+        monkeypatch.setenv(each, "")
+        monkeypatch.delenv(each)
     monkeypatch.setenv(variable, "7")
     args = ["hf://org/finetuned", "hf://org/reference", "--device", "cpu", "--json", str(tmp_path / "r.json")]
     with hub.faults.lock:
         hub.faults.latency_s, hub.log.most_in_flight = 0.005, 0
-    result = CliRunner().invoke(
-        audit_command, [*args, "--http-workers", "2", "--http-bandwidth", "1", "--http-latency-ms", "1"]
-    )
+    pacing = ["--http-workers", "2", "--http-bandwidth", "1", "--http-latency-ms", "1", "--http-room-mb", "3"]
+    result = CliRunner().invoke(audit_command, [*args, *pacing])
     assert result.exit_code == 0, result.output
     with hub.faults.lock:
         most = hub.log.most_in_flight
     assert 1 <= most <= 2  # 32 by default: the audit asks for hundreds of ranges at once
-    assert pacing_from(os.environ) == Pacing(workers=2, bandwidth=1e6, latency_s=0.001)
+    assert pacing_from(os.environ) == Pacing(workers=2, bandwidth=1e6, latency_s=0.001, room=3 * 2**20)
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["verdict"] == "derived"
 
@@ -949,6 +960,31 @@ def test_what_is_read_ahead_passes_through_a_bounded_room(
     assert [(c.name, c.verdict, c.log10_p) for c in tight.components] == [
         (c.name, c.verdict, c.log10_p) for c in roomy.components
     ]
+
+
+def test_the_room_read_ahead_is_a_setting(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Pacing.room`` (``--http-room-mb``) bounds the bytes fetched ahead and held: with room for two of
+    ten planned ranges, at most two are held at once; the others are fetched when read, every byte right."""
+    held: list[int] = []
+    start = Remote._start
+
+    def starting(self: Remote, job: Any) -> None:
+        start(self, job)
+        held.append(self._held)
+
+    monkeypatch.setattr(Remote, "_start", starting)
+    with Remote(pacing=Pacing(bandwidth=0, room=2 * 4096)) as remote:
+        (file,) = open_checkpoint("hf://org/reference", remote=remote).files
+        assert isinstance(file, RemoteFile)
+        spans = _scattered(file, 10, 8192)
+        spans = [(offset, 4096) for offset, _ in spans]
+        remote.prefetch({file: spans})
+        got = [file.read(offset, length) for offset, length in spans]
+    data = hub.content("org/reference", "model.safetensors")
+    assert got == [bytes(data[o : o + n]) for o, n in spans]
+    assert held
+    assert max(held) <= 2 * 4096
+    assert remote.transfer.requests == 1 + 10  # the probe, then each range once: ahead or when read
 
 
 def test_reads_ahead_go_out_in_the_order_asked_across_shards(
