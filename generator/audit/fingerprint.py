@@ -277,10 +277,10 @@ def _unit_rows_kept(
     ]
     sizes = {info.name: info.cols * DTYPES[info.dtype].itemsize for info, _ in entries}
     kept: dict[str, npt.NDArray[np.int64] | None] = {}
-    for rows in unit_rows(described).values():
-        cost = sum(sizes[name] * (1 if ids is None else len(ids)) for name, ids in rows.items())
+    for chosen in unit_rows(described).values():
+        cost = sum(sizes[name] * (1 if ids is None else len(ids)) for name, ids in chosen.rows.items())
         if cost <= WIDE_SHARE * nbytes:
-            kept.update(rows)
+            kept.update(chosen.rows)
     return kept
 
 

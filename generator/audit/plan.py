@@ -296,34 +296,48 @@ def check_quarter(shape: tuple[int, ...]) -> npt.NDArray[np.int64]:
     return np.sort(rng.permutation(count)[: count // 4]).astype(np.int64)
 
 
-def unit_rows(
-    tensors: Iterable[tuple[ParsedName, tuple[int, ...], Layout]],
-) -> dict[str, dict[str, npt.NDArray[np.int64] | None]]:
-    """Per component, the reference rows a rotation fitted on FFN neurons reads whole (see
-    :mod:`~generator.audit.residual_units`), by tensor name: the first dense layer's anchor (``gate_proj``,
-    else ``up_proj``) all rows, the gain in front of it (``None``: the whole vector), and beside a
-    ``gate_proj`` anchor the ``up_proj`` rows of :func:`check_quarter`. What a fingerprint keeps for it."""
-    usable: dict[str, list[tuple[int, str, ParsedName, tuple[int, ...]]]] = {}
+@dataclass(frozen=True, kw_only=True)
+class UnitRows:
+    """The reference rows a rotation fitted on one component's FFN neurons reads whole."""
+
+    anchor: str
+    """The first dense layer's ``gate_proj`` (else ``up_proj``): every row."""
+    partner: str | None
+    """The ``up_proj`` beside a ``gate_proj`` anchor, of the same shape: the rows of :func:`check_quarter`."""
+    rows: dict[str, npt.NDArray[np.int64] | None]
+    """By tensor name, the rows read: the anchor's, the partner's, and the gain in front of them (``None``:
+    the whole vector)."""
+
+
+def unit_rows(tensors: Iterable[tuple[ParsedName, tuple[int, ...], Layout]]) -> dict[str, UnitRows]:
+    """Per component, what a rotation fitted on FFN neurons reads of the reference (see
+    :mod:`~generator.audit.residual_units`): its first dense layer's anchor, whole, the gain in front of it,
+    and beside a ``gate_proj`` anchor the ``up_proj`` rows of :func:`check_quarter`. What a fingerprint keeps
+    for it, and the only anchor the fit uses — so that a checkpoint and its fingerprint fit alike."""
+    usable: dict[str, list[tuple[int, str, str, ParsedName, tuple[int, ...]]]] = {}
     vectors: dict[tuple[str | None, int, str], tuple[ParsedName, tuple[int, ...]]] = {}
     for parsed, shape, layout in tensors:
         if parsed.layer is None or parsed.expert is not None:
             continue
         if parsed.role.startswith(GAIN_ROLE) and len(shape) == 1:
-            vectors[(parsed.stack, parsed.layer, parsed.role)] = (parsed, shape)
+            vectors.setdefault((parsed.stack, parsed.layer, parsed.role), (parsed, shape))
         residual = layout.kind == "residual" and layout.residual_axis == 1 and len(shape) == 2
         if residual and parsed.role.startswith(ANCHOR_ROLES):
-            usable.setdefault(parsed.component, []).append((parsed.layer, parsed.role, parsed, shape))
-    out: dict[str, dict[str, npt.NDArray[np.int64] | None]] = {}
+            entry = (parsed.layer, parsed.role, parsed.stack or "", parsed, shape)
+            usable.setdefault(parsed.component, []).append(entry)
+    out: dict[str, UnitRows] = {}
     for component, found in usable.items():
-        layer, role, anchor, shape = min(found, key=lambda item: (item[0], item[1]))
+        layer, role, stack, anchor, shape = min(found, key=lambda item: item[:3])
         rows: dict[str, npt.NDArray[np.int64] | None] = {anchor.name: np.arange(shape[0], dtype=np.int64)}
         gain = vectors.get((anchor.stack, layer, gain_role(role)))
         if gain is not None and gain[1] == (shape[1],):
             rows[gain[0].name] = None
+        partner = None
         if role.startswith(ANCHOR_ROLES[0]):
             up = ANCHOR_ROLES[1] + role.removeprefix(ANCHOR_ROLES[0])
-            partner = next((p for lay, r, p, s in found if lay == layer and r == up and s == shape), None)
+            beside = [p.name for lay, r, st, p, s in found if (lay, r, st, s) == (layer, up, stack, shape)]
+            partner = beside[0] if beside else None
             if partner is not None:
-                rows[partner.name] = check_quarter(shape)
-        out[component] = rows
+                rows[partner] = check_quarter(shape)
+        out[component] = UnitRows(anchor=anchor.name, partner=partner, rows=rows)
     return out

@@ -18,7 +18,7 @@ first (:mod:`~generator.audit.residual_matched`), when reading both whole matric
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ from generator.audit.plan import (
     check_quarter,
     gain_role,
     leading,
+    unit_rows,
 )
 from generator.audit.read import TensorReader, read_together
 from generator.audit.residual_matched import match_neurons
@@ -90,17 +91,20 @@ def fit_from_units(
     gate: float,
     index_gate: float,
 ) -> UnitFit | None:
-    """Fit the candidate component's residual stream from the first dense FFN layer both models have (see the
-    module docstring); ``None`` when there is no such layer or the tensor already agrees as stored
-    (``index_gate``)."""
+    """Fit the candidate component's residual stream on the reference's first dense FFN layer (its anchor of
+    :func:`~generator.audit.plan.unit_rows`: the layer a fingerprint keeps, so that a checkpoint and its
+    fingerprint fit alike), where the candidate has it too (see the module docstring); ``None`` when it has
+    not or the tensor already agrees as stored (``index_gate``)."""
+    layers = unit_rows((p.parsed, p.shape, p.layout) for p in reference.tensors)
+    chosen = {u.anchor: u for u in layers.values()}
     ours = {(c.parsed.layer, c.parsed.role): c for c in candidates if c.parsed.component == component}
     for (layer, role), candidate in sorted(ours.items(), key=lambda item: (item[0][0] is None, item[0])):
         if layer is None or not role.startswith(ANCHOR_ROLES) or candidate.info.dtype not in AUDITED_DTYPES:
             continue
-        theirs = _counterpart(reference, layer, role, candidate.info)
+        theirs = _counterpart(reference, layer, role, candidate.info, chosen)
         if theirs is None:
             continue
-        partner = _partner(ours, reference, layer, role)
+        partner = _partner(ours, reference, layer, role, chosen[theirs.name].partner)
         share = MATCH_SHARE * (sum(c.info.stored_nbytes for c in candidates) + reference.nbytes)
         return _fit(
             candidate,
@@ -116,24 +120,32 @@ def fit_from_units(
 
 
 def _partner(
-    ours: dict[tuple[int | None, str], Candidate], reference: Fingerprint, layer: int, role: str
+    ours: dict[tuple[int | None, str], Candidate],
+    reference: Fingerprint,
+    layer: int,
+    role: str,
+    theirs: str | None,
 ) -> tuple[Candidate, TensorProfile] | None:
-    """The ``up`` projection beside a ``gate`` anchor on both sides: the same neurons' other rows."""
-    if not role.startswith(ANCHOR_ROLES[0]):
+    """The ``up`` projection beside a ``gate`` anchor on both sides (``theirs``: the reference's, of
+    :func:`~generator.audit.plan.unit_rows`): the same neurons' other rows."""
+    if theirs is None or not role.startswith(ANCHOR_ROLES[0]):
         return None
     up = ANCHOR_ROLES[1] + role.removeprefix(ANCHOR_ROLES[0])
     candidate = ours.get((layer, up))
     if candidate is None or candidate.info.dtype not in AUDITED_DTYPES:
         return None
-    theirs = _counterpart(reference, layer, up, candidate.info)
-    return None if theirs is None else (candidate, theirs)
+    found = _counterpart(reference, layer, up, candidate.info, {theirs})
+    return None if found is None else (candidate, found)
 
 
-def _counterpart(reference: Fingerprint, layer: int, role: str, info: TensorInfo) -> TensorProfile | None:
+def _counterpart(
+    reference: Fingerprint, layer: int, role: str, info: TensorInfo, names: Collection[str]
+) -> TensorProfile | None:
+    """The reference tensor of ``role`` at ``layer`` among ``names``, with as many rows as ``info``."""
     for profile in reference.tensors:
         p, layout = profile.parsed, profile.layout
         same = p.layer == layer and p.role == role and p.expert is None and len(profile.shape) == 2
-        usable = layout.kind == "residual" and layout.residual_axis == 1
+        usable = layout.kind == "residual" and layout.residual_axis == 1 and profile.name in names
         if same and usable and profile.shape[0] == info.shape[0]:
             return profile
     return None
@@ -191,7 +203,7 @@ def _fit(
             f" {WIDE_SHARE:.2%} of the model's bytes): fitted only against the reference's checkpoint"
         )
         return fit(matrix=None, kept=0, quality=None, rows=0, note=note)
-    if partner is not None and not _kept_for_check(partner[1]):
+    if partner is not None and not _kept_for_check(partner[1], reference):
         partner = None
     # the sampled neurons first: their rows were read already (all but each run's ends), so the pre-test on
     # the first GRAM_ROWS pairs costs little more; fit and check sets stay disjoint, neurons exchangeable
@@ -308,13 +320,11 @@ def _across(
 def _across_cost(
     candidate: Candidate, reference: TensorProfile, partner: tuple[Candidate, TensorProfile]
 ) -> int:
-    """Bytes the pairing reads: both whole anchors, and a quarter of each side's partner (nothing of a
-    reference's fingerprint, which holds them already)."""
-    up, their_up = partner
-    ours = candidate.info.stored_nbytes + up.info.stored_nbytes // 4
-    if reference.stored is None or their_up.stored is None:
-        return ours
-    return ours + reference.stored.stored_nbytes + their_up.stored.stored_nbytes // 4
+    """Bytes the pairing reads: both whole anchors, and a quarter of each side's partner — the reference's
+    counted as stored like the candidate's (they have the same shape here), whether it is read from its
+    checkpoint or held by its fingerprint, so that both decide alike."""
+    up, _ = partner
+    return 2 * (candidate.info.stored_nbytes + up.info.stored_nbytes // 4)
 
 
 def _beside(rows: npt.NDArray[np.float64], gates: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -358,10 +368,14 @@ def _whole(profile: TensorProfile) -> bool:
     return profile.stored is not None or (profile.wide is not None and profile.wide.shape == profile.shape)
 
 
-def _kept_for_check(profile: TensorProfile) -> bool:
-    """Whether the rows a pairing across a permutation is checked on can be read (the partner's
-    :func:`~generator.audit.plan.check_quarter` rows, kept by a fingerprint beside a ``gate_proj`` anchor)."""
-    return _whole(profile) or (profile.wide is not None and profile.wide.shape[0] == profile.shape[0] // 4)
+def _kept_for_check(profile: TensorProfile, anchor: TensorProfile) -> bool:
+    """Whether the rows a pairing across a permutation is checked on can be read: the partner (of the
+    anchor's shape) read from its checkpoint, or its :func:`~generator.audit.plan.check_quarter` rows of the
+    anchor's shape kept by a fingerprint."""
+    if profile.shape != anchor.shape:
+        return False
+    quarter = (anchor.shape[0] // 4, anchor.shape[1])
+    return _whole(profile) or (profile.wide is not None and profile.wide.shape == quarter)
 
 
 def _their_check_rows(

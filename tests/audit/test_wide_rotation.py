@@ -294,11 +294,68 @@ def test_with_neurons_permuted_too_they_are_paired_before_the_fit(
 def test_neurons_are_paired_only_when_both_whole_matrices_are_cheap(wide: Wide) -> None:
     report = run_audit(wide.path("relabelled_new_vocabulary"), wide.reference)
     assert report.verdict != "derived"
-    # both gate_proj (1 MB in bf16, 2 MB in float32) and a quarter of both up_proj: about 11% of the toys
+    # both gate_proj and a quarter of both up_proj, the reference's counted as stored like the candidate's
+    # (1.3 MB in bf16, twice): about 8% of the toys
     expected = (
         f"its neurons were not paired across a permutation (both whole matrices and a quarter of {UP_PROJ}"
     )
-    assert f"{expected}, 4 MB, cost more than 1.0% of the two checkpoints)" in _model(report).note
+    assert f"{expected}, 3 MB, cost more than 1.0% of the two checkpoints)" in _model(report).note
+
+
+@pytest.mark.parametrize("megabytes", [2.0, 3.2])
+def test_a_checkpoint_and_its_fingerprint_decide_alike_whether_neurons_are_paired(
+    wide: Wide, rich: Path, monkeypatch: pytest.MonkeyPatch, megabytes: float
+) -> None:
+    """The cost rule counts the reference's part alike whether it is read from its checkpoint or held by its
+    fingerprint (it counted it only against the checkpoint: at a share of 3.2 MB the checkpoint refused and
+    the fingerprint paired); below the cost (2.6 MB) both refuse, above it both pair."""
+    both = wide.path("relabelled_new_vocabulary").stat().st_size + wide.reference.stat().st_size
+    monkeypatch.setattr(residual_units, "MATCH_SHARE", megabytes * 1e6 / both)
+    full = run_audit(wide.path("relabelled_new_vocabulary"), wide.reference).to_dict()
+    light = run_audit(wide.path("relabelled_new_vocabulary"), rich).to_dict()
+    assert light["verdict"] == ("derived" if megabytes > 2.6 else "independent")
+    for document in (full, light):
+        for key in ("reference", "reference_kind", "reference_files", "cheap"):
+            del document[key]
+    assert full == light
+
+
+def test_the_fit_uses_the_layer_a_fingerprint_keeps(
+    wide: Wide, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference's first dense FFN layer is the one a fingerprint keeps whole, and the only one the fit
+    uses, from its checkpoint too: where the candidate has no counterpart there (here the reference's
+    layer 0 is an FFN of another width, the rotated copy's layer is layer 1), neither fits on neurons —
+    against the checkpoint a later layer was fitted, against the fingerprint none, and the note blamed a
+    cost."""
+    shift = {"model.layers.0.": "model.layers.1."}
+
+    def shifted(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {next((k.replace(a, b) for a, b in shift.items() if a in k), k): v for k, v in weights.items()}
+
+    generator = torch.Generator().manual_seed(3)
+    reference = shifted(load_file(wide.reference))
+    for name, shape in (("gate_proj", (768, 512)), ("up_proj", (768, 512)), ("down_proj", (512, 768))):
+        reference[f"model.layers.0.mlp.{name}.weight"] = 0.05 * torch.randn(shape, generator=generator)
+    reference[FFN_GAIN] = torch.ones(WIDE.d_model)
+    candidate = shifted(load_file(wide.path("rotated_new_vocabulary")))
+    paths = {
+        "reference": toy.save_checkpoint(reference, tmp_path / "reference" / "model.safetensors"),
+        "candidate": toy.save_checkpoint(candidate, tmp_path / "candidate" / "model.safetensors"),
+    }
+    held = tmp_path / "reference.fingerprint"
+    with monkeypatch.context() as patch:
+        patch.setattr(fingerprint, "WIDE_SHARE", 1.0)
+        make_fingerprint(paths["reference"], held)
+    kept = {p.name for p in load_fingerprint(held).tensors if p.wide is not None}
+    assert GATE_PROJ in kept
+    full = run_audit(paths["candidate"], paths["reference"]).to_dict()
+    light = run_audit(paths["candidate"], held).to_dict()
+    for document in (full, light):
+        assert "would cost more than" not in json.dumps(document)
+        for key in ("reference", "reference_kind", "reference_files", "cheap"):
+            del document[key]
+    assert full == light
 
 
 def test_the_neurons_of_an_independent_model_pair_with_nothing(
