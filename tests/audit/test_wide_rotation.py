@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -311,13 +312,11 @@ def test_a_checkpoint_and_its_fingerprint_decide_alike_whether_neurons_are_paire
     the fingerprint paired); below the cost (2.6 MB) both refuse, above it both pair."""
     both = wide.path("relabelled_new_vocabulary").stat().st_size + wide.reference.stat().st_size
     monkeypatch.setattr(residual_units, "MATCH_SHARE", megabytes * 1e6 / both)
-    full = run_audit(wide.path("relabelled_new_vocabulary"), wide.reference).to_dict()
-    light = run_audit(wide.path("relabelled_new_vocabulary"), rich).to_dict()
+    light = _alike(
+        run_audit(wide.path("relabelled_new_vocabulary"), wide.reference),
+        run_audit(wide.path("relabelled_new_vocabulary"), rich),
+    )
     assert light["verdict"] == ("derived" if megabytes > 2.6 else "independent")
-    for document in (full, light):
-        for key in ("reference", "reference_kind", "reference_files", "cheap"):
-            del document[key]
-    assert full == light
 
 
 def test_the_fit_uses_the_layer_a_fingerprint_keeps(
@@ -349,13 +348,8 @@ def test_the_fit_uses_the_layer_a_fingerprint_keeps(
         make_fingerprint(paths["reference"], held)
     kept = {p.name for p in load_fingerprint(held).tensors if p.wide is not None}
     assert GATE_PROJ in kept
-    full = run_audit(paths["candidate"], paths["reference"]).to_dict()
-    light = run_audit(paths["candidate"], held).to_dict()
-    for document in (full, light):
-        assert "would cost more than" not in json.dumps(document)
-        for key in ("reference", "reference_kind", "reference_files", "cheap"):
-            del document[key]
-    assert full == light
+    light = _alike(run_audit(paths["candidate"], paths["reference"]), run_audit(paths["candidate"], held))
+    assert "would cost more than" not in json.dumps(light)
 
 
 def test_the_neurons_of_an_independent_model_pair_with_nothing(
@@ -407,13 +401,8 @@ def test_a_fingerprint_with_whole_rows_fits_a_wide_rotation_like_the_checkpoint(
 ) -> None:
     kept = {p.name: p.wide.shape for p in load_fingerprint(rich).tensors if p.wide is not None}
     assert kept[EMBED] == (2 * WIDE.d_model + 512, WIDE.d_model)
-    full = _audit(wide.path(case), wide.reference).to_dict()
-    light = _audit(wide.path(case), rich).to_dict()
+    light = _alike(_audit(wide.path(case), wide.reference), _audit(wide.path(case), rich))
     assert light["verdict"] == "derived"
-    for document in (full, light):
-        for key in ("reference", "reference_kind", "reference_files", "cheap"):
-            del document[key]
-    assert full == light
 
 
 def test_a_fingerprint_keeps_the_whole_rows_of_its_first_dense_ffn_layer_when_cheap(
@@ -482,16 +471,22 @@ def test_an_fp8_references_fingerprint_keeps_its_ffn_rows_dequantised(
 def _fitted_on_neurons_alike(candidate: Path, checkpoint: Path, kept: Path) -> None:
     """The candidate is found on the FFN neurons against the fingerprint, with the report the checkpoint
     gives but for where the reference was."""
-    full = run_audit(candidate, checkpoint).to_dict()
-    light = run_audit(candidate, kept).to_dict()
+    light = _alike(run_audit(candidate, checkpoint), run_audit(candidate, kept))
     assert light["verdict"] == "derived"
     model = next(c for c in light["components"] if c["name"] == "model")
     assert model["residual"]["kind"] == "rotation"
     assert "FFN neurons" in model["residual"]["note"]
-    for document in (full, light):
+
+
+def _alike(full: AuditReport, light: AuditReport) -> dict[str, Any]:
+    """The report against a fingerprint, asserted equal to the one against its checkpoint but for where the
+    reference was (returned without those keys)."""
+    documents = [full.to_dict(), light.to_dict()]
+    for document in documents:
         for key in ("reference", "reference_kind", "reference_files", "cheap"):
             del document[key]
-    assert full == light
+    assert documents[0] == documents[1]
+    return documents[1]
 
 
 def test_an_independent_model_fits_nothing_on_the_neurons_a_fingerprint_keeps(
