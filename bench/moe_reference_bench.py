@@ -27,6 +27,8 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +138,9 @@ def _write(folder: Path, shape: dict[str, Any], *, whole: bool = False) -> tuple
     return path, offset
 
 
-def _reads(path: Path, *, deferred: bool) -> tuple[list[tuple[int, int]], int, int]:
-    """Every ``(start, end)`` the reference's fingerprint pass reads; deferred tensors and one's reads."""
+@contextmanager
+def _recorded() -> Iterator[list[tuple[int, int]]]:
+    """Every ``(start, end)`` of the file read while inside."""
     spans: list[tuple[int, int]] = []
     plain = TensorReader._pread_many
 
@@ -145,21 +148,28 @@ def _reads(path: Path, *, deferred: bool) -> tuple[list[tuple[int, int]], int, i
         spans.extend((info.offset + start, info.offset + start + length) for start, length in asked)
         return plain(self, info, asked)
 
-    roles = fingerprint.DEFERRED_ROLES
     setattr(TensorReader, "_pread_many", counted)  # noqa: B010 — put back below
-    fingerprint.DEFERRED_ROLES = roles if deferred else ()
     try:
-        reduced = fingerprint.fingerprint_checkpoint(
-            open_checkpoint(path), keep_stored=True, statistics=False
-        )
-        later = [p for p in reduced.tensors if p.deferred]
-        before = len(spans)
-        if later:
-            fingerprint.read_deferred(later[:1], statistics=False)
-        one = sum(end - start for start, end in spans[before:])
-        del spans[before:]
+        yield spans
     finally:
         setattr(TensorReader, "_pread_many", plain)  # noqa: B010
+
+
+def _reads(path: Path, *, deferred: bool) -> tuple[list[tuple[int, int]], int, int]:
+    """Every ``(start, end)`` the reference's fingerprint pass reads; deferred tensors and one's reads."""
+    roles = fingerprint.DEFERRED_ROLES
+    fingerprint.DEFERRED_ROLES = roles if deferred else ()
+    try:
+        with _recorded() as spans:
+            reduced = fingerprint.fingerprint_checkpoint(
+                open_checkpoint(path), keep_stored=True, statistics=False
+            )
+        later = [p for p in reduced.tensors if p.deferred]
+        with _recorded() as deferred_spans:
+            if later:
+                fingerprint.read_deferred(later[:1], statistics=False)
+        one = sum(end - start for start, end in deferred_spans)
+    finally:
         fingerprint.DEFERRED_ROLES = roles
     return spans, len(later), one
 
@@ -190,25 +200,15 @@ def whole(name: str) -> dict[str, Any]:
     """The whole model: the reference's fingerprint pass over it, timed, with the peak RSS."""
     with tempfile.TemporaryDirectory(prefix="moe-bench-") as folder:
         path, size = _write(Path(folder), SHAPES[name], whole=True)
-        read = [0]
-        plain = TensorReader._pread_many
-
-        def counted(self: TensorReader, info: Any, asked: Any) -> Any:
-            read[0] += sum(length for _, length in asked)
-            return plain(self, info, asked)
-
-        setattr(TensorReader, "_pread_many", counted)  # noqa: B010 — put back below
-        try:
-            start = time.perf_counter()
-            checkpoint = open_checkpoint(path)
-            opened = time.perf_counter()
-            fingerprint.fingerprint_checkpoint(checkpoint, keep_stored=True, statistics=False)
-            planned = time.perf_counter()
-            read[0] = 0
+        start = time.perf_counter()
+        checkpoint = open_checkpoint(path)
+        opened = time.perf_counter()
+        fingerprint.fingerprint_checkpoint(checkpoint, keep_stored=True, statistics=False)
+        planned = time.perf_counter()
+        with _recorded() as spans:
             reduced = fingerprint.fingerprint_checkpoint(checkpoint, keep_stored=True)
-            done = time.perf_counter()
-        finally:
-            setattr(TensorReader, "_pread_many", plain)  # noqa: B010
+        done = time.perf_counter()
+        read = sum(end - start for start, end in spans)
     return {
         "shape": name,
         "model_bytes": size,
@@ -218,8 +218,8 @@ def whole(name: str) -> dict[str, Any]:
         "open_s": round(opened - start, 2),
         "read_without_statistics_s": round(planned - opened, 2),
         "fingerprint_s": round(done - planned, 2),
-        "read": read[0],
-        "read_share": read[0] / size,
+        "read": read,
+        "read_share": read / size,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 

@@ -178,7 +178,9 @@ def _by_role(
 def _by_content(
     candidate: Candidate, usable: Sequence[TensorProfile], source: CandidateSource, deferred: _Deferred
 ) -> Match | None:
-    fitting = [p for p in usable if source.orientations(candidate, p)]
+    # only a deferred tensor's shape is checked here (best_match checks every one): one that cannot fit is
+    # never read
+    fitting = [p for p in usable if not p.deferred or source.orientations(candidate, p)]
     return best_match(candidate, deferred.read(fitting), source, "content")
 
 
